@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need, only where missing: PostgreSQL 15 and Debian's chromium.
+set -euo pipefail
+
+need=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if ! command -v initdb >/dev/null 2>&1 && [ -z "$pg_bin" ]; then
+  need+=(postgresql)
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  need+=(chromium)
+fi
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing system packages: ${need[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,3 @@
+from calmdesk.cli import main
+
+main()

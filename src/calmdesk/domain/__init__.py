@@ -1,0 +1,73 @@
+"""Plain dataclasses, enums and errors shared by every other package."""
+
+from calmdesk.domain.conversation import Conversation, Role, Turn
+from calmdesk.domain.errors import (
+    CalmdeskError,
+    ConfigError,
+    Conflict,
+    EmptyInput,
+    InputError,
+    InputTooLarge,
+    MalformedInput,
+    ModelUnavailable,
+    NotFound,
+    PermissionDenied,
+    UnsupportedValue,
+)
+from calmdesk.domain.review import (
+    CheckResult,
+    CheckStatus,
+    Commitment,
+    Review,
+    Severity,
+    ToneProblem,
+)
+from calmdesk.domain.serialize import to_jsonable
+from calmdesk.domain.signals import (
+    EMOTIONS,
+    AbuseKind,
+    AgentSignals,
+    Cause,
+    ConversationAnalysis,
+    CustomerSignals,
+    Mention,
+    MentionKind,
+    Span,
+    Trend,
+    TurnAnalysis,
+)
+
+__all__ = [
+    "EMOTIONS",
+    "AbuseKind",
+    "AgentSignals",
+    "CalmdeskError",
+    "Cause",
+    "CheckResult",
+    "CheckStatus",
+    "Commitment",
+    "ConfigError",
+    "Conflict",
+    "Conversation",
+    "ConversationAnalysis",
+    "CustomerSignals",
+    "EmptyInput",
+    "InputError",
+    "InputTooLarge",
+    "MalformedInput",
+    "Mention",
+    "MentionKind",
+    "ModelUnavailable",
+    "NotFound",
+    "PermissionDenied",
+    "Review",
+    "Role",
+    "Severity",
+    "Span",
+    "ToneProblem",
+    "Trend",
+    "Turn",
+    "TurnAnalysis",
+    "UnsupportedValue",
+    "to_jsonable",
+]

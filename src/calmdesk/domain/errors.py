@@ -1,0 +1,101 @@
+"""One exception tree for calmdesk, with stable codes and messages that say what to do.
+
+    CalmdeskError
+     ├── InputError            (E1xx) the caller sent something unusable
+     │    ├── EmptyInput       E101
+     │    ├── InputTooLarge    E102
+     │    ├── MalformedInput   E103
+     │    └── UnsupportedValue E104
+     ├── NotFound              E201
+     ├── PermissionDenied      E301
+     ├── Conflict              E401
+     ├── ConfigError           E501
+     └── ModelUnavailable      E601
+
+Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalmdeskError",
+    "ConfigError",
+    "Conflict",
+    "EmptyInput",
+    "InputError",
+    "InputTooLarge",
+    "MalformedInput",
+    "ModelUnavailable",
+    "NotFound",
+    "PermissionDenied",
+    "UnsupportedValue",
+]
+
+
+class CalmdeskError(Exception):
+    """Base of every error calmdesk raises on purpose."""
+
+    code = "E000"
+    default_message = "Something went wrong in calmdesk."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class InputError(CalmdeskError):
+    code = "E100"
+    default_message = "The input could not be used; check its format."
+
+
+class EmptyInput(InputError):
+    code = "E101"
+    default_message = "The input is empty; send some text."
+
+
+class InputTooLarge(InputError):
+    code = "E102"
+    default_message = "The input is larger than calmdesk accepts; send less."
+
+
+class MalformedInput(InputError):
+    code = "E103"
+    default_message = "The input is not in the expected format."
+
+
+class UnsupportedValue(InputError):
+    code = "E104"
+    default_message = "A value is not one of those calmdesk accepts."
+
+
+class NotFound(CalmdeskError):
+    code = "E201"
+    default_message = "Nothing was found with that identifier."
+
+
+class PermissionDenied(CalmdeskError):
+    code = "E301"
+    default_message = "You are not allowed to do that."
+
+
+class Conflict(CalmdeskError):
+    code = "E401"
+    default_message = "That change conflicts with the current state; reload and try again."
+
+
+class ConfigError(CalmdeskError):
+    code = "E501"
+    default_message = "The configuration is invalid; fix the named setting or file."
+
+
+class ModelUnavailable(CalmdeskError):
+    code = "E601"
+    default_message = (
+        "A model file is missing or unreadable; reinstall calmdesk or run `calmdesk models train`."
+    )
