@@ -2,6 +2,7 @@
 
 from calmdesk.domain.conversation import Conversation, Role, Turn
 from calmdesk.domain.errors import (
+    AuthenticationRequired,
     CalmdeskError,
     ConfigError,
     Conflict,
@@ -41,6 +42,7 @@ __all__ = [
     "EMOTIONS",
     "AbuseKind",
     "AgentSignals",
+    "AuthenticationRequired",
     "CalmdeskError",
     "Cause",
     "CheckResult",

@@ -8,6 +8,7 @@
      │    └── UnsupportedValue E104
      ├── NotFound              E201
      ├── PermissionDenied      E301
+     │    └── AuthenticationRequired E302  (nobody is logged in, or the token is invalid)
      ├── Conflict              E401
      ├── ConfigError           E501
      └── ModelUnavailable      E601
@@ -18,6 +19,7 @@ Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a tr
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationRequired",
     "CalmdeskError",
     "ConfigError",
     "Conflict",
@@ -82,6 +84,11 @@ class NotFound(CalmdeskError):
 class PermissionDenied(CalmdeskError):
     code = "E301"
     default_message = "You are not allowed to do that."
+
+
+class AuthenticationRequired(PermissionDenied):
+    code = "E302"
+    default_message = "Log in, or send a valid API token or chat token, and try again."
 
 
 class Conflict(CalmdeskError):
