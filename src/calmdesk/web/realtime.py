@@ -1,0 +1,161 @@
+"""The live channels behind the console and the customer chat.
+
+One in-process `Hub` per app holds a channel per conversation. Routes publish `Event`s after an
+action has committed; websocket handlers subscribe and forward them.
+
+Messages carry the stored turn id, which grows with each turn. A client keeps the last id it has
+shown and sends it when it reconnects; the server subscribes first, then replays the stored turns
+after that id, then streams live events, and a `Cursor` drops any message id it has already sent.
+Nothing is lost in the gap between replay and live, and nothing is shown twice.
+
+A subscriber that falls too far behind is closed (`Subscription.lagged`) rather than buffered
+without bound; its client reconnects and replays from storage.
+
+The hub lives in one process: run the web server with one worker, or put a broker in front of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Cursor", "Event", "EventKind", "Hub", "Subscription"]
+
+EventKind = str
+"""`message` (a stored turn), `typing` (someone is typing) or `status` (escalated, resolved...)."""
+
+_KINDS = frozenset({"message", "typing", "status"})
+_CLOSE = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something to tell everyone watching a conversation."""
+
+    kind: EventKind
+    conversation_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    message_id: int | None = None
+    sender: int | None = None  # subscription id of the sender, so typing is not echoed back
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"unknown event kind {self.kind!r}")
+        if self.kind == "message" and self.message_id is None:
+            raise ValueError("a message event needs the stored message id")
+
+    def to_json(self) -> dict[str, Any]:
+        """What goes over the wire to the browser."""
+        body: dict[str, Any] = {"type": self.kind, **self.data}
+        if self.message_id is not None:
+            body["id"] = self.message_id
+        return body
+
+
+class Subscription:
+    """One websocket's view of one conversation channel."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, conversation_id: str, max_queue: int) -> None:
+        self.id = next(self._ids)
+        self.conversation_id = conversation_id
+        self.lagged = False
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=max_queue)
+
+    def deliver(self, event: Event) -> None:
+        """Queue an event from any thread; never blocks the publisher."""
+        self._loop.call_soon_threadsafe(self._put, event)
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._put, _CLOSE)
+
+    async def next(self) -> Event | None:
+        """The next event, or None once the subscription is closed or lagged."""
+        item = await self._queue.get()
+        return item if isinstance(item, Event) else None
+
+    def _put(self, item: object) -> None:
+        if self.lagged:
+            return
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.lagged = True
+            self._drain_and_close()
+
+    def _drain_and_close(self) -> None:
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_CLOSE)
+
+
+class Hub:
+    """Per-conversation channels. Safe to publish from request threads and the event loop."""
+
+    def __init__(self, max_queue: int = 256) -> None:
+        self._max_queue = max_queue
+        self._channels: dict[str, set[Subscription]] = {}
+        self._lock = threading.Lock()
+
+    def subscribe(self, conversation_id: str) -> Subscription:
+        """Join a channel; call from inside the event loop."""
+        sub = Subscription(conversation_id, self._max_queue)
+        with self._lock:
+            self._channels.setdefault(conversation_id, set()).add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            members = self._channels.get(sub.conversation_id)
+            if members is not None:
+                members.discard(sub)
+                if not members:
+                    del self._channels[sub.conversation_id]
+
+    def publish(self, event: Event) -> int:
+        """Send to every subscriber of the event's conversation except its sender."""
+        with self._lock:
+            members = list(self._channels.get(event.conversation_id, ()))
+        targets = [s for s in members if s.id != event.sender]
+        for sub in targets:
+            sub.deliver(event)
+        return len(targets)
+
+    def watchers(self, conversation_id: str) -> int:
+        with self._lock:
+            return len(self._channels.get(conversation_id, ()))
+
+
+class Cursor:
+    """What one client has already been sent: everything up to `floor`, plus the ids in `sent`.
+
+    Live events can arrive slightly out of id order (two turns committed at once), so the cursor
+    remembers each id it passed instead of only the highest.
+    """
+
+    def __init__(self, floor: int = 0) -> None:
+        self.floor = max(0, floor)
+        self.sent: set[int] = set()
+
+    @property
+    def last_seen(self) -> int:
+        return max(self.sent, default=self.floor)
+
+    def accept(self, event: Event) -> bool:
+        """True when the event should be sent; a message id goes out at most once."""
+        mid = event.message_id
+        if mid is None:
+            return True
+        if mid <= self.floor or mid in self.sent:
+            return False
+        self.sent.add(mid)
+        return True
+
+    def filter(self, events: Iterable[Event]) -> list[Event]:
+        return [e for e in events if self.accept(e)]
