@@ -1,0 +1,114 @@
+"""Engines and sessions, with durability settings enforced at start, not assumed.
+
+SQLite: every connection gets WAL, synchronous=FULL, foreign keys on and a busy timeout; the
+settings are read back and calmdesk refuses to start if they did not take (an in-memory database
+cannot use WAL, so it is refused). PostgreSQL: `fsync` and `synchronous_commit` must be on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from calmdesk.domain import ConfigError
+from calmdesk.storage.audit import install_audit_guard
+
+__all__ = ["SessionFactory", "check_durability", "make_engine", "make_session_factory"]
+
+SessionFactory = sessionmaker[Session]
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+)
+_PG_DURABLE_COMMIT = {"on", "remote_write", "remote_apply", "local"}
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy issue BEGIN itself so a write transaction takes the lock up front.
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    for pragma in _SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(database_url: str, *, check: bool = True) -> Engine:
+    """Build the engine for `database_url`; with `check`, refuse non-durable settings."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError as exc:
+        raise ConfigError(f"CALMDESK_DATABASE_URL is not a database URL: {database_url!r}") from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        engine = _sqlite_engine(url.render_as_string(hide_password=False), url.database)
+    elif backend == "postgresql":
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        engine = create_engine(url, pool_pre_ping=True)
+    else:
+        raise ConfigError(f"Unsupported database {backend!r}; use sqlite:/// or postgresql://.")
+    install_audit_guard()
+    if check:
+        check_durability(engine)
+    return engine
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 10.0})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def check_durability(engine: Engine) -> None:
+    """Raise ConfigError unless the database will keep acknowledged writes across a crash."""
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                _check_sqlite(conn)
+            else:
+                _check_postgres(conn)
+    except OperationalError as exc:
+        raise ConfigError(f"Cannot open the database: {exc.orig}") from exc
+
+
+def _check_sqlite(conn: Any) -> None:
+    mode = str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower()
+    sync = int(conn.exec_driver_sql("PRAGMA synchronous").scalar())
+    fks = int(conn.exec_driver_sql("PRAGMA foreign_keys").scalar())
+    if mode != "wal":
+        raise ConfigError(f"SQLite journal_mode is {mode!r}, not 'wal'; use a file database.")
+    if sync < 2:
+        raise ConfigError("SQLite synchronous is below FULL; records could be lost on a crash.")
+    if fks != 1:
+        raise ConfigError("SQLite foreign keys are off; this SQLite build cannot be used.")
+
+
+def _check_postgres(conn: Any) -> None:
+    fsync = str(conn.execute(text("SHOW fsync")).scalar())
+    commit = str(conn.execute(text("SHOW synchronous_commit")).scalar())
+    if fsync != "on":
+        raise ConfigError("PostgreSQL has fsync=off; turn it on before storing records.")
+    if commit not in _PG_DURABLE_COMMIT:
+        raise ConfigError(
+            f"PostgreSQL has synchronous_commit={commit}; set it to on before storing records."
+        )
+
+
+def make_session_factory(engine: Engine) -> SessionFactory:
+    """Sessions that keep loaded values after commit (actions return the rows they wrote)."""
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from calmdesk.domain import ConfigError
+from calmdesk.storage import (
+    Customer,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///:memory:", "sqlite://", "mysql://u@localhost/x", "not a url at all"],
+)
+def test_make_engine_refuses_non_durable_or_unknown_databases(url: str) -> None:
+    with pytest.raises(ConfigError):
+        make_engine(url)
+
+
+def test_make_engine_sqlite_sets_wal_full_sync_and_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_upgrade_reaches_head_and_is_idempotent(db_url: str) -> None:
+    assert current_revision(db_url) == head_revision()
+    assert upgrade(db_url) == head_revision()
+
+
+def test_postgres_durability_is_checked(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            assert conn.execute(text("SHOW fsync")).scalar() == "on"
+            assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        else:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 14, 0, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_utc_datetime_stores_utc_and_returns_aware(
+    db_sessions: sessionmaker[Session], given: datetime
+) -> None:
+    with db_sessions.begin() as session:
+        session.add(Customer(name="Ana", created_at=given))
+    with db_sessions() as session:
+        stored = session.scalars(select(Customer)).one().created_at
+    assert stored.tzinfo is not None
+    assert stored == given
+    assert stored.utcoffset() == timedelta(0)
+
+
+def test_utc_datetime_refuses_naive_values(db_sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(Exception, match="naive"), db_sessions.begin() as session:
+        session.add(Customer(name="Ana", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        session.flush()
