@@ -1,0 +1,106 @@
+"""Who may see what: the one place the web decides visibility.
+
+    admin        everything
+    supervisor   conversations of their team, and any assigned to them
+    agent        conversations assigned to them, and unassigned ones of their team
+    customer     the one conversation their chat token names
+
+A conversation someone may not see answers 404, the same as one that does not exist, so ids do not
+leak. Customers are visible to staff who can see at least one of their conversations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy.orm import Session
+
+from calmdesk.domain.errors import NotFound, PermissionDenied
+from calmdesk.storage.enums import UserRole
+from calmdesk.storage.people import Customer
+from calmdesk.storage.records import Commitment, Conversation, FollowUp
+from calmdesk.web.deps import CustomerPrincipal, Principal, StaffPrincipal
+
+__all__ = [
+    "can_see",
+    "commitment_for",
+    "conversation_for",
+    "conversation_scope",
+    "customer_for",
+    "customer_scope",
+    "follow_up_for",
+    "require_supervisor_of",
+]
+
+
+def conversation_scope(user: StaffPrincipal) -> ColumnElement[bool]:
+    """A WHERE clause selecting the conversations `user` may see."""
+    if user.role is UserRole.ADMIN:
+        return true()
+    mine = Conversation.assignee_id == user.user_id
+    if user.team_id is None:
+        return mine
+    team = Conversation.team_id == user.team_id
+    if user.role is UserRole.SUPERVISOR:
+        return or_(mine, team)
+    return or_(mine, and_(Conversation.assignee_id.is_(None), team))
+
+
+def can_see(principal: Principal, conversation: Conversation) -> bool:
+    """The same rule as `conversation_scope`, for one loaded conversation (and customers)."""
+    if isinstance(principal, CustomerPrincipal):
+        return principal.conversation_id == conversation.id
+    if principal is None:
+        return False
+    if principal.role is UserRole.ADMIN or conversation.assignee_id == principal.user_id:
+        return True
+    if principal.team_id is None or conversation.team_id != principal.team_id:
+        return False
+    return principal.role is UserRole.SUPERVISOR or conversation.assignee_id is None
+
+
+def conversation_for(session: Session, principal: Principal, conversation_id: int) -> Conversation:
+    """The conversation, or NotFound when it does not exist or `principal` may not see it."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or not can_see(principal, conversation):
+        raise NotFound(f"There is no conversation {conversation_id} that you can see.")
+    return conversation
+
+
+def customer_scope(user: StaffPrincipal) -> ColumnElement[bool]:
+    """A WHERE clause selecting the customers `user` may see."""
+    if user.role is UserRole.ADMIN:
+        return true()
+    visible = select(Conversation.id).where(
+        Conversation.customer_id == Customer.id, conversation_scope(user)
+    )
+    return exists(visible)
+
+
+def customer_for(session: Session, user: StaffPrincipal, customer_id: int) -> Customer:
+    stmt = select(Customer).where(Customer.id == customer_id, customer_scope(user))
+    customer = session.scalars(stmt).first()
+    if customer is None:
+        raise NotFound(f"There is no customer {customer_id} that you can see.")
+    return customer
+
+
+def commitment_for(session: Session, user: StaffPrincipal, commitment_id: int) -> Commitment:
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFound(f"There is no commitment {commitment_id} that you can see.")
+    conversation_for(session, user, commitment.conversation_id)
+    return commitment
+
+
+def follow_up_for(session: Session, user: StaffPrincipal, follow_up_id: int) -> FollowUp:
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise NotFound(f"There is no follow-up {follow_up_id} that you can see.")
+    conversation_for(session, user, follow_up.conversation_id)
+    return follow_up
+
+
+def require_supervisor_of(user: StaffPrincipal, action: str) -> None:
+    """Blocking and unblocking customers (P13) is for supervisors and admins."""
+    if user.role is UserRole.AGENT:
+        raise PermissionDenied(f"Only a supervisor or an admin may {action} a customer.")

@@ -1,0 +1,70 @@
+"""`create_app(settings)`: one FastAPI app per call, so every test and server builds its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from calmdesk import __version__
+from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
+from calmdesk.config import Settings
+from calmdesk.storage.engine import make_engine, make_session_factory
+from calmdesk.web.errors import install_error_handlers
+from calmdesk.web.limits import RequestLimits
+from calmdesk.web.routes import api
+
+__all__ = ["create_app"]
+
+_STATIC = Path(__file__).with_name("static")
+
+_DESCRIPTION = """\
+calmdesk's versioned HTTP API. Staff log in (`POST /api/v1/login`, a session cookie plus a CSRF
+token for unsafe methods) or send an integration token (`Authorization: Bearer cdk_...`); customers
+in the chat send their per-conversation chat token the same way. Every error has the body
+`{"error": {"code": "E...", "message": "..."}}`. See docs/api.md.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    analyzer: Analyzer | None = None,
+    scheduler: Scheduler | None = None,
+) -> FastAPI:
+    """Build the app: engine, sessions and action context from `settings`; limits, errors, routes.
+
+    `analyzer` defaults to calmdesk's own analysis; `scheduler` (the job queue, passed in by the
+    CLI) defaults to none, in which case the worker's periodic sweep still fires due timers.
+    """
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="calmdesk",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.actions = ActionContext(
+        sessions=make_session_factory(engine),
+        settings=settings,
+        analyzer=analyzer,
+        scheduler=scheduler or NullScheduler(),
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
+    if _STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    app.include_router(api.router)
+    return app

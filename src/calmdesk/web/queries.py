@@ -1,0 +1,155 @@
+"""Reads behind the API: the queue (filters, sort and pagination from allow-lists) and details.
+
+Nothing here writes; writes go through `calmdesk.actions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from calmdesk.storage.enums import Channel, ConversationStatus, Priority
+from calmdesk.storage.people import Customer
+from calmdesk.storage.records import (
+    Commitment,
+    Conversation,
+    Escalation,
+    FollowUp,
+    Note,
+    Turn,
+)
+from calmdesk.web.access import conversation_scope, customer_scope
+from calmdesk.web.deps import StaffPrincipal
+
+__all__ = [
+    "QueueFilters",
+    "SortKey",
+    "SortOrder",
+    "conversation_parts",
+    "customers_page",
+    "database_ok",
+    "queue_page",
+    "turns_of",
+]
+
+
+class SortKey(StrEnum):
+    """The queue may be sorted by these and nothing else."""
+
+    OPENED_AT = "opened_at"
+    UPDATED_AT = "updated_at"
+    LAST_CUSTOMER_AT = "last_customer_at"
+    ESCALATION_RISK = "escalation_risk"
+    UPSET = "upset"
+    PRIORITY = "priority"
+
+
+class SortOrder(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+_PRIORITY_RANK = case(
+    {p.value: rank for rank, p in enumerate(Priority)}, value=Conversation.priority, else_=0
+)
+_SORT_COLUMNS: dict[SortKey, Any] = {
+    SortKey.OPENED_AT: Conversation.opened_at,
+    SortKey.UPDATED_AT: Conversation.updated_at,
+    SortKey.LAST_CUSTOMER_AT: Conversation.last_customer_at,
+    SortKey.ESCALATION_RISK: Conversation.escalation_risk,
+    SortKey.UPSET: Conversation.upset,
+    SortKey.PRIORITY: _PRIORITY_RANK,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilters:
+    """Validated queue filters; None means "any"."""
+
+    status: tuple[ConversationStatus, ...] = ()
+    channel: Channel | None = None
+    priority: Priority | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    team_id: int | None = None
+    customer_id: int | None = None
+    sort: SortKey = SortKey.UPDATED_AT
+    order: SortOrder = SortOrder.DESC
+    limit: int = 50
+    offset: int = 0
+
+
+def _conditions(f: QueueFilters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.status:
+        conds.append(Conversation.status.in_(f.status))
+    if f.channel is not None:
+        conds.append(Conversation.channel == f.channel)
+    if f.priority is not None:
+        conds.append(Conversation.priority == f.priority)
+    if f.unassigned:
+        conds.append(Conversation.assignee_id.is_(None))
+    elif f.assignee_id is not None:
+        conds.append(Conversation.assignee_id == f.assignee_id)
+    if f.team_id is not None:
+        conds.append(Conversation.team_id == f.team_id)
+    if f.customer_id is not None:
+        conds.append(Conversation.customer_id == f.customer_id)
+    return conds
+
+
+def queue_page(
+    session: Session, user: StaffPrincipal, f: QueueFilters
+) -> tuple[list[Conversation], int]:
+    """One page of the conversations `user` may see, filtered and sorted; and the total."""
+    where = [conversation_scope(user), *_conditions(f)]
+    total = session.scalar(select(func.count(Conversation.id)).where(*where)) or 0
+    column = _SORT_COLUMNS[f.sort]
+    ordered = column.desc() if f.order is SortOrder.DESC else column.asc()
+    tie = Conversation.id.desc() if f.order is SortOrder.DESC else Conversation.id.asc()
+    stmt = select(Conversation).where(*where).order_by(ordered, tie).limit(f.limit)
+    rows = session.scalars(stmt.offset(f.offset)).unique().all()
+    return list(rows), total
+
+
+def customers_page(
+    session: Session, user: StaffPrincipal, limit: int, offset: int
+) -> tuple[list[Customer], int]:
+    where = customer_scope(user)
+    total = session.scalar(select(func.count(Customer.id)).where(where)) or 0
+    stmt = select(Customer).where(where).order_by(Customer.id).limit(limit).offset(offset)
+    return list(session.scalars(stmt).all()), total
+
+
+def turns_of(session: Session, conversation_id: int) -> list[Turn]:
+    stmt = select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
+    return list(session.scalars(stmt).all())
+
+
+def _rows(session: Session, model: Any, conversation_id: int) -> list[Any]:
+    stmt = select(model).where(model.conversation_id == conversation_id).order_by(model.id)
+    return list(session.scalars(stmt).all())
+
+
+def conversation_parts(session: Session, conversation_id: int) -> dict[str, list[Any]]:
+    """Turns, commitments, escalations, follow-ups and notes of one conversation."""
+    return {
+        "turns": turns_of(session, conversation_id),
+        "commitments": _rows(session, Commitment, conversation_id),
+        "escalations": _rows(session, Escalation, conversation_id),
+        "follow_ups": _rows(session, FollowUp, conversation_id),
+        "notes": _rows(session, Note, conversation_id),
+    }
+
+
+def database_ok(session: Session) -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        return session.scalar(select(1)) == 1
+    except SQLAlchemyError:
+        return False

@@ -1,0 +1,108 @@
+"""Read-only API routes: the queue, one conversation, the chat view, customers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from calmdesk.storage.enums import Channel, ConversationStatus, Priority
+from calmdesk.web import access, queries
+from calmdesk.web.deps import CurrentUser, PrincipalDep, SessionDep
+from calmdesk.web.schemas import (
+    MAX_ID,
+    ChatTurnOut,
+    ChatView,
+    ConversationDetail,
+    ConversationSummary,
+    CustomerOut,
+    Page,
+)
+
+__all__ = ["IdPath", "router"]
+
+router = APIRouter()
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=200, description="Rows per page (1-200).")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]
+_ASSIGNEE_HELP = "`me`, `none` (unassigned) or a user id."
+
+
+def _assignee(value: str | None, me: int) -> tuple[int | None, bool]:
+    if value is None:
+        return None, False
+    if value == "me":
+        return me, False
+    if value == "none":
+        return None, True
+    return int(value), False
+
+
+@router.get("/conversations", response_model=Page[ConversationSummary], tags=["conversations"])
+def list_conversations(
+    user: CurrentUser,
+    session: SessionDep,
+    status: Annotated[list[ConversationStatus] | None, Query(max_length=5)] = None,
+    channel: Channel | None = None,
+    priority: Priority | None = None,
+    assignee: Annotated[str | None, Query(pattern=r"^(me|none|[1-9][0-9]{0,8})$")] = None,
+    team_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    sort: queries.SortKey = queries.SortKey.UPDATED_AT,
+    order: queries.SortOrder = queries.SortOrder.DESC,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ConversationSummary]:
+    """The queue: what the caller may see (agent: own and unassigned in team; supervisor: team)."""
+    assignee_id, unassigned = _assignee(assignee, user.user_id)
+    filters = queries.QueueFilters(
+        tuple(status or ()), channel, priority, assignee_id, unassigned, team_id, customer_id,
+        sort, order, limit, offset,
+    )  # fmt: skip
+    rows, total = queries.queue_page(session, user, filters)
+    items = [ConversationSummary.model_validate(r) for r in rows]
+    return Page[ConversationSummary](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/conversations/{conversation_id}", response_model=ConversationDetail, tags=["conversations"]
+)
+def get_conversation(
+    conversation_id: IdPath, user: CurrentUser, session: SessionDep
+) -> ConversationDetail:
+    """One conversation with its turns (signals, review), promises, escalations and notes."""
+    conversation = access.conversation_for(session, user, conversation_id)
+    parts = queries.conversation_parts(session, conversation_id)
+    base = ConversationSummary.model_validate(conversation).model_dump()
+    customer = CustomerOut.model_validate(conversation.customer)
+    extra = {
+        "risk_reasons": conversation.risk_reasons,
+        "outcome": conversation.outcome,
+        "resolved_at": conversation.resolved_at,
+    }
+    return ConversationDetail.model_validate({**base, **extra, "customer": customer, **parts})
+
+
+@router.get("/conversations/{conversation_id}/chat", response_model=ChatView, tags=["chat"])
+def get_chat(conversation_id: IdPath, principal: PrincipalDep, session: SessionDep) -> ChatView:
+    """The conversation as its customer sees it (no signals, reviews or notes)."""
+    conversation = access.conversation_for(session, principal, conversation_id)
+    turns = [ChatTurnOut.model_validate(t) for t in queries.turns_of(session, conversation_id)]
+    return ChatView(id=conversation.id, status=conversation.status, turns=turns)
+
+
+@router.get("/customers", response_model=Page[CustomerOut], tags=["customers"])
+def list_customers(
+    user: CurrentUser, session: SessionDep, limit: Limit = 50, offset: Offset = 0
+) -> Page[CustomerOut]:
+    """Customers the caller can see through at least one conversation (admins: all)."""
+    rows, total = queries.customers_page(session, user, limit, offset)
+    items = [CustomerOut.model_validate(r) for r in rows]
+    return Page[CustomerOut](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"])
+def get_customer(customer_id: IdPath, user: CurrentUser, session: SessionDep) -> CustomerOut:
+    """A customer's profile, history figures and standing (V6, C4)."""
+    return CustomerOut.model_validate(access.customer_for(session, user, customer_id))
