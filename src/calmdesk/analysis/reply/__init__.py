@@ -1,0 +1,35 @@
+"""Review of an agent's draft against the playbook (P2-P14) and the draft's own signals.
+
+Public: `review_draft(...) -> Review`, `agent_signals(...) -> AgentSignals`, the playbook loader,
+and the check registry (`checks()`, `check_names()`)."""
+
+from calmdesk.analysis.reply.playbook import (
+    Authority,
+    CheckSetting,
+    Playbook,
+    PolicyFact,
+    default_playbook,
+    load_playbook,
+    parse_playbook,
+)
+from calmdesk.analysis.reply.registry import CheckSpec, check_names, checks, get_check
+from calmdesk.analysis.reply.review import MAX_DRAFT_CHARS, agent_signals, review_draft
+from calmdesk.analysis.reply.signals import lexical_politeness
+
+__all__ = [
+    "MAX_DRAFT_CHARS",
+    "Authority",
+    "CheckSetting",
+    "CheckSpec",
+    "Playbook",
+    "PolicyFact",
+    "agent_signals",
+    "check_names",
+    "checks",
+    "default_playbook",
+    "get_check",
+    "lexical_politeness",
+    "load_playbook",
+    "parse_playbook",
+    "review_draft",
+]

@@ -1,0 +1,196 @@
+"""Action checks: facts (P8), solution (P9), timeline (P10), promises (P11), escalation (P14)."""
+
+from __future__ import annotations
+
+import re
+
+from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
+from calmdesk.analysis.reply.context import ReviewContext
+from calmdesk.analysis.reply.playbook import PolicyFact
+from calmdesk.analysis.reply.registry import Outcome, register
+from calmdesk.domain import Severity, Span
+
+__all__ = [
+    "escalates_clearly",
+    "gives_timeline",
+    "no_overpromise",
+    "offers_solution",
+    "policy_facts",
+]
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_QUANTITY = re.compile(
+    r"(?P<a>\d+(?:\.\d+)?)(?:\s?(?:-|to|–)\s?(?P<b>\d+(?:\.\d+)?))?\s?(?P<unit>%|percent|"
+    r"(?:business |working |calendar )?(?:days?|hours?|weeks?|months?|minutes?)|dollars|euros?|"
+    r"pounds)|[$€£]\s?(?P<m>\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_MONEY_CONTEXT = re.compile(
+    r"\b(?:refund\w*|credit\w*|compensat\w*|reimburs\w*|voucher|"
+    r"goodwill|back to you|pay you)\b",
+    re.IGNORECASE,
+)
+_FUTURE = ("solution_future", "vague_solution", "escalate_next")
+
+
+def _family(unit: str) -> str:
+    unit = unit.lower()
+    for family in ("day", "hour", "week", "month", "minute"):
+        if family in unit:
+            return family
+    return "percent" if unit in {"%", "percent"} else "money"
+
+
+def _fact_mismatches(fact: PolicyFact, draft: str) -> tuple[list[Span], list[Span]]:
+    keys = re.compile("|".join(rf"\b{re.escape(k)}" for k in fact.keywords), re.IGNORECASE)
+    right: list[Span] = []
+    wrong: list[Span] = []
+    for sent in _SENTENCE.finditer(draft):
+        if not keys.search(sent.group(0)):
+            continue
+        for q in _QUANTITY.finditer(sent.group(0)):
+            unit = q.group("unit") or "money"
+            if _family(unit) != _family(fact.unit):
+                continue
+            low = float(q.group("a") or q.group("m"))
+            high = float(q.group("b") or low)
+            span = Span(sent.start() + q.start(), sent.start() + q.end(), q.group(0), fact.name)
+            (right if low <= fact.value <= high else wrong).append(span)
+    return right, wrong
+
+
+@register(
+    "P8",
+    "policy_facts",
+    needs=("draft", "knowledge_base"),
+    severity=Severity.HIGH,
+    summary="figures stated about a policy match the knowledge base",
+)
+def policy_facts(ctx: ReviewContext) -> Outcome:
+    right: list[Span] = []
+    for fact in ctx.playbook.facts:
+        ok, wrong = _fact_mismatches(fact, ctx.draft)
+        if wrong:
+            value = f"{fact.value:g} {fact.unit}"
+            return fail(
+                f"The knowledge base says {fact.name} is {value}; correct the figure.", wrong
+            )
+        right += ok
+    return passed(right) if right else not_needed()
+
+
+@register(
+    "P9",
+    "offers_solution",
+    needs=("draft", "customer_signals"),
+    severity=Severity.HIGH,
+    summary="offers a concrete solution or next step, with options where there are several",
+)
+def offers_solution(ctx: ReviewContext) -> Outcome:
+    c = ctx.customer
+    if c.unclear or not (c.let_down or c.upset >= 0.4 or "?" in c.text):
+        return not_needed()
+    concrete = [
+        s
+        for n in ("solution_done", "solution_future", "self_serve", "remedy")
+        for s in ctx.found(n)
+    ]
+    if concrete:
+        return passed(concrete, ctx.found("options"))
+    fix = "Say the concrete step you are taking (what, by whom), or offer options to choose from."
+    return fail(fix, ctx.found("vague_solution"), missing=True)
+
+
+@register(
+    "P10",
+    "gives_timeline",
+    needs=("draft", "customer_signals"),
+    severity=Severity.MEDIUM,
+    summary="gives a concrete timeline when the problem is not solved in this reply",
+)
+def gives_timeline(ctx: ReviewContext) -> Outcome:
+    future = [s for n in _FUTURE for s in ctx.found(n)]
+    c = ctx.customer
+    if not future:
+        solved = ctx.found("solution_done") or ctx.found("self_serve")
+        if solved or c.unclear or not c.let_down:
+            return not_needed()
+    if ctx.found("timeline"):
+        return passed(ctx.found("timeline"))
+    vague = ctx.found("vague_time")
+    fix = (
+        "Replace the vague wording with a date or time."
+        if vague
+        else "Say when it will happen or when they will hear back (a day, date or hours)."
+    )
+    return fail(fix, vague, missing=True)
+
+
+def _beyond_authority(ctx: ReviewContext) -> list[Span]:
+    auth = ctx.playbook.authority
+    limit = max(v for v in (auth.max_refund, auth.max_credit, 0.0) if v is not None)
+    if auth.max_refund is None and auth.max_credit is None:
+        return []
+    spans: list[Span] = []
+    for money in ctx.found("money"):
+        window = ctx.draft[max(0, money.start - 60) : money.end + 60]
+        amount = float(re.sub(r"[^\d.]", "", money.text) or 0)
+        if amount > limit and _MONEY_CONTEXT.search(window):
+            spans.append(Span(money.start, money.end, money.text, "beyond_authority"))
+    return spans
+
+
+def _forbidden(ctx: ReviewContext) -> list[Span]:
+    spans: list[Span] = []
+    for phrase in ctx.playbook.authority.forbidden:
+        for m in re.finditer(rf"\b{re.escape(phrase)}\b", ctx.draft, re.IGNORECASE):
+            spans.append(Span(m.start(), m.end(), m.group(0), "beyond_authority"))
+    return spans
+
+
+@register(
+    "P11",
+    "no_overpromise",
+    needs=("draft", "authority"),
+    severity=Severity.HIGH,
+    summary="no guarantees, no 'never again', nothing beyond the agent's authority",
+)
+def no_overpromise(ctx: ReviewContext) -> Outcome:
+    beyond = _beyond_authority(ctx) + _forbidden(ctx)
+    guarantees = ctx.found("guarantee")
+    if beyond:
+        return fail(
+            "That is beyond your authority: offer what you may, or ask a supervisor.",
+            beyond,
+            guarantees,
+        )
+    if guarantees:
+        return fail(
+            "Promise only what you control: say what you will do, not that it can never fail.",
+            guarantees,
+        )
+    return passed()
+
+
+@register(
+    "P14",
+    "escalates_clearly",
+    needs=("draft", "history"),
+    severity=Severity.MEDIUM,
+    summary="when escalating, says who will help and what happens next",
+)
+def escalates_clearly(ctx: ReviewContext) -> Outcome:
+    escalating = ctx.found("escalate")
+    if not escalating:
+        if ctx.customer.wants_escalation:
+            return fail(
+                "They asked for someone senior: say whether a supervisor will step in, "
+                "who, and when.",
+                missing=True,
+            )
+        return not_needed()
+    who = ctx.found("escalate_who")
+    nxt = ctx.found("escalate_next") + ctx.found("timeline")
+    if who and nxt:
+        return passed(escalating, who, nxt)
+    return fail("Name who takes over and what happens next (and when).", escalating, missing=True)

@@ -1,0 +1,131 @@
+"""Checks about listening: reflecting the concern (P2), clarifying (P6), checking the fit (P12)."""
+
+from __future__ import annotations
+
+import re
+
+from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
+from calmdesk.analysis.reply.context import ReviewContext, key_terms
+from calmdesk.analysis.reply.lexicon import STOPWORDS
+from calmdesk.analysis.reply.registry import Outcome, register
+from calmdesk.domain import Severity, Span
+
+__all__ = ["checks_need", "clarifies", "reflects_concern"]
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{3,}")
+_GENERIC = frozenset(
+    {
+        "sorry",
+        "frustr",
+        "upset",
+        "annoy",
+        "apolog",
+        "underst",
+        "experi",
+        "issue",
+        "problem",
+        "situat",
+        "inconv",
+        "concern",
+        "patien",
+        "happen",
+    }
+)
+
+
+def _reflecting_spans(draft: str, customer_text: str) -> list[Span]:
+    wanted = key_terms(customer_text) - _GENERIC
+    spans: list[Span] = []
+    for m in _WORD.finditer(draft):
+        word = m.group(0)
+        if word.lower() in STOPWORDS or len(word) <= 2:
+            continue
+        if key_terms(word) & wanted:
+            spans.append(Span(m.start(), m.end(), word, "reflects"))
+    return spans
+
+
+def _distinct(spans: list[Span]) -> int:
+    return len({t for s in spans for t in key_terms(s.text)})
+
+
+@register(
+    "P2",
+    "reflects_concern",
+    needs=("draft", "history"),
+    severity=Severity.MEDIUM,
+    summary="names what the customer said went wrong, in words they would recognise",
+)
+def reflects_concern(ctx: ReviewContext) -> Outcome:
+    c = ctx.customer
+    if not (c.let_down or c.upset >= 0.4) or c.unclear:
+        return not_needed()
+    spans = _reflecting_spans(ctx.draft, c.text)
+    if _distinct(spans) >= 2:
+        return passed(spans)
+    terms = _example_words(c.text, set(c.abuse_words))
+    hint = f" (for example: {', '.join(terms)})" if terms else ""
+    return fail(f"Say back what went wrong in the customer's own terms{hint}.", spans, missing=True)
+
+
+def _example_words(text: str, skip: set[str]) -> list[str]:
+    words: dict[str, str] = {}
+    for m in _WORD.finditer(text):
+        word = m.group(0).lower()
+        stems = key_terms(word) - _GENERIC
+        if stems and word not in skip and len(word) > 3:
+            words.setdefault(next(iter(stems)), word)
+    return list(words.values())[:3]
+
+
+def _questions(draft: str) -> list[Span]:
+    return [
+        Span(m.start(), m.end(), m.group(0), "question")
+        for m in re.finditer(r"[^.!?\n]*\?", draft)
+        if m.group(0).strip() != "?"
+    ]
+
+
+@register(
+    "P6",
+    "clarifies",
+    needs=("draft", "history"),
+    severity=Severity.MEDIUM,
+    summary="asks a clarifying question when the problem or the wanted outcome is unclear",
+)
+def clarifies(ctx: ReviewContext) -> Outcome:
+    if not ctx.customer.unclear:
+        return not_needed()
+    check_ins = {(s.start, s.end) for s in ctx.found("check_in")}
+    asks = [
+        q
+        for q in _questions(ctx.draft)
+        if not any(a <= q.end and b >= q.start for a, b in check_ins)
+    ]
+    if ctx.found("clarify") or asks:
+        return passed(ctx.found("clarify"), asks)
+    return fail(
+        "Ask one question that pins the problem down: what happened, the order or account, "
+        "and what outcome they want.",
+        missing=True,
+    )
+
+
+@register(
+    "P12",
+    "checks_need",
+    needs=("draft", "history"),
+    severity=Severity.LOW,
+    summary="checks that the offered solution meets the customer's need",
+)
+def checks_need(ctx: ReviewContext) -> Outcome:
+    offered = ctx.found("solution_done") + ctx.found("solution_future") + ctx.found("remedy")
+    c = ctx.customer
+    if not offered or not (c.let_down or c.upset >= 0.4) or c.unclear:
+        return not_needed()
+    if ctx.found("check_in"):
+        return passed(ctx.found("check_in"))
+    return fail(
+        "Close by asking whether the solution works for them, e.g. 'Does that work for you?'",
+        missing=True,
+    )

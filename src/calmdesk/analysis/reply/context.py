@@ -1,0 +1,144 @@
+"""What a check sees: the customer's state before the draft, and the draft's phrase hits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from calmdesk.analysis.reply.lexicon import CUSTOMER_CUES, DRAFT_PATTERNS, STOPWORDS
+from calmdesk.analysis.reply.playbook import Playbook
+from calmdesk.domain import (
+    AbuseKind,
+    Cause,
+    CustomerSignals,
+    MentionKind,
+    Role,
+    Span,
+    Turn,
+    TurnAnalysis,
+)
+
+__all__ = ["CustomerState", "ReviewContext", "customer_state", "draft_hits", "key_terms"]
+
+_FAILURE_CAUSES = frozenset(
+    {
+        Cause.DELIVERY_DELAY,
+        Cause.DEFECT,
+        Cause.BILLING,
+        Cause.SERVICE_FAILURE,
+        Cause.ACCOUNT_ACCESS,
+        Cause.EXPECTATIONS,
+        Cause.COMMUNICATION,
+    }
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{3,}")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerState:
+    """The customer as the draft must meet them (the turns since the last agent reply, mostly)."""
+
+    text: str
+    upset: float
+    abusive: bool
+    abuse_words: tuple[str, ...]
+    let_down: bool
+    cause_known: bool
+    unclear: bool
+    wants_escalation: bool
+    has_signals: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewContext:
+    draft: str
+    customer: CustomerState
+    playbook: Playbook
+    hits: dict[str, tuple[Span, ...]]
+    now: datetime | None = None
+
+    def found(self, name: str) -> tuple[Span, ...]:
+        return self.hits.get(name, ())
+
+
+def draft_hits(draft: str) -> dict[str, tuple[Span, ...]]:
+    """Every lexicon pattern's matches in the draft, as labelled spans."""
+    return {
+        name: tuple(Span(m.start(), m.end(), m.group(0), name) for m in pattern.finditer(draft))
+        for name, pattern in DRAFT_PATTERNS.items()
+    }
+
+
+def _stem(word: str) -> str:
+    word = word.lower().strip("'-")
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def key_terms(text: str) -> set[str]:
+    """Content-word stems of a text (stopwords dropped), used to see if a draft reflects it."""
+    return {_stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
+
+
+def _recent(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) -> list[int]:
+    """Indices of the customer turns since the last agent turn (or the last customer turn)."""
+    recent: list[int] = []
+    for i in range(len(history) - 1, -1, -1):
+        role = history[i].role
+        if role is Role.CUSTOMER:
+            recent.append(i)
+        elif role is Role.AGENT and recent:
+            break
+    return sorted(recent)
+
+
+def _signals(analyses: Sequence[TurnAnalysis], i: int) -> CustomerSignals | None:
+    if i < len(analyses) and isinstance(analyses[i].signals, CustomerSignals):
+        return analyses[i].signals  # type: ignore[return-value]
+    return None
+
+
+def _abuse_words(text: str, sig: CustomerSignals | None) -> set[str]:
+    words = {m.group(0).lower() for m in CUSTOMER_CUES["insult"].finditer(text)}
+    if sig is not None:
+        words |= {s.text.lower() for s in sig.abuse_spans if s.text.strip()}
+    return words
+
+
+def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) -> CustomerState:
+    """Combine the model's customer signals (when given) with cues from the customer's words."""
+    recent = _recent(history, analyses)
+    text = "\n".join(history[i].text for i in recent)
+    all_text = "\n".join(t.text for t in history if t.role is Role.CUSTOMER)
+    sigs = [s for s in (_signals(analyses, i) for i in recent) if s is not None]
+    every = [s for s in (_signals(analyses, i) for i in range(len(history))) if s is not None]
+    abuse = set().union(*(_abuse_words(history[i].text, _signals(analyses, i)) for i in recent))
+    cue_upset = len(CUSTOMER_CUES["upset"].findall(text)) + len(abuse)
+    upset = max([s.upset for s in sigs] + [min(1.0, 0.3 * cue_upset)])
+    abusive = bool(abuse) or any(
+        s.abuse >= 0.5 or AbuseKind.INSULT in s.abuse_kinds or AbuseKind.HARASSMENT in s.abuse_kinds
+        for s in sigs
+    )
+    cause_known = any(s.cause in _FAILURE_CAUSES and s.cause_confidence >= 0.4 for s in every)
+    let_down = cause_known or any(s.complaint >= 0.5 for s in every)
+    let_down = let_down or bool(CUSTOMER_CUES["let_down"].search(all_text))
+    wants = any(m.kind is MentionKind.SUPERVISOR for s in sigs for m in s.requests)
+    wants = wants or bool(CUSTOMER_CUES["escalation_request"].search(text))
+    vague = bool(CUSTOMER_CUES["vague"].search(text)) or len(key_terms(all_text)) < 4
+    specific = len(key_terms(all_text)) >= 9 or (cause_known and len(key_terms(all_text)) >= 6)
+    return CustomerState(
+        text=text,
+        upset=upset,
+        abusive=abusive,
+        abuse_words=tuple(sorted(abuse)),
+        let_down=let_down,
+        cause_known=cause_known,
+        unclear=vague and not specific,
+        wants_escalation=wants,
+        has_signals=bool(sigs),
+    )

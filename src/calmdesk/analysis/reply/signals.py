@@ -1,0 +1,111 @@
+"""The draft's own signals (empathy, apology, politeness, question, solution) and tone problems."""
+
+from __future__ import annotations
+
+import re
+
+from calmdesk.analysis.reply.context import ReviewContext
+from calmdesk.analysis.reply.lexicon import ACRONYMS
+from calmdesk.domain import Span, ToneProblem
+
+__all__ = [
+    "apology_score",
+    "empathy_strength",
+    "find_tone_problems",
+    "lexical_politeness",
+    "question_score",
+    "solution_score",
+]
+
+_CAPS = re.compile(r"\b[A-Z]{3,}\b")
+_BANGS = re.compile(r"!{2,}|\?!+|!\?+")
+_POLITE = re.compile(
+    r"\bplease\b|\bthank(?:s| you)\b|\b(?:would|could) you\b|\bI appreciate\b|^\s*(?:hi|hello|"
+    r"dear|good (?:morning|afternoon|evening))\b|\b(?:happy|glad) to help\b|\bkindly\b|"
+    r"\b(?:perhaps|maybe|I think|I wonder|I was wondering|if possible|if you don't mind)\b|"
+    r"\bsorry\b|\bapologi|\bgreat question\b|\bwelcome\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_IMPOLITE = re.compile(
+    r"\byou (?:must|need to|have to|should)\b|\bwhy (?:did|didn't|would|wouldn't|don't|can't|on "
+    r"earth|the hell)\b|\bwhat(?:'s| is) (?:wrong with you|your problem)\b|\bseriously\b|"
+    r"\bno idea\b|\bso what\b|\bnonsense\b|\bwtf\b|\bobviously\b|\bclearly\b|\breally\?|"
+    r"^\s*(?:no|wrong|stop|listen)\b|\bdo it\b|\bread (?:the|my)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _shouting(draft: str) -> list[Span]:
+    words = [m for m in _CAPS.finditer(draft) if m.group(0) not in ACRONYMS]
+    if len(words) < 2 and not any(len(m.group(0)) >= 6 for m in words):
+        return []
+    return [Span(m.start(), m.end(), m.group(0), "shouting") for m in words]
+
+
+def _mirroring(draft: str, abuse_words: tuple[str, ...]) -> list[Span]:
+    spans: list[Span] = []
+    for word in abuse_words:
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+        spans += [
+            Span(m.start(), m.end(), m.group(0), "mirroring") for m in pattern.finditer(draft)
+        ]
+    return spans
+
+
+def find_tone_problems(ctx: ReviewContext) -> list[ToneProblem]:
+    """Shouting, runs of !!!, sarcasm, 'calm down', insults, profanity and mirrored abuse."""
+    spans = _shouting(ctx.draft)
+    spans += [
+        Span(m.start(), m.end(), m.group(0), "exclamations") for m in _BANGS.finditer(ctx.draft)
+    ]
+    for kind in ("sarcasm", "calm_down", "insult", "profanity"):
+        spans += [Span(s.start, s.end, s.text, kind) for s in ctx.found(kind)]
+    mirrored = _mirroring(ctx.draft, ctx.customer.abuse_words)
+    taken = {(s.start, s.end) for s in spans}
+    spans += [s for s in mirrored if (s.start, s.end) not in taken]
+    return [ToneProblem(kind=s.label, span=s) for s in sorted(spans, key=lambda s: s.start)]
+
+
+def empathy_strength(ctx: ReviewContext) -> float:
+    """1.0 for strong acknowledgement of the feeling, 0.7 medium, 0.4 weak, 0 none."""
+    if ctx.found("empathy_strong") or ctx.found("empathy_overdone"):
+        return 1.0
+    if ctx.found("empathy_medium"):
+        return 0.7
+    return 0.4 if ctx.found("empathy_weak") else 0.0
+
+
+def _sincere(ctx: ReviewContext) -> list[Span]:
+    bad = ctx.found("non_apology")
+    return [
+        s
+        for s in ctx.found("apology")
+        if not any(b.start <= s.end and b.end >= s.start for b in bad)
+    ]
+
+
+def apology_score(ctx: ReviewContext) -> float:
+    if _sincere(ctx):
+        return 1.0
+    return 0.3 if ctx.found("non_apology") else 0.0
+
+
+def question_score(ctx: ReviewContext) -> float:
+    if "?" in ctx.draft:
+        return 1.0
+    return 0.6 if ctx.found("clarify") or ctx.found("check_in") else 0.0
+
+
+def solution_score(ctx: ReviewContext) -> float:
+    concrete = ("solution_done", "solution_future", "self_serve", "remedy")
+    if any(ctx.found(name) for name in concrete):
+        return 1.0
+    return 0.4 if ctx.found("vague_solution") else 0.0
+
+
+def lexical_politeness(text: str) -> float:
+    """A 0-1 politeness estimate from courtesy and rudeness markers (used without the model)."""
+    good = len(_POLITE.findall(text))
+    bad = len(_IMPOLITE.findall(text)) + len(_BANGS.findall(text)) + 2 * len(_shouting(text))
+    score = 0.5 + 0.14 * min(good, 4) - 0.16 * min(bad, 4)
+    return max(0.0, min(1.0, score))
