@@ -97,11 +97,12 @@ def _run(texts: list[str]) -> np.ndarray:
     ids = np.array([e.ids for e in encodings], dtype=np.int64)
     mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
     feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-    hidden = session.run(None, feeds)[0]
+    hidden: np.ndarray = session.run(None, feeds)[0]
     weights = mask[:, :, None].astype(np.float32)
     pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+    unit: np.ndarray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
 
 
 def _encode_missing(texts: list[str]) -> dict[str, np.ndarray]:
