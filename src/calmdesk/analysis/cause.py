@@ -1,0 +1,195 @@
+"""Why the customer is unhappy (playbook C1-C3): keyword rules plus closeness to prototypes.
+
+The prototypes are sentences the project wrote for each cause. Their vectors are computed once per
+process, with the same encoder as the turns, the first time a turn's vector is given.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from calmdesk.analysis.patterns import Rule, combine, find_hits
+from calmdesk.domain.signals import Cause
+
+__all__ = ["PROTOTYPES", "CauseGuess", "guess_cause", "keyword_scores"]
+
+_C = Cause
+
+_RULES: tuple[Rule, ...] = (
+    Rule.of(
+        _C.DELIVERY_DELAY,
+        r"\b(?:late|delay(?:ed|s)?|(?:has|have|had)\s*n[o']t\s+(?:yet\s+)?(?:arrived|come|been\s+"
+        r"delivered)|not\s+(?:yet\s+)?(?:arrived|delivered|received|shipped)|never\s+(?:arrived|"
+        r"came|got\s+it|received)|where\s+is\s+my\s+(?:order|package|parcel|delivery|item)|"
+        r"tracking|courier|overdue|should\s+have\s+(?:arrived|been\s+delivered)|dispatch(?:ed)?|"
+        r"(?:lost|missing)\s+(?:package|parcel|order|delivery)|still\s+waiting\s+for\s+"
+        r"(?:my\s+)?(?:order|package|parcel|delivery))\b",
+        0.7,
+    ),
+    Rule.of(_C.DELIVERY_DELAY, r"\b(?:order|package|parcel|delivery|shipping|shipment)\b", 0.3),
+    Rule.of(
+        _C.DEFECT,
+        r"\b(?:broken|damaged|defective|faulty|cracked|torn|leak(?:s|ing|ed)?|dead\s+on\s+arrival|"
+        r"stopped\s+working|doesn't\s+work|does\s+not\s+work|won't\s+(?:turn\s+on|charge|start)|"
+        r"missing\s+(?:parts?|pieces?)|wrong\s+(?:item|size|colou?r|product|model)|"
+        r"malfunction\w*|poor\s+quality|fell\s+apart|scratched|dent(?:ed)?)\b",
+        0.7,
+    ),
+    Rule.of(
+        _C.BILLING,
+        r"\b(?:charged|overcharged|double[- ]charged|charge[sd]?\s+twice|bill(?:ed|ing)?|invoice|"
+        r"payment|fees?|debited|direct\s+debit|my\s+card|money\s+(?:was\s+)?taken|price|"
+        r"subscription\s+(?:fee|cost|price)|refund\s+(?:has\s+)?(?:not|never)|statement|"
+        r"transaction)\b",
+        0.65,
+    ),
+    Rule.of(
+        _C.SERVICE_FAILURE,
+        r"\b(?:outage|(?:is|are|was|keeps?\s+going)\s+down|no\s+(?:internet|signal|connection|"
+        r"service|power)|can(?:'t|not)\s+connect|disconnect\w*|app\s+(?:crash\w*|keeps)|"
+        r"crash(?:es|ed|ing)?|error\s+(?:message|code)?|not\s+loading|(?:website|site|app|system)"
+        r"\s+(?:is\s+)?(?:broken|down|not\s+working)|slow\s+(?:service|internet|connection)|"
+        r"bug|glitch|dropp(?:ed|ing)\s+calls?|technician|engineer\s+(?:never|didn't))\b",
+        0.65,
+    ),
+    Rule.of(
+        _C.ACCOUNT_ACCESS,
+        r"\b(?:log\s*in|sign\s*in|password|locked\s+out|account\s+(?:is\s+|was\s+|has\s+been\s+)?"
+        r"(?:locked|blocked|suspended|frozen|hacked|disabled|closed)|2fa|two[- ]factor|"
+        r"verification\s+code|reset\s+link|can(?:'t|not)\s+(?:get\s+into|access)\s+my\s+account|"
+        r"username)\b",
+        0.75,
+    ),
+    Rule.of(
+        _C.EXPECTATIONS,
+        r"\b(?:you\s+promised|(?:was|were)\s+promised|advertised|not\s+what\s+i\s+(?:expected|"
+        r"ordered|paid\s+for)|supposed\s+to|said\s+it\s+would|not\s+as\s+described|misleading|"
+        r"false\s+advertising|expected\s+(?:better|more)|for\s+(?:that|this|the)\s+price|"
+        r"description\s+said|guarantee[sd]?)\b",
+        0.65,
+    ),
+    Rule.of(
+        _C.COMMUNICATION,
+        r"\b(?:(?:nobody|no\s+one|no-one)\s+(?:told|informed|explained|called|replied|responded)|"
+        r"(?:wasn't|was\s+not|weren't|never)\s+(?:told|informed|notified)|told\s+me\s+"
+        r"(?:something\s+)?different(?:ly)?|different\s+(?:answer|story)|contradict\w*|"
+        r"misunderstood|misinform\w*|conflicting\s+information|your\s+colleague\s+said|"
+        r"(?:keep|kept)\s+(?:transferring|passing)\s+me|not\s+listening|no\s+updates?|"
+        r"never\s+(?:got|get)\s+back|nobody\s+gets\s+back)\b",
+        0.7,
+    ),
+)
+
+PROTOTYPES: dict[Cause, tuple[str, ...]] = {
+    _C.DELIVERY_DELAY: (
+        "My order still has not arrived and it is a week late.",
+        "Where is my package? The tracking has not moved for days.",
+        "The delivery was supposed to come on Monday and nothing showed up.",
+        "The courier keeps postponing my parcel.",
+    ),
+    _C.DEFECT: (
+        "The item arrived broken and does not work.",
+        "The product stopped working after two days.",
+        "You sent me the wrong size and the box was damaged.",
+        "The screen is cracked and there are parts missing.",
+    ),
+    _C.BILLING: (
+        "I was charged twice for the same order.",
+        "My bill is much higher than it should be.",
+        "You took money from my card without asking.",
+        "There is a fee on my invoice that I never agreed to.",
+    ),
+    _C.SERVICE_FAILURE: (
+        "My internet has been down since yesterday.",
+        "The app keeps crashing and I cannot use your service.",
+        "The website shows an error every time I try to pay.",
+        "The technician never turned up and the service is still not working.",
+    ),
+    _C.ACCOUNT_ACCESS: (
+        "I cannot log in to my account.",
+        "My account has been locked and the password reset does not work.",
+        "I never receive the verification code to sign in.",
+        "Someone hacked my account and I am locked out.",
+    ),
+    _C.EXPECTATIONS: (
+        "This is not what was advertised on your website.",
+        "You promised it would include installation and it does not.",
+        "For this price I expected much better quality.",
+        "The plan does not do what the salesperson told me it would.",
+    ),
+    _C.COMMUNICATION: (
+        "Nobody told me about the change and nobody answers my emails.",
+        "Every agent I speak to tells me something different.",
+        "I was never informed that my order was cancelled.",
+        "You keep transferring me and no one explains what is going on.",
+    ),
+}
+
+_CAUSES = tuple(PROTOTYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class CauseGuess:
+    cause: Cause
+    confidence: float
+
+
+def keyword_scores(text: str) -> dict[Cause, float]:
+    """Evidence per cause from keyword rules (noisy-or of the hits), only causes with a hit."""
+    by_cause: dict[Cause, list[float]] = {}
+    for hit in find_hits(text, _RULES):
+        by_cause.setdefault(Cause(hit.label), []).append(hit.weight)
+    return {cause: combine(weights) for cause, weights in by_cause.items()}
+
+
+_lock = threading.Lock()
+_matrices: dict[Callable[[Sequence[str]], np.ndarray], np.ndarray] = {}
+
+
+def _prototype_matrix(encode: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
+    """(causes, prototypes, dim) array of prototype vectors, computed once per encoder."""
+    with _lock:
+        if encode not in _matrices:
+            sentences = [s for cause in _CAUSES for s in PROTOTYPES[cause]]
+            vectors = np.asarray(encode(sentences), dtype=np.float32)
+            if len(_matrices) >= 4:
+                _matrices.clear()
+            _matrices[encode] = vectors.reshape(len(_CAUSES), -1, vectors.shape[-1])
+        return _matrices[encode]
+
+
+def _similarity_scores(
+    embedding: np.ndarray, encode: Callable[[Sequence[str]], np.ndarray]
+) -> dict[Cause, float]:
+    """Closeness of the turn to each cause's prototypes, mapped from cosine to 0-1."""
+    sims = _prototype_matrix(encode) @ embedding  # (causes, prototypes)
+    best = np.sort(sims, axis=1)[:, -2:].mean(axis=1)
+    scaled = np.clip((best - 0.3) / 0.35, 0.0, 1.0)
+    return {cause: float(s) for cause, s in zip(_CAUSES, scaled, strict=True)}
+
+
+def guess_cause(
+    text: str,
+    complaint: float,
+    embedding: np.ndarray | None = None,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+) -> CauseGuess:
+    """The most likely cause and a confidence; `none` when the turn reports no problem.
+
+    Keyword evidence and embedding similarity combine as a noisy-or; without an embedding only
+    keywords count. When nothing points to a cause, a complaint is `other` and the rest `none`.
+    """
+    words = keyword_scores(text)
+    sims = _similarity_scores(embedding, encode) if embedding is not None and encode else {}
+    scores = {c: combine((words.get(c, 0.0), 0.75 * sims.get(c, 0.0))) for c in _CAUSES}
+    best = max(scores, key=lambda c: scores[c])
+    confidence = scores[best] * (0.5 + 0.5 * complaint)
+    if confidence >= 0.3:
+        return CauseGuess(best, round(confidence, 4))
+    if complaint >= 0.5:
+        return CauseGuess(Cause.OTHER, round(complaint * (1.0 - confidence), 4))
+    return CauseGuess(Cause.NONE, round(1.0 - complaint, 4))

@@ -1,0 +1,129 @@
+"""Requests and threats in a customer turn, with spans (manager, refund, cancel, legal, ...).
+
+Requests are what the customer asks for (a manager, a refund, to cancel) and reports of having
+asked before ("third time I am writing"); threats are what they say they will do if not helped
+(legal action, a public review, leaving for a competitor). Negated phrases ("I don't want a
+refund") are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from calmdesk.analysis.patterns import Rule, find_hits, is_negated, keep_widest
+from calmdesk.domain.signals import Mention, MentionKind, Span
+
+__all__ = ["Mentions", "find_mentions"]
+
+_K = MentionKind
+
+_REQUEST_RULES: tuple[Rule, ...] = (
+    Rule.of(
+        _K.SUPERVISOR,
+        r"(?:\b(?:speak|talk|chat)\s+(?:to|with)\s+|\b(?:get|put|bring|fetch|give|connect|"
+        r"transfer|pass)\s+(?:me\s+)?(?:(?:to|through\s+to|on\s+to|onto|with)\s+)?|"
+        r"\b(?:want|need|demand)\s+(?:to\s+(?:speak|talk)\s+(?:to|with)\s+)?)?"
+        r"\b(?:your|a|the|an|some)\s+(?:line\s+)?(?:manager|supervisor|superior|boss|"
+        r"team\s+lead(?:er)?|senior\s+(?:agent|person|staff))\b",
+        0.9,
+    ),
+    Rule.of(
+        _K.SUPERVISOR,
+        r"\b(?:someone|somebody)\s+(?:more\s+senior|senior|in\s+charge|higher\s+up|with\s+authority)"
+        r"|\b(?:a\s+)?(?:real|actual)\s+(?:person|human)\b|\bescalat(?:e|ion)\b",
+        0.8,
+    ),
+    Rule.of(
+        _K.REFUND,
+        r"\b(?:full\s+|partial\s+)?refund(?:ed)?\b|\b(?:my|our|the)\s+money\s+back\b|"
+        r"\breimburse(?:ment|d)?\b|\bcompensat(?:e|ion|ed)\b",
+        0.85,
+    ),
+    Rule.of(
+        _K.CANCEL,
+        r"\bcancel(?:l?ing)?\b(?:\s+(?:my|the|this|our)\s+\w+)?|\b(?:want|request|need)\s+"
+        r"(?:a\s+)?cancellation\b|\bclose\s+my\s+account\b|\bunsubscribe\b|"
+        r"\bterminate\s+(?:my|the|our)\s+(?:contract|subscription|account|service)\b",
+        0.8,
+    ),
+    Rule.of(
+        _K.REPEAT_CONTACT,
+        r"\b(?:(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th))\s+time|(?:two|three|four|"
+        r"five|six|seven|eight|nine|ten|several|multiple|many|countless|numerous|\d+)\s+times)\b|"
+        r"\b(?:already|previously)\s+(?:called|phoned|contacted|emailed|written|wrote|messaged|"
+        r"explained|told|spoken|reported|asked|complained|been\s+in\s+touch)\b|"
+        r"\b(?:again\s+and\s+again|over\s+and\s+over|once\s+again|yet\s+again|every\s+time\s+i)\b|"
+        r"\b(?:keep|kept)\s+(?:calling|asking|emailing|writing|chasing|contacting)\b|"
+        r"\bstill\s+(?:no\s+(?:reply|response|answer|word|update)|waiting\s+for\s+(?:a\s+)?"
+        r"(?:reply|response|answer|call\s*back))\b|\bno\s+one\s+(?:has\s+)?(?:ever\s+)?"
+        r"(?:replied|responded|got\s+back|called\s+(?:me\s+)?back)\b",
+        0.85,
+    ),
+)
+
+_THREAT_RULES: tuple[Rule, ...] = (
+    Rule.of(
+        _K.LEGAL,
+        r"\b(?:lawyers?|solicitors?|attorneys?|legal\s+(?:action|team|advice|proceedings)|sue|"
+        r"suing|lawsuit|(?:take|taking)\s+(?:you|this)\s+to\s+court|small\s+claims|ombudsman|"
+        r"trading\s+standards|consumer\s+(?:protection|rights|agency|council)|regulator|"
+        r"chargeback|ftc|fca|ofcom|ofgem|cfpb|better\s+business\s+bureau|bbb)\b",
+        0.9,
+    ),
+    Rule.of(
+        _K.PUBLIC_REVIEW,
+        r"\b(?:(?:bad|negative|1[- ]star|one[- ]star|terrible|honest)\s+review|reviews?\s+"
+        r"(?:on\s+\w+|everywhere|online)|trustpilot|yelp|google\s+reviews?|tripadvisor|twitter|"
+        r"tweet(?:ing)?|facebook|instagram|tiktok|reddit|social\s+media|post\s+(?:this|it|about\s+"
+        r"(?:this|you))\s+(?:online|everywhere|on)|tell\s+(?:everyone|everybody|all\s+my\s+"
+        r"friends)|go(?:ing)?\s+public|the\s+(?:press|media|newspapers?)|journalists?|"
+        r"warn\s+(?:others|everyone|people))\b",
+        0.85,
+    ),
+    Rule.of(
+        _K.CANCEL,
+        r"\b(?:tak(?:e|ing)\s+my\s+(?:business|money|custom)\s+elsewhere|switch(?:ing)?\s+(?:to\s+)?"
+        r"(?:another|a\s+different|your\s+competitors?|providers?|suppliers?|companies|banks?)|"
+        r"(?:go|going|move|moving)\s+(?:to\s+)?(?:a\s+)?(?:competitor|elsewhere|another\s+"
+        r"(?:provider|company|bank|supplier|carrier))|never\s+(?:order|buy|shop)\w*\s+"
+        r"(?:from|with)\s+you\s+again|leave\s+(?:you|your\s+company))\b",
+        0.85,
+    ),
+)
+
+# "or I will cancel", "otherwise I am cancelling": a cancel request said as a threat.
+_CONDITIONAL = re.compile(
+    r"\b(?:or(?:\s+else)?|otherwise|unless|if\s+not|i(?:'ll|\s+will|'m\s+going\s+to|\s+am\s+"
+    r"going\s+to)|considering|thinking\s+(?:of|about))\W+(?:\w+\W+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Mentions:
+    requests: list[Mention]
+    threats: list[Mention]
+
+
+def _mention(kind: str, span: Span) -> Mention:
+    return Mention(MentionKind(kind), span)
+
+
+def find_mentions(text: str) -> Mentions:
+    """Requests and threats said in `text`, in order of appearance."""
+    requests: list[Mention] = []
+    threats: list[Mention] = []
+    for hit in keep_widest(find_hits(text, _REQUEST_RULES)):
+        if hit.label != _K.REPEAT_CONTACT and is_negated(text, hit.span.start):
+            continue
+        before = text[max(0, hit.span.start - 40) : hit.span.start]
+        threat = hit.label == _K.CANCEL and _CONDITIONAL.search(before) is not None
+        (threats if threat else requests).append(_mention(hit.label, hit.span))
+    threats.extend(
+        _mention(hit.label, hit.span)
+        for hit in keep_widest(find_hits(text, _THREAT_RULES, skip_negated=True))
+    )
+    requests.sort(key=lambda m: m.span.start)
+    threats.sort(key=lambda m: m.span.start)
+    return Mentions(requests, threats)

@@ -1,0 +1,155 @@
+"""The conversation pipeline: clean every turn, score new texts in batches, read turns in context.
+
+`analyze_many` is the throughput path: it takes conversations in groups, sends every text it has
+not seen recently through the encoder and heads in one batch, and yields analyses in input order.
+`analyze_conversation` and `analyze_text` are the one-off forms of the same path.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from calmdesk.analysis.context import TurnContext
+from calmdesk.analysis.customer import customer_signals
+from calmdesk.analysis.scoring import Models, Scored, default_models
+from calmdesk.analysis.text import DEFAULT_MAX_CHARS, clean_text
+from calmdesk.analysis.trend import outlook
+from calmdesk.config import Settings
+from calmdesk.domain.conversation import Conversation, Role, Turn
+from calmdesk.domain.errors import CalmdeskError, MalformedInput
+from calmdesk.domain.signals import (
+    AgentSignals,
+    ConversationAnalysis,
+    CustomerSignals,
+    TurnAnalysis,
+)
+
+__all__ = ["BATCH_TURNS", "analyze_conversation", "analyze_many", "analyze_text"]
+
+BATCH_TURNS = 512
+"""Turns scored together in one model batch by `analyze_many`."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    conversation: Conversation
+    turns: tuple[Turn, ...]  # cleaned text
+    truncated: tuple[bool, ...]
+
+
+def _prepare(conversation: object, max_chars: int) -> _Prepared:
+    if not isinstance(conversation, Conversation):
+        raise MalformedInput(f"Expected a Conversation; got {type(conversation).__name__}.")
+    turns: list[Turn] = []
+    flags: list[bool] = []
+    for turn in conversation.turns:
+        if not isinstance(turn, Turn) or not isinstance(turn.role, Role):
+            raise MalformedInput(f"Conversation {conversation.id!r} holds something not a Turn.")
+        clean = clean_text(turn.text, max_chars)
+        turns.append(Turn(turn.role, clean.text, turn.at))
+        flags.append(clean.truncated)
+    return _Prepared(conversation, tuple(turns), tuple(flags))
+
+
+def _reply_scorer() -> Callable[..., AgentSignals] | None:
+    """`analysis.reply.agent_signals` when the reply review is present in this build."""
+    try:
+        module = importlib.import_module("calmdesk.analysis.reply")
+    except ImportError:
+        return None
+    found = getattr(module, "agent_signals", None)
+    return found if callable(found) else None
+
+
+def _agent_signals(
+    turn: Turn, before: Sequence[Turn], done: Sequence[TurnAnalysis], scored: Scored
+) -> AgentSignals:
+    politeness = scored.heads.politeness
+    review = _reply_scorer() if turn.role is Role.AGENT else None
+    if review is None:
+        return AgentSignals(politeness=politeness)
+    try:
+        return review(turn.text, list(before), list(done), politeness=politeness, now=turn.at)
+    except CalmdeskError:
+        return AgentSignals(politeness=politeness)
+
+
+def _read(prepared: _Prepared, scores: dict[str, Scored], models: Models) -> ConversationAnalysis:
+    done: list[TurnAnalysis] = []
+    history: list[CustomerSignals] = []
+    first_at = next((t.at for t in prepared.turns if t.role is Role.CUSTOMER), None)
+    for i, turn in enumerate(prepared.turns):
+        scored = scores[turn.text]
+        signals: CustomerSignals | AgentSignals
+        if turn.role is Role.CUSTOMER:
+            ctx = TurnContext.build(
+                turn.text,
+                scored.heads,
+                embedding=scored.embedding,
+                encode=models.encode,
+                history=tuple(history),
+                at=turn.at,
+                first_at=first_at,
+                truncated=prepared.truncated[i],
+            )
+            signals = customer_signals(ctx)
+            history.append(signals)
+        else:
+            signals = _agent_signals(turn, prepared.turns[:i], done, scored)
+            signals.truncated = prepared.truncated[i]
+        done.append(TurnAnalysis(turn.role, signals))
+    view = outlook(history)
+    return ConversationAnalysis(
+        prepared.conversation.id, done, view.trend, view.escalation_risk, view.reasons
+    )
+
+
+def _groups(items: Iterable[_Prepared], turns_per_group: int) -> Iterator[list[_Prepared]]:
+    group: list[_Prepared] = []
+    size = 0
+    for item in items:
+        group.append(item)
+        size += len(item.turns)
+        if size >= turns_per_group:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def analyze_many(
+    conversations: Iterable[Conversation],
+    config: Settings | None = None,
+    *,
+    models: Models | None = None,
+    batch_turns: int = BATCH_TURNS,
+) -> Iterator[ConversationAnalysis]:
+    """Analyse conversations lazily, in order, scoring texts in batches of about `batch_turns`.
+
+    Memory stays bounded by the batch: pass a generator to stream any number of conversations.
+    Raises MalformedInput for an item that is not a Conversation of Turns.
+    """
+    chosen = models or default_models()
+    max_chars = config.max_text_chars if config else DEFAULT_MAX_CHARS
+    prepared = (_prepare(c, max_chars) for c in conversations)
+    for group in _groups(prepared, max(1, batch_turns)):
+        scores = chosen.score([t.text for p in group for t in p.turns])
+        for item in group:
+            yield _read(item, scores, chosen)
+
+
+def analyze_conversation(
+    conversation: Conversation, config: Settings | None = None, *, models: Models | None = None
+) -> ConversationAnalysis:
+    """Signals of every turn in context, and the conversation's trend, risk and reasons."""
+    return next(analyze_many([conversation], config, models=models))
+
+
+def analyze_text(
+    text: str, config: Settings | None = None, *, models: Models | None = None
+) -> ConversationAnalysis:
+    """One customer message analysed alone (id "text"); its signals are `turns[0].signals`."""
+    conversation = Conversation("text", (Turn(Role.CUSTOMER, text),))
+    return analyze_conversation(conversation, config, models=models)

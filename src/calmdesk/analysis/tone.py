@@ -1,0 +1,115 @@
+"""Surface signs of how a turn is said: shouting, exclamation, negative and grateful words, urgency.
+
+These are cheap text features that the customer scorers mix with the model heads; each is 0-1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from calmdesk.analysis.patterns import Rule, combine, find_hits
+
+__all__ = ["Tone", "read_tone"]
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_EXCLAIM_RUN = re.compile(r"[!?]*![!?]+|!{2,}")
+_ACRONYMS = frozenset(
+    "OK ID UK US USA EU TV PC DHL UPS USPS ATM PIN SMS VAT GPS ASAP FAQ CEO IT API URL PDF "
+    "AM PM I II III IV ETA FYI".split()
+)
+
+_NEGATIVE_RULES: tuple[Rule, ...] = (
+    Rule.of(
+        "strong",
+        r"\b(?:unacceptable|ridiculous|outrageous|disgusting|disgraceful|appalling|furious|livid|"
+        r"worst|horrible|horrendous|atrocious|pathetic|shocking|fed\s+up|sick\s+(?:and\s+tired\s+)?"
+        r"of|had\s+enough|a\s+joke|beyond\s+(?:a\s+)?joke|fuming|infuriat\w+|scam|rip[- ]?off|"
+        r"incompetent|useless|absurd|insane|nightmare|never\s+again|thanks\s+for\s+nothing|"
+        r"not\s+(?:good\s+enough|acceptable|ok|okay|fair|happy|impressed|pleased|satisfied))\b",
+        0.6,
+    ),
+    Rule.of(
+        "moderate",
+        r"\b(?:terrible|awful|angry|annoyed|annoying|frustrat\w+|disappoint\w+|upset|unhappy|"
+        r"poor|bad|rubbish|garbage|nonsense|joke|fail(?:ed|ure|s)?|wast(?:e|ed|ing)|"
+        r"waiting\s+forever|ages|still\s+(?:not|no|nothing|waiting|broken)|hate|sucks?|"
+        r"worried|stressed|confused|unclear|lied|lying|misled|cheated|ignored)\b",
+        0.35,
+    ),
+)
+
+_GRATITUDE_RULES: tuple[Rule, ...] = (
+    Rule.of(
+        "thanks",
+        r"\b(?:thanks?|thank\s+you|thx|ty|cheers|appreciated?|grateful|much\s+obliged)\b",
+        0.5,
+    ),
+    Rule.of(
+        "resolved",
+        r"\b(?:(?:that|this|it)(?:'s|\s+has|\s+is)?\s+(?:solved|fixed|sorted|resolved|worked|"
+        r"working)|works\s+(?:now|fine|perfectly|great)|all\s+(?:good|sorted|set)|problem\s+solved|"
+        r"perfect|brilliant|awesome|excellent|great\s+(?:service|help|job)|much\s+better|"
+        r"happy\s+(?:now|with)|you(?:'ve|\s+have)\s+been\s+(?:very\s+|so\s+)?helpful)\b",
+        0.6,
+    ),
+)
+
+_URGENCY_RULES: tuple[Rule, ...] = (
+    Rule.of(
+        "explicit",
+        r"\b(?:urgent(?:ly)?|asap|a\.s\.a\.p|immediately|right\s+(?:now|away)|emergency|"
+        r"as\s+soon\s+as\s+possible|straight\s+away|without\s+delay|time[- ]sensitive|critical)\b",
+        0.7,
+    ),
+    Rule.of(
+        "deadline",
+        r"\b(?:today|tonight|by\s+(?:tomorrow|tonight|the\s+end\s+of\s+(?:the\s+)?day|monday|"
+        r"tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(?::\d{2})?\s*(?:am|pm)?)|"
+        r"deadline|before\s+my\s+(?:flight|trip|wedding|event|holiday|exam|interview)|"
+        r"running\s+out\s+of\s+time|can(?:'t|not)\s+wait\s+(?:any\s+)?(?:longer|more))\b",
+        0.45,
+    ),
+    Rule.of(
+        "stakes",
+        r"\b(?:no\s+(?:heating|heat|water|power|electricity|internet|phone)|stranded|"
+        r"can(?:'t|not)\s+(?:work|pay\s+(?:my\s+)?rent|access\s+my\s+(?:money|funds))|"
+        r"medical|medication|my\s+(?:baby|child|kids?)\s+(?:needs?|is)|business\s+is\s+down|"
+        r"losing\s+(?:money|customers|business))\b",
+        0.55,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tone:
+    """Text features of one turn, each 0-1."""
+
+    shouting: float
+    exclaiming: float
+    negative: float
+    gratitude: float
+    urgency: float
+
+
+def _shouting(text: str) -> float:
+    words = _WORD.findall(text)
+    letters = sum(len(w) for w in words)
+    if letters < 8:
+        return 0.0
+    loud = sum(len(w) for w in words if w.isupper() and w not in _ACRONYMS)
+    return min(1.0, max(0.0, (loud / letters - 0.15) / 0.45))
+
+
+def _exclaiming(text: str) -> float:
+    marks = text.count("!")
+    runs = len(_EXCLAIM_RUN.findall(text))
+    return min(1.0, 0.12 * min(marks, 5) + 0.3 * runs)
+
+
+def read_tone(text: str) -> Tone:
+    """Shouting (capitals), exclamation, negative words, gratitude and urgency words of `text`."""
+    negative = combine(h.weight for h in find_hits(text, _NEGATIVE_RULES, skip_negated=True))
+    gratitude = combine(h.weight for h in find_hits(text, _GRATITUDE_RULES, skip_negated=True))
+    urgency = combine(h.weight for h in find_hits(text, _URGENCY_RULES, skip_negated=True))
+    return Tone(_shouting(text), _exclaiming(text), negative, gratitude, urgency)

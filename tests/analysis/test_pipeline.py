@@ -1,0 +1,140 @@
+"""The pipeline's wiring and context logic, with model scores set by hand (TableModels)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from calmdesk.analysis import analyze_conversation, analyze_many, analyze_text
+from calmdesk.config import Settings
+from calmdesk.domain import (
+    AgentSignals,
+    Cause,
+    Conversation,
+    CustomerSignals,
+    MalformedInput,
+    MentionKind,
+    Role,
+    Trend,
+    Turn,
+)
+
+C, A, B = Role.CUSTOMER, Role.AGENT, Role.BOT
+
+
+def convo(*turns: tuple[Role, str], cid: str = "c") -> Conversation:
+    return Conversation(cid, tuple(Turn(role, text) for role, text in turns))
+
+
+def customer(analysis: object, i: int) -> CustomerSignals:
+    signals = analysis.turns[i].signals  # type: ignore[attr-defined]
+    assert isinstance(signals, CustomerSignals)
+    return signals
+
+
+def test_pipeline_gives_customer_and_agent_signals_by_role(table_models: Any) -> None:
+    result = analyze_conversation(
+        convo((C, "hi"), (A, "Hello, how can I help?"), (B, "auto reply")),
+        models=table_models.models(),
+    )
+    assert [t.role for t in result.turns] == [C, A, B]
+    assert isinstance(result.turns[0].signals, CustomerSignals)
+    assert all(isinstance(t.signals, AgentSignals) for t in result.turns[1:])
+
+
+def test_pipeline_furious_late_order_is_upset_about_delivery(
+    table_models: Any, make_row: Any
+) -> None:
+    text = "My order is TWO WEEKS LATE!!! This is absolutely unacceptable."
+    table_models.table[text] = make_row(
+        anger=0.6, frustration=0.3, anger_head=0.8, complaint_head=0.9
+    )
+    signals = customer(analyze_text(text, models=table_models.models()), 0)
+    assert signals.upset >= 0.7
+    assert signals.cause is Cause.DELIVERY_DELAY
+
+
+def test_pipeline_thanks_after_fix_is_calm_and_cools(table_models: Any, make_row: Any) -> None:
+    angry, thanks = "Where is my refund?? This is ridiculous", "thanks, that solved it"
+    table_models.table[angry] = make_row(anger=0.5, frustration=0.4, anger_head=0.7)
+    table_models.table[thanks] = make_row(satisfaction=0.9)
+    result = analyze_conversation(
+        convo((C, angry), (A, "I have issued it now."), (C, thanks)), models=table_models.models()
+    )
+    assert customer(result, 2).upset < 0.2
+    assert result.trend is Trend.COOLING
+
+
+def test_pipeline_keeps_an_earlier_cause_for_a_follow_up(table_models: Any, make_row: Any) -> None:
+    first, second = "My parcel never arrived", "Still nothing. This is a joke!"
+    table_models.table[second] = make_row(anger=0.6, anger_head=0.7, complaint_head=0.8)
+    result = analyze_conversation(
+        convo((C, first), (A, "Let me check."), (C, second)), models=table_models.models()
+    )
+    assert customer(result, 2).cause is Cause.DELIVERY_DELAY
+    assert customer(result, 2).cause_confidence < customer(result, 0).cause_confidence
+
+
+def test_pipeline_earlier_upset_turns_raise_urgency(table_models: Any, make_row: Any) -> None:
+    hot = "This is unacceptable"
+    table_models.table[hot] = make_row(anger=0.8, anger_head=0.9)
+    models = table_models.models()
+    alone = customer(analyze_text("any update?", models=models), 0)
+    later = analyze_conversation(convo((C, hot), (C, hot), (C, "any update?")), models=models)
+    assert customer(later, 2).urgency > alone.urgency
+
+
+def test_pipeline_time_waited_raises_urgency(table_models: Any) -> None:
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    turns = (Turn(C, "hello?", start), Turn(C, "any update?", start + timedelta(days=3)))
+    soon = (Turn(C, "hello?", start), Turn(C, "any update?", start + timedelta(minutes=5)))
+    models = table_models.models()
+    waited = analyze_conversation(Conversation("w", turns), models=models)
+    quick = analyze_conversation(Conversation("q", soon), models=models)
+    assert customer(waited, 1).urgency > customer(quick, 1).urgency
+
+
+def test_pipeline_scores_each_distinct_text_once(table_models: Any) -> None:
+    models = table_models.models()
+    many = [convo((C, "same words"), (C, f"turn {i}"), cid=str(i)) for i in range(5)]
+    results = list(analyze_many(many, models=models, batch_turns=100))
+    assert [r.id for r in results] == [str(i) for i in range(5)]
+    encoded = [t for call in table_models.calls for t in call]
+    counts = Counter(encoded)
+    assert all(counts[t] == 1 for t in ["same words", *(f"turn {i}" for i in range(5))])
+
+
+def test_pipeline_analyze_many_is_lazy_and_ordered(table_models: Any) -> None:
+    def endless():  # type: ignore[no-untyped-def]
+        i = 0
+        while True:
+            yield convo((C, f"message {i}"), cid=str(i))
+            i += 1
+
+    stream = analyze_many(endless(), models=table_models.models(), batch_turns=4)
+    assert [next(stream).id for _ in range(10)] == [str(i) for i in range(10)]
+
+
+def test_pipeline_flags_truncated_turns(table_models: Any) -> None:
+    settings = Settings(max_text_chars=50)
+    result = analyze_text("late " * 100, settings, models=table_models.models())
+    assert customer(result, 0).truncated is True
+
+
+def test_pipeline_reports_requests_with_spans(table_models: Any) -> None:
+    result = analyze_text("get me your manager", models=table_models.models())
+    (request,) = customer(result, 0).requests
+    assert request.kind is MentionKind.SUPERVISOR and request.span.text == "get me your manager"
+    assert "asked for a manager" in result.reasons
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["not a conversation", Conversation("x", ("not a turn",)), Conversation("x", (Turn(C, 5),))],  # type: ignore[arg-type]
+)
+def test_pipeline_rejects_malformed_input_clearly(bad: object, table_models: Any) -> None:
+    with pytest.raises(MalformedInput):
+        analyze_conversation(bad, models=table_models.models())  # type: ignore[arg-type]
