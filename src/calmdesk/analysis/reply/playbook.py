@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -25,9 +26,12 @@ __all__ = [
 ]
 
 _MAX_FILE_BYTES = 512_000
-_TOP_KEYS = frozenset({"version", "checks", "authority", "facts", "admit_fault"})
+_TOP_KEYS = frozenset(
+    {"version", "checks", "authority", "facts", "admit_fault", "timezone", "business_days"}
+)
 _CHECK_KEYS = frozenset({"enabled", "weight", "phrases", "banned"})
 _AUTH_KEYS = frozenset({"max_refund", "max_credit", "currency", "forbidden"})
+_WEEKDAYS = frozenset({"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})
 _FACT_KEYS = frozenset({"name", "keywords", "value", "unit"})
 
 
@@ -71,6 +75,8 @@ class Playbook:
     authority: Authority = field(default_factory=Authority)
     facts: tuple[PolicyFact, ...] = ()
     admit_fault: bool = False
+    timezone: str = "UTC"
+    business_days: str = "Mon,Tue,Wed,Thu,Fri"
 
     def setting(self, name: str) -> CheckSetting:
         return self.checks.get(name, CheckSetting())
@@ -163,6 +169,23 @@ def _fact(raw: Any, index: int) -> PolicyFact:
     return PolicyFact(name=name.strip(), keywords=keywords, value=value, unit=unit.strip().lower())
 
 
+def _timezone(value: Any) -> str:
+    try:
+        ZoneInfo(value)
+    except (TypeError, ValueError, ZoneInfoNotFoundError) as exc:
+        raise _fail(
+            "timezone", f"{value!r} is not an IANA time zone such as Europe/Berlin"
+        ) from exc
+    return str(value)
+
+
+def _business_days(value: Any) -> str:
+    days = value.split(",") if isinstance(value, str) else None
+    if not days or any(d.strip()[:3].title() not in _WEEKDAYS for d in days):
+        raise _fail("business_days", f"expected weekday names like 'Mon,Tue,Wed', got {value!r}")
+    return ",".join(d.strip()[:3].title() for d in days)
+
+
 def parse_playbook(data: Any, known_checks: frozenset[str] | None = None) -> Playbook:
     """Validate a playbook already read into Python values; raise ConfigError naming the fault."""
     if known_checks is None:
@@ -185,6 +208,8 @@ def parse_playbook(data: Any, known_checks: frozenset[str] | None = None) -> Pla
         authority=_authority(top.get("authority")),
         facts=tuple(_fact(f, i) for i, f in enumerate(facts_raw)),
         admit_fault=admit_fault,
+        timezone=_timezone(top.get("timezone", "UTC")),
+        business_days=_business_days(top.get("business_days", "Mon,Tue,Wed,Thu,Fri")),
     )
 
 

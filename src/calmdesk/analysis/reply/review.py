@@ -93,16 +93,11 @@ def _score(results: list[CheckResult], playbook: Playbook) -> int:
     return round(100 * good / total)
 
 
-def _commitments(draft: str, now: datetime | None) -> list[Commitment]:
-    try:
-        from calmdesk.analysis.commitments import extract_commitments
-    except ImportError:
-        return []
-    when = now or datetime.now(UTC)
-    found: list[Commitment] = extract_commitments(
-        draft, now=when, tz="UTC", business_days="Mon,Tue,Wed,Thu,Fri"
-    )
-    return found
+def _commitments(draft: str, now: datetime | None, playbook: Playbook) -> list[Commitment]:
+    from calmdesk.analysis.commitments import extract_commitments
+
+    when = now if now is not None and now.tzinfo is not None else datetime.now(UTC)
+    return extract_commitments(draft, when, playbook.timezone, playbook.business_days)
 
 
 def review_draft(
@@ -133,7 +128,7 @@ def review_draft(
         asks_question=question_score(ctx),
         offers_solution=solution_score(ctx),
         tone_problems=find_tone_problems(ctx),
-        commitments=_commitments(text, now),
+        commitments=_commitments(text, now, playbook),
     )
 
 

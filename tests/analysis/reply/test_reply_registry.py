@@ -1,0 +1,48 @@
+"""The check registry matches the checked-in list, and every check is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import calmdesk.analysis.reply as reply
+from calmdesk.analysis.reply import checks
+from calmdesk.analysis.reply.registry import NEEDS, register
+
+HERE = Path(__file__).parent
+DOCS = HERE.parents[2] / "docs" / "playbook-checks.md"
+
+
+def test_registry_matches_the_checked_in_list_in_order() -> None:
+    expected = [line.split() for line in (HERE / "check_names.txt").read_text().splitlines()]
+    assert [[s.id, s.name] for s in checks()] == expected
+
+
+def test_registry_checks_declare_known_needs_and_a_summary() -> None:
+    for spec in checks():
+        assert spec.needs <= NEEDS and "draft" in spec.needs
+        assert len(spec.summary) > 20
+
+
+def test_register_refuses_duplicates_and_unknown_needs() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+        register("P5", "no_blame", summary="again")(lambda ctx: None)  # type: ignore[arg-type,return-value]
+    with pytest.raises(ValueError, match="unknown needs"):
+        register("P99", "x", summary="x", needs=("crystal_ball",))
+
+
+@pytest.mark.parametrize("spec", checks(), ids=lambda s: s.name)
+def test_docs_describe_every_check(spec) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    heading = re.search(rf"^## {spec.id} `{spec.name}`$", text, re.MULTILINE)
+    assert heading, f"docs/playbook-checks.md lacks a '## {spec.id} `{spec.name}`' section"
+    section = text[heading.end() :].split("\n## ", 1)[0]
+    assert "Not needed" in section and "Fails" in section
+
+
+def test_reply_public_api_is_complete() -> None:
+    public = {n for n in vars(reply) if not n.startswith("_") and callable(getattr(reply, n))}
+    assert public <= set(reply.__all__)
+    assert {"review_draft", "agent_signals", "load_playbook"} <= set(reply.__all__)
