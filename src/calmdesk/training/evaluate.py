@@ -135,7 +135,8 @@ def _goemotions(train: d.Labelled, test: d.Labelled, s: FitSettings) -> EvalResu
     probs, classes = _train_predict(expanded, test, s, weights)
     chosen = (probs >= GOEMOTIONS_THRESHOLD) | (probs == probs.max(axis=1, keepdims=True))
     truth = np.array([[c in names for c in classes] for names in test.labels])
-    f1s = [macro_f1(truth[:, k].tolist(), chosen[:, k].tolist(), [1]) for k in range(28)]
+    pairs = [(truth[:, k].astype(int), chosen[:, k].astype(int)) for k in range(len(classes))]
+    f1s = [macro_f1(t.tolist(), p.tolist(), [1]) for t, p in pairs]
     return EvalResult("", {"macro_f1": float(np.mean(f1s))}, len(train), len(test))
 
 
