@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -38,10 +39,10 @@ def extract_commitments(
     the weekdays the team works ("Mon,Tue,..." or weekday numbers, Monday = 0).
     """
     _check_text(text)
-    rules = _rules_for(business_days, rules)
+    when = _When(now, tz, _rules_for(business_days, rules))
     found: list[Commitment] = []
     for start, end in _sentences(text):
-        found.extend(_sentence_commitments(text, start, end, now, tz, rules))
+        found.extend(_sentence_commitments(text, start, end, when))
     return found
 
 
@@ -75,9 +76,14 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in pp.SENTENCE.finditer(text) if m.group().strip()]
 
 
-def _sentence_commitments(
-    text: str, start: int, end: int, now: datetime, tz: str | ZoneInfo, rules: DueRules
-) -> list[Commitment]:
+@dataclass(frozen=True, slots=True)
+class _When:
+    now: datetime
+    tz: str | ZoneInfo
+    rules: DueRules
+
+
+def _sentence_commitments(text: str, start: int, end: int, when: _When) -> list[Commitment]:
     sentence = text[start:end].rstrip()
     if sentence.endswith("?") or pp.QUESTION_OPENING.match(sentence.lstrip()):
         return []
@@ -86,9 +92,25 @@ def _sentence_commitments(
     region_start = start
     for i, m in enumerate(triggers):
         clause_end = _clause_end(text, m, triggers[i + 1].start() if i + 1 < len(triggers) else end)
-        out.append(_commitment(text, m, region_start, clause_end, now, tz, rules))
+        if pp.CONDITION.search(text, region_start, m.start()):
+            region_start = m.start()  # a deadline in "if ... by Friday" or "please ..." is not ours
+        out.extend(_clause_commitments(text, m, region_start, clause_end, when))
         region_start = clause_end
     return out
+
+
+def _clause_commitments(
+    text: str, m: re.Match[str], region_start: int, clause_end: int, when: _When
+) -> list[Commitment]:
+    """One promise per clause, or one per joined action when each has its own deadline."""
+    parts: list[tuple[int, int, int]] = []  # (where its deadline may start, action start, end)
+    region, action = region_start, m.start("verb")
+    for join in pp.AND_VERB.finditer(text, m.end("verb"), clause_end):
+        if find_due(text[region : join.start()], when.now, when.tz, when.rules) is not None:
+            parts.append((region, action, join.start()))
+            region = action = join.end()
+    parts.append((region, action, clause_end))
+    return [_commitment(text, m, *part, when) for part in parts]
 
 
 def _is_promise(text: str, sentence_start: int, m: re.Match[str]) -> bool:
@@ -100,6 +122,8 @@ def _is_promise(text: str, sentence_start: int, m: re.Match[str]) -> bool:
     elif verb in pp.NOT_ACTIONS or (verb == "take" and not pp.owner_is_person(m)):
         return False
     if verb == "be" and not pp.BE_ACTION.match(text, m.end("verb")):
+        return False
+    if verb == "have" and pp.NOT_AFTER_HAVE.match(text, m.end("verb")):
         return False
     if m.group("modal").strip().lower() == "should" and pp.owner_is_person(m):
         return False
@@ -113,27 +137,21 @@ def _clause_end(text: str, m: re.Match[str], limit: int) -> int:
 
 
 def _commitment(
-    text: str,
-    m: re.Match[str],
-    region_start: int,
-    clause_end: int,
-    now: datetime,
-    tz: str | ZoneInfo,
-    rules: DueRules,
+    text: str, m: re.Match[str], region_start: int, action_start: int, end: int, when: _When
 ) -> Commitment:
-    if pp.CONDITION.search(text, region_start, m.start()):
-        region_start = m.start()  # a deadline inside "if ... by Friday" is the condition's
-    due = find_due(text[region_start:clause_end], now, tz, rules)
-    action_start = m.start("verb") if pp.owner_is_person(m) else m.start("subject")
-    action = text[action_start:clause_end]
+    due = find_due(text[region_start:end], when.now, when.tz, when.rules)
+    action = text[action_start:end]
     if due is not None:
         lo, hi = due.start + region_start - action_start, due.end + region_start - action_start
         if 0 <= lo and hi <= len(action):
             action = action[:lo] + " " + action[hi:]
-    span_start = min(m.start(), region_start + due.start) if due else m.start()
+    first = action_start == m.start("verb")
+    span_start = m.start() if first else action_start
+    if due is not None:
+        span_start = min(span_start, region_start + due.start)
     return Commitment(
-        action=pp.tidy_action(action, m),
+        action=pp.tidy_action(action, None if pp.owner_is_person(m) else m.group("subject")),
         due=due.due if due else None,
         owner=pp.owner_of(m),
-        span=Span(span_start, clause_end, text[span_start:clause_end], "promise"),
+        span=Span(span_start, end, text[span_start:end], "promise"),
     )

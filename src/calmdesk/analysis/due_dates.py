@@ -143,14 +143,15 @@ def _durations(text: str, ctx: _Ctx) -> list[_Found]:
 
 
 def _duration_due(m: re.Match[str], ctx: _Ctx) -> datetime:
+    instant = ctx.now.astimezone(UTC)  # hours and minutes are elapsed time, not wall-clock time
     if m.group("hour_only"):
-        return ctx.now + timedelta(hours=1)
+        return instant + timedelta(hours=1)
     count = pat.number(m.group("hi") or m.group("n"))
     unit = m.group("unit").lower()
     if unit in pat.HOUR_UNITS:
-        return ctx.now + timedelta(hours=count)
+        return instant + timedelta(hours=count)
     if unit.startswith("min"):
-        return ctx.now + timedelta(minutes=count)
+        return instant + timedelta(minutes=count)
     today = ctx.now.date()
     if m.group("biz"):
         day = ctx.add_business_days(today, count * (5 if unit.startswith("week") else 1))
@@ -161,6 +162,7 @@ def _duration_due(m: re.Match[str], ctx: _Ctx) -> datetime:
 
 def _days(text: str, ctx: _Ctx) -> list[_Found]:
     found: list[_Found] = []
+    eod_start: int | None = None  # "close of business" directly before a day: that day's end
     for m in pat.DAY.finditer(text):
         resolved = _resolve_day(m, ctx)
         if resolved is None:
@@ -169,6 +171,10 @@ def _days(text: str, ctx: _Ctx) -> list[_Found]:
         start, end, clock = m.start(), m.end(), default_clock
         if not fixed:
             start, end, clock = _attach_time(text, m.start(), m.end(), ctx, default_clock)
+        if eod_start is not None and pat.JOIN.fullmatch(text, found[-1][1], m.start()):
+            found.pop()
+            start, clock = eod_start, ctx.rules.end_of_day
+        eod_start = m.start() if m.group("eod") else None
         found.append((start, end, ctx.at(day, clock)))
     return found
 
@@ -192,7 +198,8 @@ def _resolve_day(m: re.Match[str], ctx: _Ctx) -> tuple[date, time, bool] | None:
     if groups["eod"]:
         return _business_eod(ctx), rules.end_of_day, True
     if groups["part"]:
-        return today, pat.part_clock(groups["part"], rules), False
+        clock = pat.part_clock(groups["part"], rules)
+        return today, clock if clock > ctx.now.time() else _today_clock(ctx), False
     if groups["tonight"]:
         return today, rules.tonight, True
     if groups["today"]:

@@ -13,6 +13,7 @@ __all__ = [
     "DAY",
     "DURATION",
     "HAS_PREP",
+    "JOIN",
     "TIME_AFTER",
     "TIME_ALONE",
     "TIME_BEFORE",
@@ -109,6 +110,7 @@ TIME_ALONE = re.compile(
     r"\b(?:at|by|before|until|around|no\s+later\s+than)\s+(?:the\s+)?" + _CLOCK + r"\b",
     _F,
 )
+JOIN = re.compile(r"\s*(?:,\s*)?(?:on\s+)?", _F)
 HAS_PREP = re.compile(rf"(?:{_DEADLINE_PREP}|within|in|at|around|first\s+thing)\b", _F)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "AND_VERB",
     "BE_ACTION",
     "CLAUSE_STOP",
     "CONDITION",
     "HEDGE",
     "NOT_ACTIONS",
+    "NOT_AFTER_HAVE",
     "QUESTION_OPENING",
     "REFUSAL",
     "SENTENCE",
@@ -62,10 +64,11 @@ TRIGGER = re.compile(
 )
 
 NOT_ACTIONS = frozenset(
-    "not never have need probably likely maybe perhaps try understand hope want wish appreciate "
+    "not never need probably likely maybe perhaps try understand hope want wish appreciate "
     "know note notice realise realize agree admit remember like love see assume imagine bet "
     "wait cost depend require".split()
 )
+NOT_AFTER_HAVE = re.compile(r"\s+(?:to|been|got)\b", _F)
 YOU_VERBS = frozenset("receive get hear see be have find".split())
 BE_ACTION = re.compile(
     r"\s+(?:\w+ed\b|sent|done|made|paid|given|taken|shown|back|in\s+touch|with\s+you|on\s+(?:its|"
@@ -87,7 +90,7 @@ HEDGE = re.compile(
 )
 CLAUSE_STOP = re.compile(
     r"[;:]|\s+-\s+|\s*,?\s+(?:but|so\s+that|because|as\s+soon\s+as|once|if|unless|while|although|"
-    r"whereas|when)\b|,\s+(?:which|who|so|as|then|and\s+then|and\s+(?=(?:I|we|you|it)\b))",
+    r"whereas|when)\b|,\s+(?:I\s+promise|I\s+assure\s+you|you\s+have\s+my\s+word)\b|,\s+(?:which|who|so|as|then|and\s+then|and\s+(?=(?:I|we|you|it)\b))",
     _F,
 )
 _LOCAL_BOUNDARY = re.compile(r"[;:]|,\s*(?:so|and|but|then)\b|\b(?:but|so)\b", _F)
@@ -97,7 +100,15 @@ _FILLERS = re.compile(
     r"at\s+the\s+earliest)\b",
     _F,
 )
-CONDITION = re.compile(r"\b(?:if|unless|once|when|after|as\s+soon\s+as|in\s+case)\b", _F)
+CONDITION = re.compile(
+    r"\b(?:if|unless|once|when|after|as\s+soon\s+as|in\s+case|please|could\s+you|can\s+you)\b", _F
+)
+_SERVICE_VERBS = (
+    r"send|call|email|e-mail|ship|refund|credit|issue|process|check|update|contact|follow|arrange|"
+    r"replace|reset|fix|confirm|reply|review|cancel|reactivate|unlock|deliver|text|message|book|"
+    r"schedule|return|reverse|waive|post|collect|pick|escalate|review|let|get|ring|visit|repair"
+)
+AND_VERB = re.compile(rf"\s*,?\s+and\s+(?:then\s+)?(?=(?:{_SERVICE_VERBS})\b)", _F)
 _DETERMINER = re.compile(r"^(?:your|the|a|an|my|our)\s+", _F)
 _ROLE_NAMES = {"team leader": "team lead"}
 _DEPT_NAMES = {
@@ -142,12 +153,12 @@ def trim_end(text: str, end: int, start: int) -> int:
     return tail.start() if tail else end
 
 
-def tidy_action(action: str, m: re.Match[str]) -> str:
-    """Canonical wording of the action: "send a replacement", "refund will arrive"."""
-    if not owner_is_person(m):
-        subject = _DETERMINER.sub("", re.sub(r"\s+", " ", m.group("subject")))
-        rest = action[m.start("verb") - m.start("subject") :]
-        action = f"{subject} will {rest}"
+def tidy_action(action: str, subject: str | None = None) -> str:
+    """Canonical wording of the action: "send a replacement"; with a thing as the subject,
+    "refund will arrive"."""
+    if subject is not None:
+        thing = _DETERMINER.sub("", " ".join(subject.split()))
+        action = f"{thing} will {action}"
     action = _FILLERS.sub(" ", action)
     action = re.sub(r"\s+", " ", action).strip()
     tail = _TRAIL.search(action)

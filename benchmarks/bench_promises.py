@@ -1,0 +1,96 @@
+"""Promise extraction measured on the hand-written cases in tests/data/promises.jsonl.
+
+A predicted promise matches an expected one when their actions agree (case, spacing and
+punctuation ignored); each expected promise is matched at most once. Reported:
+* action precision/recall: matched promises over predicted / expected;
+* due precision/recall: matches whose due instant is also exactly right (None == None);
+* owner accuracy over matched promises; the ids of the cases that were not fully right.
+
+Run: `python -m benchmarks.bench_promises` (prints JSON); `run()` returns the same dict.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from calmdesk.analysis.commitments import extract_commitments
+from calmdesk.domain import Commitment
+
+CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "promises.jsonl"
+
+
+def _norm(action: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", action.lower())).strip()
+
+
+def _due(raw: str | None) -> datetime | None:
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def load_cases(path: Path = CASES) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def predict(case: dict[str, Any]) -> list[Commitment]:
+    return extract_commitments(
+        case["text"],
+        datetime.fromisoformat(case["now"]),
+        case.get("tz", "UTC"),
+        case.get("business_days", "Mon,Tue,Wed,Thu,Fri"),
+    )
+
+
+def _score_case(case: dict[str, Any], found: list[Commitment]) -> tuple[int, int, int]:
+    """(action matches, due matches, owner matches) for one case."""
+    left = list(case["expected"])
+    actions = dues = owners = 0
+    for got in found:
+        hit = next((e for e in left if _norm(e["action"]) == _norm(got.action)), None)
+        if hit is None:
+            continue
+        left.remove(hit)
+        actions += 1
+        dues += _due(hit["due"]) == got.due
+        owners += hit["owner"] == got.owner
+    return actions, dues, owners
+
+
+def _ratio(num: int, den: int) -> float:
+    return round(num / den, 4) if den else 1.0
+
+
+def run() -> dict[str, Any]:
+    """Score every case; return precision/recall of action and exact due date."""
+    cases = load_cases()
+    predicted = expected = actions = dues = owners = 0
+    wrong: list[str] = []
+    started = time.perf_counter()
+    for case in cases:
+        found = predict(case)
+        a, d, o = _score_case(case, found)
+        predicted, expected = predicted + len(found), expected + len(case["expected"])
+        actions, dues, owners = actions + a, dues + d, owners + o
+        if not (a == d == o == len(found) == len(case["expected"])):
+            wrong.append(case["id"])
+    elapsed = time.perf_counter() - started
+    return {
+        "cases": len(cases),
+        "expected_promises": expected,
+        "predicted_promises": predicted,
+        "action_precision": _ratio(actions, predicted),
+        "action_recall": _ratio(actions, expected),
+        "due_precision": _ratio(dues, predicted),
+        "due_recall": _ratio(dues, expected),
+        "owner_accuracy": _ratio(owners, actions),
+        "ms_per_case": round(1000 * elapsed / max(len(cases), 1), 3),
+        "cases_not_fully_right": wrong,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
