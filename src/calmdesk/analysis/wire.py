@@ -1,0 +1,103 @@
+"""Conversations to and from plain JSON: the shape `calmdesk analyze` reads and writes.
+
+In: `{"id": "...", "turns": [{"role": "customer"|"agent"|"bot", "text": "...", "at": "ISO-8601"}]}`
+(`at` optional; a time without an offset is taken as UTC). Out: `{"id", "escalation_risk",
+"trend", "reasons", "turns": [{"role", "signals"}]}`. Every problem is a MalformedInput or
+UnsupportedValue that says which field is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from calmdesk.domain.conversation import Conversation, Role, Turn
+from calmdesk.domain.errors import MalformedInput, UnsupportedValue
+from calmdesk.domain.serialize import to_jsonable
+from calmdesk.domain.signals import ConversationAnalysis
+
+__all__ = ["MAX_TURNS", "analysis_record", "conversation_from_json", "parse_line", "peek_id"]
+
+MAX_TURNS = 2_000
+_ROLES = ", ".join(r.value for r in Role)
+
+
+def _time(value: object, where: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MalformedInput(f"{where}.at must be an ISO-8601 string.")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise MalformedInput(
+            f"{where}.at is not an ISO-8601 date and time: {value[:40]!r}."
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _turn(raw: object, where: str) -> Turn:
+    if not isinstance(raw, dict):
+        raise MalformedInput(f"{where} must be an object with role and text.")
+    role, text = raw.get("role"), raw.get("text")
+    if not isinstance(role, str) or role not in {r.value for r in Role}:
+        raise UnsupportedValue(f"{where}.role must be one of {_ROLES}; got {str(role)[:20]!r}.")
+    if not isinstance(text, str):
+        raise MalformedInput(f"{where}.text must be a string.")
+    return Turn(Role(role), text, _time(raw.get("at"), where))
+
+
+def conversation_from_json(data: object) -> Conversation:
+    """A Conversation from decoded JSON; the error names the first wrong field."""
+    if not isinstance(data, dict):
+        raise MalformedInput("A conversation must be a JSON object with id and turns.")
+    cid, turns = data.get("id"), data.get("turns")
+    if isinstance(cid, bool) or not isinstance(cid, str | int) or str(cid) == "":
+        raise MalformedInput("id must be a non-empty string.")
+    if not isinstance(turns, list):
+        raise MalformedInput("turns must be a list of {role, text} objects.")
+    if len(turns) > MAX_TURNS:
+        raise MalformedInput(f"A conversation may hold at most {MAX_TURNS} turns.")
+    return Conversation(str(cid), tuple(_turn(t, f"turns[{i}]") for i, t in enumerate(turns)))
+
+
+def _decode(line: bytes | str) -> Any:
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedInput("The line is not UTF-8 text (binary data?).") from None
+    try:
+        return json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        reason = getattr(exc, "msg", "too deeply nested")
+        raise MalformedInput(f"The line is not valid JSON ({reason}).") from None
+
+
+def parse_line(line: bytes | str) -> Conversation:
+    """One JSON Lines line as a Conversation."""
+    return conversation_from_json(_decode(line))
+
+
+def peek_id(line: bytes | str) -> str | None:
+    """The line's id when it can be read at all, for error records; otherwise None."""
+    try:
+        data = _decode(line)
+    except MalformedInput:
+        return None
+    cid = data.get("id") if isinstance(data, dict) else None
+    return str(cid) if isinstance(cid, str | int) and not isinstance(cid, bool) else None
+
+
+def analysis_record(analysis: ConversationAnalysis) -> dict[str, Any]:
+    """The JSON object written for one analysed conversation, keys in the documented order."""
+    return {
+        "id": analysis.id,
+        "escalation_risk": to_jsonable(analysis.escalation_risk),
+        "trend": analysis.trend.value,
+        "reasons": list(analysis.reasons),
+        "turns": [
+            {"role": t.role.value, "signals": to_jsonable(t.signals)} for t in analysis.turns
+        ],
+    }
