@@ -58,7 +58,20 @@ def pg_server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(data, "postgres", "postgres")
     port = _free_port()
-    _run([_pg_bin("initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "postgres", "-E", "UTF8"])
+    _run(
+        [
+            _pg_bin("initdb"),
+            "-D",
+            str(data / "db"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "-N",
+        ]
+    )
     opts = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
     _run(
         [
@@ -134,3 +147,17 @@ def db_sessions(db_url: str) -> Iterator[object]:
     engine = make_engine(db_url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def world(db_sessions: object, monkeypatch: pytest.MonkeyPatch) -> object:
+    """A `tests.factories.World`: teams, staff personas and customers made through the actions.
+
+    Password hashing uses a cheaper scrypt cost here (the cost is stored in each hash)."""
+    from datetime import UTC, datetime
+
+    from tests.factories import FixedClock, build_world
+
+    monkeypatch.setattr("calmdesk.actions.passwords._N", 2**8)
+
+    return build_world(db_sessions, FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))  # type: ignore[arg-type]

@@ -1,0 +1,130 @@
+"""What every action needs: who acts, sessions, the analysis, the job scheduler, a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from calmdesk.config import Settings
+from calmdesk.domain import Conversation, ConversationAnalysis, PermissionDenied, Review
+from calmdesk.storage import SessionFactory, User, UserRole, utcnow
+
+if TYPE_CHECKING:
+    from calmdesk.actions.rules import RuleSet
+
+__all__ = ["ActionContext", "Actor", "Analyzer", "LibraryAnalyzer", "NullScheduler", "Scheduler"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who performs an action; `label` is what the audit log shows (`user:ana`, `job:reminders`)."""
+
+    label: str
+    user_id: int | None = None
+    role: UserRole | None = None
+    customer_id: int | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        return cls(label=f"user:{user.username}", user_id=user.id, role=user.role)
+
+    @classmethod
+    def system(cls, name: str = "calmdesk") -> Actor:
+        return cls(label=f"system:{name}")
+
+    @classmethod
+    def for_customer(cls, customer_id: int) -> Actor:
+        return cls(label=f"customer:{customer_id}", customer_id=customer_id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user_id is not None
+
+    def require_role(self, *roles: UserRole) -> None:
+        """Raise PermissionDenied unless the actor is a user with one of `roles` (or the system)."""
+        if self.label.startswith("system:"):
+            return
+        if self.role not in roles:
+            allowed = " or ".join(r.value for r in roles)
+            raise PermissionDenied(f"Only a {allowed} may do that.")
+
+
+class Analyzer(Protocol):
+    """The conversation intelligence the actions call (the real one is `LibraryAnalyzer`)."""
+
+    def analyze(self, conversation: Conversation) -> ConversationAnalysis: ...
+
+    def review(self, conversation: Conversation, draft: str, now: datetime) -> Review: ...
+
+
+class Scheduler(Protocol):
+    """Hands timers to the job queue after the action commits (`jobs.HueyScheduler`)."""
+
+    def schedule(self, timer_id: int, due_at: datetime) -> None: ...
+
+
+class NullScheduler:
+    """Schedules nothing now; the worker's periodic sweep still fires every due timer."""
+
+    def schedule(self, timer_id: int, due_at: datetime) -> None:
+        return None
+
+
+class LibraryAnalyzer:
+    """`calmdesk.analysis`: signals per customer turn, trend and risk; reviews of agent drafts."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+
+    def analyze(self, conversation: Conversation) -> ConversationAnalysis:
+        from calmdesk.analysis.pipeline import analyze_conversation
+
+        return analyze_conversation(conversation, self.settings)
+
+    def review(self, conversation: Conversation, draft: str, now: datetime) -> Review:
+        from calmdesk.analysis.reply import review_draft
+
+        history = self.analyze(conversation).turns if conversation.turns else []
+        return review_draft(draft, conversation.turns, history, now=now, config=self._playbook())
+
+    def _playbook(self) -> Any:
+        if self.settings.playbook_path is None:
+            return None
+        from calmdesk.analysis.reply import load_playbook
+
+        return load_playbook(self.settings.playbook_path)
+
+
+@dataclass
+class ActionContext:
+    """Passed to every action by the entry point (web app, worker, CLI, tests)."""
+
+    sessions: SessionFactory
+    settings: Settings = field(default_factory=Settings)
+    analyzer: Analyzer | None = None
+    scheduler: Scheduler = field(default_factory=NullScheduler)
+    clock: Callable[[], datetime] = utcnow
+    _rules: RuleSet | None = None
+
+    def __post_init__(self) -> None:
+        if self.analyzer is None:
+            self.analyzer = LibraryAnalyzer(self.settings)
+
+    @property
+    def analysis(self) -> Analyzer:
+        assert self.analyzer is not None
+        return self.analyzer
+
+    @property
+    def rules(self) -> RuleSet:
+        """The escalation rules from `Settings.escalation_rules_path` or the packaged defaults."""
+        if self._rules is None:
+            from calmdesk.actions.rules import load_rules
+
+            self._rules = load_rules(self.settings.escalation_rules_path)
+        return self._rules
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,183 @@
+"""Escalating a case (P14), by a person or by a rule, with a hand-off summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calmdesk.actions.audit import snapshot, write_audit
+from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.handoff import handoff_summary
+from calmdesk.actions.rules import Firing
+from calmdesk.actions.validate import clean_text
+from calmdesk.domain import Conflict, NotFound
+from calmdesk.storage import (
+    Commitment,
+    Conversation,
+    ConversationStatus,
+    Escalation,
+    Priority,
+    RuleFiring,
+    Team,
+    Turn,
+    User,
+    UserRole,
+)
+
+__all__ = ["apply_firings", "escalate", "escalate_in_session", "load_conversation"]
+
+_FIELDS = ("status", "assignee_id", "team_id", "priority")
+_RANK = {p: i for i, p in enumerate(Priority)}
+
+
+def load_conversation(session: Session, conversation_id: int, *, lock: bool = True) -> Conversation:
+    """The conversation row (locked for update on PostgreSQL), or NotFound."""
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if lock:
+        query = query.with_for_update(of=Conversation)
+    found = session.scalars(query).unique().first()
+    if found is None:
+        raise NotFound(f"No conversation with id {conversation_id}.")
+    return found
+
+
+def escalate(
+    ctx: ActionContext,
+    actor: Actor,
+    conversation_id: int,
+    reason: str,
+    *,
+    to_user_id: int | None = None,
+    to_team_id: int | None = None,
+) -> Escalation:
+    """Hand the case to a supervisor (default: the team's) or a team, with a summary."""
+    why = clean_text(reason, "reason", 2000)
+    with ctx.sessions.begin() as session:
+        conversation = load_conversation(session, conversation_id)
+        if conversation.status in (ConversationStatus.CLOSED, ConversationStatus.RESOLVED):
+            raise Conflict("This conversation is resolved or closed; reopen it before escalating.")
+        return escalate_in_session(
+            session, actor, conversation, why, to_user_id=to_user_id, to_team_id=to_team_id
+        )
+
+
+def escalate_in_session(
+    session: Session,
+    actor: Actor,
+    conversation: Conversation,
+    reason: str,
+    *,
+    to_user_id: int | None = None,
+    to_team_id: int | None = None,
+    rule: str | None = None,
+    priority: Priority = Priority.HIGH,
+) -> Escalation:
+    """Escalate inside the caller's transaction (rules and jobs use this)."""
+    before = snapshot(conversation, *_FIELDS)
+    target = _target_user(session, conversation, to_user_id, to_team_id)
+    row = Escalation(
+        conversation_id=conversation.id,
+        from_user_id=conversation.assignee_id,
+        to_user_id=target.id if target else None,
+        to_team_id=to_team_id or (target.team_id if target else conversation.team_id),
+        reason=reason,
+        rule=rule,
+        summary=_summary(session, conversation, reason),
+    )
+    session.add(row)
+    conversation.status = ConversationStatus.ESCALATED
+    if target is not None:
+        conversation.assignee_id = target.id
+    if to_team_id is not None:
+        conversation.team_id = to_team_id
+    if _RANK[priority] > _RANK[conversation.priority]:
+        conversation.priority = priority
+    write_audit(
+        session,
+        actor,
+        "conversation.escalated",
+        conversation,
+        before,
+        (snapshot(conversation, *_FIELDS) or {}) | {"reason": reason, "rule": rule},
+    )
+    return row
+
+
+def _target_user(
+    session: Session, conversation: Conversation, to_user_id: int | None, to_team_id: int | None
+) -> User | None:
+    if to_user_id is not None:
+        user = session.get(User, to_user_id)
+        if user is None or not user.is_active:
+            raise NotFound(f"No active user with id {to_user_id} to escalate to.")
+        return user
+    if to_team_id is not None:
+        if session.get(Team, to_team_id) is None:
+            raise NotFound(f"No team with id {to_team_id}.")
+        return None
+    return _supervisor_for(session, conversation.team_id)
+
+
+def _supervisor_for(session: Session, team_id: int | None) -> User | None:
+    query = select(User).where(User.role == UserRole.SUPERVISOR, User.is_active.is_(True))
+    if team_id is not None:
+        in_team = session.scalars(query.where(User.team_id == team_id).order_by(User.id)).first()
+        if in_team is not None:
+            return in_team
+    return session.scalars(query.order_by(User.id)).first()
+
+
+def _summary(session: Session, conversation: Conversation, reason: str) -> str:
+    turns = session.scalars(
+        select(Turn).where(Turn.conversation_id == conversation.id).order_by(Turn.seq)
+    ).all()
+    promises = session.scalars(
+        select(Commitment).where(Commitment.conversation_id == conversation.id)
+    ).all()
+    return handoff_summary(conversation, turns, promises, reason)
+
+
+def apply_firings(
+    session: Session,
+    actor: Actor,
+    conversation: Conversation,
+    firings: Sequence[Firing],
+    turn_id: int | None,
+) -> list[RuleFiring]:
+    """Record each new firing (once per rule and conversation); escalate on the first that asks."""
+    seen = set(
+        session.scalars(
+            select(RuleFiring.rule).where(RuleFiring.conversation_id == conversation.id)
+        ).all()
+    )
+    recorded = []
+    for firing in firings:
+        if firing.rule.name in seen:
+            continue
+        row = RuleFiring(
+            conversation_id=conversation.id,
+            turn_id=turn_id,
+            rule=firing.rule.name,
+            reason=firing.reason,
+        )
+        if (
+            firing.rule.escalate_to != "none"
+            and conversation.status != ConversationStatus.ESCALATED
+        ):
+            team = conversation.team_id if firing.rule.escalate_to == "team" else None
+            escalation = escalate_in_session(
+                session,
+                actor,
+                conversation,
+                firing.reason,
+                to_team_id=team,
+                rule=firing.rule.name,
+                priority=Priority(firing.rule.priority),
+            )
+            session.flush()
+            row.escalation_id = escalation.id
+        session.add(row)
+        recorded.append(row)
+    return recorded

@@ -1,0 +1,282 @@
+"""Posting turns: a customer message (analysed, rules applied) and an agent reply (reviewed).
+
+Posting is idempotent: the same idempotency key on the same conversation returns the stored turn
+and writes nothing new, even when two posts race (the unique key decides, the loser re-reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from calmdesk.actions.audit import snapshot, write_audit
+from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.escalation import apply_firings, load_conversation
+from calmdesk.actions.facts import agent_facts, customer_facts
+from calmdesk.actions.promises import create_commitments
+from calmdesk.actions.rules import evaluate
+from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
+from calmdesk.actions.validate import clean_text
+from calmdesk.domain import (
+    Conflict,
+    ConversationAnalysis,
+    CustomerSignals,
+    MalformedInput,
+    PermissionDenied,
+    Role,
+    to_jsonable,
+)
+from calmdesk.domain import Conversation as DomainConversation
+from calmdesk.domain import Turn as DomainTurn
+from calmdesk.storage import (
+    AuthorRole,
+    Commitment,
+    Conversation,
+    ConversationStatus,
+    CustomerStanding,
+    RuleFiring,
+    Timer,
+    TimerKind,
+    Turn,
+    User,
+)
+
+__all__ = ["PostedTurn", "add_customer_turn", "send_agent_reply", "to_domain"]
+
+_ROLES = {
+    AuthorRole.CUSTOMER: Role.CUSTOMER,
+    AuthorRole.AGENT: Role.AGENT,
+    AuthorRole.BOT: Role.BOT,
+}
+_KEY_MAX = 200
+
+
+@dataclass
+class PostedTurn:
+    """The stored turn; `created` is False when an idempotent retry found it already stored."""
+
+    turn: Turn
+    created: bool
+    firings: list[RuleFiring] = field(default_factory=list)
+    commitments: list[Commitment] = field(default_factory=list)
+    timers: list[Timer | None] = field(default_factory=list, repr=False)
+
+
+def to_domain(conversation_id: int, turns: list[Turn]) -> DomainConversation:
+    """The stored turns as the analysis sees them (system notices left out)."""
+    return DomainConversation(
+        id=str(conversation_id),
+        turns=tuple(
+            DomainTurn(role=_ROLES[t.author_role], text=t.text, at=t.created_at)
+            for t in turns
+            if t.author_role in _ROLES
+        ),
+    )
+
+
+def add_customer_turn(
+    ctx: ActionContext,
+    actor: Actor,
+    conversation_id: int,
+    text: str,
+    *,
+    idempotency_key: str | None = None,
+) -> PostedTurn:
+    """Store a customer message, analyse the conversation, update the queue summary, apply rules."""
+    body = clean_text(text, "message", ctx.settings.max_text_chars)
+    key = _check_key(idempotency_key)
+
+    def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
+        _check_open_to_customer(conversation)
+        turn = _new_turn(session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None)
+        analysis = ctx.analysis.analyze(to_domain(conversation.id, [*turns, turn]))
+        signals = _last_customer_signals(analysis)
+        turn.signals = to_jsonable(signals) if signals is not None else None
+        _summarise(conversation, analysis, signals, turn)
+        firings = evaluate(ctx.rules, "customer_turn", customer_facts(conversation, signals))
+        recorded = apply_firings(session, actor, conversation, firings, turn.id)
+        minutes = ctx.rules.response_minutes(conversation.channel.value)
+        timer = schedule_timer(
+            session, TimerKind.RESPONSE_DUE, turn.id, turn.created_at + timedelta(minutes=minutes)
+        )
+        write_audit(session, actor, "turn.customer_added", turn, None, _turn_audit(turn))
+        return _posted(turn, recorded, [], [timer])
+
+    return _post(ctx, conversation_id, key, write)
+
+
+def send_agent_reply(
+    ctx: ActionContext,
+    actor: Actor,
+    conversation_id: int,
+    text: str,
+    *,
+    idempotency_key: str | None = None,
+) -> PostedTurn:
+    """Store an agent's reply with its review; create its promises and their timers; apply rules."""
+    body = clean_text(text, "reply", ctx.settings.max_text_chars)
+    key = _check_key(idempotency_key)
+    if not actor.is_staff and not actor.label.startswith("system:"):
+        raise PermissionDenied("Only staff can send agent replies.")
+
+    def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
+        if conversation.status is ConversationStatus.CLOSED:
+            raise Conflict("This conversation is closed; open a new one to reply.")
+        now = ctx.now()
+        review = ctx.analysis.review(to_domain(conversation.id, turns), body, now)
+        turn = _new_turn(
+            session, ctx, conversation, turns, AuthorRole.AGENT, body, key, actor.user_id
+        )
+        turn.review = to_jsonable(review)
+        turn.signals = {
+            k: round(getattr(review, k), 4)
+            for k in ("empathy", "apology", "politeness", "asks_question", "offers_solution")
+        }
+        promises, timers = create_commitments(
+            session, ctx, conversation, turn.id, review.commitments, actor.user_id
+        )
+        _after_reply(session, conversation, turns, actor, now)
+        author = session.get(User, actor.user_id) if actor.user_id else None
+        facts = agent_facts(conversation, author, review, body, now)
+        recorded = apply_firings(
+            session, actor, conversation, evaluate(ctx.rules, "agent_reply", facts), turn.id
+        )
+        write_audit(session, actor, "turn.agent_sent", turn, None, _turn_audit(turn))
+        return _posted(turn, recorded, promises, timers)
+
+    return _post(ctx, conversation_id, key, write)
+
+
+_Writer = Callable[[Session, Conversation, list[Turn]], PostedTurn]
+
+
+def _post(ctx: ActionContext, conversation_id: int, key: str | None, write: _Writer) -> PostedTurn:
+    try:
+        with ctx.sessions.begin() as session:
+            conversation = load_conversation(session, conversation_id)
+            existing = _existing(session, conversation_id, key)
+            if existing is not None:
+                return PostedTurn(turn=existing, created=False)
+            turns = list(
+                session.scalars(
+                    select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
+                )
+            )
+            posted = write(session, conversation, turns)
+    except IntegrityError:
+        if key is None:
+            raise
+        with ctx.sessions() as session:
+            existing = _existing(session, conversation_id, key)
+        if existing is None:
+            raise
+        return PostedTurn(turn=existing, created=False)
+    notify_scheduler(ctx, posted.timers)
+    return posted
+
+
+def _posted(
+    turn: Turn, firings: list[RuleFiring], promises: list[Commitment], timers: list[Timer | None]
+) -> PostedTurn:
+    return PostedTurn(turn, True, firings, promises, timers)
+
+
+def _check_key(key: object) -> str | None:
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key.strip() or len(key) > _KEY_MAX:
+        raise MalformedInput(f"The idempotency key must be 1 to {_KEY_MAX} characters of text.")
+    return key.strip()
+
+
+def _existing(session: Session, conversation_id: int, key: str | None) -> Turn | None:
+    if key is None:
+        return None
+    return session.scalars(
+        select(Turn).where(Turn.conversation_id == conversation_id, Turn.idempotency_key == key)
+    ).first()
+
+
+def _check_open_to_customer(conversation: Conversation) -> None:
+    if conversation.customer.standing is CustomerStanding.BLOCKED:
+        raise PermissionDenied("This customer is blocked; new messages are not accepted.")
+    if conversation.status is ConversationStatus.CLOSED:
+        raise Conflict("This conversation is closed; open a new one.")
+    if conversation.status is ConversationStatus.RESOLVED:
+        conversation.status = ConversationStatus.OPEN
+
+
+def _new_turn(
+    session: Session,
+    ctx: ActionContext,
+    conversation: Conversation,
+    turns: list[Turn],
+    role: AuthorRole,
+    text: str,
+    key: str | None,
+    user_id: int | None,
+) -> Turn:
+    now = ctx.now()
+    seq = (max((t.seq for t in turns), default=0)) + 1
+    turn = Turn(
+        conversation_id=conversation.id,
+        seq=seq,
+        author_role=role,
+        text=text,
+        idempotency_key=key,
+        author_user_id=user_id,
+        created_at=now,
+    )
+    session.add(turn)
+    session.flush()
+    conversation.updated_at = now
+    return turn
+
+
+def _last_customer_signals(analysis: ConversationAnalysis) -> CustomerSignals | None:
+    for turn in reversed(analysis.turns):
+        if isinstance(turn.signals, CustomerSignals):
+            return turn.signals
+    return None
+
+
+def _summarise(
+    conversation: Conversation,
+    analysis: ConversationAnalysis,
+    signals: CustomerSignals | None,
+    turn: Turn,
+) -> None:
+    conversation.escalation_risk = float(analysis.escalation_risk)
+    conversation.trend = analysis.trend.value
+    conversation.risk_reasons = list(analysis.reasons)
+    conversation.customer_turns += 1
+    conversation.last_customer_at = turn.created_at
+    if signals is not None:
+        conversation.upset = float(signals.upset)
+        if signals.cause.value not in ("none", "other") or conversation.cause == "none":
+            conversation.cause = signals.cause.value
+
+
+def _after_reply(
+    session: Session, conversation: Conversation, turns: list[Turn], actor: Actor, now: Any
+) -> None:
+    for turn in turns:
+        if turn.author_role is AuthorRole.CUSTOMER:
+            cancel_timers(session, turn.id, TimerKind.RESPONSE_DUE)
+    conversation.last_agent_at = now
+    if conversation.assignee_id is None and actor.user_id is not None:
+        conversation.assignee_id = actor.user_id
+    if conversation.status is ConversationStatus.OPEN:
+        conversation.status = ConversationStatus.PENDING
+
+
+def _turn_audit(turn: Turn) -> dict[str, Any] | None:
+    return snapshot(
+        turn, "conversation_id", "seq", "author_role", "author_user_id", "idempotency_key", "text"
+    )
