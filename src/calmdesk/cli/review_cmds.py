@@ -1,11 +1,173 @@
-"""Commands of this area; `register` adds them to the root app."""
+"""`calmdesk review`: judge an agent's draft against the playbook checks."""
 
 from __future__ import annotations
 
-import typer
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
 
-__all__ = ["register"]
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
+from calmdesk.config import Settings
+from calmdesk.domain import (
+    AgentSignals,
+    CalmdeskError,
+    CheckStatus,
+    Conversation,
+    EmptyInput,
+    InputTooLarge,
+    MalformedInput,
+    Review,
+    Role,
+    Turn,
+    TurnAnalysis,
+    to_jsonable,
+)
+
+__all__ = ["read_conversation", "register"]
+
+MAX_INPUT_BYTES = 5_000_000
+_STATUS_STYLE = {CheckStatus.PASS: "green", CheckStatus.FAIL: "red", CheckStatus.NOT_NEEDED: "dim"}
+
+
+def _read_bytes(source: str) -> bytes:
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        try:
+            with Path(source).open("rb") as fh:
+                data = fh.read(MAX_INPUT_BYTES + 1)
+        except OSError as exc:
+            raise MalformedInput(f"Cannot read {source}: {exc.strerror}.") from exc
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputTooLarge(f"The conversation is over {MAX_INPUT_BYTES} bytes; send less.")
+    if not data.strip():
+        raise EmptyInput("No conversation was given; pass a JSON file or pipe one on stdin.")
+    return data
+
+
+def _turn(raw: Any, i: int) -> Turn:
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
+        raise MalformedInput(f"turns[{i}] must be an object with a text string.")
+    try:
+        role = Role(str(raw.get("role")))
+    except ValueError as exc:
+        raise MalformedInput(f"turns[{i}].role must be customer, agent or bot.") from exc
+    at = raw.get("at")
+    try:
+        when = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError as exc:
+        raise MalformedInput(f"turns[{i}].at is not an ISO-8601 time.") from exc
+    if at is not None and (when is None or when.tzinfo is None):
+        raise MalformedInput(f"turns[{i}].at needs a time zone, e.g. 2026-01-05T09:30:00+00:00.")
+    return Turn(role, raw["text"], when)
+
+
+def read_conversation(data: bytes) -> Conversation:
+    """Parse one conversation in the analyze contract: {"id", "turns": [{role, text, at}]}."""
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise MalformedInput("The conversation is not UTF-8 text.") from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedInput(f"The conversation is not valid JSON ({exc.msg}).") from exc
+    if not isinstance(obj, dict) or not isinstance(obj.get("turns"), list):
+        raise MalformedInput('Expected one JSON object with a "turns" list.')
+    turns = tuple(_turn(t, i) for i, t in enumerate(obj["turns"]))
+    return Conversation(str(obj.get("id", "conversation")), turns)
+
+
+def _split(conversation: Conversation, draft: str | None) -> tuple[list[Turn], Turn]:
+    """The history and the draft turn (its `at` dates the promises it makes)."""
+    turns = list(conversation.turns)
+    if draft is not None:
+        return turns, Turn(Role.AGENT, draft)
+    if turns and turns[-1].role is Role.AGENT:
+        return turns[:-1], turns[-1]
+    raise EmptyInput("No draft: pass --draft TEXT or end the conversation with an agent turn.")
+
+
+def _analyse(history: list[Turn], draft: str) -> tuple[list[TurnAnalysis], float | None]:
+    """Signals of the history (and the draft's politeness) from the pipeline, if models load."""
+    try:
+        from calmdesk.analysis.pipeline import analyze_conversation
+
+        turns = (*history, Turn(Role.AGENT, draft))
+        analysis = analyze_conversation(Conversation("review", turns))
+    except (ImportError, CalmdeskError):
+        return [TurnAnalysis(t.role, None) for t in history], None
+    last = analysis.turns[-1].signals
+    politeness = last.politeness if isinstance(last, AgentSignals) else None
+    return analysis.turns[:-1], politeness
+
+
+def _table(review: Review) -> Table:
+    table = Table(title=f"Review score {review.score}/100", show_lines=False)
+    for column in ("check", "status", "severity", "evidence", "fix"):
+        table.add_column(column, overflow="fold")
+    for c in review.checks:
+        style = _STATUS_STYLE[c.status]
+        evidence = "; ".join(f'"{s.text}"' for s in c.evidence[:3])
+        severity = c.severity.value if c.status is CheckStatus.FAIL else ""
+        table.add_row(
+            f"{c.check} {c.name}", f"[{style}]{c.status.value}[/]", severity, evidence, c.fix
+        )
+    return table
+
+
+def _print(review: Review, fmt: str) -> None:
+    as_json = fmt == "json" or (fmt == "auto" and not sys.stdout.isatty())
+    if as_json:
+        typer.echo(json.dumps(to_jsonable(review), ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    console.print(_table(review))
+    signals = ", ".join(
+        f"{n} {getattr(review, n):.2f}"
+        for n in ("empathy", "apology", "politeness", "asks_question", "offers_solution")
+    )
+    console.print(f"signals: {signals}")
+    for p in review.tone_problems:
+        console.print(f'tone: {p.kind} "{p.span.text}"')
+    for c in review.commitments:
+        due = c.due.isoformat() if c.due else "no date"
+        console.print(f"promise: {c.action} (by {c.owner}, due {due})")
+
+
+def _playbook(path: Path | None) -> Playbook:
+    chosen = path or Settings().playbook_path
+    return load_playbook(chosen) if chosen else default_playbook()
+
+
+def review(
+    source: Annotated[str, typer.Argument(help="Conversation JSON file, or - for stdin.")] = "-",
+    draft: Annotated[
+        str | None, typer.Option(help="The draft; default: the last agent turn.")
+    ] = None,
+    playbook: Annotated[Path | None, typer.Option(help="Playbook YAML file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="auto, json or table.")] = "auto",
+) -> None:
+    """Review an agent's draft against the playbook checks (P2-P14)."""
+    try:
+        if fmt not in {"auto", "json", "table"}:
+            raise MalformedInput("--format must be auto, json or table.")
+        config = _playbook(playbook)
+        history, turn = _split(read_conversation(_read_bytes(source)), draft)
+        analyses, politeness = _analyse(history, turn.text)
+        result = review_draft(
+            turn.text, history, analyses, politeness=politeness, now=turn.at, config=config
+        )
+    except CalmdeskError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    _print(result, fmt)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+    app.command("review")(review)

@@ -106,7 +106,7 @@ _P: dict[str, str] = {
     ),
     "profanity": r"\b(?:damn\w*|hell|crap\w*|bloody|f+u+c+k\w*|sh[i1]t\w*|ass(?:hole)?|wtf|bs)\b",
     "boundary": (
-        r"\b(?:keep|kept) (?:this|our|the) (?:conversation|chat|discussion|exchange)? ?"
+        r"\b(?:keep|kept) (?:this|our|the|it|things) ?(?:conversation|chat|discussion|exchange)? ?"
         r"(?:respectful|civil|polite|professional)\b|\b(?:abusive|offensive|insulting|threatening|"
         r"foul|that kind of|this kind of|such) (?:language|remarks|comments|words|messages)\b|"
         r"\bpersonal (?:insults|attacks|remarks)\b|\b(?:can't|cannot|won't|will not|do not|don't)"

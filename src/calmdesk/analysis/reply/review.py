@@ -19,6 +19,7 @@ from calmdesk.analysis.reply.signals import (
 )
 from calmdesk.domain import (
     AgentSignals,
+    CalmdeskError,
     CheckResult,
     CheckStatus,
     Commitment,
@@ -97,7 +98,10 @@ def _commitments(draft: str, now: datetime | None, playbook: Playbook) -> list[C
     from calmdesk.analysis.commitments import extract_commitments
 
     when = now if now is not None and now.tzinfo is not None else datetime.now(UTC)
-    return extract_commitments(draft, when, playbook.timezone, playbook.business_days)
+    try:
+        return extract_commitments(draft, when, playbook.timezone, playbook.business_days)
+    except CalmdeskError:
+        return []  # promises are extra information; the review itself still stands
 
 
 def review_draft(
