@@ -26,9 +26,10 @@ from typing import Any
 __all__ = ["Cursor", "Event", "EventKind", "Hub", "Subscription"]
 
 EventKind = str
-"""`message` (a stored turn), `typing` (someone is typing) or `status` (escalated, resolved...)."""
+"""`message` (a stored turn), `typing` (someone is typing), `status` (escalated, resolved...) or
+`error` (told to one subscriber only, e.g. why its message was refused)."""
 
-_KINDS = frozenset({"message", "typing", "status"})
+_KINDS = frozenset({"message", "typing", "status", "error"})
 _CLOSE = object()
 
 

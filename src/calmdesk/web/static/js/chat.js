@@ -167,6 +167,11 @@
     }
   };
 
+  if (!form) {
+    connect();
+    return;
+  }
+
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var text = input.value.trim();

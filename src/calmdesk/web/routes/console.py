@@ -1,0 +1,188 @@
+"""The agent console: login, the queue, one conversation with coaching, the supervisor view.
+
+Pages are rendered on the server (Jinja2) and updated in place with htmx; the live channel is in
+`console_live`, the form posts in `console_actions`. `register(app)` adds all of it to an app.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from calmdesk.actions.people import authenticate
+from calmdesk.domain.errors import PermissionDenied
+from calmdesk.storage.enums import UserRole
+from calmdesk.web import auth
+from calmdesk.web.console_case import case_view
+from calmdesk.web.console_reads import QUEUE_VIEWS, queue_rows
+from calmdesk.web.console_supervisor import supervisor_board
+from calmdesk.web.deps import ActionsDep, PrincipalDep, SessionDep, SettingsDep, StaffPrincipal
+from calmdesk.web.pages import LoginRequired, install_pages, render, team_tz
+from calmdesk.web.realtime import Hub
+
+__all__ = ["ConsoleUser", "page_context", "register", "router"]
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+_LOGIN_CSRF_COOKIE = "calmdesk_login_csrf"
+
+
+def console_user(request: Request, principal: PrincipalDep) -> StaffPrincipal:
+    """The logged-in staff member; a browser without a session is sent to the login page."""
+    if isinstance(principal, StaffPrincipal):
+        return principal
+    if principal is None:
+        raise LoginRequired(request.url.path)
+    raise PermissionDenied("A chat link cannot open the console; staff must log in.")
+
+
+ConsoleUser = Annotated[StaffPrincipal, Depends(console_user)]
+
+
+def page_context(user: StaffPrincipal, **extra: Any) -> dict[str, Any]:
+    """What every console template gets: the user and the CSRF token for forms and htmx."""
+    return {"user": user, "csrf_token": user.csrf or "", **extra}
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, principal: PrincipalDep, next: str = "/console") -> Response:
+    if isinstance(principal, StaffPrincipal):
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_form(request, next_url=_safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    settings: SettingsDep,
+    actions: ActionsDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/console",
+) -> Response:
+    """Check the password; on success set the session cookie and go to the page asked for."""
+    expected = request.cookies.get(_LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        return _login_form(request, _safe_next(next), "The form expired; try again.", username, 400)
+    try:
+        user = authenticate(actions, username.strip(), password)
+    except PermissionDenied as err:
+        return _login_form(request, _safe_next(next), err.message, username, 401)
+    cookie, _ = auth.issue_session(settings, user.id)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        auth.SESSION_COOKIE, cookie, max_age=settings.session_max_age_s,
+        httponly=True, samesite="lax", path="/",
+    )  # fmt: skip
+    response.delete_cookie(_LOGIN_CSRF_COOKIE, path="/console/login")
+    return response
+
+
+@router.post("/logout")
+def logout(user: ConsoleUser) -> Response:
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only console paths on this site: never `//evil.example` or an absolute URL."""
+    ok = target.startswith("/console") and not target.startswith("/console/login")
+    return target if ok and "//" not in target and "\\" not in target else "/console"
+
+
+def _login_form(
+    request: Request, next_url: str, error: str = "", username: str = "", status: int = 200
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    context = {"user": None, "csrf_token": token, "next_url": next_url, "error": error}
+    response = render(request, "console/login.html", context | {"username": username}, status)
+    response.set_cookie(
+        _LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
+        path="/console/login",
+    )  # fmt: skip
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    actions: ActionsDep,
+    view: str = "active",
+) -> Response:
+    """The queue: riskiest and most urgent first, each row with mood, cause and waiting time."""
+    view = view if view in dict(QUEUE_VIEWS) else "active"
+    rows = queue_rows(session, user, view, actions.now())
+    context = page_context(user, nav="queue", rows=rows, view=view, filters=QUEUE_VIEWS)
+    return render(request, "console/queue.html", context)
+
+
+@router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
+def conversation(
+    request: Request,
+    conversation_id: int,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    actions: ActionsDep,
+) -> Response:
+    """One case: annotated transcript, reply box with live coaching, risk, promises, profile."""
+    convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    if convo.channel == "chat":
+        token = auth.issue_chat_token(settings, convo.id, convo.customer.id)
+        convo.chat_link = f"{str(request.base_url).rstrip('/')}/chat/{token}"
+    context = page_context(user, nav="queue", convo=convo, max_chars=settings.max_text_chars)
+    return render(request, "console/conversation.html", context | {"review": None})
+
+
+@router.get("/conversations/{conversation_id}/transcript", response_class=HTMLResponse)
+def transcript(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    settings: SettingsDep, actions: ActionsDep,
+) -> Response:  # fmt: skip
+    convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    return render(request, "_partials/transcript.html", page_context(user, convo=convo))
+
+
+@router.get("/conversations/{conversation_id}/insight", response_class=HTMLResponse)
+def insight(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    settings: SettingsDep, actions: ActionsDep,
+) -> Response:  # fmt: skip
+    convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    return render(request, "_partials/insight.html", page_context(user, convo=convo))
+
+
+@router.get("/supervisor", response_class=HTMLResponse)
+def supervisor(
+    request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
+    actions: ActionsDep,
+) -> Response:  # fmt: skip
+    """Escalated cases, overdue promises of the team, conversations heating up now."""
+    if user.role is UserRole.AGENT:
+        raise PermissionDenied("The supervisor view is for supervisors and admins.")
+    board = supervisor_board(session, user, team_tz(settings), actions.now())
+    return render(request, "console/supervisor.html", page_context(user, nav="supervisor", **board))
+
+
+def register(app: FastAPI) -> None:
+    """Add the console, the customer chat and their live channels to `app`."""
+    from calmdesk.web.routes import console_actions, console_live, widget
+
+    app.state.hub = getattr(app.state, "hub", None) or Hub()
+    install_pages(app)
+    app.include_router(router)
+    app.include_router(console_actions.router)
+    app.include_router(console_live.router)
+    app.include_router(widget.router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return RedirectResponse("/console", status_code=303)

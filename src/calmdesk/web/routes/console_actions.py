@@ -1,0 +1,234 @@
+"""What an agent does from the console: review a draft as it is typed, send, escalate, resolve,
+set limits with an abusive customer, add notes, keep promises.
+
+Each write calls one action from `calmdesk.actions` and then tells the conversation's live channel.
+Every form also works without htmx: a plain POST is answered with a redirect back to the page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from calmdesk.actions import conversations as conv_actions
+from calmdesk.actions import people as people_actions
+from calmdesk.actions import promises as promise_actions
+from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.escalation import escalate
+from calmdesk.actions.turns import send_agent_reply, to_domain
+from calmdesk.domain.errors import CalmdeskError, NotFound, UnsupportedValue
+from calmdesk.web import access, queries
+from calmdesk.web.console_case import case_view
+from calmdesk.web.console_view import review_view
+from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
+from calmdesk.web.pages import is_htmx, render, team_tz
+from calmdesk.web.realtime import Event
+from calmdesk.web.routes.console import ConsoleUser, page_context
+
+__all__ = ["actor_for", "publish_turn", "router"]
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+Text = Annotated[str, Form(max_length=100_000)]
+Short = Annotated[str, Form(max_length=2_000)]
+
+
+def actor_for(user: StaffPrincipal) -> Actor:
+    return Actor(label=user.actor, user_id=user.user_id, role=user.role)
+
+
+def publish_turn(
+    request: Request, conversation_id: int, turn_id: int, data: dict[str, str]
+) -> None:
+    """Tell everyone watching the conversation about a stored turn (customer-safe fields only)."""
+    event = Event("message", str(conversation_id), data, message_id=turn_id)
+    request.app.state.hub.publish(event)
+
+
+def _publish_status(request: Request, conversation_id: int, status: str, by: int) -> None:
+    event = Event("status", str(conversation_id), {"status": status, "by": str(by)})
+    request.app.state.hub.publish(event)
+
+
+@router.get("/conversations/{conversation_id}/review", response_class=HTMLResponse)
+@router.post("/conversations/{conversation_id}/review", response_class=HTMLResponse)
+def review(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    settings: SettingsDep, actions: ActionsDep, text: Text = "",
+) -> Response:  # fmt: skip
+    """The coaching panel for a draft: failing checks with fixes, and the promises it would make."""
+    conversation = access.conversation_for(session, user, conversation_id)
+    context = page_context(user, convo_id=conversation_id, review=None, error="")
+    if text.strip():
+        try:
+            turns = queries.turns_of(session, conversation.id)
+            result = actions.analysis.review(to_domain(conversation.id, turns), text, actions.now())
+            context["review"] = review_view(result, team_tz(settings), actions.now())
+        except CalmdeskError as err:
+            context["error"] = err.message
+    return render(request, "_partials/review.html", context)
+
+
+@router.post("/conversations/{conversation_id}/suggest", response_class=HTMLResponse)
+def suggest(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    actions: ActionsDep, text: Text = "",
+) -> Response:  # fmt: skip
+    """A reply written by calmdesk's offline composer (or the configured model) to start from."""
+    conversation = access.conversation_for(session, user, conversation_id)
+    turns = queries.turns_of(session, conversation.id)
+    context = page_context(user, text="", source="", error="")
+    try:
+        from calmdesk.analysis.suggest import suggest_reply
+
+        suggestion = suggest_reply(to_domain(conversation.id, turns), draft=text or None)
+        context["text"] = getattr(suggestion, "text", str(suggestion))
+        context["source"] = f"written by {getattr(suggestion, 'source', 'calmdesk')}"
+    except ImportError:
+        context["error"] = "Suggestions are not available in this installation."
+    except CalmdeskError as err:
+        context["error"] = err.message
+    return render(request, "_partials/suggestion.html", context)
+
+
+@router.post("/conversations/{conversation_id}/reply", response_class=HTMLResponse)
+def reply(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    actions: ActionsDep, settings: SettingsDep, text: Text = "",
+) -> Response:  # fmt: skip
+    """Send the reply: stored with its review, its promises tracked, the customer told live."""
+    access.conversation_for(session, user, conversation_id)
+    posted = send_agent_reply(actions, actor_for(user), conversation_id, text)
+    _announce(
+        request, conversation_id, posted.turn.id, posted.turn.text, user, posted.turn.created_at
+    )
+    if not is_htmx(request):
+        return _back(conversation_id)
+    tz, now = team_tz(settings), actions.now()
+    promises = [f"{c.action} ({_due(c.due_at, tz, now)})" for c in posted.commitments]
+    message = "Sent." + (f" Promise tracked: {'; '.join(promises)}." if promises else "")
+    return render(request, "_partials/flash.html", {"flash": message, "flash_kind": "ok"})
+
+
+def _announce(request: Request, conversation_id: int, turn_id: int, text: str,
+              user: StaffPrincipal, at: object) -> None:  # fmt: skip
+    iso = at.isoformat() if hasattr(at, "isoformat") else ""
+    data = {"role": "agent", "author": user.display_name, "text": text, "at": iso}
+    publish_turn(request, conversation_id, turn_id, data)
+
+
+def _due(due: object, tz: object, now: object) -> str:
+    from calmdesk.web.console_view import due_label
+
+    return due_label(due, tz, now)  # type: ignore[arg-type]
+
+
+def _back(conversation_id: int) -> Response:
+    return RedirectResponse(f"/console/conversations/{conversation_id}", status_code=303)
+
+
+def _insight(
+    request: Request, user: StaffPrincipal, actions: ActionContext, settings: SettingsDep,
+    conversation_id: int, flash: str, session: SessionDep,
+) -> Response:  # fmt: skip
+    """The sidebar re-rendered after an action, with its result on top."""
+    if not is_htmx(request):
+        return _back(conversation_id)
+    session.expire_all()
+    try:
+        convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    except NotFound:
+        context = {"flash": f"{flash} The case has left your queue.", "flash_kind": "ok"}
+        return render(request, "_partials/flash.html", context)
+    context = page_context(user, convo=convo, flash=flash, flash_kind="ok")
+    return render(request, "_partials/insight.html", context)
+
+
+@router.post("/conversations/{conversation_id}/escalate", response_class=HTMLResponse)
+def escalate_case(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    actions: ActionsDep, settings: SettingsDep, reason: Short = "", summary: Text = "",
+    customer_message: Short = "",
+) -> Response:  # fmt: skip
+    """P14: tell the customer what happens next, hand over with a summary, record why."""
+    access.conversation_for(session, user, conversation_id)
+    actor = actor_for(user)
+    if customer_message.strip():
+        posted = send_agent_reply(actions, actor, conversation_id, customer_message)
+        _announce(
+            request, conversation_id, posted.turn.id, posted.turn.text, user, posted.turn.created_at
+        )
+    row = escalate(actions, actor, conversation_id, reason)
+    if summary.strip():
+        conv_actions.add_note(
+            actions, actor, f"Hand-off note: {summary}", conversation_id=conversation_id
+        )
+    _publish_status(request, conversation_id, "escalated", user.user_id)
+    target = "a supervisor" if row.to_user_id else "the team"
+    return _insight(
+        request, user, actions, settings, conversation_id, f"Escalated to {target}.", session
+    )
+
+
+@router.post("/conversations/{conversation_id}/resolve", response_class=HTMLResponse)
+def resolve_case(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    actions: ActionsDep, settings: SettingsDep, outcome: Text = "",
+) -> Response:  # fmt: skip
+    """A1/A3: record the outcome and schedule the follow-up."""
+    access.conversation_for(session, user, conversation_id)
+    _, follow_up = conv_actions.resolve_conversation(
+        actions, actor_for(user), conversation_id, outcome
+    )
+    _publish_status(request, conversation_id, "resolved", user.user_id)
+    when = _due(follow_up.due_at, team_tz(settings), actions.now())
+    flash = f"Resolved. Follow-up scheduled for {when}."
+    return _insight(request, user, actions, settings, conversation_id, flash, session)
+
+
+@router.post("/conversations/{conversation_id}/notes", response_class=HTMLResponse)
+def add_note(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    actions: ActionsDep, settings: SettingsDep, text: Text = "",
+) -> Response:  # fmt: skip
+    access.conversation_for(session, user, conversation_id)
+    conv_actions.add_note(actions, actor_for(user), text, conversation_id=conversation_id)
+    return _insight(request, user, actions, settings, conversation_id, "Note added.", session)
+
+
+_STANDING = {
+    "warn": (people_actions.warn_customer, "Warning recorded."),
+    "block": (people_actions.block_customer, "Customer blocked."),
+    "unblock": (people_actions.unblock_customer, "Good standing restored."),
+}
+
+
+@router.post("/customers/{customer_id}/standing", response_class=HTMLResponse)
+def set_standing(
+    request: Request, customer_id: int, user: ConsoleUser, session: SessionDep,
+    actions: ActionsDep, settings: SettingsDep, conversation_id: Annotated[int, Form()] = 0,
+    action: Annotated[str, Form(max_length=20)] = "", reason: Short = "",
+) -> Response:  # fmt: skip
+    """P13: warn an abusive customer, or block them as a last resort, always with a reason."""
+    if action not in _STANDING:
+        raise UnsupportedValue("Choose warn, block or unblock.")
+    access.customer_for(session, user, customer_id)
+    access.conversation_for(session, user, conversation_id)
+    if action != "warn":
+        access.require_supervisor_of(user, action)
+    do, flash = _STANDING[action]
+    do(actions, actor_for(user), customer_id, reason)
+    return _insight(request, user, actions, settings, conversation_id, flash, session)
+
+
+@router.post("/commitments/{commitment_id}/done", response_class=HTMLResponse)
+def commitment_done(
+    request: Request, commitment_id: int, user: ConsoleUser, session: SessionDep,
+    actions: ActionsDep, settings: SettingsDep, conversation_id: Annotated[int, Form()] = 0,
+) -> Response:  # fmt: skip
+    """A2: the promise was kept and the customer was told."""
+    access.commitment_for(session, user, commitment_id)
+    promise_actions.complete_commitment(actions, actor_for(user), commitment_id, customer_told=True)
+    return _insight(request, user, actions, settings, conversation_id, "Promise kept.", session)

@@ -1,0 +1,210 @@
+"""The live channel of one conversation over a websocket, for agents (here) and customers (widget).
+
+`pump` is shared: subscribe first, replay the stored turns after the client's last seen id, then
+forward live events through a `Cursor` so nothing is lost or sent twice, while reading what the
+client sends (typing, and for customers their messages). Only one task writes to the socket.
+
+Sockets are authenticated like pages (session cookie, or the chat token for customers) and must
+come from this site's own pages (the Origin header), so another site cannot open them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+
+from calmdesk.domain.errors import CalmdeskError
+from calmdesk.storage.engine import SessionFactory
+from calmdesk.storage.enums import AuthorRole
+from calmdesk.storage.people import User
+from calmdesk.storage.records import Conversation, Turn
+from calmdesk.web import access, auth
+from calmdesk.web.console_reads import author_names
+from calmdesk.web.deps import StaffPrincipal
+from calmdesk.web.realtime import Cursor, Event, Hub, Subscription
+
+__all__ = [
+    "CLOSE_LAGGED",
+    "CLOSE_UNAUTHORISED",
+    "Handler",
+    "pump",
+    "replay_events",
+    "router",
+    "same_origin",
+]
+
+router = APIRouter()
+
+CLOSE_UNAUTHORISED = 4401
+CLOSE_LAGGED = 4000
+_MAX_FRAME = 64_000
+_TYPING_EVERY_S = 1.0
+
+Handler = Callable[[dict[str, Any], Subscription], Awaitable[None]]
+
+
+def same_origin(ws: WebSocket) -> bool:
+    """True when the socket was opened by a page of this site (browsers always send Origin)."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: the cookie or token still has to be valid
+    host = ws.headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
+
+
+def replay_events(sessions: SessionFactory, conversation_id: int, after: int) -> list[Event]:
+    """The stored turns after `after`, as customer-safe message events (no analysis)."""
+    with sessions() as session:
+        conversation = session.get(Conversation, conversation_id)
+        stmt = (
+            select(Turn)
+            .where(Turn.conversation_id == conversation_id, Turn.id > after)
+            .order_by(Turn.id)
+        )
+        turns = list(session.scalars(stmt).all())
+        names = author_names(session, (t.author_user_id for t in turns))
+        customer = conversation.customer.name if conversation else "customer"
+        return [_turn_event(t, customer, names) for t in turns]
+
+
+def _turn_event(turn: Turn, customer: str, names: dict[int, str]) -> Event:
+    role = str(turn.author_role)
+    if turn.author_role is AuthorRole.CUSTOMER:
+        author = customer
+    elif turn.author_role is AuthorRole.SYSTEM:
+        author = "calmdesk"
+    else:
+        author = names.get(turn.author_user_id or 0, "Support")
+    data = {"role": role, "author": author, "text": turn.text, "at": turn.created_at.isoformat()}
+    if turn.idempotency_key:
+        data["client_id"] = turn.idempotency_key
+    return Event("message", str(turn.conversation_id), data, message_id=turn.id)
+
+
+async def pump(
+    ws: WebSocket,
+    conversation_id: int,
+    after: int,
+    handle: Handler,
+    visible: Callable[[Event], bool] = lambda _e: True,
+) -> None:
+    """Run one accepted socket until either side closes it."""
+    hub: Hub = ws.app.state.hub
+    sub = hub.subscribe(str(conversation_id))
+    try:
+        cursor = Cursor(after)
+        for event in cursor.filter(
+            await run_in_threadpool(
+                replay_events, ws.app.state.actions.sessions, conversation_id, after
+            )
+        ):
+            await ws.send_json(event.to_json())
+        tasks = {
+            asyncio.create_task(_forward(ws, sub, cursor, visible)),
+            asyncio.create_task(_receive(ws, sub, handle)),
+        }
+        _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(sub)
+
+
+async def _forward(
+    ws: WebSocket, sub: Subscription, cursor: Cursor, visible: Callable[[Event], bool]
+) -> None:
+    while (event := await sub.next()) is not None:
+        if visible(event) and cursor.accept(event):
+            await ws.send_json(event.to_json())
+    if sub.lagged:
+        await ws.close(code=CLOSE_LAGGED)
+
+
+async def _receive(ws: WebSocket, sub: Subscription, handle: Handler) -> None:
+    try:
+        while True:
+            raw = await ws.receive_text()
+            frame = _parse(raw)
+            if frame is None:
+                sub.deliver(_error(sub, "E103", "Send JSON objects with a `type`."))
+                continue
+            await handle(frame, sub)
+    except WebSocketDisconnect:
+        return
+
+
+def _parse(raw: str) -> dict[str, Any] | None:
+    if len(raw) > _MAX_FRAME:
+        return None
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        return None
+    return frame if isinstance(frame, dict) and isinstance(frame.get("type"), str) else None
+
+
+def _error(sub: Subscription, code: str, message: str) -> Event:
+    return Event("error", sub.conversation_id, {"code": code, "message": message})
+
+
+def typing_relay(hub: Hub, role: str) -> Callable[[Subscription], None]:
+    """Publish `typing` for a subscriber at most once a second."""
+    last = 0.0
+
+    def relay(sub: Subscription) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= _TYPING_EVERY_S:
+            last = now
+            hub.publish(Event("typing", sub.conversation_id, {"role": role}, sender=sub.id))
+
+    return relay
+
+
+def _staff_from_cookie(ws: WebSocket) -> StaffPrincipal | None:
+    settings = ws.app.state.settings
+    data = auth.read_session(settings, ws.cookies.get(auth.SESSION_COOKIE))
+    if data is None:
+        return None
+    with ws.app.state.actions.sessions() as session:
+        user = session.get(User, data.user_id)
+        if user is None or not user.is_active:
+            return None
+        return StaffPrincipal(
+            user.id, user.username, user.display_name, user.role, user.team_id, "session", data.csrf
+        )
+
+
+def _may_watch(ws: WebSocket, user: StaffPrincipal, conversation_id: int) -> bool:
+    with ws.app.state.actions.sessions() as session:
+        try:
+            access.conversation_for(session, user, conversation_id)
+        except CalmdeskError:
+            return False
+    return True
+
+
+@router.websocket("/console/conversations/{conversation_id}/ws")
+async def agent_socket(ws: WebSocket, conversation_id: int, after: int = 0) -> None:
+    """New turns and typing for an agent watching a conversation; the agent may send typing."""
+    user = await run_in_threadpool(_staff_from_cookie, ws) if same_origin(ws) else None
+    if user is None or not await run_in_threadpool(_may_watch, ws, user, conversation_id):
+        await ws.close(code=CLOSE_UNAUTHORISED)
+        return
+    await ws.accept()
+    relay = typing_relay(ws.app.state.hub, "agent")
+
+    async def handle(frame: dict[str, Any], sub: Subscription) -> None:
+        if frame["type"] == "typing":
+            relay(sub)
+
+    await pump(ws, conversation_id, max(0, after), handle)

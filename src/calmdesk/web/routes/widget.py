@@ -1,0 +1,160 @@
+"""The customer chat: a page opened with a signed link, and its websocket.
+
+Who the customer is comes only from the signed chat token (never from a typed name or email). The
+customer sees the messages and a typing indicator, never the analysis. A message carries a client
+id that becomes the turn's idempotency key, so a message re-sent after a dropped connection is
+stored once; the reply to every reconnect replays what the customer has not seen yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from calmdesk.actions.context import Actor
+from calmdesk.actions.turns import add_customer_turn
+from calmdesk.domain.errors import AuthenticationRequired, CalmdeskError
+from calmdesk.storage.enums import CustomerStanding
+from calmdesk.storage.records import Conversation
+from calmdesk.web import auth
+from calmdesk.web.deps import SessionDep, SettingsDep
+from calmdesk.web.pages import render, team_tz
+from calmdesk.web.realtime import Event, Subscription
+from calmdesk.web.routes.console_live import (
+    CLOSE_UNAUTHORISED,
+    pump,
+    replay_events,
+    same_origin,
+    typing_relay,
+)
+
+__all__ = ["ChatIdentity", "chat_identity", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+_TEAM_NAME = "Customer support"
+_MAX_TOKEN = 500
+_CUSTOMER_SEES = frozenset({"message", "typing", "error"})
+
+
+@dataclass(frozen=True, slots=True)
+class ChatIdentity:
+    conversation_id: int
+    customer_id: int
+
+
+def chat_identity(settings: Any, token: str) -> ChatIdentity:
+    """The conversation and customer a chat token names; AuthenticationRequired otherwise."""
+    if not token or len(token) > _MAX_TOKEN:
+        raise AuthenticationRequired("The chat link is not valid; ask the team for a new one.")
+    conversation_id, customer_id = auth.read_chat_token(settings, token)
+    if not (conversation_id.isdigit() and customer_id.isdigit()):
+        raise AuthenticationRequired("The chat link is not valid; ask the team for a new one.")
+    return ChatIdentity(int(conversation_id), int(customer_id))
+
+
+def _conversation(session: Session, who: ChatIdentity) -> Conversation:
+    conversation = session.get(Conversation, who.conversation_id)
+    if conversation is None or conversation.customer_id != who.customer_id:
+        raise AuthenticationRequired("The chat link is not valid; ask the team for a new one.")
+    return conversation
+
+
+@router.get("/chat/{token}", response_class=HTMLResponse)
+def chat_page(request: Request, token: str, settings: SettingsDep, session: SessionDep) -> Response:
+    """The chat as the customer sees it: messages only, live."""
+    who = chat_identity(settings, token)
+    conversation = _conversation(session, who)
+    tz = team_tz(settings)
+    messages = [
+        {"id": e.message_id, "role": e.data["role"], "author": e.data["author"],
+         "text": e.data["text"], "at_iso": e.data["at"], "at_label": _time(e.data["at"], tz)}
+        for e in replay_events(request.app.state.actions.sessions, who.conversation_id, 0)
+    ]  # fmt: skip
+    blocked = conversation.customer.standing is CustomerStanding.BLOCKED
+    context = {
+        "user": None, "csrf_token": "", "team_name": _TEAM_NAME,
+        "customer_name": conversation.customer.name, "messages": messages,
+        "last_id": max((m["id"] or 0 for m in messages), default=0),
+        "ws_path": f"/chat/{token}/ws", "max_chars": settings.max_text_chars,
+        "blocked": "Please contact us another way." if blocked else "",
+    }  # fmt: skip
+    return render(request, "chat.html", context)
+
+
+def _time(iso: str, tz: Any) -> str:
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%H:%M")
+
+
+@router.websocket("/chat/{token}/ws")
+async def chat_socket(ws: WebSocket, token: str, after: int = 0) -> None:
+    """Messages both ways, typing, and replay after the last message the page has shown."""
+    who = await run_in_threadpool(_identify, ws, token) if same_origin(ws) else None
+    if who is None:
+        await ws.close(code=CLOSE_UNAUTHORISED)
+        return
+    await ws.accept()
+    relay = typing_relay(ws.app.state.hub, "customer")
+
+    async def handle(frame: dict[str, Any], sub: Subscription) -> None:
+        if frame["type"] == "typing":
+            relay(sub)
+        elif frame["type"] == "message":
+            await run_in_threadpool(_post_message, ws, who, frame, sub)
+
+    def visible(event: Event) -> bool:
+        return event.kind in _CUSTOMER_SEES and not (
+            event.kind == "typing" and event.data.get("role") == "customer"
+        )
+
+    await pump(ws, who.conversation_id, max(0, after), handle, visible)
+
+
+def _identify(ws: WebSocket, token: str) -> ChatIdentity | None:
+    try:
+        who = chat_identity(ws.app.state.settings, token)
+        with ws.app.state.actions.sessions() as session:
+            _conversation(session, who)
+    except CalmdeskError:
+        return None
+    return who
+
+
+def _post_message(
+    ws: WebSocket, who: ChatIdentity, frame: dict[str, Any], sub: Subscription
+) -> None:
+    """Store the customer's message once (by its client id) and tell everyone watching."""
+    text, client_id = frame.get("text"), frame.get("client_id")
+    ctx = ws.app.state.actions
+    try:
+        key = client_id if isinstance(client_id, str) and client_id else None
+        posted = add_customer_turn(
+            ctx, Actor.for_customer(who.customer_id), who.conversation_id, text,  # type: ignore[arg-type]
+            idempotency_key=key,
+        )  # fmt: skip
+    except CalmdeskError as err:
+        sub.deliver(Event("error", sub.conversation_id, err.to_dict()))
+        return
+    with ctx.sessions() as session:
+        conversation = session.get(Conversation, who.conversation_id)
+        name = conversation.customer.name if conversation else "customer"
+    turn = posted.turn
+    data = {
+        "role": "customer",
+        "author": name,
+        "text": turn.text,
+        "at": turn.created_at.isoformat(),
+    }
+    if key:
+        data["client_id"] = key
+    event = Event("message", sub.conversation_id, data, message_id=turn.id)
+    if posted.created:
+        ws.app.state.hub.publish(event)
+    else:
+        sub.deliver(event)
