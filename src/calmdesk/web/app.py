@@ -15,7 +15,7 @@ from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.limits import RequestLimits
-from calmdesk.web.routes import api
+from calmdesk.web.routes import api, console
 
 __all__ = ["create_app"]
 
@@ -67,4 +67,5 @@ def create_app(
     if _STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(api.router)
+    console.register(app)
     return app
