@@ -18,6 +18,7 @@ from calmdesk.analysis.scoring import Models, Scored, default_models
 from calmdesk.analysis.text import CleanText, clean_text
 from calmdesk.analysis.tone import Tone, read_tone
 from calmdesk.analysis.trend import ANGRY_AT, Outlook, outlook
+from calmdesk.analysis.wire import analysis_record, conversation_from_json, parse_line
 
 __all__ = [
     "ANGRY_AT",
@@ -33,16 +34,19 @@ __all__ = [
     "Scorer",
     "Tone",
     "TurnContext",
+    "analysis_record",
     "analyze_conversation",
     "analyze_many",
     "analyze_text",
     "clean_text",
+    "conversation_from_json",
     "customer_signals",
     "default_models",
     "find_abuse",
     "find_mentions",
     "guess_cause",
     "outlook",
+    "parse_line",
     "read_tone",
     "scorer",
     "scorers",
