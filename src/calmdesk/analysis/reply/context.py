@@ -129,7 +129,8 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
     let_down = let_down or bool(CUSTOMER_CUES["let_down"].search(all_text))
     wants = any(m.kind is MentionKind.SUPERVISOR for s in sigs for m in s.requests)
     wants = wants or bool(CUSTOMER_CUES["escalation_request"].search(text))
-    vague = bool(CUSTOMER_CUES["vague"].search(text)) or len(key_terms(all_text)) < 4
+    troubled = let_down or upset >= 0.4
+    vague = bool(CUSTOMER_CUES["vague"].search(text)) or (troubled and len(key_terms(all_text)) < 4)
     specific = len(key_terms(all_text)) >= 9 or (cause_known and len(key_terms(all_text)) >= 6)
     return CustomerState(
         text=text,

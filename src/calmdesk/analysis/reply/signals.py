@@ -17,6 +17,7 @@ __all__ = [
     "solution_score",
 ]
 
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'*]+")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _BANGS = re.compile(r"!{2,}|\?!+|!\?+")
 _POLITE = re.compile(
@@ -43,13 +44,15 @@ def _shouting(draft: str) -> list[Span]:
 
 
 def _mirroring(draft: str, abuse_words: tuple[str, ...]) -> list[Span]:
-    spans: list[Span] = []
-    for word in abuse_words:
-        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
-        spans += [
-            Span(m.start(), m.end(), m.group(0), "mirroring") for m in pattern.finditer(draft)
-        ]
-    return spans
+    """Words of the draft that repeat the customer's insults (same word or same stem)."""
+    stems = {w.lower()[:5] for w in abuse_words if len(w) >= 3}
+    if not stems:
+        return []
+    return [
+        Span(m.start(), m.end(), m.group(0), "mirroring")
+        for m in _WORDS.finditer(draft)
+        if m.group(0).lower()[:5] in stems and len(m.group(0)) >= 3
+    ]
 
 
 def find_tone_problems(ctx: ReviewContext) -> list[ToneProblem]:
@@ -60,9 +63,7 @@ def find_tone_problems(ctx: ReviewContext) -> list[ToneProblem]:
     ]
     for kind in ("sarcasm", "calm_down", "insult", "profanity"):
         spans += [Span(s.start, s.end, s.text, kind) for s in ctx.found(kind)]
-    mirrored = _mirroring(ctx.draft, ctx.customer.abuse_words)
-    taken = {(s.start, s.end) for s in spans}
-    spans += [s for s in mirrored if (s.start, s.end) not in taken]
+    spans += _mirroring(ctx.draft, ctx.customer.abuse_words)
     return [ToneProblem(kind=s.label, span=s) for s in sorted(spans, key=lambda s: s.start)]
 
 
