@@ -1,0 +1,37 @@
+"""Building the jobs for an entry point, and running the huey consumer in-process."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from huey.consumer import Consumer
+
+from calmdesk.actions import ActionContext
+from calmdesk.config import Settings
+from calmdesk.jobs.queue import create_huey
+from calmdesk.jobs.tasks import Jobs, register_jobs
+from calmdesk.storage import make_engine, make_session_factory
+
+__all__ = ["build_jobs", "run_worker"]
+
+
+def build_jobs(settings: Settings) -> Jobs:
+    """The queue and tasks for `settings`; the ActionContext is built on first use."""
+    huey = create_huey(settings)
+    jobs: Jobs | None = None
+
+    @cache
+    def context() -> ActionContext:
+        sessions = make_session_factory(make_engine(settings.database_url))
+        assert jobs is not None
+        return ActionContext(sessions, settings, scheduler=jobs.scheduler)
+
+    jobs = register_jobs(huey, context)
+    return jobs
+
+
+def run_worker(settings: Settings, workers: int = 1) -> None:
+    """Consume jobs until interrupted (Ctrl-C or SIGTERM stop it cleanly)."""
+    jobs = build_jobs(settings)
+    consumer = Consumer(jobs.huey, workers=workers, worker_type="thread", periodic=True)
+    consumer.run()
