@@ -3,6 +3,7 @@
 from calmdesk.domain.conversation import Conversation, Role, Turn
 from calmdesk.domain.errors import (
     AuthenticationRequired,
+    BackendUnavailable,
     CalmdeskError,
     ConfigError,
     Conflict,
@@ -43,6 +44,7 @@ __all__ = [
     "AbuseKind",
     "AgentSignals",
     "AuthenticationRequired",
+    "BackendUnavailable",
     "CalmdeskError",
     "Cause",
     "CheckResult",

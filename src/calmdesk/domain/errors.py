@@ -11,7 +11,8 @@
      │    └── AuthenticationRequired E302  (nobody is logged in, or the token is invalid)
      ├── Conflict              E401
      ├── ConfigError           E501
-     └── ModelUnavailable      E601
+     ├── ModelUnavailable      E601
+     └── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
 
 Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a traceback.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationRequired",
+    "BackendUnavailable",
     "CalmdeskError",
     "ConfigError",
     "Conflict",
@@ -105,4 +107,12 @@ class ModelUnavailable(CalmdeskError):
     code = "E601"
     default_message = (
         "A model file is missing or unreadable; reinstall calmdesk or run `calmdesk models train`."
+    )
+
+
+class BackendUnavailable(CalmdeskError):
+    code = "E602"
+    default_message = (
+        "The configured language-model endpoint did not give a usable answer; "
+        "check CALMDESK_LLM_BASE_URL or leave it unset to use the offline composer."
     )
