@@ -153,4 +153,6 @@ def test_memory_queue_runs_jobs_immediately(world: World) -> None:
     jobs = register_jobs(create_huey(Settings(huey_backend="memory")), lambda: world.ctx)
     _, promise = _promise(world)
     _advance_past(world, promise.due_at)
-    assert jobs.sweep().get() == 2
+    jobs.sweep()  # immediate mode: runs now, in this thread
+    assert _audits(world, "commitment.reminder_due") == 1
+    assert _audits(world, "commitment.broken") == 1
