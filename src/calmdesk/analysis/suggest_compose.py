@@ -1,0 +1,201 @@
+"""The offline composer: read the customer's situation, then assemble a reply from the blocks.
+
+The situation is read with the review's own `customer_state`, so the composer includes exactly
+the parts the review will ask for: empathy when upset (P3), a limit when abusive (P13), the
+customer's point said back (P2), an apology when let down (P7), a clarifying question when the
+problem is unclear (P6), options and a timeline from the knowledge base (P9, P10), who helps next
+when escalating (P14) and a closing check (P12).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from calmdesk.analysis import suggest_phrases as sp
+from calmdesk.analysis.cause import guess_cause
+from calmdesk.analysis.knowledge import KnowledgeBase
+from calmdesk.analysis.reply.context import CustomerState, customer_state, key_terms
+from calmdesk.analysis.reply.lexicon import CUSTOMER_CUES, DRAFT_PATTERNS
+from calmdesk.domain import Cause, ConversationAnalysis, CustomerSignals, Turn, TurnAnalysis
+
+__all__ = ["Situation", "compose", "compose_candidates", "situation"]
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_RISKY = (
+    "guarantee",
+    "money",
+    "insult",
+    "profanity",
+    "sarcasm",
+    "calm_down",
+    "blame",
+    "fault_admission",
+    "escalate",
+    "non_apology",
+)
+_LOADED = re.compile(
+    r"\b(?:lie[sd]?|lying|liars?|scam\w*|cheat\w*|rip-?off|thie\w+|steal\w*|fraud\w*|"
+    r"sue|lawyer\w*|court)\b",
+    re.IGNORECASE,
+)
+ESCALATE_AT = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What the reply has to meet: the customer's state, the cause, points to reflect."""
+
+    state: CustomerState
+    cause: str
+    echoes: tuple[str, ...]
+    escalate: bool
+
+
+def _signals(analyses: Sequence[TurnAnalysis]) -> list[CustomerSignals]:
+    return [a.signals for a in analyses if isinstance(a.signals, CustomerSignals)]
+
+
+def _cause(signals: list[CustomerSignals], state: CustomerState) -> str:
+    for sig in reversed(signals):
+        if sig.cause not in (Cause.NONE, Cause.OTHER):
+            return sig.cause.value
+    guess = guess_cause(state.text, 1.0 if state.let_down else 0.3)  # keywords only
+    if guess.cause not in (Cause.NONE, Cause.OTHER):
+        return guess.cause.value
+    return Cause.OTHER.value if state.let_down else Cause.NONE.value
+
+
+_WH_QUESTION = re.compile(
+    r"^(where|when|why|what|how)\s+(is|are|was|were|has|have)\s+(.+?)\s*\?*$", re.IGNORECASE
+)
+
+
+def _as_statement(sentence: str) -> str | None:
+    """A usable statement from a customer sentence, or None (questions become "where X is")."""
+    text = sentence.strip()
+    if "?" in text:
+        m = _WH_QUESTION.match(text.rstrip("?! "))
+        if m is None:
+            return None
+        what = sp.second_person(m.group(3))
+        text = f"you would like to know {m.group(1).lower()} {what} {m.group(2).lower()}"
+    loaded = _LOADED.search(text)
+    if loaded:
+        text = re.sub(
+            r"[\s,]*\b(?:of|with|and|but|all|just|these|those|the|your)?\s*$",
+            "",
+            text[: loaded.start()],
+        )
+    return text if len(text.split()) >= 3 else None
+
+
+def _echo_ok(sentence: str, state: CustomerState, kb_words: re.Pattern[str] | None) -> bool:
+    if len(sentence.split()) > 30:
+        return False
+    lowered = sentence.lower()
+    if any(w and w in lowered for w in state.abuse_words) or CUSTOMER_CUES["insult"].search(
+        sentence
+    ):
+        return False
+    if any(DRAFT_PATTERNS[name].search(sentence) for name in _RISKY):
+        return False
+    return not (kb_words and kb_words.search(sentence) and re.search(r"\d", sentence))
+
+
+def _echoes(state: CustomerState, kb: KnowledgeBase) -> tuple[str, ...]:
+    """Up to three ways to say the customer's point back, the most specific first."""
+    keys = [re.escape(k) for f in kb.facts.values() for k in f.keywords]
+    kb_words = re.compile(r"\b(?:" + "|".join(keys) + ")", re.I) if keys else None
+    found = [_as_statement(m.group(0)) for m in _SENTENCE.finditer(state.text)]
+    good = [s for s in found if s is not None and _echo_ok(s, state, kb_words)]
+    ranked = sorted(
+        good, key=lambda s: (not CUSTOMER_CUES["let_down"].search(s), -len(key_terms(s)))
+    )
+    echoes = [_tidy_echo(s) for s in ranked[:3]]
+    if len(echoes) >= 2 and len(key_terms(echoes[0])) < 3:
+        echoes.insert(0, f"{echoes[0]}, and {echoes[1]}")
+    return tuple(echoes[:3])
+
+
+def _tidy_echo(sentence: str) -> str:
+    text = sentence.strip().rstrip(".!").strip()
+    text = re.sub(r"^(?:and|but|so|also|well|look|listen|honestly)[,]?\s+", "", text, flags=re.I)
+    if len(text) > 160:
+        text = text[:160].rsplit(",", 1)[0].rsplit(" ", 1)[0]
+    return text if text.startswith("you would like") else sp.second_person(text)
+
+
+def situation(
+    turns: Sequence[Turn],
+    analyses: Sequence[TurnAnalysis],
+    analysis: ConversationAnalysis | None,
+    kb: KnowledgeBase,
+) -> Situation:
+    """Read what the next reply has to meet from the turns and their signals."""
+    state = customer_state(turns, analyses)
+    signals = _signals(analyses)
+    recent = signals[-1:] if signals else []
+    threats = any(sig.threats for sig in recent)
+    risky = analysis is not None and analysis.escalation_risk >= ESCALATE_AT
+    return Situation(
+        state=state,
+        cause=_cause(signals, state),
+        echoes=_echoes(state, kb),
+        escalate=state.wants_escalation or threats or risky,
+    )
+
+
+def _opening(state: CustomerState, seed: int) -> list[str]:
+    if state.upset >= 0.75:
+        parts = [sp.pick(sp.EMPATHY_STRONG, seed, 1)]
+    elif state.upset >= 0.4 or state.abusive:
+        parts = [sp.pick(sp.EMPATHY_MEDIUM, seed, 1)]
+    else:
+        parts = [sp.pick(sp.GREETING, seed, 1)]
+    if state.abusive:
+        parts.append(sp.pick(sp.BOUNDARY, seed, 2))
+    return parts
+
+
+def _next_steps(sit: Situation, kb: KnowledgeBase, seed: int) -> list[str]:
+    options = [kb.render(o) for o in kb.advice(sit.cause).options[:2]]
+    parts: list[str] = []
+    if sit.escalate:
+        esc = kb.escalation
+        within = kb.facts[esc.within].says() if esc.within else "1 business day"
+        line = sp.pick(sp.ESCALATION, seed, 5)
+        parts.append(line.format(who=esc.who, action=esc.action, within=within))
+        options = options[:1]
+    if not options and not sit.escalate:
+        options = [sp.pick(sp.FALLBACK_STEP, seed, 6)]
+    parts += options
+    check = sp.CHECK_OPTIONS if len(options) > 1 else sp.CHECK_ONE
+    parts.append(sp.pick(check, seed, 7))
+    return parts
+
+
+def compose(sit: Situation, kb: KnowledgeBase, seed: int, echo: str | None) -> str:
+    """One reply for the situation; `echo` is the customer's point to say back (P2)."""
+    state = sit.state
+    parts = _opening(state, seed)
+    concern_cause = sit.cause if sit.cause != Cause.NONE.value else Cause.OTHER.value
+    concern = kb.advice(concern_cause).concern
+    if not state.unclear and (state.let_down or state.upset >= 0.4):
+        parts.append(sp.pick(sp.REFLECT, seed, 3).format(echo=echo or concern))
+    if state.let_down:
+        parts.append(sp.pick(sp.APOLOGY, seed, 4).format(concern=concern))
+    if state.unclear:
+        parts.append(kb.clarifying_question)
+    else:
+        parts += _next_steps(sit, kb, seed)
+    return " ".join(parts)
+
+
+def compose_candidates(sit: Situation, kb: KnowledgeBase, seed: int) -> list[str]:
+    """A few replies in a fixed order (each reflecting a different point), best first."""
+    echoes: list[str | None] = list(sit.echoes) or [None]
+    texts = [compose(sit, kb, seed, echo) for echo in echoes]
+    texts += [compose(sit, kb, seed + 1, echo) for echo in echoes]
+    return list(dict.fromkeys(texts))
