@@ -1,11 +1,157 @@
-"""Commands of this area; `register` adds them to the root app."""
+"""Records commands: `db upgrade`, `seed`, `import`, `export`, `worker`."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from calmdesk.config import Settings
+from calmdesk.domain.errors import CalmdeskError, InputError, NotFound
 
 __all__ = ["register"]
+
+db_app = typer.Typer(help="The records database: migrations.", no_args_is_help=True)
+_CHECKPOINT_EVERY = 50
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except CalmdeskError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from None
+
+
+def _context(settings: Settings) -> Any:
+    from calmdesk.actions import ActionContext
+    from calmdesk.storage import current_revision, head_revision, make_engine, make_session_factory
+
+    if current_revision(settings.database_url) != head_revision():
+        raise CalmdeskError("The database is not migrated; run `calmdesk db upgrade` first.")
+    return ActionContext(make_session_factory(make_engine(settings.database_url)), settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply the packaged migrations (checks durability settings first)."""
+    from calmdesk.storage import upgrade
+
+    with _errors():
+        reached = upgrade(Settings().database_url, revision)
+    typer.echo(f"database at revision {reached}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one this calmdesk ships."""
+    from calmdesk.storage import current_revision, head_revision
+
+    with _errors():
+        typer.echo(f"current {current_revision(Settings().database_url)}, head {head_revision()}")
+
+
+def seed() -> None:
+    """Load the demo data set (idempotent) and print the demo logins."""
+    from calmdesk.demo import DEMO_USERS, seed_demo
+
+    with _errors():
+        report = seed_demo(_context(Settings()))
+    typer.echo(f"created {report.created or 'nothing'}; already there {report.skipped or 'none'}")
+    for username, password in DEMO_USERS.items():
+        typer.echo(f"  demo login: {username} / {password}")
+
+
+def import_(
+    file: Annotated[Path, typer.Argument(help="JSON Lines (.jsonl) or CSV (.csv) file.")],
+    analyze: Annotated[bool, typer.Option(help="Store signals for every turn.")] = True,
+    restart: Annotated[bool, typer.Option(help="Ignore the checkpoint; start over.")] = False,
+) -> None:
+    """Import conversations; resumable, and conversations already stored are skipped."""
+    from calmdesk.actions import Actor
+    from calmdesk.actions.imports import import_item, iter_items, load_checkpoint, save_checkpoint
+
+    with _errors():
+        if not file.is_file():
+            raise NotFound(f"No file at {file}.")
+        ctx = _context(Settings())
+        point = load_checkpoint(ctx, file)
+        if restart:
+            point.lines_done = 0
+        actor = Actor.system("import")
+        with _progress(_count(file)) as advance:
+            advance(point.lines_done)
+            for position, item in iter_items(file, point.lines_done):
+                if isinstance(item, InputError):
+                    point.failed += 1
+                    typer.echo(str(item), err=True)
+                elif import_item(ctx, actor, item, analyze=analyze):
+                    point.imported += 1
+                else:
+                    point.skipped += 1
+                point.lines_done = position
+                advance(1)
+                if position % _CHECKPOINT_EVERY == 0:
+                    save_checkpoint(ctx, point)
+        save_checkpoint(ctx, point)
+    typer.echo(f"imported {point.imported}, skipped {point.skipped}, failed {point.failed}")
+
+
+def _count(file: Path) -> int:
+    if file.suffix.lower() == ".csv":
+        return 0
+    with file.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("import", total=total or None)
+        yield lambda n: bar.advance(task, n)
+
+
+def export(
+    conversation_id: Annotated[int, typer.Argument(help="The conversation's id.")],
+    fmt: Annotated[str, typer.Option("--format", help="json or html.")] = "json",
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export one conversation's whole record as JSON or readable HTML."""
+    from calmdesk.actions.export import export_record
+
+    with _errors():
+        text = export_record(_context(Settings()), conversation_id, fmt)
+        if output is None:
+            typer.echo(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+
+
+def worker(
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Worker threads.")] = 1,
+) -> None:
+    """Run the job worker (reminders, overdue promises, follow-ups, response timers)."""
+    from calmdesk.jobs import run_worker
+
+    with _errors():
+        run_worker(Settings(), workers)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+    app.add_typer(db_app, name="db")
+    app.command()(seed)
+    app.command("import")(import_)
+    app.command()(export)
+    app.command()(worker)
