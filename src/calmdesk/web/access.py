@@ -7,6 +7,9 @@
 
 A conversation someone may not see answers 404, the same as one that does not exist, so ids do not
 leak. Customers are visible to staff who can see at least one of their conversations.
+
+Each `*_for` lookup ends its read transaction before returning: on SQLite every transaction takes
+the write lock (BEGIN IMMEDIATE), and the action the route calls next needs it.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def can_see(principal: Principal, conversation: Conversation) -> bool:
 def conversation_for(session: Session, principal: Principal, conversation_id: int) -> Conversation:
     """The conversation, or NotFound when it does not exist or `principal` may not see it."""
     conversation = session.get(Conversation, conversation_id)
+    session.commit()
     if conversation is None or not can_see(principal, conversation):
         raise NotFound(f"There is no conversation {conversation_id} that you can see.")
     return conversation
@@ -79,6 +83,7 @@ def customer_scope(user: StaffPrincipal) -> ColumnElement[bool]:
 def customer_for(session: Session, user: StaffPrincipal, customer_id: int) -> Customer:
     stmt = select(Customer).where(Customer.id == customer_id, customer_scope(user))
     customer = session.scalars(stmt).first()
+    session.commit()
     if customer is None:
         raise NotFound(f"There is no customer {customer_id} that you can see.")
     return customer
@@ -86,6 +91,7 @@ def customer_for(session: Session, user: StaffPrincipal, customer_id: int) -> Cu
 
 def commitment_for(session: Session, user: StaffPrincipal, commitment_id: int) -> Commitment:
     commitment = session.get(Commitment, commitment_id)
+    session.commit()
     if commitment is None:
         raise NotFound(f"There is no commitment {commitment_id} that you can see.")
     conversation_for(session, user, commitment.conversation_id)
@@ -94,6 +100,7 @@ def commitment_for(session: Session, user: StaffPrincipal, commitment_id: int) -
 
 def follow_up_for(session: Session, user: StaffPrincipal, follow_up_id: int) -> FollowUp:
     follow_up = session.get(FollowUp, follow_up_id)
+    session.commit()
     if follow_up is None:
         raise NotFound(f"There is no follow-up {follow_up_id} that you can see.")
     conversation_for(session, user, follow_up.conversation_id)

@@ -35,6 +35,7 @@ __all__ = [
     "CurrentAdmin",
     "CurrentAgent",
     "CurrentCustomer",
+    "CurrentPrincipal",
     "CurrentSupervisor",
     "CurrentUser",
     "CustomerPrincipal",
@@ -62,8 +63,13 @@ class StaffPrincipal:
     csrf: str | None = None
 
     @property
-    def actor(self) -> Actor:
-        return Actor(label=f"user:{self.username}", user_id=self.user_id, role=self.role)
+    def actor(self) -> str:
+        """The label the audit log shows."""
+        return f"user:{self.username}"
+
+    def acting(self) -> Actor:
+        """The Actor handed to actions."""
+        return Actor(label=self.actor, user_id=self.user_id, role=self.role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,10 @@ class CustomerPrincipal:
     conversation_id: int
 
     @property
-    def actor(self) -> Actor:
+    def actor(self) -> str:
+        return f"customer:{self.customer_id}"
+
+    def acting(self) -> Actor:
         return Actor.for_customer(self.customer_id)
 
 
@@ -161,12 +170,24 @@ def get_principal(
     """Who is asking: a Bearer token wins over the session cookie; None when anonymous."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return _from_bearer(settings, session, token.strip())
-    return _from_cookie(request, settings, session, sent_csrf)
+    try:
+        if scheme.lower() == "bearer" and token.strip():
+            return _from_bearer(settings, session, token.strip())
+        return _from_cookie(request, settings, session, sent_csrf)
+    finally:
+        session.commit()  # end the read transaction: on SQLite it holds the write lock
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_principal(principal: PrincipalDep) -> StaffPrincipal | CustomerPrincipal:
+    if principal is None:
+        raise AuthenticationRequired()
+    return principal
+
+
+CurrentPrincipal = Annotated[StaffPrincipal | CustomerPrincipal, Depends(require_principal)]
 
 
 def require_user(principal: PrincipalDep) -> StaffPrincipal:

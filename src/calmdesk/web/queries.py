@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from calmdesk.storage.enums import Channel, ConversationStatus, Priority
 from calmdesk.storage.people import Customer
 from calmdesk.storage.records import (
+    ActionTaken,
     Commitment,
     Conversation,
     Escalation,
     FollowUp,
     Note,
+    RuleFiring,
     Turn,
 )
 from calmdesk.web.access import conversation_scope, customer_scope
@@ -31,6 +33,7 @@ __all__ = [
     "SortKey",
     "SortOrder",
     "conversation_parts",
+    "export_extras",
     "customers_page",
     "database_ok",
     "queue_page",
@@ -153,3 +156,21 @@ def database_ok(session: Session) -> bool:
         return session.scalar(select(1)) == 1
     except SQLAlchemyError:
         return False
+
+
+def export_extras(session: Session, conversation_id: int) -> dict[str, list[dict[str, Any]]]:
+    """What an export adds to the detail: actions taken and every rule firing."""
+    taken = _rows(session, ActionTaken, conversation_id)
+    firings = _rows(session, RuleFiring, conversation_id)
+    return {
+        "actions_taken": [
+            {"id": a.id, "kind": a.kind, "detail": a.detail, "user_id": a.user_id,
+             "created_at": a.created_at.isoformat()}
+            for a in taken
+        ],
+        "rule_firings": [
+            {"id": f.id, "rule": f.rule, "reason": f.reason, "turn_id": f.turn_id,
+             "escalation_id": f.escalation_id, "fired_at": f.fired_at.isoformat()}
+            for f in firings
+        ],
+    }  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from calmdesk.storage.enums import (
     AuthorRole,
@@ -21,12 +21,15 @@ __all__ = [
     "MAX_ID",
     "ChatTurnOut",
     "ChatView",
+    "CommitmentDoneIn",
     "CommitmentOut",
     "ConversationCreate",
+    "ConversationCreated",
     "ConversationDetail",
     "ConversationSummary",
     "CustomerOut",
     "ErrorOut",
+    "ExportOut",
     "EscalateIn",
     "EscalationOut",
     "FollowUpIn",
@@ -38,9 +41,11 @@ __all__ = [
     "NoteIn",
     "NoteOut",
     "Page",
+    "PostedTurnOut",
     "ReasonIn",
     "ResolveIn",
     "ReviewIn",
+    "ReviewOut",
     "SuggestIn",
     "SuggestOut",
     "TextIn",
@@ -281,7 +286,29 @@ class NoteIn(_In):
 
 
 class FollowUpIn(_In):
-    due_at: datetime
+    due_at: AwareDatetime
+
+
+class CommitmentDoneIn(_In):
+    customer_told: bool = False
+
+
+class ConversationCreated(BaseModel):
+    conversation: ConversationSummary
+    chat_token: str
+
+
+class PostedTurnOut(BaseModel):
+    """A stored turn; `created` is false when an idempotent retry found it already stored.
+
+    `signals` (customer turns) and `review` (agent replies) are shown to staff only.
+    """
+
+    created: bool
+    turn: ChatTurnOut
+    signals: dict[str, Any] | None = None
+    review: dict[str, Any] | None = None
+    escalated: bool = False
 
 
 class FollowUpDoneIn(_In):
@@ -293,10 +320,63 @@ class ReviewIn(_In):
     draft: Text
 
 
+class SpanOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    label: str = ""
+
+
+class CheckOut(BaseModel):
+    check: str
+    name: str
+    status: str
+    severity: str
+    fix: str
+    evidence: list[SpanOut]
+
+
+class ToneProblemOut(BaseModel):
+    kind: str
+    span: SpanOut
+
+
+class PromiseOut(BaseModel):
+    action: str
+    due: datetime | None
+    owner: str
+    span: SpanOut
+
+
+class ReviewOut(BaseModel):
+    """A draft's review against the playbook checks; nothing is stored."""
+
+    score: int
+    checks: list[CheckOut]
+    empathy: float
+    apology: float
+    politeness: float
+    asks_question: float
+    offers_solution: float
+    tone_problems: list[ToneProblemOut]
+    commitments: list[PromiseOut]
+
+
+class ExportOut(ConversationDetail):
+    """One conversation's whole record (A1), for archives and hand-offs."""
+
+    exported_at: datetime
+    actions_taken: list[dict[str, Any]]
+    rule_firings: list[dict[str, Any]]
+
+
 class SuggestIn(_In):
     conversation_id: Id
 
 
 class SuggestOut(BaseModel):
+    """A reply to start from; `source` says who wrote it (offline composer or the model)."""
+
     text: str
     source: str
+    review: ReviewOut

@@ -10,8 +10,8 @@ from calmdesk.domain.errors import AuthenticationRequired, PermissionDenied
 from calmdesk.web import auth, queries
 from calmdesk.web.deps import (
     ActionsDep,
+    CurrentPrincipal,
     CurrentUser,
-    PrincipalDep,
     SessionDep,
     SettingsDep,
     StaffPrincipal,
@@ -64,10 +64,8 @@ def logout(user: CurrentUser, response: Response) -> Response:
 
 
 @router.get("/me", response_model=MeOut, tags=["auth"])
-def me(principal: PrincipalDep, session: SessionDep) -> MeOut:
+def me(principal: CurrentPrincipal) -> MeOut:
     """Who the caller is: a staff member or the customer of one chat."""
-    if principal is None:
-        raise AuthenticationRequired()
     if isinstance(principal, StaffPrincipal):
         user = UserOut(
             id=principal.user_id,

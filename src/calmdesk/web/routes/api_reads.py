@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy.orm import Session
 
 from calmdesk.storage.enums import Channel, ConversationStatus, Priority
 from calmdesk.web import access, queries
-from calmdesk.web.deps import CurrentUser, PrincipalDep, SessionDep
+from calmdesk.web.deps import CurrentPrincipal, CurrentUser, SessionDep, StaffPrincipal
 from calmdesk.web.schemas import (
     MAX_ID,
     ChatTurnOut,
@@ -19,7 +20,7 @@ from calmdesk.web.schemas import (
     Page,
 )
 
-__all__ = ["IdPath", "router"]
+__all__ = ["IdPath", "conversation_detail", "router"]
 
 router = APIRouter()
 
@@ -27,6 +28,22 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Rows per page (1-200).")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]
 _ASSIGNEE_HELP = "`me`, `none` (unassigned) or a user id."
+
+
+def conversation_detail(
+    session: Session, user: StaffPrincipal, conversation_id: int
+) -> ConversationDetail:
+    """The whole visible record of one conversation (NotFound when not visible)."""
+    conversation = access.conversation_for(session, user, conversation_id)
+    parts = queries.conversation_parts(session, conversation_id)
+    base = ConversationSummary.model_validate(conversation).model_dump()
+    extra = {
+        "risk_reasons": conversation.risk_reasons,
+        "outcome": conversation.outcome,
+        "resolved_at": conversation.resolved_at,
+        "customer": CustomerOut.model_validate(conversation.customer),
+    }
+    return ConversationDetail.model_validate({**base, **extra, **parts})
 
 
 def _assignee(value: str | None, me: int) -> tuple[int | None, bool]:
@@ -72,20 +89,11 @@ def get_conversation(
     conversation_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> ConversationDetail:
     """One conversation with its turns (signals, review), promises, escalations and notes."""
-    conversation = access.conversation_for(session, user, conversation_id)
-    parts = queries.conversation_parts(session, conversation_id)
-    base = ConversationSummary.model_validate(conversation).model_dump()
-    customer = CustomerOut.model_validate(conversation.customer)
-    extra = {
-        "risk_reasons": conversation.risk_reasons,
-        "outcome": conversation.outcome,
-        "resolved_at": conversation.resolved_at,
-    }
-    return ConversationDetail.model_validate({**base, **extra, "customer": customer, **parts})
+    return conversation_detail(session, user, conversation_id)
 
 
 @router.get("/conversations/{conversation_id}/chat", response_model=ChatView, tags=["chat"])
-def get_chat(conversation_id: IdPath, principal: PrincipalDep, session: SessionDep) -> ChatView:
+def get_chat(conversation_id: IdPath, principal: CurrentPrincipal, session: SessionDep) -> ChatView:
     """The conversation as its customer sees it (no signals, reviews or notes)."""
     conversation = access.conversation_for(session, principal, conversation_id)
     turns = [ChatTurnOut.model_validate(t) for t in queries.turns_of(session, conversation_id)]

@@ -1,0 +1,156 @@
+"""Every `/api/v1` route, called by every persona, answers the status the access rules say.
+
+The matrix below has one entry per route. A route added to the API without an entry here fails
+`test_roles_matrix_covers_every_api_route`, so nobody ships a route whose access was not decided.
+
+Each persona runs the whole list in order on a fresh database (the order lets every write succeed
+for those allowed: the promise is completed before "customer told", escalation before resolving,
+block before unblock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from tests.factories import PASSWORD
+from tests.web.conftest import PERSONAS, Scene
+
+STAFF = {"agent", "supervisor", "admin"}
+EVERYONE = set(PERSONAS)
+CUSTOMER_A = {"customer_a"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How to call one route, who may, and what the others get."""
+
+    method: str
+    path: str
+    fill: Callable[[Scene], dict[str, Any]]
+    ok: int
+    allowed: set[str]
+    # What a caller outside `allowed` gets, by persona; the defaults follow the access rules.
+    denied: dict[str, int] | None = None
+
+    def expected(self, persona: str) -> int:
+        if persona in self.allowed:
+            return self.ok
+        if self.denied and persona in self.denied:
+            return self.denied[persona]
+        if persona == "anonymous":
+            return 401
+        if persona.startswith("customer"):
+            return 403
+        return 404  # staff who cannot see the record get "not found"
+
+
+def conv_a(s: Scene, **body: Any) -> dict[str, Any]:
+    return {"ids": {"conversation_id": s.conv_a.id}, "json": body or None}
+
+
+def customer_a(s: Scene, **body: Any) -> dict[str, Any]:
+    return {"ids": {"customer_id": s.conv_a.customer_id}, "json": body or None}
+
+
+V = "/api/v1"
+ALL_STAFF_LIST = {"other_agent", *STAFF}
+MATRIX: list[Entry] = [
+    Entry("GET", f"{V}/health", lambda s: {}, 200, EVERYONE),
+    Entry("POST", f"{V}/login", lambda s: {"json": {"username": "cal", "password": PASSWORD}},
+          200, EVERYONE),
+    Entry("GET", f"{V}/me", lambda s: {}, 200, EVERYONE - {"anonymous"}),
+    Entry("GET", f"{V}/conversations", lambda s: {}, 200, ALL_STAFF_LIST),
+    Entry("GET", f"{V}/conversations/{{conversation_id}}", conv_a, 200, STAFF),
+    Entry("GET", f"{V}/conversations/{{conversation_id}}/chat", conv_a, 200, STAFF | CUSTOMER_A,
+          {"customer_b": 404}),
+    Entry("GET", f"{V}/customers", lambda s: {}, 200, ALL_STAFF_LIST),
+    Entry("GET", f"{V}/customers/{{customer_id}}", customer_a, 200, STAFF),
+    Entry("POST", f"{V}/review", lambda s: {"json": {"conversation_id": s.conv_a.id,
+          "draft": "I understand. I will look into it today."}}, 200, STAFF),
+    Entry("POST", f"{V}/suggest", lambda s: {"json": {"conversation_id": s.conv_a.id}}, 200,
+          STAFF),
+    Entry("GET", f"{V}/conversations/{{conversation_id}}/export.json", conv_a, 200, STAFF),
+    Entry("GET", f"{V}/conversations/{{conversation_id}}/export.html", conv_a, 200, STAFF),
+    Entry("POST", f"{V}/conversations", lambda s: {"json": {
+          "customer_id": s.conv_b.customer_id, "channel": "email"}}, 201, ALL_STAFF_LIST),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/turns",
+          lambda s: conv_a(s, text="Any news on my order?"), 201, STAFF | CUSTOMER_A,
+          {"customer_b": 404}),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/replies",
+          lambda s: conv_a(s, text="I am checking with the warehouse now."), 201, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/notes",
+          lambda s: conv_a(s, text="Customer prefers email."), 201, STAFF),
+    Entry("POST", f"{V}/commitments/{{commitment_id}}/complete",
+          lambda s: {"ids": {"commitment_id": s.commitment_id}, "json": {}}, 200, STAFF),
+    Entry("POST", f"{V}/commitments/{{commitment_id}}/told",
+          lambda s: {"ids": {"commitment_id": s.commitment_id}}, 200, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/follow-ups",
+          lambda s: conv_a(s, due_at="2026-05-01T09:00:00+00:00"), 201, STAFF),
+    Entry("POST", f"{V}/follow-ups/{{follow_up_id}}/complete",
+          lambda s: {"ids": {"follow_up_id": s.follow_up_id}, "json": {"outcome": "Happy."}},
+          200, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/escalate",
+          lambda s: conv_a(s, reason="Needs billing.", to_team_id=s.conv_a.team_id), 201, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/resolve",
+          lambda s: conv_a(s, outcome="Replacement sent."), 200, STAFF),
+    Entry("POST", f"{V}/customers/{{customer_id}}/warn",
+          lambda s: customer_a(s, reason="Insults in the chat."), 200, STAFF),
+    Entry("POST", f"{V}/customers/{{customer_id}}/block",
+          lambda s: customer_a(s, reason="Repeated threats."), 200, {"supervisor", "admin"},
+          {"agent": 403}),
+    Entry("POST", f"{V}/customers/{{customer_id}}/unblock",
+          lambda s: customer_a(s, reason="Apologised."), 200, {"supervisor", "admin"},
+          {"agent": 403}),
+    Entry("POST", f"{V}/logout", lambda s: {}, 204, ALL_STAFF_LIST),
+]  # fmt: skip
+
+
+def _api_routes(app: FastAPI) -> set[tuple[str, str]]:
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        if route.path.startswith(V) and route.methods:
+            found |= {(m, route.path) for m in route.methods if m != "HEAD"}
+    return found
+
+
+def test_roles_matrix_covers_every_api_route(app: FastAPI) -> None:
+    listed = [(e.method, e.path) for e in MATRIX]
+    assert len(listed) == len(set(listed)), "a route is listed twice"
+    assert _api_routes(app) == set(listed)
+
+
+def _call(client: TestClient, entry: Entry, scene: Scene, persona: str) -> int:
+    spec = entry.fill(scene)
+    path = entry.path.format(**spec.get("ids", {}))
+    headers = scene.as_(persona)
+    kwargs: dict[str, Any] = {"headers": headers}
+    if spec.get("json") is not None:
+        kwargs["json"] = spec["json"]
+    elif entry.method == "POST" and "json" in spec:
+        kwargs["json"] = {}
+    status = client.request(entry.method, path, **kwargs).status_code
+    client.cookies.clear()  # a login must not authenticate the next persona's calls
+    return status
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_roles_matrix_every_route_answers_the_expected_status(
+    client: TestClient, scene: Scene, persona: str
+) -> None:
+    got = {(e.method, e.path): _call(client, e, scene, persona) for e in MATRIX}
+    want = {(e.method, e.path): e.expected(persona) for e in MATRIX}
+    wrong = {k: (got[k], want[k]) for k in want if got[k] != want[k]}
+    assert not wrong, f"{persona}: (got, expected) by route: {wrong}"
+
+
+def test_roles_matrix_other_team_agent_sees_an_empty_queue(
+    client: TestClient, scene: Scene
+) -> None:
+    body = client.get(f"{V}/conversations", headers=scene.as_("other_agent")).json()
+    assert body["total"] == 0 and body["items"] == []
