@@ -102,7 +102,10 @@ _ABUSE_RULES: tuple[Rule, ...] = (
         r"wankers?\b|twats?\b|pricks?\b|dickheads?\b|bollocks\b)",
         0.55,
     ),
-    Rule.of(AbuseKind.PROFANITY, r"\b(?:crap(?:py)?|damn(?:ed)?|goddamn\w*|wtf|pissed)\b", 0.3),
+    Rule.of(AbuseKind.PROFANITY, r"\w*(?:fuck|fcuk|ufck|fuc?ing|f[iu]cking|fkn|fking)\w*", 0.55),
+    Rule.of(
+        AbuseKind.PROFANITY, r"\b(?:crap(?:py)?|damn(?:ed)?|goddamn\w*|wtf|pissed|bloody)\b", 0.3
+    ),
     Rule.of(AbuseKind.INSULT, _YOU + rf"(?:\s+{_ADJ})*\s+{_NOUN}\b", 0.92),
     Rule.of(
         AbuseKind.INSULT,
