@@ -58,6 +58,7 @@ def test_extract_commitments_matches_the_written_case(case: dict[str, Any]) -> N
         "I can send a replacement or refund the order.",
         "I won't be able to call you tomorrow.",
         "Thank you for your patience.",
+        "I'm sorry the parcel did not arrive when it should have.",
     ],
 )
 def test_extract_commitments_ignores_non_promises(text: str) -> None:
@@ -74,6 +75,8 @@ def test_extract_commitments_ignores_non_promises(text: str) -> None:
         ("The tech support team will call you tomorrow.", "technical support"),
         ("A supervisor will call you tomorrow.", "supervisor"),
         ("My team leader will call you tomorrow.", "team lead"),
+        ("I passed this to a supervisor, who will call you tomorrow.", "supervisor"),
+        ("I asked our returns team, who will call you tomorrow.", "returns"),
     ],
 )
 def test_extract_commitments_names_who_keeps_the_promise(text: str, owner: str) -> None:

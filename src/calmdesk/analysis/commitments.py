@@ -123,9 +123,11 @@ def _is_promise(text: str, sentence_start: int, m: re.Match[str]) -> bool:
         return False
     if verb == "be" and not pp.BE_ACTION.match(text, m.end("verb")):
         return False
-    if verb == "have" and pp.NOT_AFTER_HAVE.match(text, m.end("verb")):
+    if verb == "have" and (
+        pp.NOT_AFTER_HAVE.match(text, m.end("verb")) or not pp.WORD_NEXT.match(text, m.end("verb"))
+    ):
         return False
-    if m.group("modal").strip().lower() == "should" and pp.owner_is_person(m):
+    if m.group("modal").strip().lower() == "should" and (pp.owner_is_person(m) or verb == "have"):
         return False
     before = pp.local_context(text, sentence_start, m.start())
     return pp.REFUSAL.search(before) is None and pp.HEDGE.search(before) is None

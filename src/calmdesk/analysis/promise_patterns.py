@@ -16,8 +16,10 @@ __all__ = [
     "REFUSAL",
     "SENTENCE",
     "TRIGGER",
+    "WORD_NEXT",
     "YOU_VERBS",
     "local_context",
+    "owner_before",
     "owner_is_person",
     "owner_of",
     "tidy_action",
@@ -55,6 +57,7 @@ TRIGGER = re.compile(
     r"(?:\s+(?:team|department|desk))?"
     rf"|(?:our|the|my)\s+(?P<dept2>{_DEPT})\s+(?:team|department|desk|colleagues)"
     r"|(?:a|my|our|the)\s+(?:senior\s+)?(?P<role>supervisor|manager|team\s+lead(?:er)?|specialist)"
+    r"|(?<=,\s)(?P<who>who)"
     r"|(?P<thing>(?:your|the|a|an)\s+(?:new\s+|full\s+|partial\s+|replacement\s+|return\s+|"
     rf"prepaid\s+)?(?:{_THINGS})|you|it|this))"
     r"(?P<modal>\s+will|\s+shall|['’]ll|\s+am\s+going\s+to|['’]m\s+going\s+to|\s+are\s+going\s+to"
@@ -68,6 +71,7 @@ NOT_ACTIONS = frozenset(
     "know note notice realise realize agree admit remember like love see assume imagine bet "
     "wait cost depend require".split()
 )
+WORD_NEXT = re.compile(r"\s+[A-Za-z]")
 NOT_AFTER_HAVE = re.compile(r"\s+(?:to|been|got)\b", _F)
 YOU_VERBS = frozenset("receive get hear see be have find".split())
 BE_ACTION = re.compile(
@@ -129,8 +133,28 @@ def local_context(text: str, start: int, trigger_start: int) -> str:
     return before[cuts[-1] :] if cuts else before
 
 
+_NAMED_BEFORE = re.compile(
+    rf"\b(?:(?P<role>supervisor|manager|team\s+lead(?:er)?|specialist)|(?P<dept>{_DEPT})\s+"
+    r"(?:team|department|desk))\b",
+    _F,
+)
+
+
+def owner_before(text: str, start: int, end: int) -> str:
+    """The role or department named last in text[start:end] ("a supervisor, who will ...")."""
+    last = None
+    for last in _NAMED_BEFORE.finditer(text, start, end):  # noqa: B007 (the last one counts)
+        pass
+    if last is None:
+        return "team"
+    key = re.sub(r"\s+", " ", last.group("role") or last.group("dept")).lower()
+    return _ROLE_NAMES.get(key) or _DEPT_NAMES.get(key, key)
+
+
 def owner_of(m: re.Match[str]) -> str:
     """ "agent", "team", or the named department or role that takes the action."""
+    if m.group("who"):
+        return owner_before(m.string, max(0, m.start() - 200), m.start())
     if m.group("agent"):
         return "agent"
     named = m.group("dept") or m.group("dept2")
