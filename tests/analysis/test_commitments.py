@@ -124,9 +124,15 @@ def test_extract_commitments_rejects_bad_input_clearly(text: Any, error: type[Ex
         extract_commitments(text, SATURDAY, BERLIN)
 
 
-def test_extract_commitments_rejects_an_unknown_time_zone() -> None:
+@pytest.mark.parametrize("text", ["I'll call you tomorrow.", "No promise in here."])
+def test_extract_commitments_rejects_an_unknown_time_zone(text: str) -> None:
     with pytest.raises(UnsupportedValue):
-        extract_commitments("I'll call you tomorrow.", SATURDAY, "Nowhere/Special")
+        extract_commitments(text, SATURDAY, "Nowhere/Special")
+
+
+def test_extract_commitments_rejects_a_naive_now() -> None:
+    with pytest.raises(UnsupportedValue):
+        extract_commitments("Hello.", datetime(2026, 11, 28, 10, 0), BERLIN)  # noqa: DTZ001
 
 
 @pytest.mark.parametrize(

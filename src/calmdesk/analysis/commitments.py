@@ -15,8 +15,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from calmdesk.analysis import promise_patterns as pp
-from calmdesk.analysis.due_dates import DueRules, find_due, parse_business_days
-from calmdesk.domain.errors import EmptyInput, InputTooLarge, MalformedInput
+from calmdesk.analysis.due_dates import DueRules, find_due, parse_business_days, zone
+from calmdesk.domain.errors import EmptyInput, InputTooLarge, MalformedInput, UnsupportedValue
 from calmdesk.domain.review import Commitment
 from calmdesk.domain.signals import Span
 
@@ -39,7 +39,11 @@ def extract_commitments(
     the weekdays the team works ("Mon,Tue,..." or weekday numbers, Monday = 0).
     """
     _check_text(text)
-    when = _When(now, tz, _rules_for(business_days, rules))
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise UnsupportedValue("`now` must be an aware datetime (with a time zone).")
+    when = _When(
+        now, tz if isinstance(tz, ZoneInfo) else zone(tz), _rules_for(business_days, rules)
+    )
     found: list[Commitment] = []
     for start, end in _sentences(text):
         found.extend(_sentence_commitments(text, start, end, when))
