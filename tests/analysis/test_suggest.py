@@ -229,6 +229,24 @@ def test_suggest_reply_rejects_unusable_conversations(conv: Any, error: type[Exc
         suggest_reply(conv, None, now=NOW)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert('x')</script> My order never arrived <b>at all</b>!",
+        "My order never arrived. " + "Really. " * 3000,
+        "Visit http://evil.example/x?y=1 — my order never arrived 😡😡",
+        "\u202eMy order never arrived\u202c and \x00nobody\x07 replies",
+    ],
+)
+def test_suggest_reply_survives_hostile_customer_text(text: str) -> None:
+    turn, signals = customer(text, upset=0.7, complaint=0.8, cause=Cause.DELIVERY_DELAY)
+    conv, analysis = conversation("hostile", (turn, signals))
+    suggestion = suggest_reply(conv, analysis, now=NOW)
+    assert "<" not in suggestion.text and "http" not in suggestion.text
+    assert "\x00" not in suggestion.text
+    assert len(suggestion.text) < 2_000
+
+
 # --- the optional model backend, against a small OpenAI-compatible server on loopback ---------
 
 GOOD_ANSWER = (

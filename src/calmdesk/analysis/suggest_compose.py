@@ -18,6 +18,7 @@ from calmdesk.analysis.cause import guess_cause
 from calmdesk.analysis.knowledge import KnowledgeBase
 from calmdesk.analysis.reply.context import CustomerState, customer_state, key_terms
 from calmdesk.analysis.reply.lexicon import CUSTOMER_CUES, DRAFT_PATTERNS
+from calmdesk.analysis.text import clean_text
 from calmdesk.domain import Cause, ConversationAnalysis, CustomerSignals, Turn, TurnAnalysis
 
 __all__ = ["Situation", "compose", "compose_candidates", "situation"]
@@ -91,8 +92,11 @@ def _as_statement(sentence: str) -> str | None:
     return text if len(text.split()) >= 3 else None
 
 
+_MARKUP = re.compile(r"[<>{}\[\]\\|`]|https?://|www\.", re.IGNORECASE)
+
+
 def _echo_ok(sentence: str, state: CustomerState, kb_words: re.Pattern[str] | None) -> bool:
-    if len(sentence.split()) > 30:
+    if len(sentence.split()) > 30 or _MARKUP.search(sentence):
         return False
     lowered = sentence.lower()
     if any(w and w in lowered for w in state.abuse_words) or CUSTOMER_CUES["insult"].search(
@@ -108,7 +112,8 @@ def _echoes(state: CustomerState, kb: KnowledgeBase) -> tuple[str, ...]:
     """Up to three ways to say the customer's point back, the most specific first."""
     keys = [re.escape(k) for f in kb.facts.values() for k in f.keywords]
     kb_words = re.compile(r"\b(?:" + "|".join(keys) + ")", re.I) if keys else None
-    found = [_as_statement(m.group(0)) for m in _SENTENCE.finditer(state.text)]
+    text = clean_text(state.text, max_chars=20_000).text  # no controls or bidi tricks echoed
+    found = [_as_statement(m.group(0)) for m in _SENTENCE.finditer(text)]
     good = [s for s in found if s is not None and _echo_ok(s, state, kb_words)]
     ranked = sorted(
         good, key=lambda s: (not CUSTOMER_CUES["let_down"].search(s), -len(key_terms(s)))
