@@ -45,6 +45,7 @@ _STATUS: tuple[tuple[type[CalmdeskError], int], ...] = (
 )
 
 _HTTP_CODES = {
+    400: ("E103", "The request body could not be read; send UTF-8 encoded JSON."),
     401: ("E302", "Log in or send a valid token first."),
     403: ("E301", "You are not allowed to do that."),
     404: ("E201", "There is no such page or resource."),
@@ -102,7 +103,8 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     code, default = _HTTP_CODES.get(exc.status_code, ("E100", "The request could not be handled."))
     phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in _PHRASES else ""
     detail = exc.detail if isinstance(exc.detail, str) else ""
-    message = detail if detail and detail != phrase else default
+    generic = exc.status_code == 400 or detail == phrase  # the framework's own wording
+    message = default if generic or not detail else detail
     return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
 
