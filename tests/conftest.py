@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import socket
@@ -16,7 +15,6 @@ import pytest
 # --- databases: SQLite and a throwaway PostgreSQL 15 cluster ---------------------------------
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/local/bin")
-_db_counter = itertools.count()
 
 
 def _pg_bin(name: str) -> str:
@@ -54,7 +52,8 @@ def _run(args: list[str]) -> None:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """A PostgreSQL cluster in a temporary folder on a loopback port; yields its base URL."""
-    data = Path(tempfile.mkdtemp(prefix="calmdesk-pg-"))
+    # tmpfs where there is one: a throwaway cluster, fsync stays on (calmdesk checks it)
+    data = _fast_tmpdir()
     if os.geteuid() == 0:
         shutil.chown(data, "postgres", "postgres")
     port = _free_port()
@@ -102,21 +101,48 @@ def _pg_admin(base_url: str, statement: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg_server: str) -> str:
-    """Name of a database migrated once; each test copies it (CREATE DATABASE ... TEMPLATE)."""
+def pg_database(pg_server: str) -> str:
+    """URL of a database migrated once with the packaged migrations; tests empty it in turn."""
     from calmdesk.storage import upgrade
 
-    _pg_admin(pg_server, "CREATE DATABASE calmdesk_template")
-    upgrade(f"{pg_server}/calmdesk_template")
-    return "calmdesk_template"
+    _pg_admin(pg_server, "CREATE DATABASE calmdesk_test")
+    upgrade(f"{pg_server}/calmdesk_test")
+    return f"{pg_server}/calmdesk_test"
+
+
+def _pg_empty(url: str) -> None:
+    """Empty every table (triggers off for this session only, so the audit log can go too).
+
+    Cheaper than a database per test: CREATE DATABASE costs about a second on a busy disk."""
+    import psycopg
+
+    from calmdesk.storage import Base
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("SET session_replication_role = replica")
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(f"DELETE FROM {table.name}")  # type: ignore[arg-type]
+
+
+def _fast_tmpdir() -> Path:
+    shm = Path("/dev/shm")
+    return Path(tempfile.mkdtemp(prefix="calmdesk-db-", dir=shm if shm.is_dir() else None))
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sqlite_dir() -> Iterator[Path]:
+    """Where test SQLite files live: tmpfs where there is one (WAL and FULL sync stay on)."""
+    folder = _fast_tmpdir()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(sqlite_dir: Path) -> Path:
     """A SQLite file migrated once; each test copies it."""
     from calmdesk.storage import upgrade
 
-    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    path = sqlite_dir / "template.db"
     upgrade(f"sqlite:///{path}")
     return path
 
@@ -127,16 +153,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database URL: once on SQLite, once on the throwaway PostgreSQL."""
     if request.param == "sqlite":
-        target = tmp_path / "calmdesk.db"
+        target = request.getfixturevalue("sqlite_dir") / f"{tmp_path.name}.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite:///{target}"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
         return
-    server = request.getfixturevalue("pg_server")
-    template = request.getfixturevalue("pg_template")
-    name = f"t_{os.getpid()}_{next(_db_counter)}"
-    _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield f"{server}/{name}"
-    _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    url = request.getfixturevalue("pg_database")
+    _pg_empty(url)
+    yield url
 
 
 @pytest.fixture
