@@ -45,6 +45,15 @@ def test_console_review_fails_blame_and_passes_the_fixed_draft(client, world, ca
     assert len(promises) == 1 and "replacement" in promises[0].text
 
 
+def test_console_suggestion_can_be_used_as_the_draft(client, world, case) -> None:
+    csrf = login(client, "cal")
+    answer = client.post(f"/console/conversations/{case.id}/suggest", headers=htmx(csrf))
+    box = parse(answer.text)
+    text = box.by_id("suggestion-text").text
+    assert len(text) > 20
+    assert box.find("button", **{"data-use-text": text}).text == "Use suggestion"
+
+
 @pytest.mark.parametrize(("text", "shown"), [("", "Start typing"), ("x" * 30_000, "at most")])
 def test_console_review_explains_empty_and_oversized_drafts(client, world, case, text, shown):
     csrf = login(client, "cal")

@@ -120,6 +120,7 @@ def queue(
     """The queue: riskiest and most urgent first, each row with mood, cause and waiting time."""
     view = view if view in dict(QUEUE_VIEWS) else "active"
     rows = queue_rows(session, user, view, actions.now())
+    session.commit()  # end the read before rendering (SQLite reads hold the write lock)
     context = page_context(user, nav="queue", rows=rows, view=view, filters=QUEUE_VIEWS)
     return render(request, "console/queue.html", context)
 
@@ -135,6 +136,7 @@ def conversation(
 ) -> Response:
     """One case: annotated transcript, reply box with live coaching, risk, promises, profile."""
     convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    session.commit()
     if convo.channel == "chat":
         token = auth.issue_chat_token(settings, convo.id, convo.customer.id)
         convo.chat_link = f"{str(request.base_url).rstrip('/')}/chat/{token}"
@@ -148,6 +150,7 @@ def transcript(
     settings: SettingsDep, actions: ActionsDep,
 ) -> Response:  # fmt: skip
     convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    session.commit()
     return render(request, "_partials/transcript.html", page_context(user, convo=convo))
 
 
@@ -157,6 +160,7 @@ def insight(
     settings: SettingsDep, actions: ActionsDep,
 ) -> Response:  # fmt: skip
     convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    session.commit()
     return render(request, "_partials/insight.html", page_context(user, convo=convo))
 
 
@@ -169,6 +173,7 @@ def supervisor(
     if user.role is UserRole.AGENT:
         raise PermissionDenied("The supervisor view is for supervisors and admins.")
     board = supervisor_board(session, user, team_tz(settings), actions.now())
+    session.commit()
     return render(request, "console/supervisor.html", page_context(user, nav="supervisor", **board))
 
 

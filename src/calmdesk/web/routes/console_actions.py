@@ -18,6 +18,7 @@ from calmdesk.actions import promises as promise_actions
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import escalate
 from calmdesk.actions.turns import send_agent_reply, to_domain
+from calmdesk.analysis.suggest import suggest_reply
 from calmdesk.domain.errors import CalmdeskError, NotFound, UnsupportedValue
 from calmdesk.web import access, queries
 from calmdesk.web.console_case import case_view
@@ -62,9 +63,10 @@ def review(
     conversation = access.conversation_for(session, user, conversation_id)
     context = page_context(user, convo_id=conversation_id, review=None, error="")
     if text.strip():
+        history = to_domain(conversation.id, queries.turns_of(session, conversation.id))
+        session.commit()  # the review runs without holding the database
         try:
-            turns = queries.turns_of(session, conversation.id)
-            result = actions.analysis.review(to_domain(conversation.id, turns), text, actions.now())
+            result = actions.analysis.review(history, text, actions.now())
             context["review"] = review_view(result, team_tz(settings), actions.now())
         except CalmdeskError as err:
             context["error"] = err.message
@@ -74,20 +76,17 @@ def review(
 @router.post("/conversations/{conversation_id}/suggest", response_class=HTMLResponse)
 def suggest(
     request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
-    actions: ActionsDep, text: Text = "",
+    actions: ActionsDep, settings: SettingsDep,
 ) -> Response:  # fmt: skip
     """A reply written by calmdesk's offline composer (or the configured model) to start from."""
     conversation = access.conversation_for(session, user, conversation_id)
-    turns = queries.turns_of(session, conversation.id)
+    history = to_domain(conversation.id, queries.turns_of(session, conversation.id))
+    session.commit()
     context = page_context(user, text="", source="", error="")
     try:
-        from calmdesk.analysis.suggest import suggest_reply
-
-        suggestion = suggest_reply(to_domain(conversation.id, turns), draft=text or None)
-        context["text"] = getattr(suggestion, "text", str(suggestion))
-        context["source"] = f"written by {getattr(suggestion, 'source', 'calmdesk')}"
-    except ImportError:
-        context["error"] = "Suggestions are not available in this installation."
+        suggestion = suggest_reply(history, None, now=actions.now(), config=settings)
+        context["text"] = suggestion.text
+        context["source"] = f"Composed {suggestion.source}; review it before sending."
     except CalmdeskError as err:
         context["error"] = err.message
     return render(request, "_partials/suggestion.html", context)
@@ -139,6 +138,7 @@ def _insight(
     session.expire_all()
     try:
         convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+        session.commit()
     except NotFound:
         context = {"flash": f"{flash} The case has left your queue.", "flash_kind": "ok"}
         return render(request, "_partials/flash.html", context)

@@ -10,15 +10,18 @@ come from this site's own pages (the Origin header), so another site cannot open
 
 from __future__ import annotations
 
-import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
+import anyio.abc
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from calmdesk.domain.errors import CalmdeskError
 from calmdesk.storage.engine import SessionFactory
@@ -41,6 +44,7 @@ __all__ = [
 ]
 
 router = APIRouter()
+log = logging.getLogger("calmdesk.web.live")
 
 CLOSE_UNAUTHORISED = 4401
 CLOSE_LAGGED = 4000
@@ -59,19 +63,25 @@ def same_origin(ws: WebSocket) -> bool:
     return origin in (f"http://{host}", f"https://{host}")
 
 
-def replay_events(sessions: SessionFactory, conversation_id: int, after: int) -> list[Event]:
+def replay_events(session: Session, conversation_id: int, after: int) -> list[Event]:
     """The stored turns after `after`, as customer-safe message events (no analysis)."""
+    conversation = session.get(Conversation, conversation_id)
+    stmt = (
+        select(Turn)
+        .where(Turn.conversation_id == conversation_id, Turn.id > after)
+        .order_by(Turn.id)
+    )
+    turns = list(session.scalars(stmt).all())
+    names = author_names(session, (t.author_user_id for t in turns))
+    customer = conversation.customer.name if conversation else "customer"
+    events = [_turn_event(t, customer, names) for t in turns]
+    session.commit()  # end the read: on SQLite it holds the write lock
+    return events
+
+
+def _replay(sessions: SessionFactory, conversation_id: int, after: int) -> list[Event]:
     with sessions() as session:
-        conversation = session.get(Conversation, conversation_id)
-        stmt = (
-            select(Turn)
-            .where(Turn.conversation_id == conversation_id, Turn.id > after)
-            .order_by(Turn.id)
-        )
-        turns = list(session.scalars(stmt).all())
-        names = author_names(session, (t.author_user_id for t in turns))
-        customer = conversation.customer.name if conversation else "customer"
-        return [_turn_event(t, customer, names) for t in turns]
+        return replay_events(session, conversation_id, after)
 
 
 def _turn_event(turn: Turn, customer: str, names: dict[int, str]) -> Event:
@@ -98,25 +108,31 @@ async def pump(
     """Run one accepted socket until either side closes it."""
     hub: Hub = ws.app.state.hub
     sub = hub.subscribe(str(conversation_id))
+    sessions = ws.app.state.actions.sessions
     try:
         cursor = Cursor(after)
-        for event in cursor.filter(
-            await run_in_threadpool(
-                replay_events, ws.app.state.actions.sessions, conversation_id, after
-            )
-        ):
+        replayed = await run_in_threadpool(_replay, sessions, conversation_id, after)
+        for event in cursor.filter(replayed):
             await ws.send_json(event.to_json())
-        tasks = {
-            asyncio.create_task(_forward(ws, sub, cursor, visible)),
-            asyncio.create_task(_receive(ws, sub, handle)),
-        }
-        _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
+        async with anyio.create_task_group() as group:
+            group.start_soon(_until_done, group, _forward(ws, sub, cursor, visible))
+            group.start_soon(_until_done, group, _receive(ws, sub, handle))
     except WebSocketDisconnect:
         pass
     finally:
         hub.unsubscribe(sub)
+
+
+async def _until_done(group: anyio.abc.TaskGroup, work: Awaitable[None]) -> None:
+    """Run one side of the socket; when it ends, for whatever reason, end the other side too."""
+    try:
+        await work
+    except (WebSocketDisconnect, OSError, anyio.ClosedResourceError, anyio.BrokenResourceError):
+        pass  # the peer went away: normal for a chat
+    except Exception as err:  # noqa: BLE001 - one broken socket must not take the server down
+        log.warning("live channel failed: %r", err)
+    finally:
+        group.cancel_scope.cancel()
 
 
 async def _forward(

@@ -75,7 +75,7 @@ def chat_page(request: Request, token: str, settings: SettingsDep, session: Sess
     messages = [
         {"id": e.message_id, "role": e.data["role"], "author": e.data["author"],
          "text": e.data["text"], "at_iso": e.data["at"], "at_label": _time(e.data["at"], tz)}
-        for e in replay_events(request.app.state.actions.sessions, who.conversation_id, 0)
+        for e in replay_events(session, who.conversation_id, 0)
     ]  # fmt: skip
     blocked = conversation.customer.standing is CustomerStanding.BLOCKED
     context = {
