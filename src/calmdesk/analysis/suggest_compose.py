@@ -52,6 +52,7 @@ class Situation:
     cause: str
     echoes: tuple[str, ...]
     escalate: bool
+    closing: bool = False
 
 
 def _signals(analyses: Sequence[TurnAnalysis]) -> list[CustomerSignals]:
@@ -132,6 +133,26 @@ def _tidy_echo(sentence: str) -> str:
     return text if text.startswith("you would like") else sp.second_person(text)
 
 
+_CLOSING = re.compile(
+    r"\b(?:thanks|thank you|that's (?:all|everything)|that is all|it worked|works now|all good|"
+    r"perfect|great|sorted|resolved|fixed now)\b",
+    re.IGNORECASE,
+)
+
+
+def _closing(turns: Sequence[Turn], state: CustomerState) -> bool:
+    """The customer is closing the conversation ("It worked, thanks!"), not raising a problem."""
+    last = turns[-1].text
+    return (
+        bool(_CLOSING.search(last))
+        and "?" not in last
+        and not state.abusive
+        and not state.wants_escalation
+        and not CUSTOMER_CUES["let_down"].search(last)
+        and len(last.split()) <= 25
+    )
+
+
 def situation(
     turns: Sequence[Turn],
     analyses: Sequence[TurnAnalysis],
@@ -149,6 +170,7 @@ def situation(
         cause=_cause(signals, state),
         echoes=_echoes(state, kb),
         escalate=state.wants_escalation or threats or risky,
+        closing=_closing(turns, state),
     )
 
 
@@ -181,8 +203,38 @@ def _next_steps(sit: Situation, kb: KnowledgeBase, seed: int) -> list[str]:
     return parts
 
 
+_GOOD_NEWS = re.compile(
+    r"^(?:it|this|that|everything|the \w+|my \w+)\s+(?:is|works?|worked|has|was|arrived|came|"
+    r"looks)\b[^,;]*",
+    re.IGNORECASE,
+)
+
+
+def _good_news(text: str) -> str | None:
+    """The customer's good news in second person ("it worked"), if they stated one plainly."""
+    for m in _SENTENCE.finditer(clean_text(text, max_chars=2_000).text):
+        sentence = re.sub(
+            r"^(?:ok(?:ay)?|yes|great|good news)[,!.]?\s+", "", m.group(0).strip(), flags=re.I
+        )
+        news = _GOOD_NEWS.match(sentence.rstrip(".!"))
+        if news and not _MARKUP.search(news.group(0)):
+            return sp.second_person(news.group(0).strip())
+    return None
+
+
+def _closing_reply(sit: Situation, seed: int, news: str | None) -> str:
+    """Thank, confirm, and offer a follow-up (A3) when the customer is wrapping up."""
+    parts = [sp.pick(sp.CLOSING_THANKS, seed, 1).format(echo=news or "we could help")]
+    if sit.state.let_down:
+        parts.append(sp.pick(sp.CLOSING_APOLOGY, seed, 4))
+    parts += [sp.pick(sp.FOLLOW_UP, seed, 6), sp.pick(sp.CHECK_ONE, seed, 7)]
+    return " ".join(parts)
+
+
 def compose(sit: Situation, kb: KnowledgeBase, seed: int, echo: str | None) -> str:
     """One reply for the situation; `echo` is the customer's point to say back (P2)."""
+    if sit.closing:
+        return _closing_reply(sit, seed, _good_news(sit.state.text))
     state = sit.state
     parts = _opening(state, seed)
     concern_cause = sit.cause if sit.cause != Cause.NONE.value else Cause.OTHER.value

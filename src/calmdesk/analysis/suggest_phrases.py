@@ -16,10 +16,13 @@ __all__ = [
     "BOUNDARY",
     "CHECK_ONE",
     "CHECK_OPTIONS",
+    "CLOSING_APOLOGY",
+    "CLOSING_THANKS",
     "EMPATHY_MEDIUM",
     "EMPATHY_STRONG",
     "ESCALATION",
     "FALLBACK_STEP",
+    "FOLLOW_UP",
     "GREETING",
     "REFLECT",
     "pick",
@@ -86,6 +89,21 @@ CHECK_ONE = (
     "Does that work for you?",
     "Would that work for you?",
     "Does that sound like a good way forward for you?",
+)
+
+# A3: when the customer is wrapping up; {echo} is their words in second person
+CLOSING_THANKS = (
+    "Thank you for letting me know, and I'm glad {echo}.",
+    "Thanks for telling me; I'm really glad {echo}.",
+    "Thank you, it is good to hear that {echo}.",
+)
+CLOSING_APOLOGY = (
+    "I'm sorry again for the trouble this caused you.",
+    "I am sorry again that it took this long.",
+)
+FOLLOW_UP = (
+    "I will follow up with you tomorrow to make sure everything is still working as it should.",
+    "I will check in with you tomorrow to make sure nothing else needs fixing.",
 )
 
 
