@@ -22,6 +22,7 @@ from calmdesk.analysis.suggest import suggest_reply
 from calmdesk.domain.errors import CalmdeskError, NotFound, UnsupportedValue
 from calmdesk.web import access, queries
 from calmdesk.web.console_case import case_view
+from calmdesk.web.console_review import review_against_stored
 from calmdesk.web.console_view import review_view
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.pages import is_htmx, render, team_tz
@@ -63,10 +64,15 @@ def review(
     conversation = access.conversation_for(session, user, conversation_id)
     context = page_context(user, convo_id=conversation_id, review=None, error="")
     if text.strip():
-        history = to_domain(conversation.id, queries.turns_of(session, conversation.id))
+        rows = [
+            t for t in queries.turns_of(session, conversation.id) if str(t.author_role) != "system"
+        ]
+        history = to_domain(conversation.id, rows).turns
+        stored = [t.signals for t in rows]
         session.commit()  # the review runs without holding the database
         try:
-            result = actions.analysis.review(history, text, actions.now())
+            now = actions.now()
+            result = review_against_stored(history, stored, text, now, settings.playbook_path)
             context["review"] = review_view(result, team_tz(settings), actions.now())
         except CalmdeskError as err:
             context["error"] = err.message

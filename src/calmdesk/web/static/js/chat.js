@@ -21,6 +21,7 @@
     seen: new Set(),
     outbox: new Map(),
     retries: 0,
+    offline: false,
     closedByPage: false,
   };
   window.calmdeskChat = chat;
@@ -149,6 +150,10 @@
       if (chat.socket !== socket || chat.closedByPage) {
         return;
       }
+      if (chat.offline) {
+        setState("Offline", "wait");
+        return;
+      }
       if (ev.code === 4401 || ev.code === 4403) {
         setState("This chat link is no longer valid.", "error");
         return;
@@ -160,11 +165,17 @@
     });
   }
 
-  // Drop the socket as a network failure would; the page reconnects on its own.
-  chat.drop = function () {
+  // Simulate a network failure: drop the socket and stay offline until reconnect() (or, with
+  // no hold, reconnect on the normal back-off). Messages written meanwhile wait in the outbox.
+  chat.drop = function (hold) {
+    chat.offline = Boolean(hold);
     if (chat.socket) {
       chat.socket.close();
     }
+  };
+  chat.reconnect = function () {
+    chat.offline = false;
+    connect();
   };
 
   if (!form) {
