@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from calmdesk.config import Settings
-from calmdesk.domain.errors import CalmdeskError, InputError, NotFound
+from calmdesk.domain.errors import CalmdeskError, ConfigError, InputError, NotFound
 
 __all__ = ["register"]
 
@@ -35,7 +35,7 @@ def _context(settings: Settings) -> Any:
     from calmdesk.storage import current_revision, head_revision, make_engine, make_session_factory
 
     if current_revision(settings.database_url) != head_revision():
-        raise CalmdeskError("The database is not migrated; run `calmdesk db upgrade` first.")
+        raise ConfigError("The database is not migrated; run `calmdesk db upgrade` first.")
     return ActionContext(make_session_factory(make_engine(settings.database_url)), settings)
 
 
@@ -86,7 +86,7 @@ def import_(
         ctx = _context(Settings())
         point = load_checkpoint(ctx, file)
         if restart:
-            point.lines_done = 0
+            point.lines_done = point.imported = point.skipped = point.failed = 0
         actor = Actor.system("import")
         with _progress(_count(file)) as advance:
             advance(point.lines_done)
@@ -103,7 +103,10 @@ def import_(
                 if position % _CHECKPOINT_EVERY == 0:
                     save_checkpoint(ctx, point)
         save_checkpoint(ctx, point)
-    typer.echo(f"imported {point.imported}, skipped {point.skipped}, failed {point.failed}")
+    typer.echo(
+        f"imported {point.imported}, skipped {point.skipped}, failed {point.failed} "
+        f"(totals for this file; {point.lines_done} position(s) done)"
+    )
 
 
 def _count(file: Path) -> int:
