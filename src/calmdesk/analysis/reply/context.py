@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from calmdesk.analysis.reply.lexicon import CUSTOMER_CUES, DRAFT_PATTERNS, STOPWORDS
+from calmdesk.analysis.reply.lexicon import ACRONYMS, CUSTOMER_CUES, DRAFT_PATTERNS, STOPWORDS
 from calmdesk.analysis.reply.playbook import Playbook
 from calmdesk.domain import (
     AbuseKind,
@@ -34,6 +34,8 @@ _FAILURE_CAUSES = frozenset(
     }
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{3,}")
+_CAPS = re.compile(r"\b[A-Z]{3,}\b")
+_NOT_ABUSE = frozenset({"people", "bunch", "all", "such", "just", "get", "piece", "lot"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +106,23 @@ def _signals(analyses: Sequence[TurnAnalysis], i: int) -> CustomerSignals | None
 
 
 def _abuse_words(text: str, sig: CustomerSignals | None) -> set[str]:
-    words = {m.group(0).lower() for m in CUSTOMER_CUES["insult"].finditer(text)}
+    """The insulting words themselves (not 'you are ...'), from the cues and the model's spans."""
+    phrases = [m.group(0) for m in CUSTOMER_CUES["insult"].finditer(text)]
     if sig is not None:
-        words |= {s.text.lower() for s in sig.abuse_spans if s.text.strip()}
-    return words
+        phrases += [s.text for s in sig.abuse_spans]
+    words = {w.lower() for p in phrases for w in _WORD.findall(p)}
+    return {w for w in words if w not in STOPWORDS and w not in _NOT_ABUSE and len(w) > 2}
+
+
+def _upset_from_words(text: str, abuse: set[str]) -> float:
+    caps = sum(1 for w in _CAPS.findall(text) if w not in ACRONYMS)
+    cues = len(CUSTOMER_CUES["upset"].findall(text)) + 1.2 * len(abuse) + 0.7 * min(caps, 2)
+    return min(1.0, 0.25 * cues)
+
+
+def _abusive(sig: CustomerSignals) -> bool:
+    kinds = {AbuseKind.INSULT, AbuseKind.HARASSMENT}
+    return bool(kinds & set(sig.abuse_kinds)) or sig.abuse >= 0.8
 
 
 def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) -> CustomerState:
@@ -118,20 +133,21 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
     sigs = [s for s in (_signals(analyses, i) for i in recent) if s is not None]
     every = [s for s in (_signals(analyses, i) for i in range(len(history))) if s is not None]
     abuse = set().union(*(_abuse_words(history[i].text, _signals(analyses, i)) for i in recent))
-    cue_upset = len(CUSTOMER_CUES["upset"].findall(text)) + len(abuse)
-    upset = max([s.upset for s in sigs] + [min(1.0, 0.3 * cue_upset)])
-    abusive = bool(abuse) or any(
-        s.abuse >= 0.5 or AbuseKind.INSULT in s.abuse_kinds or AbuseKind.HARASSMENT in s.abuse_kinds
-        for s in sigs
-    )
+    let_down_cue = bool(CUSTOMER_CUES["let_down"].search(all_text))
     cause_known = any(s.cause in _FAILURE_CAUSES and s.cause_confidence >= 0.4 for s in every)
-    let_down = cause_known or any(s.complaint >= 0.5 for s in every)
-    let_down = let_down or bool(CUSTOMER_CUES["let_down"].search(all_text))
+    let_down = cause_known or let_down_cue or any(s.complaint >= 0.5 for s in every)
+    upset = max([s.upset for s in sigs] + [_upset_from_words(text, abuse)])
+    if let_down and not CUSTOMER_CUES["calm"].search(text):
+        upset = max(upset, 0.45)
+    abusive = bool(abuse) or any(_abusive(s) for s in sigs)
+    troubled = upset >= 0.4 or abusive
+    terms = len(key_terms(all_text) - {_stem(w) for w in abuse})
+    unclear = terms < 7 and (
+        bool(CUSTOMER_CUES["vague"].search(text))
+        or (troubled and not let_down_cue)
+        or (let_down and terms < 4)
+    )
     wants = any(m.kind is MentionKind.SUPERVISOR for s in sigs for m in s.requests)
-    wants = wants or bool(CUSTOMER_CUES["escalation_request"].search(text))
-    troubled = let_down or upset >= 0.4
-    vague = bool(CUSTOMER_CUES["vague"].search(text)) or (troubled and len(key_terms(all_text)) < 4)
-    specific = len(key_terms(all_text)) >= 9 or (cause_known and len(key_terms(all_text)) >= 6)
     return CustomerState(
         text=text,
         upset=upset,
@@ -139,7 +155,7 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
         abuse_words=tuple(sorted(abuse)),
         let_down=let_down,
         cause_known=cause_known,
-        unclear=vague and not specific,
-        wants_escalation=wants,
+        unclear=unclear,
+        wants_escalation=wants or bool(CUSTOMER_CUES["escalation_request"].search(text)),
         has_signals=bool(sigs),
     )

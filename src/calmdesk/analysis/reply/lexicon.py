@@ -14,7 +14,9 @@ __all__ = ["ACRONYMS", "CUSTOMER_CUES", "DRAFT_PATTERNS", "STOPWORDS", "compile_
 _FEEL = (
     r"(?:frustrat\w*|upsett?\w*|stressful|disappoint\w*|annoy\w*|worr\w*|inconvenien\w*|"
     r"infuriat\w*|exhausting|awful|difficult|concerning|maddening|aggravating|unsettling|"
-    r"unpleasant|a hassle|a headache|a pain|not okay|not ok|unfair|scary|confusing)"
+    r"unpleasant|a hassle|a headache|a pain|not okay|not ok|unfair|scary|confusing|frightening|"
+    r"terrifying|alarming|painful|hard|tiring|a nuisance|a shock|shocking|a real worry|"
+    r"a big deal|a lot to lose|precious|serious|nerve-wracking)"
 )
 _ADV = r"(?:(?:really|so|very|incredibly|truly|extremely|deeply|completely|totally)\s+)?"
 
@@ -37,7 +39,19 @@ _P: dict[str, str] = {
         + _ADV
         + _FEEL
         + r"|\bunderstandably\b|\bit(?:'s| is) understandable\b|"
-        r"\bI hear you\b|\bwhat a (?:hassle|headache|pain|let-?down)\b"
+        r"\bI hear you\b|\bwhat a (?:hassle|headache|pain|let-?down)\b|\bsorry to hear\b|"
+        r"\b(?:is|was|are|were|that's|it's) "
+        + _ADV
+        + _FEEL
+        + r"\b|\bI can see (?:that )?you(?:'re| are)"
+        r"|\byou(?:'re| are) (?:understandably |clearly )?(?:frustrated|upset|angry|worried|fed up|"
+        r"annoyed|disappointed|stressed|anxious)\b|\bthe last thing you need\b|\bI know how\b|"
+        r"\bI understand (?:how|why|that|your|the)\b|\b(?:fair|right) to be (?:annoyed|upset|angry)"
+    ),
+    "apology_specific": (
+        r"\b(?:I'm|I am|we're|we are) (?:so |really |truly |very |terribly )?sorry (?:that |to hear |"
+        r"about |for )?(?:your|you|the|it|this|that|about)\b|^\s*sorry (?:about|for|that|to hear|"
+        r"your|you)\b|\bsorry (?:about|for) (?:the|your|that|this|all)\b"
     ),
     "empathy_weak": (
         r"\b(?:thanks?|thank you) (?:so much )?for (?:your|bearing|being) (?:patience|patient|"
@@ -69,7 +83,29 @@ _P: dict[str, str] = {
     # blame and excuses (P5)
     "blame": (
         r"\b(?:not|isn't|is not|wasn't|was not|isn't really) (?:our|my) (?:fault|problem|"
-        r"responsibility|job|department|concern)\b|\byou should(?:'ve| have| not have)\b|"
+        r"responsibility|job|department|concern)\b|\byou should(?:'ve| have| not have)(?! been "
+        r"(?:told|informed|notified|contacted|called|given|sent|kept|offered|warned|updated))\b|"
+        r"\byou (?:must|probably|obviously|clearly|may) (?:have )?(?:missed|forgot|misread|"
+        r"ignored|deleted|dropped|damaged|broke|used|clicked|entered|typed|chosen|overlooked)\b|"
+        r"\bdid you (?:not|maybe|even|actually) (?:\w+ )?(?:see|read|check|drop|try|notice|"
+        r"look)\b|\b(?:using|used|installed|washed|handled) (?:it|them) (?:wrong|incorrectly|"
+        r"badly)\b|\bmost (?:people|customers) (?:who|manage|don't|have)\b|\b(?:as (?:stated|"
+        r"explained|mentioned|outlined|written|set out)|as per) (?:in )?(?:our|the) (?:\w+ )?"
+        r"(?:terms|faq|policy|email|letter|conditions|small print|website)\b|\bwhich you "
+        r"(?:accepted|agreed to|signed|were told)\b|\byou (?:should|need to|have to) (?:be|get|"
+        r"make sure|keep|read|update|check) (?:\w+ )?(?:faster|more careful|yourself|your own|"
+        r"enough|available)\w*|\b(?:very|really|extremely|so) busy\b|\b(?:mistakes|these things|"
+        r"delays|things like this) (?:can )?happen\b|\b(?:that|the other) team always\b|"
+        r"\bif you(?:'d| had) (?:read|checked|bothered|looked|paid attention)\b|\bread (?:it|"
+        r"them|the \w+) properly\b|\b(?:the customer's|your) responsibility\b|\bcomes? when it "
+        r"comes\b|\bgets? there when it gets there\b|\bnot (?:responsible|liable) for\b|"
+        r"\bcaused by (?:the )?(?:weather|courier|carrier|bank|supplier|customer)\b|"
+        r"\bis outside (?:of )?our control\b|\bnot our (?:fault|problem)\b|\bwhich you'd know\b|"
+        r"\bshould keep enough\b|\byou'd know if\b|\bplease (?:read|check) (?:the|our) "
+        r"(?:\w+ )?(?:guide|faq|terms|instructions)\b|\bcheck your own\b|\bit's only \$|"
+        r"\b(?:our|the) (?:photos|product|site|terms) (?:are|is) (?:accurate|fine|correct)\b|"
+        r"\bthe link works fine\b|\b(?:the )?(?:driver|courier|agent) (?:said|was wrong)\b|"
+        r"\bbefore contacting us\b|\bshop elsewhere\b|"
         r"\bif you had (?:\w+ ){0,2}(?:read|checked|followed|entered|told|updated|looked|paid)\b|"
         r"\byou (?:didn't|did not|failed to|forgot to|never) (?:\w+ ){0,1}(?:read|check|follow|"
         r"enter|provide|update|click|tell|select|confirm|pay|notice)\w*|\bas (?:I|we) (?:already |"
@@ -113,7 +149,12 @@ _P: dict[str, str] = {
         r" (?:accept|tolerate|continue)\b|\bnot (?:acceptable|okay|ok) to (?:insult|swear|speak|"
         r"talk|threaten|call)\b|\b(?:end|close|pause) (?:this|the) (?:chat|conversation|call)\b|"
         r"\bwithout (?:the )?(?:insults|swearing|abuse|name-calling)\b|\bplease (?:don't|do not) "
-        r"(?:swear|insult|call me|use)\b|\btreat(?:ed)? with respect\b|\bwith respect on both sides\b"
+        r"(?:swear|insult|call me|call us|use)\b|\btreat(?:ed)? with respect\b|\bwith respect on both sides\b|"
+        r"\bask(?:ing)? (?:you )?(?:not to|that we|that you)\b|\b(?:don't|do not) call (?:me|us)\b|"
+        r"\b(?:stay|remain|keep (?:it|things|the language|your language|this)) (?:\w+ )?(?:respectful|"
+        r"civil|polite|clean)\b|\b(?:insults|swearing|name-calling|abuse|threats) (?:aren't|are not|"
+        r"isn't|is not) (?:okay|ok|acceptable)\b|\bwon't continue\b|\bfree of (?:swearing|insults)\b|"
+        r"\b(?:respectful|civil) towards? (?:our )?(?:staff|me|us)\b"
     ),
     # questions and check-ins (P6, P12)
     "check_in": (
@@ -124,7 +165,13 @@ _P: dict[str, str] = {
         r"\bwhich (?:option|one|would you prefer|do you prefer|of these|suits)\b|\bwould you "
         r"(?:prefer|rather|like me to|like us to|like the|like a)\b|\bare you happy with\b|"
         r"\bdoes that (?:resolve|solve|answer|cover|help)\b|\bwhat do you think\b|"
-        r"\bif (?:that|this) (?:works|suits|is ok|is okay)\b|\bsound good\b|\bwork for you\b"
+        r"\bif (?:that|this) (?:works|suits|is ok|is okay|helps)\b|\bsound good\b|\bwork for you\b|"
+        r"\b(?:does|would|will|do|could|is) (?:\w+ ){0,3}(?:work|suit|help|okay|ok|alright|"
+        r"acceptable|fair|convenient|easiest|best|better)\b[^.?!]*\?|\bwhich would (?:suit|work|"
+        r"be|you)\b|\bwhen would (?:be|suit|work)\b|\bwould you (?:also )?like (?:me|us|that|an?|"
+        r"the|to)\b|\bif that's not convenient\b|\bif that doesn't suit\b|\bdoes (?:that|this|"
+        r"everything|the \w+) (?:look|sound|seem)\b|\b(?:sort|clear|fix|put) (?:it|things|that) "
+        r"(?:out|up|right)\?|\bput your mind at rest\b|\bis that right\b"
     ),
     "clarify": (
         r"\b(?:could|can|would) you (?:please )?(?:tell|send|share|confirm|describe|explain|"
@@ -148,14 +195,32 @@ _P: dict[str, str] = {
         r"\bis (?:now )?(?:fixed|resolved|done|sorted|back)\b"
     ),
     "solution_future": (
-        r"(?:\b(?:I|we)(?:'ll| will| can| am going to|'m going to| are going to|'re going to)|"
+        r"(?:\b(?:I|we)(?:'ll| will| am going to|'m going to| are going to|'re going to)|"
         r"\b(?:and|then|who|they|she|he) will) (?:\w+ )?(?:send|issue|process|arrange|refund|replace|credit|ship|reset|update|fix|call|"
         r"email|cancel|escalate|book|reach out|contact|reship|resend|re-send|waive|reverse|"
         r"unlock|restore|expedite|upgrade|schedule|courier|collect|pick up|transfer|connect|"
         r"hand|pass|raise|file|open|offer|add|apply|remove|correct|release|text|message|"
-        r"investigate|trace|chase|check|look into|follow up|get back)\w*|\byou(?:'ll| will) "
+        r"investigate|trace|chase|check|follow up|book|post|deliver|message|personally)\w*|\byou(?:'ll| will) "
         r"(?:receive|get|see|have|hear)\b|\bwill (?:be )?(?:arrive|reach|ship|land|appear|"
-        r"refunded|credited|replaced|delivered|dispatched|sent|fixed|restored|processed)\w*"
+        r"refunded|credited|replaced|delivered|dispatched|sent|fixed|restored|processed|posted|"
+        r"ready|back|running|released)\w*"
+    ),
+    "pending_done": (
+        r"\b(?:I|we)(?:'ve| have)? (?:just |now |already )?(?:booked|rebooked|scheduled|arranged|"
+        r"asked|chased|contacted|escalated|passed|raised|opened|reported|ordered|dispatched|"
+        r"reshipped|requested|flagged|logged|filed|submitted|referred|sent (?:it|this|your \w+) "
+        r"to)\b"
+    ),
+    "offer": (
+        r"\b(?:I|we) can (?:\w+ )?(?:send|issue|refund|replace|credit|ship|reset|update|fix|call|"
+        r"email|cancel|book|arrange|move|switch|add|offer|give|take|place|reserve|have|"
+        r"include|find|swap|unlock|upgrade|waive|cover)\w*"
+    ),
+    "answer": (
+        r"^\s*(?:yes|no|sure|of course|absolutely|we do|it is|it does|unfortunately)\b|"
+        r"\b(?:we|it|you) (?:do|don't|offer|have|open|close|deliver|ship|can|cannot|can't|"
+        r"costs?|takes?|ends?|includes?|covers?)\b|\b(?:is|are) (?:open|available|welcome|"
+        r"in stock|free|covered)\b|\bcan be (?:\w+ed)\b"
     ),
     "self_serve": (
         r"\byou can (?:also |now |simply |just )?(?:choose|pick|opt|return|reset|use|click|go to|"
@@ -195,19 +260,24 @@ _P: dict[str, str] = {
         r"complaints|accounts?|fraud|security|engineering|payments) (?:team|department|"
         r"specialists?|colleagues?)|another department|hand (?:this|you|it) (?:over )?to|"
         r"pass(?:ing)? (?:this|you|it) (?:on )?to|transfer(?:ring)? you|refer(?:red|ring)? "
-        r"(?:this|it|you) to)\b"
+        r"(?:this|it|you) to)\b|\bpassed (?:it|this) on\b|\b(?:our|the|a) (?:\w+ ){1,2}(?:team|"
+        r"department|board)\b(?! is| are)|\bseparate team\b"
     ),
     "escalate_who": (
-        r"\b(?:my|our|a|the) (?:\w+ )?(?:supervisor|manager|team lead(?:er)?|specialist|"
-        r"colleague|team|department|engineer)\b|\b(?:[A-Z][a-z]+), (?:my|our|who)\b"
+        r"\b(?:my|our|a|the|their) (?:\w+ ){0,2}(?:supervisor|manager|team lead(?:er)?|specialist|"
+        r"colleague|team|department|engineer|investigator|assessor|underwriter|handler|officer|"
+        r"board)\b|\b(?:[A-Z][a-z]+), (?:my|our|who)\b"
     ),
     "escalate_next": (
         r"\bwill (?:call|email|contact|reach out|review|get in touch|message|reply|look at|"
-        r"follow up|be in touch|update you|phone|ring|get back|investigate|decide|come back)\b"
+        r"follow up|be in touch|update you|phone|ring|get back|investigate|decide|come back|join|"
+        r"take over|approve|process|confirm|write|respond|assess|arrange|visit)\b|\b(?:they|who|"
+        r"she|he)(?:'ll| will) \w+"
     ),
     # over-promising (P11)
     "guarantee": (
-        r"\bI (?:personally )?guarantee\b|\bguaranteed?\b|\bwill never (?:\w+ )?(?:happen|occur|"
+        r"\bI (?:personally |can )?guarantee\b|\b(?:is|it's|100 ?%|fully) guaranteed\b|guaranteed to\b|"
+        r"\bnever be \w+ again\b|\bI can promise\b|\bwill never (?:\w+ )?(?:happen|occur|"
         r"be) again\b|\bnever (?:happen|occur)s? again\b|\bnever again\b|\b100 ?% (?:sure|certain|"
         r"guaranteed)\b|\bwithout fail\b|\bI promise (?:you )?(?:it|this|that|nothing)\b|"
         r"\bwill (?:definitely|certainly|absolutely) (?:arrive|be|work|never)\b|\bfrom now on,? "
@@ -229,35 +299,73 @@ _C: dict[str, str] = {
     "upset": (
         r"\b(?:angry|furious|livid|fuming|annoyed|frustrat\w*|upset|disappoint\w*|fed up|sick of|"
         r"unacceptable|ridiculous|outrag\w*|disgust\w*|terrible|awful|worst|joke|horrible|"
-        r"appalling|useless|incompetent|pathetic|still (?:haven't|hasn't|not|no)|again\?|"
-        r"third time|second time|never again|how many times|why (?:is|does|do|can't|won't)|"
-        r"stressed|worried|anxious|scared|panic\w*|desperate)\b|!{2,}"
+        r"appalling|useless|incompetent|pathetic|still (?:haven't|hasn't|not|no|isn't)|again|"
+        r"third time|second time|twice|never again|how many times|why (?:is|does|do|can't|won't|"
+        r"was|did)|stressed|worried|anxious|scared|panic\w*|desperate|gutted|done with|"
+        r"beyond a joke|what is going on|had enough|how dare|unbelievable|seriously|rubbish|"
+        r"garbage|junk|what the hell|no way|I want (?:my money|a refund|it back|compensation)|"
+        r"help me|please help)\b|!{2,}|\?{2,}"
     ),
     "insult": (
-        r"\b(?:idiot\w*|stupid|moron\w*|dumb|pathetic|clown\w*|incompetent|useless|scam\w*|"
-        r"thie(?:f|ves)|liars?|f+u+c+k\w*|sh[i1]t\w*|crap\w*|damn\w*|bastard\w*|bitch\w*|"
-        r"asshole\w*|screw you|shut up|morons|imbecile\w*|brainless|joke of a)\b"
+        r"\b(?:idiots?|idiotic|morons?|moronic|imbeciles?|clowns|muppets?|brain ?dead|brainless|"
+        r"clueless|crooks|fools|stupid (?:cow|people|idiots?)|cow|bastards?|bitch\w*|asshole\w*|"
+        r"screw you|shut up|f+[u*]+[c*]+k\w* (?:you|your|off)|piece of (?:garbage|crap|sh\w+)|"
+        r"get a brain|go to hell|you (?:dumb|stupid|useless|incompetent|pathetic) \w+)\b|"
+        r"\byou(?:'re| are)?\s+(?:all\s+|such\s+|so\s+|a\s+|an\s+|just\s+|a bunch of\s+)?"
+        r"(?:useless|incompetent|stupid|dumb|pathetic|liars?|thieves|crooks|clowns?|a joke|"
+        r"worthless|an idiot|a moron|a liar)\b|\b(?:are|is) (?:all )?(?:a bunch of )?(?:thieves|"
+        r"liars|crooks|idiots|morons|clowns|imbeciles|fools|incompetent)\b|\bare you (?:stupid|"
+        r"dumb|thick|a robot or just dumb)\b"
     ),
     "let_down": (
-        r"\b(?:late|delay\w*|never (?:arrived|came|received)|not (?:arrived|received|working|"
-        r"delivered)|hasn't (?:arrived|come)|haven't (?:received|heard|got)|missing|lost|broken|"
-        r"damaged|defect\w*|faulty|doesn't work|does not work|stopped working|crash\w*|"
-        r"charged (?:twice|double|again|me)|overcharg\w*|double[- ]charg\w*|wrong (?:item|size|"
-        r"colou?r|order|charge|amount|address|product)|error|outage|down again|locked out|"
-        r"can't (?:log|sign|access|get in)|still waiting|waiting for|no one "
-        r"(?:called|replied|answered|got back)|nobody|promised|told me|was supposed to|"
-        r"complain\w*|mess|fault|leak\w*|cracked|torn|stain\w*|failed|declined|still (?:not|no|nothing|broken|waiting|haven.t|hasn.t))\b"
+        r"\b(?:late|delay\w*|never (?:arrived|came|received|got|turned up|showed)|not (?:arrived|"
+        r"received|working|delivered|here)|isn't here|(?:hasn't|has not|haven't|didn't|did not|"
+        r"still hasn't|still not) (?:arrived|come|received|heard|got|shipped|moved|turned up|"
+        r"been|applied|come back|called|worked)|missing|lost|broken?|broke|damaged|defect\w*|"
+        r"faulty|(?:doesn't|does not|won't|will not|didn't|can't|cannot) (?:work|charge|start|"
+        r"turn on|connect|load|open|print|apply|let me|find|log|sign|access|get in)\w*|"
+        r"stopped working|died|dead|crash\w*|froze|frozen|leak\w*|crack\w*|torn|stain\w*|dent\w*|"
+        r"scratch\w*|chipped|bent|wobbl\w*|shrank|rotten|defrosted|soaked|stolen|flooded|"
+        r"charged (?:twice|double|again|me|for)|overcharg\w*|double[- ]?(?:charg|book)\w*|"
+        r"(?:taken|took) (?:money|\$)|wrong (?:item|size|colou?r|order|charge|amount|address|"
+        r"product|currency|shade)|error|outage|down (?:again|since|for)|offline|buffering|"
+        r"locked (?:out)?|suspended|(?:cut|cancell?ed|closed|deleted|frozen|blocked) (?:off|my|"
+        r"without)|no (?:sign|signal|internet|hot water|power|call|reply|response|information|"
+        r"update)|nothing (?:at all|works|has happened)|still (?:waiting|no|nothing|broken|"
+        r"pending)|waiting (?:for|on)|been waiting|no one|nobody|hung up|on hold|transferred|"
+        r"promised|told me|was told|were told|said (?:it|I|my|the)|was supposed to|supposed to|"
+        r"expected|thought|was meant to|different (?:story|answers?|dates?)|complain\w*|mess|"
+        r"fault|failed|declined|rejected|refused|expired|invalid|incorrect|"
+        r"I want (?:my money|a refund|it back|compensation)|refund (?:still|you promised|"
+        r"hasn't)|instead of|not what I|only (?:got|one|half)|half the|for nothing|without "
+        r"(?:any )?(?:warning|explanation|permission|telling)|didn't tell|nobody told|"
+        r"no one told|didn't know|never signed|(?:days|weeks|months|hours) (?:late|later|"
+        r"without|now)|third time|second time|twice|again|keeps? (?:\w+ing)|stuck|pending|"
+        r"fell apart|falling apart|snapped|burn(?:ed|t) out|burnt|breaking|slow\w*|terrible|"
+        r"drop(?:s|ping|ped)?|no help|been trying|for (?:\d+|two|three|four|five|six|several|"
+        r"a) (?:days|weeks|months|hours|week|month)|since (?:yesterday|last|this|\d)|it's been|"
+        r"false advertising|misleading|not as described|hiss\w*|noise|streak\w*|grinding|"
+        r"smell\w*|tiny|too (?:big|small)|(?:glass|hair|a bug) in|hurt|injur\w*|bill for|"
+        r"closed|scam|ripped off|rip-off|no-?show|didn't (?:turn up|show|come)|hasn't been|"
+        r"wasn't|isn't working|not good enough)\b"
     ),
     "vague": (
         r"\b(?:it|this|that|something|everything|things?) (?:is|are|isn't|doesn't|does not|"
-        r"won't|keeps?|just)? ?(?:not working|doesn't work|broken|wrong|weird|a mess|messed up|"
-        r"not right|acting up|off)\b|\bsort (?:it|this) out\b|\bfix (?:it|this)\b|\bsomething "
-        r"(?:is |went )?(?:wrong|off|happened)\b|\bthe thing\b|\bnot sure what\b|"
-        r"\bdon't know what\b|\bhelp me\b|\bwhat are my options\b"
+        r"won't|keeps?|just|'s)? ?(?:not working|doesn't work|broken|wrong|weird|a mess|"
+        r"messed up|not right|acting up|off|doing that)\b|\bsort (?:it|this) out\b|"
+        r"\bfix (?:it|this)\b|\bsomething (?:is |went |has )?(?:wrong|off|happened)\b|"
+        r"\bthe thing\b|\bnot sure what\b|\bdon't know what\b|\bwhat are my options\b|"
+        r"\bnothing (?:works|is working)\b|\bisn't what I (?:wanted|ordered|expected)\b|"
+        r"\bneed this sorted\b|\bnot explaining again\b|\bweird thing\b"
+    ),
+    "calm": (
+        r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b|\bnot a big deal\b|"
+        r"\bjust (?:checking|wanted|a quick)\b|\bquick question\b|\bcould you (?:check|tell)\b|"
+        r"\bis (?:it|this) normal\b|\bthanks?\b|\bplease\b"
     ),
     "escalation_request": (
-        r"\b(?:supervisor|manager|someone (?:senior|in charge|else)|your boss|higher up|"
-        r"escalate|real person|human)\b"
+        r"\b(?:supervisor|manager|management|someone (?:senior|more senior|in charge|else)|"
+        r"your boss|higher up|escalat\w+|real person|human|formal complaint)\b"
     ),
     "question": r"\?",
 }

@@ -63,16 +63,24 @@ def find_tone_problems(ctx: ReviewContext) -> list[ToneProblem]:
     ]
     for kind in ("sarcasm", "calm_down", "insult", "profanity"):
         spans += [Span(s.start, s.end, s.text, kind) for s in ctx.found(kind)]
-    spans += _mirroring(ctx.draft, ctx.customer.abuse_words)
+    limits = [(b.start - 40, b.end + 40) for b in ctx.found("boundary")]
+    spans += [  # naming the insult while setting a limit is not mirroring it
+        m
+        for m in _mirroring(ctx.draft, ctx.customer.abuse_words)
+        if not any(a <= m.start <= b for a, b in limits)
+    ]
     return [ToneProblem(kind=s.label, span=s) for s in sorted(spans, key=lambda s: s.start)]
 
 
 def empathy_strength(ctx: ReviewContext) -> float:
-    """1.0 for strong acknowledgement of the feeling, 0.7 medium, 0.4 weak, 0 none."""
+    """1.0 strong acknowledgement of the feeling, 0.7 medium, 0.5 an apology naming the
+    situation, 0.4 weak ("I understand"), 0 none."""
     if ctx.found("empathy_strong") or ctx.found("empathy_overdone"):
         return 1.0
     if ctx.found("empathy_medium"):
         return 0.7
+    if ctx.found("apology_specific"):
+        return 0.5
     return 0.4 if ctx.found("empathy_weak") else 0.0
 
 
@@ -98,7 +106,7 @@ def question_score(ctx: ReviewContext) -> float:
 
 
 def solution_score(ctx: ReviewContext) -> float:
-    concrete = ("solution_done", "solution_future", "self_serve", "remedy")
+    concrete = ("solution_done", "solution_future", "self_serve", "remedy", "offer")
     if any(ctx.found(name) for name in concrete):
         return 1.0
     return 0.4 if ctx.found("vague_solution") else 0.0

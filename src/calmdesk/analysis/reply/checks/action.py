@@ -30,7 +30,15 @@ _MONEY_CONTEXT = re.compile(
     r"goodwill|back to you|pay you)\b",
     re.IGNORECASE,
 )
-_FUTURE = ("solution_future", "vague_solution", "escalate_next")
+_PENDING = ("solution_future", "vague_solution", "escalate_next", "pending_done")
+_NEGATED = re.compile(
+    r"(?:rather than|instead of|without|won't be|not|don't|no need to)\s+$", re.IGNORECASE
+)
+_APPROVAL = re.compile(
+    r"\b(?:approv\w*|supervisor|manager|escalat\w*|can't \w+ (?:\w+ )*myself|"
+    r"more than I can|beyond what I)\b",
+    re.IGNORECASE,
+)
 
 
 def _family(unit: str) -> str:
@@ -45,10 +53,13 @@ def _fact_mismatches(fact: PolicyFact, draft: str) -> tuple[list[Span], list[Spa
     keys = re.compile("|".join(rf"\b{re.escape(k)}" for k in fact.keywords), re.IGNORECASE)
     right: list[Span] = []
     wrong: list[Span] = []
+    previous = ""
     for sent in _SENTENCE.finditer(draft):
-        if not keys.search(sent.group(0)):
-            continue
-        for q in _QUANTITY.finditer(sent.group(0)):
+        text, before = sent.group(0), previous
+        previous = text
+        for q in _QUANTITY.finditer(text):
+            if not keys.search(before + " " + text[: q.start()]):
+                continue
             unit = q.group("unit") or "money"
             if _family(unit) != _family(fact.unit):
                 continue
@@ -109,14 +120,15 @@ def offers_solution(ctx: ReviewContext) -> Outcome:
     summary="gives a concrete timeline when the problem is not solved in this reply",
 )
 def gives_timeline(ctx: ReviewContext) -> Outcome:
-    future = [s for n in _FUTURE for s in ctx.found(n)]
     c = ctx.customer
-    if not future:
-        solved = ctx.found("solution_done") or ctx.found("self_serve")
-        if solved or c.unclear or not c.let_down:
-            return not_needed()
-    if ctx.found("timeline"):
-        return passed(ctx.found("timeline"))
+    pending = [s for n in _PENDING for s in ctx.found(n)]
+    timeline = ctx.found("timeline")
+    if not pending and (c.unclear or not c.let_down):
+        return not_needed()
+    if timeline:
+        return passed(timeline)
+    if not pending and (ctx.found("solution_done") or ctx.found("self_serve")):
+        return not_needed()  # solved in this reply
     vague = ctx.found("vague_time")
     fix = (
         "Replace the vague wording with a date or time."
@@ -124,6 +136,14 @@ def gives_timeline(ctx: ReviewContext) -> Outcome:
         else "Say when it will happen or when they will hear back (a day, date or hours)."
     )
     return fail(fix, vague, missing=True)
+
+
+def _sentence_around(text: str, pos: int) -> str:
+    """The sentence holding `pos`, with the one before it (where approval is often named)."""
+    starts = [m.start() for m in _SENTENCE.finditer(text) if m.start() <= pos]
+    begin = starts[-2] if len(starts) > 1 else 0
+    end = text.find(".", pos)
+    return text[begin : end if end != -1 else len(text)]
 
 
 def _beyond_authority(ctx: ReviewContext) -> list[Span]:
@@ -180,7 +200,7 @@ def no_overpromise(ctx: ReviewContext) -> Outcome:
     summary="when escalating, says who will help and what happens next",
 )
 def escalates_clearly(ctx: ReviewContext) -> Outcome:
-    escalating = ctx.found("escalate")
+    escalating = [s for s in ctx.found("escalate") if not _NEGATED.search(ctx.draft[: s.start])]
     if not escalating:
         if ctx.customer.wants_escalation:
             return fail(

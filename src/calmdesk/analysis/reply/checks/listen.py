@@ -13,6 +13,7 @@ from calmdesk.domain import Severity, Span
 __all__ = ["checks_need", "clarifies", "reflects_concern"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{3,}")
+_OFFERED = ("solution_done", "solution_future", "remedy", "offer", "self_serve")
 _GENERIC = frozenset(
     {
         "sorry",
@@ -119,7 +120,7 @@ def clarifies(ctx: ReviewContext) -> Outcome:
     summary="checks that the offered solution meets the customer's need",
 )
 def checks_need(ctx: ReviewContext) -> Outcome:
-    offered = ctx.found("solution_done") + ctx.found("solution_future") + ctx.found("remedy")
+    offered = [s for n in _OFFERED for s in ctx.found(n)]
     c = ctx.customer
     if not offered or not (c.let_down or c.upset >= 0.4) or c.unclear:
         return not_needed()

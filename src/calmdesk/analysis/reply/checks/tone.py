@@ -10,7 +10,7 @@ from calmdesk.domain import Severity
 
 __all__ = ["apologises", "calm_professional", "empathises", "no_blame", "sets_boundary"]
 
-_EMPATHY = ("empathy_strong", "empathy_medium", "empathy_weak")
+_EMPATHY = ("empathy_strong", "empathy_medium", "apology_specific", "empathy_weak")
 _RETALIATION = frozenset({"insult", "profanity", "sarcasm", "calm_down", "mirroring", "shouting"})
 
 
