@@ -142,12 +142,18 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
     abusive = bool(abuse) or any(_abusive(s) for s in sigs)
     troubled = upset >= 0.4 or abusive
     terms = len(key_terms(all_text) - {_stem(w) for w in abuse})
-    unclear = terms < 7 and (
-        bool(CUSTOMER_CUES["vague"].search(text))
-        or (troubled and not let_down_cue)
-        or (let_down and terms < 4)
-    )
     wants = any(m.kind is MentionKind.SUPERVISOR for s in sigs for m in s.requests)
+    wants = wants or bool(CUSTOMER_CUES["escalation_request"].search(text))
+    asks = bool(CUSTOMER_CUES["request"].search(text))
+    unclear = (
+        terms < 7
+        and not wants
+        and (
+            bool(CUSTOMER_CUES["vague"].search(text))
+            or (not asks and troubled and not let_down_cue and terms < 4)
+            or (not asks and let_down and terms < 2)
+        )
+    )
     return CustomerState(
         text=text,
         upset=upset,
@@ -156,6 +162,6 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
         let_down=let_down,
         cause_known=cause_known,
         unclear=unclear,
-        wants_escalation=wants or bool(CUSTOMER_CUES["escalation_request"].search(text)),
+        wants_escalation=wants,
         has_signals=bool(sigs),
     )

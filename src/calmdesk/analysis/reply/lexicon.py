@@ -203,7 +203,9 @@ _P: dict[str, str] = {
         r"investigate|trace|chase|check|follow up|book|post|deliver|message|personally)\w*|\byou(?:'ll| will) "
         r"(?:receive|get|see|have|hear)\b|\bwill (?:be )?(?:arrive|reach|ship|land|appear|"
         r"refunded|credited|replaced|delivered|dispatched|sent|fixed|restored|processed|posted|"
-        r"ready|back|running|released)\w*"
+        r"ready|back|running|released)\w*|\bwill (?:be )?(?:call|contact|repair|visit|come|collect|"
+        r"reconnect|arrive|reach|deliver|ring|text|email|be with you)\w*|\bshould (?:arrive|reach|"
+        r"reconnect|show|be (?:back|fixed|working|there|with you))\b"
     ),
     "pending_done": (
         r"\b(?:I|we)(?:'ve| have)? (?:just |now |already )?(?:booked|rebooked|scheduled|arranged|"
@@ -219,12 +221,14 @@ _P: dict[str, str] = {
     "answer": (
         r"^\s*(?:yes|no|sure|of course|absolutely|we do|it is|it does|unfortunately)\b|"
         r"\b(?:we|it|you) (?:do|don't|offer|have|open|close|deliver|ship|can|cannot|can't|"
-        r"costs?|takes?|ends?|includes?|covers?)\b|\b(?:is|are) (?:open|available|welcome|"
+        r"costs?|takes?|ends?|includes?|covers?)\b|\b(?:covers|costs|includes|takes|ends|opens|"
+        r"closes|means)\b|\b(?:is|are) (?:open|available|welcome|"
         r"in stock|free|covered)\b|\bcan be (?:\w+ed)\b"
     ),
     "self_serve": (
         r"\byou can (?:also |now |simply |just )?(?:choose|pick|opt|return|reset|use|click|go to|"
-        r"log in|sign in|download|keep|collect|track|cancel|request|find|change|update|switch)\b|"
+        r"log in|sign in|download|keep|collect|track|cancel|request|find|change|update|switch|order|"
+        r"buy|book|add|pay|view|print|apply|upgrade|exchange|roll back|turn off|enter|try)\b|"
         r"\b(?:go|head) to (?:settings|your account|the \w+ page)\b|\bsimply (?:click|tap|go)\b|"
         r"\bhere(?:'s| is) (?:how|what (?:I|we)(?:'ll| will| can| have))\b"
     ),
@@ -325,7 +329,9 @@ _C: dict[str, str] = {
         r"faulty|(?:doesn't|does not|won't|will not|didn't|can't|cannot) (?:work|charge|start|"
         r"turn on|connect|load|open|print|apply|let me|find|log|sign|access|get in)\w*|"
         r"stopped working|died|dead|crash\w*|froze|frozen|leak\w*|crack\w*|torn|stain\w*|dent\w*|"
-        r"scratch\w*|chipped|bent|wobbl\w*|shrank|rotten|defrosted|soaked|stolen|flooded|"
+        r"scratch\w*|chipped|bent|wobbl\w*|shrank|rotten|defrosted|soaked|stolen|flooded|fire|"
+        r"smoke|hacked|fraud\w*|debt collect\w*|don't (?:even )?owe|higher than|more than|"
+        r"missed|even (?:when|though|after)|(?:can|could) only|only (?:see|have|works?)|"
         r"charged (?:twice|double|again|me|for)|overcharg\w*|double[- ]?(?:charg|book)\w*|"
         r"(?:taken|took) (?:money|\$)|wrong (?:item|size|colou?r|order|charge|amount|address|"
         r"product|currency|shade)|error|outage|down (?:again|since|for)|offline|buffering|"
@@ -347,7 +353,8 @@ _C: dict[str, str] = {
         r"false advertising|misleading|not as described|hiss\w*|noise|streak\w*|grinding|"
         r"smell\w*|tiny|too (?:big|small)|(?:glass|hair|a bug) in|hurt|injur\w*|bill for|"
         r"closed|scam|ripped off|rip-off|no-?show|didn't (?:turn up|show|come)|hasn't been|"
-        r"wasn't|isn't working|not good enough)\b"
+        r"wasn't|isn't working|not good enough|still down|is down|where is my|(?:three|four|five|\d+) "
+        r"times)\b"
     ),
     "vague": (
         r"\b(?:it|this|that|something|everything|things?) (?:is|are|isn't|doesn't|does not|"
@@ -362,6 +369,11 @@ _C: dict[str, str] = {
         r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b|\bnot a big deal\b|"
         r"\bjust (?:checking|wanted|a quick)\b|\bquick question\b|\bcould you (?:check|tell)\b|"
         r"\bis (?:it|this) normal\b|\bthanks?\b|\bplease\b"
+    ),
+    "request": (
+        r"\b(?:cancel\w*|refund|unblock|unlock|unsubscribe|tracking number|replace\w*|return|"
+        r"deliver\w*|money back|where is|where's|when will|give me|send me|I want|I need (?!this)|"
+        r"fix my|stop sending|put me through)\b"
     ),
     "escalation_request": (
         r"\b(?:supervisor|manager|management|someone (?:senior|more senior|in charge|else)|"

@@ -30,6 +30,7 @@ _MONEY_CONTEXT = re.compile(
     r"goodwill|back to you|pay you)\b",
     re.IGNORECASE,
 )
+_SOLUTION = ("solution_done", "solution_future", "self_serve", "remedy", "offer", "pending_done")
 _PENDING = ("solution_future", "vague_solution", "escalate_next", "pending_done")
 _NEGATED = re.compile(
     r"(?:rather than|instead of|without|won't be|not|don't|no need to)\s+$", re.IGNORECASE
@@ -101,11 +102,10 @@ def offers_solution(ctx: ReviewContext) -> Outcome:
     c = ctx.customer
     if c.unclear or not (c.let_down or c.upset >= 0.4 or "?" in c.text):
         return not_needed()
-    concrete = [
-        s
-        for n in ("solution_done", "solution_future", "self_serve", "remedy")
-        for s in ctx.found(n)
-    ]
+    names = list(_SOLUTION)
+    if not c.let_down and c.upset < 0.4:
+        names.append("answer")  # a plain question is met by a plain answer
+    concrete = [s for n in names for s in ctx.found(n)]
     if concrete:
         return passed(concrete, ctx.found("options"))
     fix = "Say the concrete step you are taking (what, by whom), or offer options to choose from."
