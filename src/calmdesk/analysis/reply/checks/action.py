@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
+from calmdesk.analysis.reply.checks.listen import is_clarifying
 from calmdesk.analysis.reply.context import ReviewContext
 from calmdesk.analysis.reply.playbook import PolicyFact
 from calmdesk.analysis.reply.registry import Outcome, register
@@ -100,7 +101,7 @@ def policy_facts(ctx: ReviewContext) -> Outcome:
 )
 def offers_solution(ctx: ReviewContext) -> Outcome:
     c = ctx.customer
-    if c.unclear or not (c.let_down or c.upset >= 0.4 or "?" in c.text):
+    if c.unclear or is_clarifying(ctx) or not (c.let_down or c.upset >= 0.4 or "?" in c.text):
         return not_needed()
     names = list(_SOLUTION)
     if not c.let_down and c.upset < 0.4:
@@ -123,7 +124,7 @@ def gives_timeline(ctx: ReviewContext) -> Outcome:
     c = ctx.customer
     pending = [s for n in _PENDING for s in ctx.found(n)]
     timeline = ctx.found("timeline")
-    if not pending and (c.unclear or not c.let_down):
+    if not pending and (c.unclear or not c.let_down or is_clarifying(ctx)):
         return not_needed()
     if timeline:
         return passed(timeline)

@@ -10,7 +10,7 @@ from calmdesk.analysis.reply.lexicon import STOPWORDS
 from calmdesk.analysis.reply.registry import Outcome, register
 from calmdesk.domain import Severity, Span
 
-__all__ = ["checks_need", "clarifies", "reflects_concern"]
+__all__ = ["checks_need", "clarifies", "is_clarifying", "reflects_concern"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{3,}")
 _OFFERED = ("solution_done", "solution_future", "remedy", "offer", "self_serve")
@@ -87,6 +87,12 @@ def _questions(draft: str) -> list[Span]:
     ]
 
 
+def is_clarifying(ctx: ReviewContext) -> bool:
+    """The draft asks for details and offers nothing yet: it is waiting on the customer."""
+    offered = any(ctx.found(n) for n in _OFFERED)
+    return bool(ctx.found("clarify")) and not offered and ctx.customer.let_down
+
+
 @register(
     "P6",
     "clarifies",
@@ -95,7 +101,7 @@ def _questions(draft: str) -> list[Span]:
     summary="asks a clarifying question when the problem or the wanted outcome is unclear",
 )
 def clarifies(ctx: ReviewContext) -> Outcome:
-    if not ctx.customer.unclear:
+    if not ctx.customer.unclear and not is_clarifying(ctx):
         return not_needed()
     check_ins = {(s.start, s.end) for s in ctx.found("check_in")}
     asks = [
