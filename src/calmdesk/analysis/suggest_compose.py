@@ -21,7 +21,7 @@ from calmdesk.analysis.reply.lexicon import CUSTOMER_CUES, DRAFT_PATTERNS
 from calmdesk.analysis.text import clean_text
 from calmdesk.domain import Cause, ConversationAnalysis, CustomerSignals, Turn, TurnAnalysis
 
-__all__ = ["Situation", "compose", "compose_candidates", "situation"]
+__all__ = ["LAYOUTS", "Situation", "compose", "compose_candidates", "situation"]
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _RISKY = (
@@ -42,6 +42,7 @@ _LOADED = re.compile(
     re.IGNORECASE,
 )
 ESCALATE_AT = 0.75
+LAYOUTS = ("plain", "bridged", "single")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,13 @@ def _as_statement(sentence: str) -> str | None:
 _MARKUP = re.compile(r"[<>{}\[\]\\|`]|https?://|www\.", re.IGNORECASE)
 
 
+_REQUEST = re.compile(
+    r"^(?:please|just|kindly|can you|could you|would you|get|give|send|make|do|fix|tell)\b", re.I
+)
+
+
 def _echo_ok(sentence: str, state: CustomerState, kb_words: re.Pattern[str] | None) -> bool:
-    if len(sentence.split()) > 30 or _MARKUP.search(sentence):
+    if len(sentence.split()) > 30 or _MARKUP.search(sentence) or _REQUEST.match(sentence):
         return False
     lowered = sentence.lower()
     if any(w and w in lowered for w in state.abuse_words) or CUSTOMER_CUES["insult"].search(
@@ -186,21 +192,30 @@ def _opening(state: CustomerState, seed: int) -> list[str]:
     return parts
 
 
-def _next_steps(sit: Situation, kb: KnowledgeBase, seed: int) -> list[str]:
+def _next_steps(sit: Situation, kb: KnowledgeBase, seed: int, layout: str) -> list[str]:
+    """Who helps next, the options and the closing check.
+
+    `layout` is "plain", "bridged" (a sentence without figures between two steps that carry
+    figures, so each figure is read with its own policy) or "single" (one option only)."""
     options = [kb.render(o) for o in kb.advice(sit.cause).options[:2]]
-    parts: list[str] = []
+    if layout == "single" or sit.escalate:
+        options = options[:1]
+    steps: list[str] = []
     if sit.escalate:
         esc = kb.escalation
         within = kb.facts[esc.within].says() if esc.within else "1 business day"
         line = sp.pick(sp.ESCALATION, seed, 5)
-        parts.append(line.format(who=esc.who, action=esc.action, within=within))
-        options = options[:1]
+        steps.append(line.format(who=esc.who, action=esc.action, within=within))
+        if options and layout == "bridged":
+            steps.append(sp.pick(sp.BRIDGE_MEANWHILE, seed, 8))
     if not options and not sit.escalate:
         options = [sp.pick(sp.FALLBACK_STEP, seed, 6)]
-    parts += options
+    for i, option in enumerate(options):
+        if i and layout == "bridged":
+            steps.append(sp.pick(sp.BRIDGE_OPTION, seed, 9))
+        steps.append(option)
     check = sp.CHECK_OPTIONS if len(options) > 1 else sp.CHECK_ONE
-    parts.append(sp.pick(check, seed, 7))
-    return parts
+    return [*steps, sp.pick(check, seed, 7)]
 
 
 _GOOD_NEWS = re.compile(
@@ -225,13 +240,18 @@ def _good_news(text: str) -> str | None:
 def _closing_reply(sit: Situation, seed: int, news: str | None) -> str:
     """Thank, confirm, and offer a follow-up (A3) when the customer is wrapping up."""
     parts = [sp.pick(sp.CLOSING_THANKS, seed, 1).format(echo=news or "we could help")]
+    if sit.state.upset >= 0.4:
+        strong = sit.state.upset >= 0.75
+        parts.append(sp.pick(sp.EMPATHY_STRONG if strong else sp.EMPATHY_MEDIUM, seed, 2))
     if sit.state.let_down:
         parts.append(sp.pick(sp.CLOSING_APOLOGY, seed, 4))
     parts += [sp.pick(sp.FOLLOW_UP, seed, 6), sp.pick(sp.CHECK_ONE, seed, 7)]
     return " ".join(parts)
 
 
-def compose(sit: Situation, kb: KnowledgeBase, seed: int, echo: str | None) -> str:
+def compose(
+    sit: Situation, kb: KnowledgeBase, seed: int, echo: str | None, layout: str = "plain"
+) -> str:
     """One reply for the situation; `echo` is the customer's point to say back (P2)."""
     if sit.closing:
         return _closing_reply(sit, seed, _good_news(sit.state.text))
@@ -239,20 +259,25 @@ def compose(sit: Situation, kb: KnowledgeBase, seed: int, echo: str | None) -> s
     parts = _opening(state, seed)
     concern_cause = sit.cause if sit.cause != Cause.NONE.value else Cause.OTHER.value
     concern = kb.advice(concern_cause).concern
-    if not state.unclear and (state.let_down or state.upset >= 0.4):
+    if not state.unclear and (echo or (state.upset >= 0.4 and not state.let_down)):
+        # without the customer's own words, the apology below names the concern once
         parts.append(sp.pick(sp.REFLECT, seed, 3).format(echo=echo or concern))
     if state.let_down:
         parts.append(sp.pick(sp.APOLOGY, seed, 4).format(concern=concern))
     if state.unclear:
         parts.append(kb.clarifying_question)
     else:
-        parts += _next_steps(sit, kb, seed)
+        parts += _next_steps(sit, kb, seed, layout)
     return " ".join(parts)
 
 
 def compose_candidates(sit: Situation, kb: KnowledgeBase, seed: int) -> list[str]:
     """A few replies in a fixed order (each reflecting a different point), best first."""
     echoes: list[str | None] = list(sit.echoes) or [None]
-    texts = [compose(sit, kb, seed, echo) for echo in echoes]
-    texts += [compose(sit, kb, seed + 1, echo) for echo in echoes]
+    texts = [
+        compose(sit, kb, s, echo, layout)
+        for s in (seed, seed + 1)
+        for layout in LAYOUTS
+        for echo in echoes
+    ]
     return list(dict.fromkeys(texts))

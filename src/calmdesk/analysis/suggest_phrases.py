@@ -14,6 +14,8 @@ from calmdesk.analysis.reply.lexicon import ACRONYMS
 __all__ = [
     "APOLOGY",
     "BOUNDARY",
+    "BRIDGE_MEANWHILE",
+    "BRIDGE_OPTION",
     "CHECK_ONE",
     "CHECK_OPTIONS",
     "CLOSING_APOLOGY",
@@ -76,8 +78,18 @@ ESCALATION = (
 )
 # P9/P10 when the knowledge base has no option for the cause
 FALLBACK_STEP = (
-    "I will look into this myself and send you an update by the end of the day.",
-    "I will check this for you personally and reply with an answer by the end of the day.",
+    "I have opened a case for this, and I will send you an update by the end of the day.",
+    "I have logged this as a priority case, and I will email you the outcome by the end of the "
+    "day.",
+)
+# between two steps that each state a policy figure, so each figure stands with its own policy
+BRIDGE_OPTION = (
+    "Alternatively, there is another way to settle this.",
+    "There is also a second choice, if you prefer.",
+)
+BRIDGE_MEANWHILE = (
+    "In the meantime, here is what I can do for you right away.",
+    "Until then, this is what I can already do for you.",
 )
 # P12
 CHECK_OPTIONS = (
