@@ -15,6 +15,7 @@ from calmdesk.domain import (
     EmptyInput,
     InputTooLarge,
     MalformedInput,
+    ModelUnavailable,
     PermissionDenied,
 )
 from calmdesk.storage import (
@@ -128,3 +129,24 @@ def test_customers_cannot_send_agent_replies(world: World) -> None:
     conv = world.open()
     with pytest.raises(PermissionDenied):
         send_agent_reply(world.ctx, Actor.for_customer(world.angry_customer.id), conv.id, "hi")
+
+
+class _NoModels:
+    """An analyzer whose model files are missing."""
+
+    def analyze(self, conversation: object) -> object:
+        raise ModelUnavailable("heads.npz is missing")
+
+    def review(self, *args: object) -> object:
+        raise AssertionError("not used")
+
+
+def test_customer_turn_is_kept_when_the_models_are_missing(world: World) -> None:
+    world.ctx.analyzer = _NoModels()  # type: ignore[assignment]
+    conv = world.open(world.calm_customer)
+    posted = add_customer_turn(world.ctx, world.actor(world.agent), conv.id, "Hello?")
+    assert posted.created and posted.turn.signals == {
+        "unavailable": {"code": "E601", "message": "heads.npz is missing"}
+    }
+    with world.ctx.sessions() as session:
+        assert session.get_one(Conversation, conv.id).customer_turns == 1

@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from calmdesk.config import Settings
-from calmdesk.domain import Conversation, ConversationAnalysis, PermissionDenied, Review
+from calmdesk.domain import (
+    Conversation,
+    ConversationAnalysis,
+    ModelUnavailable,
+    PermissionDenied,
+    Review,
+    TurnAnalysis,
+)
 from calmdesk.storage import SessionFactory, User, UserRole, utcnow
 
 if TYPE_CHECKING:
@@ -86,7 +93,10 @@ class LibraryAnalyzer:
     def review(self, conversation: Conversation, draft: str, now: datetime) -> Review:
         from calmdesk.analysis.reply import review_draft
 
-        history = self.analyze(conversation).turns if conversation.turns else []
+        try:
+            history = self.analyze(conversation).turns
+        except ModelUnavailable:  # the review falls back to word cues for the customer's state
+            history = [TurnAnalysis(t.role, None) for t in conversation.turns]
         return review_draft(draft, conversation.turns, history, now=now, config=self._playbook())
 
     def _playbook(self) -> Any:

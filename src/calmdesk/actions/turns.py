@@ -28,6 +28,7 @@ from calmdesk.domain import (
     ConversationAnalysis,
     CustomerSignals,
     MalformedInput,
+    ModelUnavailable,
     PermissionDenied,
     Role,
     to_jsonable,
@@ -95,10 +96,7 @@ def add_customer_turn(
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         _check_open_to_customer(conversation)
         turn = _new_turn(session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None)
-        analysis = ctx.analysis.analyze(to_domain(conversation.id, [*turns, turn]))
-        signals = _last_customer_signals(analysis)
-        turn.signals = to_jsonable(signals) if signals is not None else None
-        _summarise(conversation, analysis, signals, turn)
+        signals = _analyse(ctx, conversation, [*turns, turn])
         firings = evaluate(ctx.rules, "customer_turn", customer_facts(conversation, signals))
         recorded = apply_firings(session, actor, conversation, firings, turn.id)
         minutes = ctx.rules.response_minutes(conversation.channel.value)
@@ -237,6 +235,24 @@ def _new_turn(
     session.flush()
     conversation.updated_at = now
     return turn
+
+
+def _analyse(
+    ctx: ActionContext, conversation: Conversation, turns: list[Turn]
+) -> CustomerSignals | None:
+    """Analyse and summarise; a missing model never loses the message (signals stay empty)."""
+    turn = turns[-1]
+    try:
+        analysis = ctx.analysis.analyze(to_domain(conversation.id, turns))
+    except ModelUnavailable as exc:
+        turn.signals = {"unavailable": exc.to_dict()}
+        conversation.customer_turns += 1
+        conversation.last_customer_at = turn.created_at
+        return None
+    signals = _last_customer_signals(analysis)
+    turn.signals = to_jsonable(signals) if signals is not None else None
+    _summarise(conversation, analysis, signals, turn)
+    return signals
 
 
 def _last_customer_signals(analysis: ConversationAnalysis) -> CustomerSignals | None:

@@ -145,10 +145,18 @@ def worker(
     workers: Annotated[int, typer.Option(min=1, max=16, help="Worker threads.")] = 1,
 ) -> None:
     """Run the job worker (reminders, overdue promises, follow-ups, response timers)."""
+    import logging
+
     from calmdesk.jobs import run_worker
 
+    settings = Settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    where = settings.huey_path if settings.huey_backend == "sqlite" else settings.huey_backend
+    typer.echo(f"calmdesk worker: queue {where}, database {settings.database_url}; Ctrl-C stops")
     with _errors():
-        run_worker(Settings(), workers)
+        run_worker(settings, workers)
 
 
 def register(app: typer.Typer) -> None:
