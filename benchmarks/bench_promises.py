@@ -100,7 +100,20 @@ def run() -> dict[str, Any]:
         part = [c for c in cases if c.get("split", "dev") == split]
         result[split] = {k: v for k, v in _score(part).items() if k != "cases_not_fully_right"}
     result["ms_per_case"] = round(1000 * elapsed / max(len(cases), 1), 3)
+    result["ms_worst_20k_chars"] = _worst_case_ms()
     return result
+
+
+def _worst_case_ms() -> float:
+    """Slowest of a few 20,000-character replies packed with promise openings."""
+    now = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
+    texts = ["I will " * 2800, "I'll call you by Friday, " * 800, "The refund will arrive by " * 700]
+    worst = 0.0
+    for text in texts:
+        started = time.perf_counter()
+        extract_commitments(text[:20_000], now, "Europe/Berlin")
+        worst = max(worst, time.perf_counter() - started)
+    return round(1000 * worst, 1)
 
 
 if __name__ == "__main__":

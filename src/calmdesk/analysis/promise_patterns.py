@@ -97,6 +97,7 @@ CLAUSE_STOP = re.compile(
     r"whereas|when)\b|,\s+(?:I\s+promise|I\s+assure\s+you|you\s+have\s+my\s+word)\b|,\s+(?:which|who|so|as|then|and\s+then|and\s+(?=(?:I|we|you|it)\b))",
     _F,
 )
+_CONTEXT_CHARS = 160  # how far back a refusal or hedge can reach; keeps long texts linear
 _LOCAL_BOUNDARY = re.compile(r"[;:]|,\s*(?:so|and|but|then)\b|\b(?:but|so)\b", _F)
 _TRAIL = re.compile(r"(?:[\s,;:.!-]+|\b(?:and|then|but|so|or)\b)+$", _F)
 _FILLERS = re.compile(
@@ -128,7 +129,7 @@ _DEPT_NAMES = {
 
 def local_context(text: str, start: int, trigger_start: int) -> str:
     """The words between the last clause boundary before the trigger and the trigger."""
-    before = text[start:trigger_start]
+    before = text[max(start, trigger_start - _CONTEXT_CHARS) : trigger_start]
     cuts = [b.end() for b in _LOCAL_BOUNDARY.finditer(before)]
     return before[cuts[-1] :] if cuts else before
 
