@@ -107,7 +107,7 @@ def run() -> dict[str, Any]:
 def _worst_case_ms() -> float:
     """Slowest of a few 20,000-character replies packed with promise openings."""
     now = datetime.fromisoformat("2026-11-25T10:00:00+00:00")
-    texts = ["I will " * 2800, "I'll call you by Friday, " * 800, "The refund will arrive by " * 700]
+    texts = ["I will " * 2800, "I'll call you by Friday, " * 800, "A refund will arrive by " * 800]
     worst = 0.0
     for text in texts:
         started = time.perf_counter()
