@@ -74,3 +74,18 @@ def test_utc_datetime_refuses_naive_values(db_sessions: sessionmaker[Session]) -
     with pytest.raises(Exception, match="naive"), db_sessions.begin() as session:
         session.add(Customer(name="Ana", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
         session.flush()
+
+
+@pytest.mark.postgres
+def test_make_engine_refuses_postgres_without_synchronous_commit(pg_server: str) -> None:
+    from tests.conftest import _pg_admin
+
+    _pg_admin(pg_server, "CREATE DATABASE lax")
+    _pg_admin(pg_server, "ALTER DATABASE lax SET synchronous_commit = off")
+    with pytest.raises(ConfigError, match="synchronous_commit=off"):
+        make_engine(f"{pg_server}/lax")
+
+
+def test_make_engine_reports_an_unreachable_postgres_clearly() -> None:
+    with pytest.raises(ConfigError, match="Cannot open the database"):
+        make_engine("postgresql://nobody@127.0.0.1:1/none")

@@ -61,7 +61,11 @@ def make_engine(database_url: str, *, check: bool = True) -> Engine:
         raise ConfigError(f"Unsupported database {backend!r}; use sqlite:/// or postgresql://.")
     install_audit_guard()
     if check:
-        check_durability(engine)
+        try:
+            check_durability(engine)
+        except ConfigError:
+            engine.dispose()
+            raise
     return engine
 
 
