@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install system-deps run serve migrate seed test test-fast lint fmt typecheck bench models clean
+.PHONY: help install system-deps run serve worker migrate seed test test-fast lint fmt typecheck bench models clean
 
 help:
 	@echo "make run      create the environment, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make worker   run the job worker (promise reminders, overdue checks, follow-ups, timers)"
 	@echo "make test     install what the tests need (PostgreSQL, chromium) and run every test"
 	@echo "make lint     ruff, mypy and the import contract"
 	@echo "make bench    measure speed and accuracy; writes benchmarks/results/"
@@ -35,6 +36,9 @@ run: seed
 
 serve: install
 	$(BIN)/calmdesk serve
+
+worker: migrate
+	$(BIN)/calmdesk worker
 
 test: install system-deps
 	$(BIN)/python -m pytest
