@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from calmdesk.analysis.reply.lexicon import ACRONYMS, CUSTOMER_CUES, DRAFT_PATTERNS, STOPWORDS
 from calmdesk.analysis.reply.playbook import Playbook
@@ -60,6 +61,7 @@ class ReviewContext:
     playbook: Playbook
     hits: dict[str, tuple[Span, ...]]
     now: datetime | None = None
+    memo: dict[str, Any] = field(default_factory=dict)  # results several checks share
 
     def found(self, name: str) -> tuple[Span, ...]:
         return self.hits.get(name, ())

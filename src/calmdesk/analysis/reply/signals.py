@@ -57,6 +57,12 @@ def _mirroring(draft: str, abuse_words: tuple[str, ...]) -> list[Span]:
 
 def find_tone_problems(ctx: ReviewContext) -> list[ToneProblem]:
     """Shouting, runs of !!!, sarcasm, 'calm down', insults, profanity and mirrored abuse."""
+    if "tone" not in ctx.memo:
+        ctx.memo["tone"] = _tone_problems(ctx)
+    return list(ctx.memo["tone"])
+
+
+def _tone_problems(ctx: ReviewContext) -> list[ToneProblem]:
     spans = _shouting(ctx.draft)
     spans += [
         Span(m.start(), m.end(), m.group(0), "exclamations") for m in _BANGS.finditer(ctx.draft)
