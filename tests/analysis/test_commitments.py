@@ -77,11 +77,33 @@ def test_extract_commitments_ignores_non_promises(text: str) -> None:
         ("My team leader will call you tomorrow.", "team lead"),
         ("I passed this to a supervisor, who will call you tomorrow.", "supervisor"),
         ("I asked our returns team, who will call you tomorrow.", "returns"),
+        ("I spoke to my supervisor, and she will call you tomorrow.", "supervisor"),
     ],
 )
 def test_extract_commitments_names_who_keeps_the_promise(text: str, owner: str) -> None:
     (found,) = extract_commitments(text, SATURDAY, BERLIN)
     assert found.owner == owner
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # one deadline covers both joined actions
+        ("I'll remove the fee today and refund it.", [("remove the fee and refund it", "17:00")]),
+        # each action has its own deadline: two promises
+        (
+            "I'll send it by Friday and call you tomorrow.",
+            [("send it", "17:00"), ("call you", "17:00")],
+        ),
+        # a trailing "-ing" clause is not part of the action or its deadline
+        ("It will be posted tomorrow, arriving in 3 days.", [("It will be posted", "17:00")]),
+    ],
+)
+def test_extract_commitments_splits_joined_actions_only_with_own_deadlines(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    found = extract_commitments(text, SATURDAY, "UTC")
+    assert [(c.action, c.due.strftime("%H:%M") if c.due else None) for c in found] == expected
 
 
 def test_extract_commitments_spans_index_into_the_text() -> None:

@@ -109,8 +109,10 @@ def _clause_commitments(
     """One promise per clause, or one per joined action when each has its own deadline."""
     parts: list[tuple[int, int, int]] = []  # (where its deadline may start, action start, end)
     region, action = region_start, m.start("verb")
-    for join in pp.AND_VERB.finditer(text, m.end("verb"), clause_end):
-        if find_due(text[region : join.start()], when.now, when.tz, when.rules) is not None:
+    joins = list(pp.AND_VERB.finditer(text, m.end("verb"), clause_end))
+    for i, join in enumerate(joins):
+        after = joins[i + 1].start() if i + 1 < len(joins) else clause_end
+        if _has_due(text, region, join.start(), when) and _has_due(text, join.end(), after, when):
             parts.append((region, action, join.start()))
             region = action = join.end()
     parts.append((region, action, clause_end))
@@ -140,6 +142,10 @@ def _is_promise(text: str, sentence_start: int, m: re.Match[str]) -> bool:
 def _clause_end(text: str, m: re.Match[str], limit: int) -> int:
     stop = pp.CLAUSE_STOP.search(text, m.end("verb"), limit)
     return pp.trim_end(text, stop.start() if stop else limit, m.end("verb"))
+
+
+def _has_due(text: str, start: int, end: int, when: _When) -> bool:
+    return find_due(text[start:end], when.now, when.tz, when.rules) is not None
 
 
 def _commitment(

@@ -94,7 +94,7 @@ HEDGE = re.compile(
 )
 CLAUSE_STOP = re.compile(
     r"[;:]|\s+-\s+|\s*,?\s+(?:but|so\s+that|because|as\s+soon\s+as|once|if|unless|while|although|"
-    r"whereas|when)\b|,\s+(?:I\s+promise|I\s+assure\s+you|you\s+have\s+my\s+word)\b|,\s+(?:which|who|so|as|then|and\s+then|and\s+(?=(?:I|we|you|it)\b))",
+    r"whereas|when)\b|,\s+(?:I\s+promise|I\s+assure\s+you|you\s+have\s+my\s+word)\b|,\s+(?=[a-z]+ing\b)|,\s+(?:which|who|so|as|then|and\s+then|and\s+(?=(?:I|we|you|it)\b))",
     _F,
 )
 _CONTEXT_CHARS = 160  # how far back a refusal or hedge can reach; keeps long texts linear
@@ -154,7 +154,7 @@ def owner_before(text: str, start: int, end: int) -> str:
 
 def owner_of(m: re.Match[str]) -> str:
     """ "agent", "team", or the named department or role that takes the action."""
-    if m.group("who"):
+    if m.group("who") or (m.group("team") or "").lower() in {"he", "she", "they"}:
         return owner_before(m.string, max(0, m.start() - 200), m.start())
     if m.group("agent"):
         return "agent"
