@@ -138,3 +138,21 @@ def test_pipeline_reports_requests_with_spans(table_models: Any) -> None:
 def test_pipeline_rejects_malformed_input_clearly(bad: object, table_models: Any) -> None:
     with pytest.raises(MalformedInput):
         analyze_conversation(bad, models=table_models.models())  # type: ignore[arg-type]
+
+
+def test_pipeline_resent_conversation_reads_only_the_new_turn(table_models: Any) -> None:
+    models = table_models.models()
+    start = convo((C, "my parcel is late"), (A, "Let me check."), cid="grow")
+    grown = convo((C, "my parcel is late"), (A, "Let me check."), (C, "still late!"), cid="grow")
+    first = analyze_conversation(start, models=models)
+    second = analyze_conversation(grown, models=models)
+    fresh = analyze_conversation(grown, models=type(table_models)().models())
+    assert second.turns[0] is first.turns[0] and second.turns[1] is first.turns[1]
+    assert second == fresh
+
+
+def test_pipeline_changed_earlier_turn_is_read_again(table_models: Any) -> None:
+    models = table_models.models()
+    analyze_conversation(convo((C, "all fine"), cid="edit"), models=models)
+    edited = analyze_conversation(convo((C, "you useless idiots"), cid="edit"), models=models)
+    assert customer(edited, 0).abuse > 0.5

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from calmdesk.analysis.patterns import Rule, find_hits, is_negated, keep_widest
+from calmdesk.analysis.patterns import MAX_SPANS, Rule, find_hits, is_negated, keep_widest
 from calmdesk.domain.signals import Mention, MentionKind, Span
 
 __all__ = ["Mentions", "find_mentions"]
@@ -126,4 +126,4 @@ def find_mentions(text: str) -> Mentions:
     )
     requests.sort(key=lambda m: m.span.start)
     threats.sort(key=lambda m: m.span.start)
-    return Mentions(requests, threats)
+    return Mentions(requests[:MAX_SPANS], threats[:MAX_SPANS])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from calmdesk.domain.signals import AbuseKind, Span
 
 __all__ = [
+    "MAX_SPANS",
     "AbuseFindings",
     "Hit",
     "Rule",
@@ -24,6 +25,9 @@ __all__ = [
 ]
 
 _FLAGS = re.IGNORECASE | re.UNICODE
+
+MAX_SPANS = 50
+"""At most this many spans of one kind of finding are reported per turn (the first ones)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,7 @@ _NOUN = (
     r"thie(?:f|ves)|crooks?|liars?|jerks?|dumbass(?:es)?|cretins?|numpties|numpty|amateurs|"
     r"cowboys|parasites?|bunch of (?:\w+ )?(?:idiots|clowns|morons|crooks|thieves|amateurs))"
 )
-_YOU = r"\b(?:you|u|ya)(?:'re|\s+(?:are|r|all|guys|people|lot|such|just|an?|so|being|bunch))*"
+_YOU = r"\b(?:you|u|ya)(?:'re|\s+(?:are|r|all|guys|people|lot|such|just|an?|so|being|bunch)){0,4}"
 
 _ABUSE_RULES: tuple[Rule, ...] = (
     Rule.of(
@@ -102,11 +106,15 @@ _ABUSE_RULES: tuple[Rule, ...] = (
         r"wankers?\b|twats?\b|pricks?\b|dickheads?\b|bollocks\b)",
         0.55,
     ),
-    Rule.of(AbuseKind.PROFANITY, r"\w*(?:fuck|fcuk|ufck|fuc?ing|f[iu]cking|fkn|fking)\w*", 0.55),
+    Rule.of(
+        AbuseKind.PROFANITY,
+        r"\b\w{0,12}?(?:fuck|fcuk|ufck|fuc?ing|f[iu]cking|fkn|fking)\w{0,12}",
+        0.55,
+    ),
     Rule.of(
         AbuseKind.PROFANITY, r"\b(?:crap(?:py)?|damn(?:ed)?|goddamn\w*|wtf|pissed|bloody)\b", 0.3
     ),
-    Rule.of(AbuseKind.INSULT, _YOU + rf"(?:\s+{_ADJ})*\s+{_NOUN}\b", 0.92),
+    Rule.of(AbuseKind.INSULT, _YOU + rf"(?:\s+{_ADJ}){{0,4}}\s+{_NOUN}\b", 0.92),
     Rule.of(
         AbuseKind.INSULT,
         _YOU + r"\s+(?:so\s+|completely\s+|totally\s+|absolutely\s+|utterly\s+)?"
@@ -114,7 +122,7 @@ _ABUSE_RULES: tuple[Rule, ...] = (
         r"a\s+joke|a\s+disgrace|liars|thieves|crooks)\b",
         0.75,
     ),
-    Rule.of(AbuseKind.INSULT, rf"\b(?:{_ADJ}\s+)*{_NOUN}\b", 0.7),
+    Rule.of(AbuseKind.INSULT, rf"\b(?:{_ADJ}\s+){{0,4}}{_NOUN}\b", 0.7),
     Rule.of(
         AbuseKind.THREAT,
         r"\b(?:i(?:'ll|\s+will|\s+am\s+going\s+to|'m\s+going\s+to|'m\s+gonna|\s+gonna)|gonna)\s+"
@@ -152,16 +160,14 @@ class AbuseFindings:
 
 
 def keep_widest(hits: list[Hit]) -> list[Hit]:
-    """Drop hits whose span lies inside a wider hit of the same kind."""
+    """Drop hits whose span lies inside a wider hit of the same label (linear after sorting)."""
     hits = sorted(hits, key=lambda h: (h.span.start, -(h.span.end - h.span.start)))
     kept: list[Hit] = []
+    reach: dict[str, int] = {}  # furthest end of a kept hit, per label
     for hit in hits:
-        inside = any(
-            k.label == hit.label and k.span.start <= hit.span.start and hit.span.end <= k.span.end
-            for k in kept
-        )
-        if not inside:
+        if hit.span.end > reach.get(hit.label, -1):
             kept.append(hit)
+            reach[hit.label] = hit.span.end
     return kept
 
 
@@ -172,6 +178,6 @@ def find_abuse(text: str) -> AbuseFindings:
         for h in find_hits(text, _ABUSE_RULES)
         if not _SELF_DIRECTED.search(text[max(0, h.span.start - 30) : h.span.start])
     ]
-    hits = keep_widest(hits)
+    hits = keep_widest(hits)[:MAX_SPANS]
     kinds = list(dict.fromkeys(AbuseKind(h.label) for h in hits))
     return AbuseFindings(combine(h.weight for h in hits), kinds, [h.span for h in hits])

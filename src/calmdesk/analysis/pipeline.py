@@ -8,8 +8,11 @@ not seen recently through the encoder and heads in one batch, and yields analyse
 from __future__ import annotations
 
 import importlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from calmdesk.analysis.context import TurnContext
 from calmdesk.analysis.customer import customer_signals
@@ -26,10 +29,19 @@ from calmdesk.domain.signals import (
     TurnAnalysis,
 )
 
-__all__ = ["BATCH_TURNS", "analyze_conversation", "analyze_many", "analyze_text"]
+__all__ = [
+    "BATCH_TURNS",
+    "SEEN_CONVERSATIONS",
+    "analyze_conversation",
+    "analyze_many",
+    "analyze_text",
+]
 
 BATCH_TURNS = 512
 """Turns scored together in one model batch by `analyze_many`."""
+
+SEEN_CONVERSATIONS = 2048
+"""Conversations whose analysed turns are kept, so a re-sent conversation reads only new turns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,33 +88,81 @@ def _agent_signals(
         return AgentSignals(politeness=politeness)
 
 
-def _read(prepared: _Prepared, scores: dict[str, Scored], models: Models) -> ConversationAnalysis:
-    done: list[TurnAnalysis] = []
-    history: list[CustomerSignals] = []
-    first_at = next((t.at for t in prepared.turns if t.role is Role.CUSTOMER), None)
-    for i, turn in enumerate(prepared.turns):
-        scored = scores[turn.text]
+@dataclass(slots=True)
+class _Seen:
+    """A conversation analysed before: its cleaned turns and their analyses, in order."""
+
+    models: Models
+    turns: tuple[Turn, ...]
+    truncated: tuple[bool, ...]
+    done: list[TurnAnalysis]
+    history: list[CustomerSignals]
+
+
+_SEEN: OrderedDict[tuple[str, int], _Seen] = OrderedDict()
+_SEEN_LOCK = threading.Lock()
+
+
+def _resume(p: _Prepared, models: Models, max_chars: int) -> tuple[list[TurnAnalysis], list[Any]]:
+    """The analyses of turns already read when this conversation was last seen with these turns.
+
+    A console re-sends a conversation with one more turn; only that turn needs reading.
+    """
+    with _SEEN_LOCK:
+        seen = _SEEN.get((p.conversation.id, max_chars))
+    if seen is None or seen.models is not models:
+        return [], []
+    n = len(seen.turns)
+    if p.turns[:n] != seen.turns or p.truncated[:n] != seen.truncated:
+        return [], []
+    return list(seen.done), list(seen.history)
+
+
+def _remember(
+    p: _Prepared, models: Models, max_chars: int, done: list[Any], history: list[Any]
+) -> None:
+    with _SEEN_LOCK:
+        key = (p.conversation.id, max_chars)
+        _SEEN[key] = _Seen(models, p.turns, p.truncated, list(done), list(history))
+        _SEEN.move_to_end(key)
+        while len(_SEEN) > SEEN_CONVERSATIONS:
+            _SEEN.popitem(last=False)
+
+
+def _customer(p: _Prepared, i: int, scored: Scored, models: Models, history: list[Any]) -> Any:
+    turn = p.turns[i]
+    first_at = next((t.at for t in p.turns if t.role is Role.CUSTOMER), None)
+    ctx = TurnContext.build(
+        turn.text,
+        scored.heads,
+        embedding=scored.embedding,
+        encode=models.encode,
+        history=tuple(history),
+        at=turn.at,
+        first_at=first_at,
+        truncated=p.truncated[i],
+    )
+    return customer_signals(ctx)
+
+
+def _read(
+    p: _Prepared, scores: dict[str, Scored], models: Models, max_chars: int
+) -> ConversationAnalysis:
+    done, history = _resume(p, models, max_chars)
+    for i in range(len(done), len(p.turns)):
+        turn, scored = p.turns[i], scores[p.turns[i].text]
         signals: CustomerSignals | AgentSignals
         if turn.role is Role.CUSTOMER:
-            ctx = TurnContext.build(
-                turn.text,
-                scored.heads,
-                embedding=scored.embedding,
-                encode=models.encode,
-                history=tuple(history),
-                at=turn.at,
-                first_at=first_at,
-                truncated=prepared.truncated[i],
-            )
-            signals = customer_signals(ctx)
+            signals = _customer(p, i, scored, models, history)
             history.append(signals)
         else:
-            signals = _agent_signals(turn, prepared.turns[:i], done, scored)
-            signals.truncated = prepared.truncated[i]
+            signals = _agent_signals(turn, p.turns[:i], done, scored)
+            signals.truncated = p.truncated[i]
         done.append(TurnAnalysis(turn.role, signals))
+    _remember(p, models, max_chars, done, history)
     view = outlook(history)
     return ConversationAnalysis(
-        prepared.conversation.id, done, view.trend, view.escalation_risk, view.reasons
+        p.conversation.id, done, view.trend, view.escalation_risk, view.reasons
     )
 
 
@@ -137,7 +197,7 @@ def analyze_many(
     for group in _groups(prepared, max(1, batch_turns)):
         scores = chosen.score([t.text for p in group for t in p.turns])
         for item in group:
-            yield _read(item, scores, chosen)
+            yield _read(item, scores, chosen, max_chars)
 
 
 def analyze_conversation(
