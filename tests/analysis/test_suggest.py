@@ -292,7 +292,7 @@ class FakeChat:
     """What the test server answers, and what it was sent."""
 
     mode: str = "good"
-    answer: str = GOOD_ANSWER
+    answer: Any = GOOD_ANSWER  # a string, or a list of content parts
     received: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -422,3 +422,29 @@ def test_suggest_reply_rejects_model_answers_that_fail_review(
     if failed is not None:
         assert failed in suggestion.source
     assert failed_checks(suggestion.review) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "source"),
+    [
+        (
+            [
+                {"type": "text", "text": GOOD_ANSWER[:90]},
+                {"type": "text", "text": GOOD_ANSWER[90:]},
+            ],
+            "llm",
+        ),
+        (f"<think>The customer is upset; plan the reply.</think>{GOOD_ANSWER}", "llm"),
+        ("<think>Only thinking, and the answer never came", "offline (model unavailable"),
+        ([{"type": "image_url", "image_url": "x"}], "offline (model unavailable"),
+    ],
+)
+def test_suggest_reply_reads_content_parts_and_drops_thinking(
+    chat_server: tuple[str, FakeChat], answer: Any, source: str
+) -> None:
+    url, state = chat_server
+    state.answer = answer
+    conv, analysis = _defect_with_pii()
+    suggestion = suggest_reply(conv, analysis, now=NOW, config=_settings(url))
+    assert suggestion.source.startswith(source)
+    assert "<think>" not in suggestion.text

@@ -4,11 +4,14 @@ The suggestion composer talks to a `ChatBackend`, a one-method interface, so tes
 offline path never touch the network. `OpenAICompatible` posts to `{base_url}/chat/completions`
 (vLLM, llama.cpp server, Ollama and hosted providers all speak it), with a hard timeout.
 Every failure (connection, timeout, HTTP status, a body that is not the expected JSON, an empty
-answer) raises `BackendUnavailable`; the caller falls back to the offline composer.
+answer) raises `BackendUnavailable`; the caller falls back to the offline composer. Content given
+as a list of text parts is joined; a reasoning model's `<think>...</think>` block is dropped.
+The timeout applies to each phase of the request (connect, write, each read).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -69,13 +72,28 @@ class OpenAICompatible:
         return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
 
 
+_THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
+
+
+def _text_of(content: Any) -> str:
+    """Message content as text: a string, or a list of {"type": "text", "text": ...} parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p["text"] for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        if parts and all(isinstance(p, str) for p in parts):
+            return "".join(parts)
+    raise TypeError("content is neither text nor text parts")
+
+
 def _answer_text(response: httpx.Response) -> str:
     try:
         data: Any = response.json()
-        content = data["choices"][0]["message"]["content"]
+        content = _text_of(data["choices"][0]["message"]["content"])
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise BackendUnavailable("The model endpoint sent an answer in an unknown shape.") from exc
-    if not isinstance(content, str) or not content.strip():
+    content = _THINKING.sub("", content)
+    if not content.strip():
         raise BackendUnavailable("The model endpoint sent an empty answer.")
     if len(content) > MAX_ANSWER_CHARS:
         raise BackendUnavailable("The model endpoint sent an answer far too long for a reply.")
