@@ -5,6 +5,7 @@ import pytest
 from calmdesk.analysis import outlook
 from calmdesk.domain import (
     AbuseKind,
+    Cause,
     CustomerSignals,
     Mention,
     MentionKind,
@@ -99,3 +100,10 @@ def test_outlook_cooling_after_a_fix_lowers_risk() -> None:
     assert cooled.trend is Trend.COOLING
     assert cooled.escalation_risk < hot.escalation_risk
     assert cooled.reasons[0] == "the customer is calming down"
+
+
+def test_outlook_notices_the_same_problem_raised_again_and_again() -> None:
+    late = [turn(0.6, cause=Cause.DELIVERY_DELAY) for _ in range(3)]
+    view = outlook(late)
+    assert "raised the same delivery delay problem 3 times" in view.reasons
+    assert not any("same" in r for r in outlook(late[:2]).reasons)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from calmdesk.analysis.customer import UPSET_AT
 from calmdesk.analysis.patterns import combine
-from calmdesk.domain.signals import CustomerSignals, MentionKind, Trend
+from calmdesk.domain.signals import Cause, CustomerSignals, MentionKind, Trend
 
 __all__ = ["ANGRY_AT", "Outlook", "outlook"]
 
@@ -68,6 +68,14 @@ def _rising(values: Sequence[float]) -> int:
     return count if len(values) > 1 else 0
 
 
+def _same_problem(turns: Sequence[CustomerSignals]) -> int:
+    """Complaint turns about the last turn's cause (a named cause only)."""
+    cause = turns[-1].cause
+    if cause in (Cause.NONE, Cause.OTHER):
+        return 0
+    return sum(1 for t in turns if t.cause is cause and t.complaint >= 0.5)
+
+
 def _mention_count(turns: Sequence[CustomerSignals], kind: MentionKind) -> int:
     return sum(1 for t in turns for m in (*t.requests, *t.threats) if m.kind is kind)
 
@@ -84,6 +92,10 @@ def _mood_evidence(turns: Sequence[CustomerSignals]) -> list[tuple[float, str]]:
     if any(t.abuse >= 0.5 for t in turns):
         words = ", ".join(dict.fromkeys(_ABUSE_WORDS.get(k, k) for k in kinds)) or "abuse"
         found.append((0.35, f"abusive language ({words})"))
+    repeated = _same_problem(turns)
+    if repeated >= 3:
+        cause = turns[-1].cause.value.replace("_", " ")
+        found.append((0.25, f"raised the same {cause} problem {repeated} times"))
     if turns[-1].urgency >= 0.6:
         found.append((0.15, "says it is urgent"))
     return found
