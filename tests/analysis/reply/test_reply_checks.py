@@ -31,6 +31,13 @@ CASES: list[tuple[str, Customer, str, CheckStatus]] = [
     ("P3", ANGRY_LATE, "I understand. The order is in transit.", FAIL),
     ("P3", CALM_QUESTION, "I'm heartbroken to hear that, truly devastated.", FAIL),
     ("P3", CALM_QUESTION, "You can change it under Orders > Edit address.", NOT_NEEDED),
+    (
+        "P3",
+        Customer("My parcel is late again and nobody told me why.", upset=0.5),
+        "I'm sorry your parcel is late again; it is on today's van.",
+        PASS,
+    ),
+    ("P3", ANGRY_LATE, "I'm sorry your order is late; it ships today.", FAIL),
     # P4 calm and professional
     ("P4", ANGRY_LATE, "I'm sorry about the delay; I have asked the courier for an update.", PASS),
     ("P4", ANGRY_LATE, "Please calm down, the order is on its way.", FAIL),
@@ -50,14 +57,30 @@ CASES: list[tuple[str, Customer, str, CheckStatus]] = [
     ("P7", ANGRY_LATE, "I'm sorry you feel that way about the delivery.", FAIL),
     ("P7", ANGRY_LATE, "I'm sorry, this was entirely our fault and we are liable.", FAIL),
     ("P7", CALM_QUESTION, "You can change the address from your account page.", NOT_NEEDED),
+    ("P6", MILD_BILLING, "Sorry about that. Could you tell me the date of both charges?", PASS),
     # P9 concrete solution or next step
     ("P9", ANGRY_LATE, "I've reshipped the order by express; it will arrive Thursday.", PASS),
     ("P9", ANGRY_LATE, "We'll see what we can do.", FAIL),
     ("P9", VAGUE, "Could you tell me what isn't working?", NOT_NEEDED),
+    (
+        "P9",
+        MILD_BILLING,
+        "Sorry about that. Could you tell me the date of both charges?",
+        NOT_NEEDED,
+    ),
+    (
+        "P9",
+        ANGRY_LATE,
+        "I can resend the order by express or refund it; which do you prefer?",
+        PASS,
+    ),
+    ("P9", CALM_QUESTION, "It takes about a minute and costs nothing.", PASS),
     # P10 timeline when not solved now
     ("P10", ANGRY_LATE, "I'll chase the courier and email you by 5pm tomorrow.", PASS),
     ("P10", ANGRY_LATE, "I'll chase the courier and get back to you soon.", FAIL),
     ("P10", MILD_BILLING, "I have refunded the duplicate charge to your card.", NOT_NEEDED),
+    ("P10", ANGRY_LATE, "I've booked a redelivery for your order.", FAIL),
+    ("P10", ANGRY_LATE, "I've booked a redelivery for Thursday morning.", PASS),
     # P11 no over-promising
     ("P11", ANGRY_LATE, "I'll send it by express and email the tracking number today.", PASS),
     ("P11", ANGRY_LATE, "I guarantee it will never happen again.", FAIL),
@@ -71,6 +94,18 @@ CASES: list[tuple[str, Customer, str, CheckStatus]] = [
     ("P13", ABUSIVE, "I'll look at the double charge now.", FAIL),
     ("P13", ABUSIVE, "Stop being so dramatic, you idiot.", FAIL),
     ("P13", MILD_BILLING, "I've refunded the second charge.", NOT_NEEDED),
+    (
+        "P13",
+        Customer("This crap kettle broke after a week.", upset=0.6),
+        "Sorry it broke.",
+        NOT_NEEDED,
+    ),
+    (
+        "P13",
+        Customer("You're a liar, it was never in stock."),
+        "Please don't call me a liar; I checked and it arrives Monday.",
+        PASS,
+    ),
     # P14 escalation: who and what next
     (
         "P14",
@@ -81,6 +116,7 @@ CASES: list[tuple[str, Customer, str, CheckStatus]] = [
     ("P14", WANTS_MANAGER, "I'll escalate it.", FAIL),
     ("P14", WANTS_MANAGER, "Let me try resetting the machine with you first.", FAIL),
     ("P14", MILD_BILLING, "I've refunded the second charge.", NOT_NEEDED),
+    ("P14", MILD_BILLING, "I'll sort it here rather than transferring you again.", NOT_NEEDED),
 ]
 
 
@@ -139,6 +175,11 @@ def test_no_overpromise_respects_configured_refund_authority(review, authority, 
         "I've refunded $250 to your card.", MILD_BILLING, config=Playbook(authority=authority)
     )
     assert status(result, "P11") is expected
+
+
+def test_no_overpromise_allows_large_amounts_handed_to_a_manager(review) -> None:
+    draft = "A refund of $400 needs my manager's approval, so I've asked Sam to approve it today."
+    assert status(review(draft, MILD_BILLING), "P11") is PASS
 
 
 def test_no_overpromise_fails_forbidden_actions(review) -> None:

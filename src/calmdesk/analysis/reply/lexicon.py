@@ -214,7 +214,7 @@ _P: dict[str, str] = {
         r"to)\b"
     ),
     "offer": (
-        r"\b(?:I|we) can (?:\w+ )?(?:send|issue|refund|replace|credit|ship|reset|update|fix|call|"
+        r"\b(?:I|we) can (?:\w+ )?(?:send|resend|reship|issue|refund|replace|credit|ship|reset|update|fix|call|"
         r"email|cancel|book|arrange|move|switch|add|offer|give|take|place|reserve|have|"
         r"include|find|swap|unlock|upgrade|waive|cover)\w*"
     ),
@@ -249,7 +249,7 @@ _P: dict[str, str] = {
     "timeline": (
         r"\b(?:today|tonight|tomorrow|this (?:morning|afternoon|evening|week)|next (?:week|"
         r"business day|working day|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
-        r"(?:on|by|before|until) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+        r"(?:on|by|before|until|for|this|from) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
         r"end of (?:the )?(?:day|business|week|month)|within (?:the |an |one |a |\d+ |"
         r"(?:two|three|four|five|six|seven|ten|24|48|72) )?(?:\w+ )?(?:minutes?|hours?|days?|"
         r"business days?|working days?|weeks?)|in (?:\d+|a|one|two|three|four|five) "

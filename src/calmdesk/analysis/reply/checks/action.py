@@ -147,16 +147,25 @@ def _sentence_around(text: str, pos: int) -> str:
     return text[begin : end if end != -1 else len(text)]
 
 
-def _beyond_authority(ctx: ReviewContext) -> list[Span]:
+def _limit_for(window: str, ctx: ReviewContext) -> float | None:
+    """The refund limit, or the credit limit when the amount is a credit or voucher."""
     auth = ctx.playbook.authority
-    limit = max(v for v in (auth.max_refund, auth.max_credit, 0.0) if v is not None)
-    if auth.max_refund is None and auth.max_credit is None:
-        return []
+    found = _MONEY_CONTEXT.search(window)
+    if not found:
+        return None
+    is_credit = found.group(0).lower().startswith(("credit", "voucher", "goodwill"))
+    limit = auth.max_credit if is_credit else auth.max_refund
+    return limit if limit is not None else auth.max_refund
+
+
+def _beyond_authority(ctx: ReviewContext) -> list[Span]:
     spans: list[Span] = []
     for money in ctx.found("money"):
         window = ctx.draft[max(0, money.start - 60) : money.end + 60]
+        limit = _limit_for(window, ctx)
         amount = float(re.sub(r"[^\d.]", "", money.text) or 0)
-        if amount > limit and _MONEY_CONTEXT.search(window):
+        deferred = _APPROVAL.search(_sentence_around(ctx.draft, money.start))
+        if limit is not None and amount > limit and not deferred:
             spans.append(Span(money.start, money.end, money.text, "beyond_authority"))
     return spans
 
