@@ -308,7 +308,13 @@ def _handler(state: FakeChat) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            self.wfile.write(payload)
+            sent = 0
+            if state.mode == "trickle":  # every byte in time, the whole answer far too late
+                for sent in range(1, 13):
+                    self.wfile.write(payload[sent - 1 : sent])
+                    self.wfile.flush()
+                    time.sleep(0.25)
+            self.wfile.write(payload[sent:])
 
         def _reply(self) -> tuple[int, bytes]:
             if state.mode == "error":
@@ -383,6 +389,7 @@ def test_suggest_reply_redacts_personal_data_before_the_call(
     ("mode", "why"),
     [
         ("slow", "timed out"),
+        ("trickle", "timed out"),
         ("error", "HTTP 500"),
         ("garbage", "unknown shape"),
         ("empty", "empty answer"),

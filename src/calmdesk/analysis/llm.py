@@ -6,12 +6,14 @@ offline path never touch the network. `OpenAICompatible` posts to `{base_url}/ch
 Every failure (connection, timeout, HTTP status, a body that is not the expected JSON, an empty
 answer) raises `BackendUnavailable`; the caller falls back to the offline composer. Content given
 as a list of text parts is joined; a reasoning model's `<think>...</think>` block is dropped.
-The timeout applies to each phase of the request (connect, write, each read).
+`timeout_s` bounds the whole call, however slowly the server sends its answer.
 """
 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -51,8 +53,23 @@ class OpenAICompatible:
             "temperature": self.temperature,
         }
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calmdesk-llm")
+        future = pool.submit(self._post, body, headers)
         try:
-            response = httpx.post(
+            response = future.result(timeout=self.timeout_s)  # one deadline for the whole call
+        except FuturesTimeout as exc:
+            raise BackendUnavailable(
+                f"The model endpoint timed out after {self.timeout_s:g} s."
+            ) from exc
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if response.status_code != 200:
+            raise BackendUnavailable(f"The model endpoint answered HTTP {response.status_code}.")
+        return _answer_text(response)
+
+    def _post(self, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        try:
+            return httpx.post(
                 self._url(), json=body, headers=headers, timeout=httpx.Timeout(self.timeout_s)
             )
         except httpx.TimeoutException as exc:
@@ -63,9 +80,6 @@ class OpenAICompatible:
             raise BackendUnavailable(
                 f"The model endpoint could not be reached ({type(exc).__name__})."
             ) from exc
-        if response.status_code != 200:
-            raise BackendUnavailable(f"The model endpoint answered HTTP {response.status_code}.")
-        return _answer_text(response)
 
     def _url(self) -> str:
         base = self.base_url.rstrip("/")
