@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -275,6 +276,18 @@ def test_suggest_reply_closes_warmly_when_the_customer_says_thanks() -> None:
     text = suggest_reply(conv, analysis, now=NOW).text
     assert "it worked" in text
     assert "tomorrow" in text  # a follow-up (A3), not a new fix
+
+
+def test_suggest_reply_reads_the_knowledge_base_named_in_the_settings(tmp_path: Path) -> None:
+    source = resources.files("calmdesk").joinpath("defaults/knowledge_base.yaml").read_text("utf-8")
+    custom = tmp_path / "kb.yaml"
+    custom.write_text(source.replace("value: 5\n", "value: 10\n", 1), encoding="utf-8")
+    conv, analysis = DIFFICULT["late_delivery"]
+    suggestion = suggest_reply(
+        conv, analysis, now=NOW, config=Settings(knowledge_base_path=custom, llm_base_url=None)
+    )
+    assert "within 10 business days" in suggestion.text
+    assert failed_checks(suggestion.review) == []
 
 
 # --- the optional model backend, against a small OpenAI-compatible server on loopback ---------

@@ -13,10 +13,12 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 
-from calmdesk.analysis.knowledge import KnowledgeBase, default_knowledge_base
+from calmdesk.analysis.knowledge import KnowledgeBase, default_knowledge_base, load_knowledge_base
 from calmdesk.analysis.llm import ChatBackend, OpenAICompatible
-from calmdesk.analysis.reply import Playbook, default_playbook, review_draft
+from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
 from calmdesk.analysis.suggest_compose import Situation, compose_candidates, situation
 from calmdesk.analysis.suggest_prompt import ask_model
 from calmdesk.config import Settings
@@ -66,15 +68,49 @@ def _history(
 
 
 def _playbook(playbook: Playbook | None, kb: KnowledgeBase, config: Settings | None) -> Playbook:
-    """The review's playbook with the knowledge base's facts added (P8 checks them)."""
+    """The review's playbook with the knowledge base's facts (P8 checks them); where both name
+    the same fact, the knowledge base's figure counts, as the suggestion states it."""
     base = playbook or default_playbook()
-    named = {f.name for f in base.facts}
-    facts = base.facts + tuple(f for f in kb.policy_facts() if f.name not in named)
+    ours = kb.policy_facts()
+    named = {f.name for f in ours}
+    facts = ours + tuple(f for f in base.facts if f.name not in named)
     if config is None:
         return dataclasses.replace(base, facts=facts)
     return dataclasses.replace(
         base, facts=facts, timezone=config.timezone, business_days=config.business_days
     )
+
+
+@lru_cache(maxsize=8)
+def _kb_file(path: Path, mtime: float) -> KnowledgeBase:
+    return load_knowledge_base(path)
+
+
+@lru_cache(maxsize=8)
+def _playbook_file(path: Path, mtime: float) -> Playbook:
+    return load_playbook(path)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0  # the loader reports the missing file
+
+
+def _configured_kb(config: Settings | None) -> KnowledgeBase:
+    """The knowledge base named in the settings (re-read when the file changes), or the default."""
+    if config is None or config.knowledge_base_path is None:
+        return default_knowledge_base()
+    path = Path(config.knowledge_base_path)
+    return _kb_file(path, _mtime(path))
+
+
+def _configured_playbook(config: Settings | None) -> Playbook | None:
+    if config is None or config.playbook_path is None:
+        return None
+    path = Path(config.playbook_path)
+    return _playbook_file(path, _mtime(path))
 
 
 def _seed(conversation: Conversation, turns: list[Turn]) -> int:
@@ -132,11 +168,14 @@ def suggest_reply(
     """Compose the next agent reply for `conversation` and review it.
 
     `analysis` holds the signals of each turn (from `analyze_conversation`; None falls back to
-    cues in the words). The model backend is used when `backend` is given or `config.llm_base_url`
-    is set; its answer is only kept when it passes every check that applies."""
+    cues in the words). `kb` and `playbook` default to the files named in `config`
+    (`knowledge_base_path`, `playbook_path`), else the shipped defaults. The model backend is used
+    when `backend` is given or `config.llm_base_url` is set; its answer is only kept when it
+    passes every check that applies."""
     if not isinstance(conversation, Conversation):
         raise MalformedInput("suggest_reply needs a Conversation.")
-    kb = kb or default_knowledge_base()
+    kb = kb or _configured_kb(config)
+    playbook = playbook or _configured_playbook(config)
     turns, analyses = _history(conversation, analysis)
     when = now or turns[-1].at or datetime.now(UTC)
     ctx = _Ctx(
