@@ -12,9 +12,9 @@ from calmdesk.analysis.reply.playbook import (
     load_playbook,
     parse_playbook,
 )
+from calmdesk.analysis.reply.politeness import lexical_politeness
 from calmdesk.analysis.reply.registry import CheckSpec, check_names, checks, get_check
 from calmdesk.analysis.reply.review import MAX_DRAFT_CHARS, agent_signals, review_draft
-from calmdesk.analysis.reply.signals import lexical_politeness
 
 __all__ = [
     "MAX_DRAFT_CHARS",

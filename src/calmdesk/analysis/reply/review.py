@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from calmdesk.analysis.reply.context import ReviewContext, customer_state, draft_hits
 from calmdesk.analysis.reply.lexicon import compile_phrases
 from calmdesk.analysis.reply.playbook import Playbook, default_playbook
+from calmdesk.analysis.reply.politeness import lexical_politeness
 from calmdesk.analysis.reply.registry import CheckSpec, Outcome, checks
 from calmdesk.analysis.reply.signals import (
     apology_score,
     empathy_strength,
     find_tone_problems,
-    lexical_politeness,
     question_score,
     solution_score,
 )

@@ -12,7 +12,6 @@ __all__ = [
     "apology_score",
     "empathy_strength",
     "find_tone_problems",
-    "lexical_politeness",
     "question_score",
     "solution_score",
 ]
@@ -20,20 +19,6 @@ __all__ = [
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'*]+")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _BANGS = re.compile(r"!{2,}|\?!+|!\?+")
-_POLITE = re.compile(
-    r"\bplease\b|\bthank(?:s| you)\b|\b(?:would|could) you\b|\bI appreciate\b|^\s*(?:hi|hello|"
-    r"dear|good (?:morning|afternoon|evening))\b|\b(?:happy|glad) to help\b|\bkindly\b|"
-    r"\b(?:perhaps|maybe|I think|I wonder|I was wondering|if possible|if you don't mind)\b|"
-    r"\bsorry\b|\bapologi|\bgreat question\b|\bwelcome\b",
-    re.IGNORECASE | re.MULTILINE,
-)
-_IMPOLITE = re.compile(
-    r"\byou (?:must|need to|have to|should)\b|\bwhy (?:did|didn't|would|wouldn't|don't|can't|on "
-    r"earth|the hell)\b|\bwhat(?:'s| is) (?:wrong with you|your problem)\b|\bseriously\b|"
-    r"\bno idea\b|\bso what\b|\bnonsense\b|\bwtf\b|\bobviously\b|\bclearly\b|\breally\?|"
-    r"^\s*(?:no|wrong|stop|listen)\b|\bdo it\b|\bread (?:the|my)\b",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
 def _shouting(draft: str) -> list[Span]:
@@ -116,11 +101,3 @@ def solution_score(ctx: ReviewContext) -> float:
     if any(ctx.found(name) for name in concrete):
         return 1.0
     return 0.4 if ctx.found("vague_solution") else 0.0
-
-
-def lexical_politeness(text: str) -> float:
-    """A 0-1 politeness estimate from courtesy and rudeness markers (used without the model)."""
-    good = len(_POLITE.findall(text))
-    bad = len(_IMPOLITE.findall(text)) + len(_BANGS.findall(text)) + 2 * len(_shouting(text))
-    score = 0.5 + 0.14 * min(good, 4) - 0.16 * min(bad, 4)
-    return max(0.0, min(1.0, score))
