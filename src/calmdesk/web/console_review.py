@@ -6,8 +6,10 @@ stored signals instead of analysing the whole conversation again on every keystr
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from calmdesk.domain import (
     TurnAnalysis,
 )
 
-__all__ = ["review_against_stored", "signals_from_json"]
+__all__ = ["review_against_stored", "signals_from_json", "warm_up"]
 
 _NUMBERS = ("upset", "anger", "abuse", "complaint", "urgency", "politeness")
 
@@ -45,6 +47,25 @@ def review_against_stored(
     ]
     playbook = _playbook(playbook_path) if playbook_path else None
     return review_draft(draft, list(history), analyses, now=now, config=playbook)
+
+
+_warmed = threading.Event()
+
+
+def warm_up() -> None:
+    """Load the review's lazy parts (date parsing, lexicons) once per process, in the background,
+    so the first draft an agent types is reviewed as fast as the rest."""
+    if _warmed.is_set():
+        return
+    _warmed.set()
+
+    def run() -> None:
+        now = datetime.now(UTC)
+        turn = Turn(Role.CUSTOMER, "My order is late.", now)
+        with contextlib.suppress(Exception):
+            review_against_stored([turn], [None], "Sorry, I will call you by Friday 5pm.", now)
+
+    threading.Thread(target=run, name="calmdesk-review-warm-up", daemon=True).start()
 
 
 @lru_cache(maxsize=4)

@@ -19,6 +19,7 @@ from calmdesk.storage.enums import UserRole
 from calmdesk.web import auth
 from calmdesk.web.console_case import case_view
 from calmdesk.web.console_reads import QUEUE_VIEWS, queue_rows
+from calmdesk.web.console_review import warm_up
 from calmdesk.web.console_supervisor import supervisor_board
 from calmdesk.web.deps import ActionsDep, PrincipalDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.pages import LoginRequired, install_pages, render, team_tz
@@ -182,6 +183,7 @@ def register(app: FastAPI) -> None:
     from calmdesk.web.routes import console_actions, console_live, widget
 
     app.state.hub = getattr(app.state, "hub", None) or Hub()
+    warm_up()
     install_pages(app)
     app.include_router(router)
     app.include_router(console_actions.router)
