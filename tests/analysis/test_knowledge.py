@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +88,30 @@ def test_load_knowledge_base_rejects_unusable_files(
 def test_load_knowledge_base_reports_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be read"):
         load_knowledge_base(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "commitments",
+        "due_dates",
+        "knowledge",
+        "llm",
+        "redact",
+        "suggest",
+        "suggest_compose",
+        "suggest_phrases",
+        "suggest_prompt",
+    ],
+)
+def test_promise_and_suggestion_modules_declare_their_public_api(name: str) -> None:
+    module = importlib.import_module(f"calmdesk.analysis.{name}")
+    own = {
+        n
+        for n, v in vars(module).items()
+        if not n.startswith("_")
+        and getattr(v, "__module__", None) == module.__name__
+        and (inspect.isfunction(v) or inspect.isclass(v))
+    }
+    assert own <= set(module.__all__)
+    assert all(hasattr(module, n) for n in module.__all__)
