@@ -89,6 +89,9 @@ def test_resolve_due_crosses_month_and_year_ends(now: str, phrase: str, expected
         ("2026-10-23T15:00:00+02:00", BERLIN, "within 72 hours", "2026-10-26T14:00:00+01:00"),
         ("2026-10-23T15:00:00+02:00", BERLIN, "on Sunday at 9am", "2026-10-25T09:00:00+01:00"),
         ("2026-10-25T01:30:00+02:00", BERLIN, "in 3 hours", "2026-10-25T03:30:00+01:00"),
+        # a wall time skipped by the spring change moves forward; a repeated one is the first
+        ("2026-03-27T10:00:00+01:00", BERLIN, "on Sunday at 2:30am", "2026-03-29T03:30+02:00"),
+        ("2026-10-23T15:00:00+02:00", BERLIN, "on Sunday at 2:30am", "2026-10-25T02:30+02:00"),
         # New York: spring forward 8 March 2026, fall back 1 November 2026
         ("2026-03-06T16:00:00-05:00", NEW_YORK, "on Monday at 9am", "2026-03-09T09:00:00-04:00"),
         ("2026-03-06T16:00:00-05:00", NEW_YORK, "within 24 hours", "2026-03-07T16:00:00-05:00"),
