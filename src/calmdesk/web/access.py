@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from calmdesk.domain.errors import NotFound, PermissionDenied
 from calmdesk.storage.enums import UserRole
-from calmdesk.storage.people import Customer
+from calmdesk.storage.people import Customer, Team
 from calmdesk.storage.records import Commitment, Conversation, FollowUp
 from calmdesk.web.deps import CustomerPrincipal, Principal, StaffPrincipal
 
@@ -31,6 +31,7 @@ __all__ = [
     "customer_for",
     "customer_scope",
     "follow_up_for",
+    "require_team",
     "require_supervisor_of",
 ]
 
@@ -105,6 +106,14 @@ def follow_up_for(session: Session, user: StaffPrincipal, follow_up_id: int) -> 
         raise NotFound(f"There is no follow-up {follow_up_id} that you can see.")
     conversation_for(session, user, follow_up.conversation_id)
     return follow_up
+
+
+def require_team(session: Session, team_id: int | None) -> None:
+    """NotFound unless `team_id` is None or names a team."""
+    if team_id is not None and session.get(Team, team_id) is None:
+        session.commit()
+        raise NotFound(f"There is no team {team_id}.")
+    session.commit()
 
 
 def require_supervisor_of(user: StaffPrincipal, action: str) -> None:

@@ -1,8 +1,9 @@
 """Every error the web answers with has one JSON shape: `{"error": {"code", "message"}}`.
 
 Deliberate errors (`CalmdeskError`) map to a 4xx by their class; request validation failures become
-422 with the offending fields named; anything unexpected becomes a 500 whose body says nothing about
-the internals (the traceback goes to the log only).
+422 with the offending fields named; a database constraint refusal becomes 409 and a busy or
+unreachable database 503; anything unexpected becomes a 500 whose body says nothing about the
+internals (the traceback goes to the log only).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calmdesk.domain.errors import (
@@ -108,6 +110,18 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
 
+async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    message = "That change conflicts with the stored records (a referenced record may not exist)."
+    return JSONResponse(error_body("E401", message), 409)
+
+
+async def _on_database_busy(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
+    message = "The database is busy or unreachable; nothing was saved. Try again shortly."
+    return JSONResponse(error_body("E000", message), 503, headers={"Retry-After": "1"})
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     message = "calmdesk hit an unexpected problem; it was logged. Try again or tell an admin."
@@ -119,4 +133,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CalmdeskError, _on_calmdesk_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(IntegrityError, _on_integrity)
+    app.add_exception_handler(OperationalError, _on_database_busy)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -23,7 +23,7 @@ __all__ = ["PREFIX", "router"]
 
 PREFIX = "/api/v1"
 _ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422)
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 503)
 }
 
 router = APIRouter(prefix=PREFIX, responses=_ERRORS)

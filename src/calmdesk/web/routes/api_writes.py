@@ -153,6 +153,7 @@ def escalate_conversation(
 ) -> EscalationOut:  # fmt: skip
     """P14: hand the case to a supervisor (default: the team's), a person or a team."""
     access.conversation_for(session, user, conversation_id)
+    access.require_team(session, body.to_team_id)
     row = act.escalate(
         actions, user.acting(), conversation_id, body.reason,
         to_user_id=body.to_user_id, to_team_id=body.to_team_id,
