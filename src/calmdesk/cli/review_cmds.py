@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from datetime import datetime
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from calmdesk.analysis.knowledge import default_knowledge_base, load_knowledge_base
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
 from calmdesk.config import Settings
 from calmdesk.domain import (
@@ -140,8 +142,19 @@ def _print(review: Review, fmt: str) -> None:
 
 
 def _playbook(path: Path | None) -> Playbook:
-    chosen = path or Settings().playbook_path
-    return load_playbook(chosen) if chosen else default_playbook()
+    """The playbook (option, settings or default) with the knowledge base's facts for P8 and the
+    team's time zone and business days for promises, as `calmdesk suggest` uses them."""
+    settings = Settings()
+    chosen = path or settings.playbook_path
+    base = load_playbook(chosen) if chosen else default_playbook()
+    kb_path = settings.knowledge_base_path
+    kb = load_knowledge_base(kb_path) if kb_path else default_knowledge_base()
+    ours = kb.policy_facts()
+    named = {f.name for f in ours}
+    facts = ours + tuple(f for f in base.facts if f.name not in named)
+    return dataclasses.replace(
+        base, facts=facts, timezone=settings.timezone, business_days=settings.business_days
+    )
 
 
 def review(

@@ -101,3 +101,17 @@ def test_review_cli_rejects_binary_and_missing_files(cli, tmp_path: Path) -> Non
     for path in (binary, tmp_path / "missing.json"):
         result = CliRunner().invoke(cli, ["review", str(path)])
         assert result.exit_code == 2 and result.stderr.startswith("E103: ")
+
+
+def test_review_cli_checks_facts_of_a_company_playbook(cli, tmp_path: Path) -> None:
+    playbook = tmp_path / "acme.yaml"
+    playbook.write_text(
+        "facts:\n  - {name: gift card validity, keywords: [gift card], value: 12, unit: months}\n",
+        encoding="utf-8",
+    )
+    convo = json.dumps({"turns": [{"role": "customer", "text": "How long is a gift card valid?"}]})
+    args = ["review", "-", "--playbook", str(playbook), "--draft", "Gift cards last 6 months."]
+    result = CliRunner().invoke(cli, args, input=convo)
+    assert result.exit_code == 0, result.output
+    p8 = next(c for c in json.loads(result.stdout)["checks"] if c["check"] == "P8")
+    assert p8["status"] == "fail" and "12 months" in p8["fix"]

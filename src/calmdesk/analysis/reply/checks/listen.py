@@ -13,7 +13,7 @@ from calmdesk.domain import Severity, Span
 __all__ = ["checks_need", "clarifies", "is_clarifying", "reflects_concern"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{3,}")
-_OFFERED = ("solution_done", "solution_future", "remedy", "offer", "self_serve")
+_OFFERED = ("solution_done", "solution_future", "remedy", "offer", "self_serve", "pending_done")
 _GENERIC = frozenset(
     {
         "sorry",
