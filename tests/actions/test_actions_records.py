@@ -77,12 +77,18 @@ def test_resolving_twice_is_a_conflict(world: World) -> None:
         resolve_conversation(world.ctx, world.actor(world.agent), conv.id, "Done again.")
 
 
-def test_a_customer_message_reopens_a_resolved_conversation(world: World) -> None:
+def test_a_customer_message_reopens_a_resolved_or_pending_conversation(world: World) -> None:
     conv = world.open(world.calm_customer)
-    resolve_conversation(world.ctx, world.actor(world.agent), conv.id, "Done.")
-    add_customer_turn(world.ctx, Actor.for_customer(world.calm_customer.id), conv.id, "Not yet!")
+    customer = Actor.for_customer(world.calm_customer.id)
+    send_agent_reply(world.ctx, world.actor(world.agent), conv.id, "Could you send a photo?")
     with world.ctx.sessions() as session:
-        assert session.get_one(type(conv), conv.id).status is ConversationStatus.OPEN
+        statuses = [session.get_one(type(conv), conv.id).status]
+    add_customer_turn(world.ctx, customer, conv.id, "Here it is.")
+    resolve_conversation(world.ctx, world.actor(world.agent), conv.id, "Done.")
+    add_customer_turn(world.ctx, customer, conv.id, "Not yet!")
+    with world.ctx.sessions() as session:
+        statuses.append(session.get_one(type(conv), conv.id).status)
+    assert statuses == [ConversationStatus.PENDING, ConversationStatus.OPEN]
 
 
 def test_keeping_a_promise_and_telling_the_customer(world: World) -> None:

@@ -89,3 +89,12 @@ def test_make_engine_refuses_postgres_without_synchronous_commit(pg_server: str)
 def test_make_engine_reports_an_unreachable_postgres_clearly() -> None:
     with pytest.raises(ConfigError, match="Cannot open the database"):
         make_engine("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_an_open_read_session_does_not_block_writers(db_sessions: sessionmaker[Session]) -> None:
+    with db_sessions() as reader:
+        assert reader.scalars(select(Customer)).all() == []  # a read transaction is open
+        with db_sessions.begin() as writer:
+            writer.add(Customer(name="Ana"))
+    with db_sessions() as session:
+        assert [c.name for c in session.scalars(select(Customer))] == ["Ana"]

@@ -206,8 +206,8 @@ def _check_open_to_customer(conversation: Conversation) -> None:
         raise PermissionDenied("This customer is blocked; new messages are not accepted.")
     if conversation.status is ConversationStatus.CLOSED:
         raise Conflict("This conversation is closed; open a new one.")
-    if conversation.status is ConversationStatus.RESOLVED:
-        conversation.status = ConversationStatus.OPEN
+    if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.PENDING):
+        conversation.status = ConversationStatus.OPEN  # the customer answered or came back
 
 
 def _new_turn(

@@ -20,7 +20,21 @@ from calmdesk.storage.audit import install_audit_guard
 
 __all__ = ["SessionFactory", "check_durability", "make_engine", "make_session_factory"]
 
-SessionFactory = sessionmaker[Session]
+_WRITE = "calmdesk_write"
+
+
+class SessionFactory(sessionmaker[Session]):
+    """Sessions for reads (`factory()`) and write transactions (`factory.begin()`).
+
+    On SQLite a write transaction starts with BEGIN IMMEDIATE, taking the write lock up front so
+    concurrent writers queue (busy timeout) instead of failing mid-transaction; reads start with a
+    plain BEGIN and never block writers (WAL)."""
+
+    def begin(self) -> Any:
+        bind = self.kw["bind"]
+        session = self(bind=bind.execution_options(**{_WRITE: True}))
+        return session._maker_context_manager()
+
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -32,7 +46,7 @@ _PG_DURABLE_COMMIT = {"on", "remote_write", "remote_apply", "local"}
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
-    # Let SQLAlchemy issue BEGIN itself so a write transaction takes the lock up front.
+    # Let SQLAlchemy issue BEGIN itself (see SessionFactory: writes take the lock up front).
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     for pragma in _SQLITE_PRAGMAS:
@@ -41,7 +55,8 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    write = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def make_engine(database_url: str, *, check: bool = True) -> Engine:
@@ -115,4 +130,4 @@ def _check_postgres(conn: Any) -> None:
 
 def make_session_factory(engine: Engine) -> SessionFactory:
     """Sessions that keep loaded values after commit (actions return the rows they wrote)."""
-    return sessionmaker(engine, expire_on_commit=False)
+    return SessionFactory(engine, expire_on_commit=False)
