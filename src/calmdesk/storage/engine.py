@@ -7,6 +7,7 @@ cannot use WAL, so it is refused). PostgreSQL: `fsync` and `synchronous_commit` 
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class SessionFactory(sessionmaker[Session]):
     concurrent writers queue (busy timeout) instead of failing mid-transaction; reads start with a
     plain BEGIN and never block writers (WAL)."""
 
-    def begin(self) -> Any:
+    def begin(self) -> AbstractContextManager[Session]:
         bind = self.kw["bind"]
         session = self(bind=bind.execution_options(**{_WRITE: True}))
         return session._maker_context_manager()
