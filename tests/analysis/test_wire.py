@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from calmdesk.analysis import conversation_from_json, parse_line
+from calmdesk.analysis.wire import MAX_TURNS, peek_id
+from calmdesk.domain import InputError, Role
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        ("2026-03-01T10:00:00Z", datetime(2026, 3, 1, 10, tzinfo=UTC)),
+        ("2026-03-01T10:00:00", datetime(2026, 3, 1, 10, tzinfo=UTC)),
+        (
+            "2026-03-01T12:00:00+02:00",
+            datetime(2026, 3, 1, 12, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        (None, None),
+    ],
+)
+def test_wire_reads_times_as_aware(at: str | None, expected: datetime | None) -> None:
+    convo = conversation_from_json({"id": "a", "turns": [{"role": "bot", "text": "x", "at": at}]})
+    assert convo.turns[0].at == expected
+    assert convo.turns[0].role is Role.BOT
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"id": "", "turns": []}, "id"),
+        ({"id": True, "turns": []}, "id"),
+        ({"id": "a"}, "turns"),
+        ({"id": "a", "turns": [5]}, "turns[0]"),
+        ({"id": "a", "turns": [{"role": "customer"}]}, "turns[0].text"),
+        ({"id": "a", "turns": [{"role": None, "text": "x"}]}, "turns[0].role"),
+        ({"id": "a", "turns": [{"role": "agent", "text": "x", "at": 12}]}, "turns[0].at"),
+        ({"id": "a", "turns": [{"role": "agent", "text": "x"}] * (MAX_TURNS + 1)}, "at most"),
+    ],
+)
+def test_wire_names_the_wrong_field(data: object, field: str) -> None:
+    with pytest.raises(InputError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        conversation_from_json(data)
+
+
+@pytest.mark.parametrize(
+    ("line", "cid"),
+    [(b'{"id": 7, "turns": 1}', "7"), (b"\xff\xfe", None), ("[]", None), ('{"id": "z"', None)],
+)
+def test_wire_peek_id_recovers_what_it_can(line: bytes | str, cid: str | None) -> None:
+    assert peek_id(line) == cid
+    with pytest.raises(InputError):
+        parse_line(line)
