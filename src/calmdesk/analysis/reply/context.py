@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from calmdesk.analysis.reply.lexicon import ACRONYMS, CUSTOMER_CUES, DRAFT_PATTERNS, STOPWORDS
+from calmdesk.analysis.reply.cues import CUSTOMER_CUES
+from calmdesk.analysis.reply.lexicon import ACRONYMS, DRAFT_PATTERNS, STOPWORDS
 from calmdesk.analysis.reply.playbook import Playbook
 from calmdesk.domain import (
     AbuseKind,
