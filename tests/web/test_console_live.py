@@ -122,3 +122,17 @@ def test_console_socket_refuses_agents_of_other_teams(client, world, chat) -> No
     with pytest.raises(WebSocketDisconnect):
         with client.websocket_connect(f"/console/conversations/{conv.id}/ws"):
             pass
+
+
+def test_turns_posted_through_the_api_reach_the_chat_live(client, chat) -> None:
+    conv, token = chat
+    last = parse(client.get(f"/chat/{token}").text).by_id("chat").attrs["data-last-id"]
+    with client.websocket_connect(f"/chat/{token}/ws?after={last}") as ws:
+        answer = client.post(
+            f"/api/v1/conversations/{conv.id}/turns",
+            json={"text": "Sent from the mobile app"},
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "app-1"},
+        )
+        assert answer.status_code == 201
+        pushed = _next(ws, "message")
+    assert pushed["text"] == "Sent from the mobile app" and pushed["client_id"] == "app-1"

@@ -24,6 +24,7 @@ from calmdesk.web.console_supervisor import supervisor_board
 from calmdesk.web.deps import ActionsDep, PrincipalDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.pages import LoginRequired, install_pages, render, team_tz
 from calmdesk.web.realtime import Hub
+from calmdesk.web.turn_feed import install_turn_feed
 
 __all__ = ["ConsoleUser", "page_context", "register", "router"]
 
@@ -183,6 +184,7 @@ def register(app: FastAPI) -> None:
     from calmdesk.web.routes import console_actions, console_live, widget
 
     app.state.hub = getattr(app.state, "hub", None) or Hub()
+    install_turn_feed(app.state.actions.sessions, app.state.hub)
     warm_up()
     install_pages(app)
     app.include_router(router)

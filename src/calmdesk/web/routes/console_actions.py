@@ -29,7 +29,7 @@ from calmdesk.web.pages import is_htmx, render, team_tz
 from calmdesk.web.realtime import Event
 from calmdesk.web.routes.console import ConsoleUser, page_context
 
-__all__ = ["actor_for", "publish_turn", "router"]
+__all__ = ["actor_for", "router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -39,14 +39,6 @@ Short = Annotated[str, Form(max_length=2_000)]
 
 def actor_for(user: StaffPrincipal) -> Actor:
     return Actor(label=user.actor, user_id=user.user_id, role=user.role)
-
-
-def publish_turn(
-    request: Request, conversation_id: int, turn_id: int, data: dict[str, str]
-) -> None:
-    """Tell everyone watching the conversation about a stored turn (customer-safe fields only)."""
-    event = Event("message", str(conversation_id), data, message_id=turn_id)
-    request.app.state.hub.publish(event)
 
 
 def _publish_status(request: Request, conversation_id: int, status: str, by: int) -> None:
@@ -106,22 +98,12 @@ def reply(
     """Send the reply: stored with its review, its promises tracked, the customer told live."""
     access.conversation_for(session, user, conversation_id)
     posted = send_agent_reply(actions, actor_for(user), conversation_id, text)
-    _announce(
-        request, conversation_id, posted.turn.id, posted.turn.text, user, posted.turn.created_at
-    )
     if not is_htmx(request):
         return _back(conversation_id)
     tz, now = team_tz(settings), actions.now()
     promises = [f"{c.action} ({_due(c.due_at, tz, now)})" for c in posted.commitments]
     message = "Sent." + (f" Promise tracked: {'; '.join(promises)}." if promises else "")
     return render(request, "_partials/flash.html", {"flash": message, "flash_kind": "ok"})
-
-
-def _announce(request: Request, conversation_id: int, turn_id: int, text: str,
-              user: StaffPrincipal, at: object) -> None:  # fmt: skip
-    iso = at.isoformat() if hasattr(at, "isoformat") else ""
-    data = {"role": "agent", "author": user.display_name, "text": text, "at": iso}
-    publish_turn(request, conversation_id, turn_id, data)
 
 
 def _due(due: object, tz: object, now: object) -> str:
@@ -162,10 +144,7 @@ def escalate_case(
     access.conversation_for(session, user, conversation_id)
     actor = actor_for(user)
     if customer_message.strip():
-        posted = send_agent_reply(actions, actor, conversation_id, customer_message)
-        _announce(
-            request, conversation_id, posted.turn.id, posted.turn.text, user, posted.turn.created_at
-        )
+        send_agent_reply(actions, actor, conversation_id, customer_message)
     row = escalate(actions, actor, conversation_id, reason)
     if summary.strip():
         conv_actions.add_note(

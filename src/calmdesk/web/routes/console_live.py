@@ -25,13 +25,12 @@ from sqlalchemy.orm import Session
 
 from calmdesk.domain.errors import CalmdeskError
 from calmdesk.storage.engine import SessionFactory
-from calmdesk.storage.enums import AuthorRole
 from calmdesk.storage.people import User
-from calmdesk.storage.records import Conversation, Turn
+from calmdesk.storage.records import Turn
 from calmdesk.web import access, auth
-from calmdesk.web.console_reads import author_names
 from calmdesk.web.deps import StaffPrincipal
 from calmdesk.web.realtime import Cursor, Event, Hub, Subscription
+from calmdesk.web.turn_feed import turn_events
 
 __all__ = [
     "CLOSE_LAGGED",
@@ -65,37 +64,13 @@ def same_origin(ws: WebSocket) -> bool:
 
 def replay_events(session: Session, conversation_id: int, after: int) -> list[Event]:
     """The stored turns after `after`, as customer-safe message events (no analysis)."""
-    conversation = session.get(Conversation, conversation_id)
-    stmt = (
-        select(Turn)
-        .where(Turn.conversation_id == conversation_id, Turn.id > after)
-        .order_by(Turn.id)
-    )
-    turns = list(session.scalars(stmt).all())
-    names = author_names(session, (t.author_user_id for t in turns))
-    customer = conversation.customer.name if conversation else "customer"
-    events = [_turn_event(t, customer, names) for t in turns]
-    session.commit()  # end the read: on SQLite it holds the write lock
-    return events
+    stmt = select(Turn.id).where(Turn.conversation_id == conversation_id, Turn.id > after)
+    return turn_events(session, list(session.scalars(stmt).all()))
 
 
 def _replay(sessions: SessionFactory, conversation_id: int, after: int) -> list[Event]:
     with sessions() as session:
         return replay_events(session, conversation_id, after)
-
-
-def _turn_event(turn: Turn, customer: str, names: dict[int, str]) -> Event:
-    role = str(turn.author_role)
-    if turn.author_role is AuthorRole.CUSTOMER:
-        author = customer
-    elif turn.author_role is AuthorRole.SYSTEM:
-        author = "calmdesk"
-    else:
-        author = names.get(turn.author_user_id or 0, "Support")
-    data = {"role": role, "author": author, "text": turn.text, "at": turn.created_at.isoformat()}
-    if turn.idempotency_key:
-        data["client_id"] = turn.idempotency_key
-    return Event("message", str(turn.conversation_id), data, message_id=turn.id)
 
 
 async def pump(

@@ -33,6 +33,7 @@ from calmdesk.web.routes.console_live import (
     same_origin,
     typing_relay,
 )
+from calmdesk.web.turn_feed import turn_events
 
 __all__ = ["ChatIdentity", "chat_identity", "router"]
 
@@ -141,20 +142,7 @@ def _post_message(
     except CalmdeskError as err:
         sub.deliver(Event("error", sub.conversation_id, err.to_dict()))
         return
-    with ctx.sessions() as session:
-        conversation = session.get(Conversation, who.conversation_id)
-        name = conversation.customer.name if conversation else "customer"
-    turn = posted.turn
-    data = {
-        "role": "customer",
-        "author": name,
-        "text": turn.text,
-        "at": turn.created_at.isoformat(),
-    }
-    if key:
-        data["client_id"] = key
-    event = Event("message", sub.conversation_id, data, message_id=turn.id)
-    if posted.created:
-        ws.app.state.hub.publish(event)
-    else:
-        sub.deliver(event)
+    if not posted.created:  # a re-sent message: the live feed stays quiet, answer this socket
+        with ctx.sessions() as session:
+            for item in turn_events(session, [posted.turn.id]):
+                sub.deliver(item)

@@ -1,0 +1,83 @@
+"""Every turn stored through the app, told to its live channel once the transaction commits.
+
+Hooked on the app's session factory, so a turn reaches the console and the customer chat however it
+was written: the chat socket, a console reply, the JSON API or an integration. Nothing is published
+for a transaction that rolls back, and nothing before it is durable.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from calmdesk.storage.engine import SessionFactory
+from calmdesk.storage.records import Conversation, Turn
+from calmdesk.web.console_reads import author_names
+from calmdesk.web.realtime import Event, Hub
+
+__all__ = ["install_turn_feed", "turn_events"]
+
+log = logging.getLogger("calmdesk.web.live")
+_KEY = "calmdesk.new_turns"
+
+
+def install_turn_feed(sessions: SessionFactory, hub: Hub) -> None:
+    """Publish each committed turn of `sessions` to `hub`."""
+
+    def collect(session: Session, _context: Any) -> None:
+        new = [o.id for o in session.new if isinstance(o, Turn) and o.id is not None]
+        if new:
+            session.info.setdefault(_KEY, set()).update(new)
+
+    def publish(session: Session) -> None:
+        ids = session.info.pop(_KEY, None)
+        if not ids:
+            return
+        try:
+            with sessions() as reader:
+                events = turn_events(reader, sorted(ids))
+        except Exception:  # noqa: BLE001 - a live update must never fail a committed write
+            log.exception("could not publish new turns %s", sorted(ids))
+            return
+        for item in events:
+            hub.publish(item)
+
+    def forget(session: Session) -> None:
+        session.info.pop(_KEY, None)
+
+    event.listen(sessions, "after_flush", collect)
+    event.listen(sessions, "after_commit", publish)
+    event.listen(sessions, "after_rollback", forget)
+
+
+def turn_events(session: Session, ids: list[int]) -> list[Event]:
+    """Customer-safe message events for these turns (text and author, never the analysis)."""
+    turns = list(session.scalars(select(Turn).where(Turn.id.in_(ids)).order_by(Turn.id)).all())
+    names = author_names(session, (t.author_user_id for t in turns))
+    customers: dict[int, str] = {}
+    events = []
+    for turn in turns:
+        if turn.conversation_id not in customers:
+            conversation = session.get(Conversation, turn.conversation_id)
+            customers[turn.conversation_id] = conversation.customer.name if conversation else ""
+        events.append(turn_event(turn, customers[turn.conversation_id], names))
+    session.commit()
+    return events
+
+
+def turn_event(turn: Turn, customer: str, names: dict[int, str]) -> Event:
+    """One stored turn as the message event browsers receive."""
+    role = str(turn.author_role)
+    if role == "customer":
+        author = customer or "customer"
+    elif role == "system":
+        author = "calmdesk"
+    else:
+        author = names.get(turn.author_user_id or 0, "Support")
+    data = {"role": role, "author": author, "text": turn.text, "at": turn.created_at.isoformat()}
+    if turn.idempotency_key:
+        data["client_id"] = turn.idempotency_key
+    return Event("message", str(turn.conversation_id), data, message_id=turn.id)
