@@ -1,15 +1,45 @@
-"""`calmdesk serve`: run the web app (API, console and customer chat) with uvicorn."""
+"""Web commands: `calmdesk serve`, `calmdesk users create`, `calmdesk tokens create`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from calmdesk.config import Settings
-from calmdesk.domain.errors import CalmdeskError
+from calmdesk.domain.errors import CalmdeskError, NotFound
+
+if TYPE_CHECKING:
+    from calmdesk.actions import ActionContext, Scheduler
 
 __all__ = ["register"]
+
+users_app = typer.Typer(help="People who log in to calmdesk.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
+_ROLES = ("agent", "supervisor", "admin")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except CalmdeskError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _context(settings: Settings) -> Iterator[ActionContext]:
+    from calmdesk.actions import ActionContext
+    from calmdesk.storage import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        yield ActionContext(make_session_factory(engine), settings)
+    finally:
+        engine.dispose()
 
 
 def serve(
@@ -22,11 +52,8 @@ def serve(
     from calmdesk.web import create_app
 
     settings = Settings()
-    try:
-        app = create_app(settings)
-    except CalmdeskError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(2) from None
+    with _errors():
+        app = create_app(settings, scheduler=_scheduler(settings))
     uvicorn.run(
         app,
         host=host or settings.host,
@@ -37,6 +64,73 @@ def serve(
     )
 
 
+def _scheduler(settings: Settings) -> Scheduler:
+    """The job queue: timers created by the web are enqueued for `calmdesk worker`."""
+    from calmdesk.jobs import build_jobs
+
+    return build_jobs(settings).scheduler
+
+
+def _team_id(ctx: ActionContext, name: str | None) -> int | None:
+    """The id of the team called `name`, created when it does not exist yet."""
+    from sqlalchemy import select
+
+    from calmdesk.actions import Actor, create_team
+    from calmdesk.storage import Team
+
+    if not name:
+        return None
+    with ctx.sessions() as session:
+        team = session.scalars(select(Team).where(Team.name == name)).first()
+    return team.id if team else create_team(ctx, Actor.system("cli"), name).id
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="Login name (stored in lower case).")],
+    role: Annotated[str, typer.Option(help="agent, supervisor or admin.")] = "agent",
+    team: Annotated[str | None, typer.Option(help="Team name (created if new).")] = None,
+    display_name: Annotated[str, typer.Option(help="Name shown to colleagues.")] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a user who logs in to the console and the API."""
+    from calmdesk.actions import Actor, create_user
+
+    if role not in _ROLES:
+        typer.echo(f"E104: role must be one of {', '.join(_ROLES)}.", err=True)
+        raise typer.Exit(2)
+    with _errors(), _context(Settings()) as ctx:
+        user = create_user(
+            ctx, Actor.system("cli"), username=username, password=password, role=role,
+            display_name=display_name, team_id=_team_id(ctx, team),
+        )  # fmt: skip
+    typer.echo(f"created {user.role.value} {user.username} (id {user.id})")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "integration",
+) -> None:
+    """Create an API token; it is printed once and only its hash is stored."""
+    from sqlalchemy import select
+
+    from calmdesk.actions import Actor, create_api_token
+    from calmdesk.storage import User
+
+    with _errors(), _context(Settings()) as ctx:
+        with ctx.sessions() as session:
+            user = session.scalars(select(User).where(User.username == username.lower())).first()
+        if user is None:
+            raise NotFound(f"No user named {username!r}; create one with `calmdesk users create`.")
+        token, _ = create_api_token(ctx, Actor.system("cli"), user.id, name)
+    typer.echo(token)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
     app.command()(serve)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")

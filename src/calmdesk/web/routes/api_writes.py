@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 
 from calmdesk import actions as act
 from calmdesk.actions.turns import PostedTurn
-from calmdesk.storage.enums import AuthorRole
-from calmdesk.storage.records import Turn
 from calmdesk.web import access
 from calmdesk.web.auth import issue_chat_token
 from calmdesk.web.deps import (
@@ -20,7 +18,6 @@ from calmdesk.web.deps import (
     SettingsDep,
     StaffPrincipal,
 )
-from calmdesk.web.realtime import Event
 from calmdesk.web.routes.api_reads import IdPath
 from calmdesk.web.schemas import (
     ChatTurnOut,
@@ -59,21 +56,8 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _announce(request: Request, turn: Turn) -> None:
-    """Tell live console and chat pages about a stored turn (when the console is mounted)."""
-    hub = getattr(request.app.state, "hub", None)
-    if hub is None:
-        return
-    author = "customer" if turn.author_role is AuthorRole.CUSTOMER else "agent"
-    data = {"role": turn.author_role.value, "author": author, "text": turn.text,
-            "at": turn.created_at.isoformat()}  # fmt: skip
-    hub.publish(Event("message", str(turn.conversation_id), data, message_id=turn.id))
-
-
-def _posted(request: Request, response: Response, posted: PostedTurn, staff: bool) -> PostedTurnOut:
+def _posted(response: Response, posted: PostedTurn, staff: bool) -> PostedTurnOut:
     response.status_code = 201 if posted.created else 200
-    if posted.created:
-        _announce(request, posted.turn)
     turn = posted.turn
     return PostedTurnOut(
         created=posted.created,
@@ -109,7 +93,7 @@ def create_conversation(
     tags=["conversations", "chat"],
 )
 def post_customer_turn(
-    conversation_id: IdPath, body: TextIn, request: Request, response: Response,
+    conversation_id: IdPath, body: TextIn, response: Response,
     principal: CurrentPrincipal, session: SessionDep, actions: ActionsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> PostedTurnOut:  # fmt: skip
@@ -119,7 +103,7 @@ def post_customer_turn(
     posted = act.add_customer_turn(
         actions, principal.acting(), conversation_id, body.text, idempotency_key=idempotency_key
     )
-    return _posted(request, response, posted, isinstance(principal, StaffPrincipal))
+    return _posted(response, posted, isinstance(principal, StaffPrincipal))
 
 
 @router.post(
@@ -129,7 +113,7 @@ def post_customer_turn(
     tags=["conversations"],
 )
 def post_agent_reply(
-    conversation_id: IdPath, body: TextIn, request: Request, response: Response,
+    conversation_id: IdPath, body: TextIn, response: Response,
     user: CurrentUser, session: SessionDep, actions: ActionsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> PostedTurnOut:  # fmt: skip
@@ -138,7 +122,7 @@ def post_agent_reply(
     posted = act.send_agent_reply(
         actions, user.acting(), conversation_id, body.text, idempotency_key=idempotency_key
     )
-    return _posted(request, response, posted, True)
+    return _posted(response, posted, True)
 
 
 @router.post(
