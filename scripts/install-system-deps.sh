@@ -19,3 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if ! chromium --version >/dev/null 2>&1; then
+  echo "chromium was installed but does not start; the browser tests need /usr/bin/chromium" >&2
+  exit 1
+fi
