@@ -157,3 +157,30 @@ def test_console_transcript_shows_the_review_score_of_sent_replies(client, world
     )
     agent_turn = fragment.find("li", class_="turn--agent")
     assert "review" in agent_turn.text and "P5" in agent_turn.text
+
+
+def _queries(app, client, url: str) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+@pytest.mark.parametrize("url", ["/console", "/console/supervisor"])
+def test_console_hot_pages_use_a_fixed_number_of_queries(app, client, world, url) -> None:
+    login(client, "sam")
+    for _ in range(2):
+        _says(world, world.open(world.calm_customer), "My order is late, this is ridiculous")
+    few = _queries(app, client, url)
+    for _ in range(6):
+        _says(world, world.open(world.calm_customer), "My order is late, this is ridiculous")
+    assert _queries(app, client, url) == few <= 12
