@@ -72,7 +72,7 @@ def _check(agent, check_id: str):
 
 def test_browser_customer_and_agent_talk_with_live_coaching(new_page, live_server) -> None:
     conv, link = _case(live_server)
-    customer, agent = new_page(), new_page()
+    customer, agent = new_page(400, 760), new_page()
     customer.goto(link)
     _say(customer, "Hello, my blender arrived with a cracked jug. Order 58731.")
     _login(agent, live_server, "agent")
@@ -97,6 +97,7 @@ def test_browser_customer_and_agent_talk_with_live_coaching(new_page, live_serve
     agent.wait_for_selector("#commitments li[data-status='open']:has-text('replacement')")
     customer.wait_for_selector(".bubble--theirs:has-text('replacement by Friday')")
     assert customer.locator(".turn__notes, mark, #checks").count() == 0
+    customer.screenshot(path=str(live_server.artifacts / "chat-phone.png"))
     assert _turns(live_server, conv.id, FIXED) == 1
 
 

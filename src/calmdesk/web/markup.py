@@ -99,15 +99,15 @@ def upset_chart(values: Sequence[float], width: int = 300, height: int = 90) -> 
     clean = [min(1.0, max(0.0, float(v))) for v in values if isinstance(v, int | float)]
     if not clean:
         return None
-    pad = 8.0
-    inner_w, inner_h = width - 2 * pad, height - 2 * pad
+    pad, left = 8.0, 34.0  # room on the left for the 0% and 100% labels
+    inner_w, inner_h = width - left - pad, height - 2 * pad
     step = inner_w / (len(clean) - 1) if len(clean) > 1 else 0.0
     points = [
-        (pad + i * step if step else pad + inner_w / 2, pad + (1 - v) * inner_h)
+        (left + i * step if step else left + inner_w / 2, pad + (1 - v) * inner_h)
         for i, v in enumerate(clean)
     ]
     if len(points) == 1:
-        points = [(pad, points[0][1]), points[0], (width - pad, points[0][1])]
+        points = [(left, points[0][1]), points[0], (width - pad, points[0][1])]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     base = height - pad
     area = f"M{points[0][0]:.1f},{base:.1f} L" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)

@@ -74,7 +74,8 @@
       chat.outbox.delete(msg.client_id);
       pending.el.remove();
     }
-    var li = bubble(msg.role, msg.author || msg.role, msg.text, msg.at);
+    var who = msg.role === selfRole ? "You" : msg.author || "Support";
+    var li = bubble(msg.role, who, msg.text, msg.at);
     li.setAttribute("data-id", String(msg.id));
     log.appendChild(li);
     typing.hidden = true;
