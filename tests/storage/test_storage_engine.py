@@ -4,7 +4,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from calmdesk.domain import ConfigError
@@ -98,3 +101,22 @@ def test_an_open_read_session_does_not_block_writers(db_sessions: sessionmaker[S
             writer.add(Customer(name="Ana"))
     with db_sessions() as session:
         assert [c.name for c in session.scalars(select(Customer))] == ["Ana"]
+
+
+@given(
+    when=st.datetimes(
+        min_value=datetime(1970, 1, 2),  # noqa: DTZ001 - hypothesis bounds are naive
+        max_value=datetime(9998, 12, 31),  # noqa: DTZ001
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=-11)), timezone(timedelta(hours=13, minutes=45))]
+        ),
+    )
+)
+@settings(max_examples=40, deadline=None)
+def test_utc_datetime_round_trips_any_aware_datetime(when: datetime) -> None:
+    from calmdesk.storage import UTCDateTime
+
+    column = UTCDateTime()
+    dialect = sqlite.dialect()
+    stored = column.process_bind_param(when, dialect)
+    assert column.process_result_value(stored, dialect) == when
