@@ -13,7 +13,7 @@ from calmdesk.training.fit import FitSettings
 from calmdesk.training.heads_train import GOEMOTIONS_MAP, TWEETEVAL_MAP, head_rows, train_heads
 
 pytestmark = pytest.mark.slow
-SMALL = FitSettings(min_df=1, c=10.0)
+SMALL = FitSettings(min_df=1, c=10.0, goemotions_folds=1, bitext_folds=1)
 
 
 def test_label_maps_only_name_calmdesk_emotions() -> None:
@@ -23,7 +23,7 @@ def test_label_maps_only_name_calmdesk_emotions() -> None:
 
 
 def test_head_rows_cover_every_head(tiny_data: Path) -> None:
-    rows = head_rows(tiny_data)
+    rows = head_rows(tiny_data, SMALL)
     assert set(rows) == {"emotion", *heads.BINARY_HEADS}
     assert set(rows["emotion"].labels) == set(range(len(EMOTIONS)))
     for name in heads.BINARY_HEADS:

@@ -1,9 +1,10 @@
 """calmdesk's trained heads: emotion, anger, offensive, complaint and politeness of a text.
 
 Each head is a linear model over one shared feature vector: the frozen sentence embedding, word
-and character TF-IDF, and a few surface cues (capitals, "!", "?"). Weights and vocabularies are
-plain arrays in `analysis/models/heads.npz` (no pickle), written by `calmdesk models train`;
-inference is numpy and scipy only. The artefact loads once per process, on first use.
+and character TF-IDF, a few surface cues (capitals, "!", "?") and VADER's sentiment scores.
+Weights and vocabularies are plain arrays in `analysis/models/heads.npz` (no pickle), written by
+`calmdesk models train`; inference is numpy and scipy only. The artefact loads once per process,
+on first use.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from calmdesk.domain.signals import EMOTIONS
 __all__ = [
     "ARTEFACT",
     "BINARY_HEADS",
+    "CUES",
     "Featurizer",
     "HeadScores",
     "LinearHeads",
@@ -40,10 +42,13 @@ __all__ = [
 
 ARTEFACT = Path(__file__).parent / "models" / "heads.npz"
 BINARY_HEADS: tuple[str, ...] = ("anger", "offensive", "complaint", "politeness")
+CUES = 8
+"""Dense cue columns at the end of the feature row: 4 surface cues, then VADER's 4 scores."""
 _MAX_CHARS = 2000
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?]|[^\sa-z0-9]")
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
+_lock = threading.Lock()
 
 
 def _normalise(text: str) -> str:
@@ -69,15 +74,31 @@ def char_grams(text: str, low: int = 2, high: int = 5) -> list[str]:
     return grams
 
 
+_vader: list[Any] = []
+
+
+def _sentiment(text: str) -> list[float]:
+    if not _vader:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        with _lock:
+            if not _vader:
+                _vader.append(SentimentIntensityAnalyzer())
+    scores = _vader[0].polarity_scores(text)
+    return [float(scores[k]) for k in ("neg", "neu", "pos", "compound")]
+
+
 def surface_cues(text: str) -> list[float]:
-    """Shouting, exclamation and question marks, and length, each scaled to about 0-1."""
-    letters = [c for c in text[:_MAX_CHARS] if c.isalpha()]
+    """Shouting, "!" and "?", length (each about 0-1), then VADER's neg, neu, pos, compound."""
+    text = text[:_MAX_CHARS]
+    letters = [c for c in text if c.isalpha()]
     caps = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 4 else 0.0
     return [
         caps,
         min(text.count("!"), 5) / 5,
         min(text.count("?"), 5) / 5,
         min(math.log1p(len(text)) / 8, 1.0),
+        *_sentiment(text),
     ]
 
 
@@ -93,7 +114,7 @@ class Featurizer:
 
     @property
     def width(self) -> int:
-        return encoder.DIM + len(self.words) + len(self.chars) + 4
+        return encoder.DIM + len(self.words) + len(self.chars) + CUES
 
     def _tfidf(self, grams: list[str], vocab: dict[str, int], idf: np.ndarray) -> tuple[Any, Any]:
         counts = Counter(vocab[g] for g in grams if g in vocab)
@@ -110,7 +131,7 @@ class Featurizer:
         offset = encoder.DIM
         cue_start = offset + len(self.words) + len(self.chars)
         idx = np.concatenate([w_idx + offset, c_idx + offset + len(self.words)])
-        idx = np.concatenate([idx, np.arange(cue_start, cue_start + 4)])
+        idx = np.concatenate([idx, np.arange(cue_start, cue_start + CUES)])
         values = np.concatenate([w_val, c_val, np.asarray(surface_cues(text), np.float32)])
         return idx, values
 
@@ -193,7 +214,6 @@ class HeadScores:
         return {name: float(p) for name, p in zip(EMOTIONS, self.emotion[i], strict=True)}
 
 
-_lock = threading.Lock()
 _loaded: dict[Path, LinearHeads] = {}
 
 
