@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -51,45 +53,40 @@ def _run(args: list[str]) -> None:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
-    """A PostgreSQL cluster in a temporary folder on a loopback port; yields its base URL."""
-    # tmpfs where there is one: a throwaway cluster, fsync stays on (calmdesk checks it)
+    """A PostgreSQL cluster in a temporary folder on a loopback port; yields its base URL.
+
+    On tmpfs where there is one (a throwaway cluster; fsync stays on, calmdesk checks it). A
+    watchdog stops it even if this test process is killed before its teardown runs."""
     data = _fast_tmpdir()
     if os.geteuid() == 0:
         shutil.chown(data, "postgres", "postgres")
-    port = _free_port()
-    _run(
-        [
-            _pg_bin("initdb"),
-            "-D",
-            str(data / "db"),
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "-N",
-        ]
-    )
+    db, port = str(data / "db"), _free_port()
+    _run([_pg_bin("initdb"), "-D", db, "-A", "trust", "-U", "postgres", "-E", "UTF8", "-N"])
     opts = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
-    _run(
-        [
-            _pg_bin("pg_ctl"),
-            "-D",
-            str(data / "db"),
-            "-o",
-            opts,
-            "-l",
-            str(data / "log"),
-            "-w",
-            "start",
-        ]
-    )
+    _run([_pg_bin("pg_ctl"), "-D", db, "-o", opts, "-l", str(data / "log"), "-w", "start"])
+    stop = [_pg_bin("pg_ctl"), "-D", db, "-m", "immediate", "-w", "stop"]
+    watchdog = _watchdog(stop, data)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        _run([_pg_bin("pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "-w", "stop"])
+        os.killpg(watchdog.pid, signal.SIGTERM)  # the watchdog and its sleep
+        watchdog.wait(timeout=10)
+        _run(stop)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def _watchdog(stop: list[str], data: Path) -> subprocess.Popen[bytes]:
+    command = " ".join(shlex.quote(a) for a in _as_postgres(stop))
+    script = (
+        f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; "
+        f"{command}; rm -rf {shlex.quote(str(data))}"
+    )
+    return subprocess.Popen(
+        ["sh", "-c", script],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _pg_admin(base_url: str, statement: str) -> None:
