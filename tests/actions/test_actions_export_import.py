@@ -11,7 +11,13 @@ from tests.factories import World
 from calmdesk.actions import Actor, add_customer_turn, add_note, send_agent_reply
 from calmdesk.actions.export import export_record
 from calmdesk.actions.imports import import_item, iter_items
-from calmdesk.domain import InputError, MalformedInput, NotFound, UnsupportedValue
+from calmdesk.domain import (
+    InputError,
+    InputTooLarge,
+    MalformedInput,
+    NotFound,
+    UnsupportedValue,
+)
 from calmdesk.storage import Conversation, Turn
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
@@ -107,6 +113,14 @@ def test_iter_items_reports_bad_lines_and_goes_on(tmp_path: Path, bad: object) -
     items = list(iter_items(_jsonl(tmp_path, [bad, GOOD])))
     assert isinstance(items[0][1], InputError) and "line 1" in items[0][1].message
     assert items[1][0] == 2 and not isinstance(items[1][1], InputError)
+
+
+def test_iter_items_refuses_oversized_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("calmdesk.actions.imports.MAX_LINE_BYTES", 100)
+    big = {"id": "big", "turns": [{"role": "customer", "text": "x" * 200}]}
+    assert isinstance(next(iter_items(_jsonl(tmp_path, [big])))[1], InputTooLarge)
 
 
 def test_iter_items_refuses_binary_lines(tmp_path: Path) -> None:

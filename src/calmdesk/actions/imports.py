@@ -27,7 +27,13 @@ from calmdesk.actions.audit import write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.turns import to_domain
 from calmdesk.actions.validate import clean_text, parse_enum
-from calmdesk.domain import CustomerSignals, InputError, MalformedInput, to_jsonable
+from calmdesk.domain import (
+    CustomerSignals,
+    InputError,
+    InputTooLarge,
+    MalformedInput,
+    to_jsonable,
+)
 from calmdesk.storage import (
     AuthorRole,
     Channel,
@@ -49,6 +55,7 @@ __all__ = [
 
 _ROLES = {"customer": AuthorRole.CUSTOMER, "agent": AuthorRole.AGENT, "bot": AuthorRole.BOT}
 MAX_TURNS = 500
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -72,6 +79,9 @@ def _jsonl_items(path: Path, start: int) -> Iterator[tuple[int, ImportItem | Inp
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number <= start or not raw.strip():
+                continue
+            if len(raw) > MAX_LINE_BYTES:
+                yield number, InputTooLarge(f"line {number}: over {MAX_LINE_BYTES} bytes.")
                 continue
             try:
                 yield number, _item(json.loads(raw.decode("utf-8")))
