@@ -85,14 +85,10 @@ def test_logout_ends_the_browser_session(client: TestClient, scene: Scene) -> No
     assert client.get(f"{V}/me").status_code == 401
 
 
-@pytest.mark.parametrize(
-    "cookie", ["garbage", "eyJ1IjoxfQ.tampered.signature", ""], ids=["junk", "forged", "empty"]
-)
-def test_tampered_session_cookie_is_anonymous(
-    client: TestClient, scene: Scene, cookie: str
-) -> None:
-    client.cookies.set(SESSION_COOKIE, cookie)
-    assert client.get(f"{V}/me").status_code == 401
+def test_tampered_session_cookies_are_anonymous(client: TestClient, scene: Scene) -> None:
+    for cookie in ("garbage", "eyJ1IjoxfQ.tampered.signature", ""):
+        client.cookies.set(SESSION_COOKIE, cookie)
+        assert client.get(f"{V}/me").status_code == 401, cookie
 
 
 def test_session_older_than_max_age_is_refused(settings: Settings, scene: Scene) -> None:
@@ -103,16 +99,11 @@ def test_session_older_than_max_age_is_refused(settings: Settings, scene: Scene)
         assert client.get(f"{V}/me").status_code == 401
 
 
-@pytest.mark.parametrize(
-    "header",
-    ["Bearer cdk_unknown-token", "Bearer not.a.chat.token", "Bearer ", "Basic Y2FsOnB3"],
-)
-def test_unknown_or_malformed_credentials_are_refused(
-    client: TestClient, scene: Scene, header: str
-) -> None:
-    response = client.get(f"{V}/conversations", headers={"Authorization": header})
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "E302"
+def test_unknown_or_malformed_credentials_are_refused(client: TestClient, scene: Scene) -> None:
+    for header in ("Bearer cdk_unknown-token", "Bearer not.a.chat.token", "Bearer ", "Basic eDp5"):
+        response = client.get(f"{V}/conversations", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json()["error"]["code"] == "E302"
 
 
 def test_chat_token_signed_with_another_key_is_refused(

@@ -119,24 +119,22 @@ def test_blocked_customer_cannot_post_and_nothing_is_stored(
     assert response.status_code == 403 and _turns(scene) == before
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("", {"a", "b"}),
-        ("?status=pending", {"a"}),
-        ("?status=open", {"b"}),
-        ("?status=open&status=pending", {"a", "b"}),
-        ("?assignee=none", {"b"}),
-        ("?channel=email", set()),
-    ],
-)
-def test_queue_filters_come_from_allow_lists(
-    client: TestClient, scene: Scene, query: str, expected: set[str]
-) -> None:
+QUEUE_FILTERS = [
+    ("", {"a", "b"}),
+    ("?status=pending", {"a"}),
+    ("?status=open", {"b"}),
+    ("?status=open&status=pending", {"a", "b"}),
+    ("?assignee=none", {"b"}),
+    ("?channel=email", set()),
+]
+
+
+def test_queue_filters_come_from_allow_lists(client: TestClient, scene: Scene) -> None:
     names = {scene.conv_a.id: "a", scene.conv_b.id: "b"}
-    body = client.get(f"{V}/conversations{query}", headers=scene.as_("supervisor")).json()
-    assert {names[item["id"]] for item in body["items"]} == expected
-    assert body["total"] == len(expected)
+    for query, expected in QUEUE_FILTERS:
+        body = client.get(f"{V}/conversations{query}", headers=scene.as_("supervisor")).json()
+        assert {names[item["id"]] for item in body["items"]} == expected, query
+        assert body["total"] == len(expected), query
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
