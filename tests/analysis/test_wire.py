@@ -53,3 +53,43 @@ def test_wire_peek_id_recovers_what_it_can(line: bytes | str, cid: str | None) -
     assert peek_id(line) == cid
     with pytest.raises(InputError):
         parse_line(line)
+
+
+def test_wire_record_serialises_like_to_jsonable() -> None:
+    from calmdesk.analysis import analysis_record
+    from calmdesk.domain import (
+        AgentSignals,
+        CheckResult,
+        CheckStatus,
+        ConversationAnalysis,
+        CustomerSignals,
+        Mention,
+        MentionKind,
+        Review,
+        Severity,
+        Span,
+        Trend,
+        TurnAnalysis,
+        to_jsonable,
+    )
+
+    span = Span(0, 3, "abc", "x")
+    customer = CustomerSignals(
+        0.123456,
+        0.5,
+        0.0,
+        1.0,
+        0.25,
+        0.3,
+        {"anger": 0.333333},
+        requests=[Mention(MentionKind.REFUND, span)],
+    )
+    check = CheckResult("P5", "no_blame", CheckStatus.FAIL, Severity.HIGH, "fix", (span,))
+    review = Review(70, [check], 0.1, 0.2, 0.3, 0.4, 0.5)
+    agent = AgentSignals(0.7, review=review)
+    turns = [TurnAnalysis(Role.CUSTOMER, customer), TurnAnalysis(Role.AGENT, agent)]
+    analysis = ConversationAnalysis("c", turns, Trend.HEATING, 0.987654, ["r"])
+    record = analysis_record(analysis)
+    expected = to_jsonable(analysis)
+    assert record["turns"] == expected["turns"]
+    assert record["escalation_risk"] == expected["escalation_risk"] == 0.9877

@@ -166,8 +166,7 @@ def _similarity_scores(
     embedding: np.ndarray, encode: Callable[[Sequence[str]], np.ndarray]
 ) -> dict[Cause, float]:
     """Closeness of the turn to each cause's prototypes, mapped from cosine to 0-1."""
-    sims = _prototype_matrix(encode) @ embedding  # (causes, prototypes)
-    best = np.sort(sims, axis=1)[:, -2:].mean(axis=1)
+    best = (_prototype_matrix(encode) @ embedding).max(axis=1)  # closest prototype per cause
     scaled = np.clip((best - 0.3) / 0.35, 0.0, 1.0)
     return {cause: float(s) for cause, s in zip(_CAUSES, scaled, strict=True)}
 

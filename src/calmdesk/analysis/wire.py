@@ -8,8 +8,10 @@ UnsupportedValue that says which field is wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from calmdesk.domain.conversation import Conversation, Role, Turn
@@ -90,14 +92,36 @@ def peek_id(line: bytes | str) -> str | None:
     return str(cid) if isinstance(cid, str | int) and not isinstance(cid, bool) else None
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(obj: Any) -> Any:
+    """`to_jsonable`, faster on the many small dataclasses of an analysis (same output)."""
+    kind = type(obj)
+    if kind is float:
+        return round(obj, 4)
+    if kind is str or kind is int or kind is bool or obj is None:
+        return obj
+    if isinstance(obj, Enum):
+        return obj.value
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in obj]
+    if kind is dict:
+        return {str(k): _plain(v) for k, v in obj.items()}
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(obj):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(obj))
+    if names is not None:
+        return {name: _plain(getattr(obj, name)) for name in names}
+    return to_jsonable(obj)
+
+
 def analysis_record(analysis: ConversationAnalysis) -> dict[str, Any]:
     """The JSON object written for one analysed conversation, keys in the documented order."""
     return {
         "id": analysis.id,
-        "escalation_risk": to_jsonable(analysis.escalation_risk),
+        "escalation_risk": _plain(analysis.escalation_risk),
         "trend": analysis.trend.value,
         "reasons": list(analysis.reasons),
-        "turns": [
-            {"role": t.role.value, "signals": to_jsonable(t.signals)} for t in analysis.turns
-        ],
+        "turns": [{"role": t.role.value, "signals": _plain(t.signals)} for t in analysis.turns],
     }
