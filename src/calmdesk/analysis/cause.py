@@ -57,6 +57,29 @@ _RULES: tuple[Rule, ...] = (
         0.65,
     ),
     Rule.of(
+        _C.SERVICE_FAILURE,
+        r"\b(?:(?:not|isn't|is\s+not|stopped|quit|quits|keeps?\s+not)\s+working|service\s+"
+        r"(?:is\s+|was\s+)?down|on\s+hold\s+(?:for|since)|worst\s+(?:customer\s+)?service|"
+        r"rude\s+(?:staff|employee|driver|agent|manager|cashier)|(?:staff|employee|driver|agent|"
+        r"cashier)s?\s+(?:was|were|is|are)\s+(?:so\s+|very\s+)?(?:rude|unhelpful|useless)|"
+        r"cancel+ed\s+(?:my\s+)?(?:train|flight|appointment|booking))\b",
+        0.5,
+    ),
+    Rule.of(
+        _C.DEFECT,
+        r"\b(?:expired|out\s+of\s+date|stale|rotten|mou?ldy|spoiled|contaminated|"
+        r"(?:is|are|was|were)\s+missing\s+from|half\s+empty)\b",
+        0.6,
+    ),
+    Rule.of(
+        _C.COMMUNICATION,
+        r"\b(?:(?:haven't|have\s+not|hasn't|didn't|did\s+not|never)\s+(?:heard\s+back|"
+        r"received\s+(?:an?\s+|any\s+|the\s+)?(?:e-?mail|reply|response|call|update|"
+        r"confirmation|answer))|no\s+(?:response|reply|answer|call\s*back)|expect\s+a\s+"
+        r"(?:response|reply)|waiting\s+for\s+(?:a|your)\s+(?:response|reply|call))\b",
+        0.55,
+    ),
+    Rule.of(
         _C.ACCOUNT_ACCESS,
         r"\b(?:log\s*in|sign\s*in|password|locked\s+out|account\s+(?:is\s+|was\s+|has\s+been\s+)?"
         r"(?:locked|blocked|suspended|frozen|hacked|disabled|closed)|2fa|two[- ]factor|"
