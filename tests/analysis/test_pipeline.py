@@ -13,6 +13,7 @@ from calmdesk.config import Settings
 from calmdesk.domain import (
     AgentSignals,
     Cause,
+    ConfigError,
     Conversation,
     CustomerSignals,
     MalformedInput,
@@ -156,3 +157,18 @@ def test_pipeline_changed_earlier_turn_is_read_again(table_models: Any) -> None:
     analyze_conversation(convo((C, "all fine"), cid="edit"), models=models)
     edited = analyze_conversation(convo((C, "you useless idiots"), cid="edit"), models=models)
     assert customer(edited, 0).abuse > 0.5
+
+
+def test_pipeline_reviews_agent_turns_with_the_configured_playbook(
+    table_models: Any, tmp_path: Any
+) -> None:
+    broken = tmp_path / "playbook.yaml"
+    broken.write_text("checks: [not, a, mapping]\n", encoding="utf-8")
+    conversation = convo((C, "where is my order?"), (A, "Let me check that for you."))
+    result = analyze_conversation(conversation, models=table_models.models())
+    agent = result.turns[1].signals
+    assert isinstance(agent, AgentSignals) and agent.review is not None
+    with pytest.raises(ConfigError):
+        analyze_conversation(
+            conversation, Settings(playbook_path=broken), models=table_models.models()
+        )

@@ -7,21 +7,22 @@ not seen recently through the encoder and heads in one batch, and yields analyse
 
 from __future__ import annotations
 
-import importlib
+import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from calmdesk.analysis.context import TurnContext
 from calmdesk.analysis.customer import customer_signals
+from calmdesk.analysis.reply import Playbook, agent_signals, load_playbook
 from calmdesk.analysis.scoring import Models, Scored, default_models
 from calmdesk.analysis.text import DEFAULT_MAX_CHARS, clean_text
 from calmdesk.analysis.trend import outlook
 from calmdesk.config import Settings
 from calmdesk.domain.conversation import Conversation, Role, Turn
-from calmdesk.domain.errors import CalmdeskError, MalformedInput
+from calmdesk.domain.errors import MalformedInput
 from calmdesk.domain.signals import (
     AgentSignals,
     ConversationAnalysis,
@@ -65,52 +66,70 @@ def _prepare(conversation: object, max_chars: int) -> _Prepared:
     return _Prepared(conversation, tuple(turns), tuple(flags))
 
 
-def _reply_scorer() -> Callable[..., AgentSignals] | None:
-    """`analysis.reply.agent_signals` when the reply review is present in this build."""
-    try:
-        module = importlib.import_module("calmdesk.analysis.reply")
-    except ImportError:
-        return None
-    found = getattr(module, "agent_signals", None)
-    return found if callable(found) else None
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What stays the same across one call: the models, the text limit and the playbook."""
+
+    models: Models
+    max_chars: int
+    playbook: Playbook | None
+
+    @classmethod
+    def of(cls, models: Models | None, config: Settings | None) -> _Run:
+        path = config.playbook_path if config else None
+        return cls(
+            models or default_models(),
+            config.max_text_chars if config else DEFAULT_MAX_CHARS,
+            _playbook(str(path)) if path else None,
+        )
+
+    def same_as(self, other: _Run) -> bool:
+        return (
+            self.models is other.models
+            and self.max_chars == other.max_chars
+            and self.playbook is other.playbook
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def _playbook(path: str) -> Playbook:
+    return load_playbook(path)
 
 
 def _agent_signals(
-    turn: Turn, before: Sequence[Turn], done: Sequence[TurnAnalysis], scored: Scored
+    turn: Turn, before: Sequence[Turn], done: Sequence[TurnAnalysis], scored: Scored, run: _Run
 ) -> AgentSignals:
     politeness = scored.heads.politeness
-    review = _reply_scorer() if turn.role is Role.AGENT else None
-    if review is None:
+    if turn.role is not Role.AGENT:
         return AgentSignals(politeness=politeness)
-    try:
-        return review(turn.text, list(before), list(done), politeness=politeness, now=turn.at)
-    except CalmdeskError:
-        return AgentSignals(politeness=politeness)
+    return agent_signals(
+        turn.text, before, done, politeness=politeness, now=turn.at, config=run.playbook
+    )
 
 
 @dataclass(slots=True)
 class _Seen:
     """A conversation analysed before: its cleaned turns and their analyses, in order."""
 
-    models: Models
+    run: _Run
     turns: tuple[Turn, ...]
     truncated: tuple[bool, ...]
     done: list[TurnAnalysis]
     history: list[CustomerSignals]
 
 
-_SEEN: OrderedDict[tuple[str, int], _Seen] = OrderedDict()
+_SEEN: OrderedDict[str, _Seen] = OrderedDict()
 _SEEN_LOCK = threading.Lock()
 
 
-def _resume(p: _Prepared, models: Models, max_chars: int) -> tuple[list[TurnAnalysis], list[Any]]:
+def _resume(p: _Prepared, run: _Run) -> tuple[list[TurnAnalysis], list[Any]]:
     """The analyses of turns already read when this conversation was last seen with these turns.
 
     A console re-sends a conversation with one more turn; only that turn needs reading.
     """
     with _SEEN_LOCK:
-        seen = _SEEN.get((p.conversation.id, max_chars))
-    if seen is None or seen.models is not models:
+        seen = _SEEN.get(p.conversation.id)
+    if seen is None or not seen.run.same_as(run):
         return [], []
     n = len(seen.turns)
     if p.turns[:n] != seen.turns or p.truncated[:n] != seen.truncated:
@@ -118,25 +137,23 @@ def _resume(p: _Prepared, models: Models, max_chars: int) -> tuple[list[TurnAnal
     return list(seen.done), list(seen.history)
 
 
-def _remember(
-    p: _Prepared, models: Models, max_chars: int, done: list[Any], history: list[Any]
-) -> None:
+def _remember(p: _Prepared, run: _Run, done: list[Any], history: list[Any]) -> None:
     with _SEEN_LOCK:
-        key = (p.conversation.id, max_chars)
-        _SEEN[key] = _Seen(models, p.turns, p.truncated, list(done), list(history))
+        key = p.conversation.id
+        _SEEN[key] = _Seen(run, p.turns, p.truncated, list(done), list(history))
         _SEEN.move_to_end(key)
         while len(_SEEN) > SEEN_CONVERSATIONS:
             _SEEN.popitem(last=False)
 
 
-def _customer(p: _Prepared, i: int, scored: Scored, models: Models, history: list[Any]) -> Any:
+def _customer(p: _Prepared, i: int, scored: Scored, run: _Run, history: list[Any]) -> Any:
     turn = p.turns[i]
     first_at = next((t.at for t in p.turns if t.role is Role.CUSTOMER), None)
     ctx = TurnContext.build(
         turn.text,
         scored.heads,
         embedding=scored.embedding,
-        encode=models.encode,
+        encode=run.models.encode,
         history=tuple(history),
         at=turn.at,
         first_at=first_at,
@@ -145,21 +162,19 @@ def _customer(p: _Prepared, i: int, scored: Scored, models: Models, history: lis
     return customer_signals(ctx)
 
 
-def _read(
-    p: _Prepared, scores: dict[str, Scored], models: Models, max_chars: int
-) -> ConversationAnalysis:
-    done, history = _resume(p, models, max_chars)
+def _read(p: _Prepared, scores: dict[str, Scored], run: _Run) -> ConversationAnalysis:
+    done, history = _resume(p, run)
     for i in range(len(done), len(p.turns)):
         turn, scored = p.turns[i], scores[p.turns[i].text]
         signals: CustomerSignals | AgentSignals
         if turn.role is Role.CUSTOMER:
-            signals = _customer(p, i, scored, models, history)
+            signals = _customer(p, i, scored, run, history)
             history.append(signals)
         else:
-            signals = _agent_signals(turn, p.turns[:i], done, scored)
+            signals = _agent_signals(turn, p.turns[:i], done, scored, run)
             signals.truncated = p.truncated[i]
         done.append(TurnAnalysis(turn.role, signals))
-    _remember(p, models, max_chars, done, history)
+    _remember(p, run, done, history)
     view = outlook(history)
     return ConversationAnalysis(
         p.conversation.id, done, view.trend, view.escalation_risk, view.reasons
@@ -191,13 +206,12 @@ def analyze_many(
     Memory stays bounded by the batch: pass a generator to stream any number of conversations.
     Raises MalformedInput for an item that is not a Conversation of Turns.
     """
-    chosen = models or default_models()
-    max_chars = config.max_text_chars if config else DEFAULT_MAX_CHARS
-    prepared = (_prepare(c, max_chars) for c in conversations)
+    run = _Run.of(models, config)
+    prepared = (_prepare(c, run.max_chars) for c in conversations)
     for group in _groups(prepared, max(1, batch_turns)):
-        scores = chosen.score([t.text for p in group for t in p.turns])
+        scores = run.models.score([t.text for p in group for t in p.turns])
         for item in group:
-            yield _read(item, scores, chosen, max_chars)
+            yield _read(item, scores, run)
 
 
 def analyze_conversation(

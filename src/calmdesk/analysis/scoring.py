@@ -33,7 +33,7 @@ class Scored:
 _EMPTY = Scored(HeadRow.neutral(), None)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Models:
     """An encoder and heads behind a small LRU cache keyed by the cleaned text."""
 
