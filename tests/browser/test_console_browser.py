@@ -95,6 +95,7 @@ def test_browser_customer_and_agent_talk_with_live_coaching(new_page, live_serve
     agent.get_by_role("button", name="Send reply").click()
     agent.wait_for_selector("#flash:has-text('Promise tracked')")
     agent.wait_for_selector("#commitments li[data-status='open']:has-text('replacement')")
+    agent.wait_for_selector("#review:has-text('Start typing')")  # coaching reset for the next one
     customer.wait_for_selector(".bubble--theirs:has-text('replacement by Friday')")
     assert customer.locator(".turn__notes, mark, #checks").count() == 0
     customer.screenshot(path=str(live_server.artifacts / "chat-phone.png"))
@@ -108,6 +109,11 @@ def test_browser_escalation_reaches_the_supervisor_view(new_page, live_server) -
     _say(customer, "The replacement was cracked too. What can you do about it?")
     _login(agent, live_server, "agent")
     agent.goto(f"{live_server.url}/console/conversations/{conv.id}")
+    agent.get_by_role("button", name="Suggest a reply").click()
+    agent.get_by_role("button", name="Use suggestion").click()
+    suggested = agent.locator("#suggestion-text").inner_text()
+    assert agent.get_by_label(re.compile("Your reply")).input_value() == suggested
+    agent.wait_for_selector("#checks li[data-check]")
     agent.locator("#escalate summary").click()
     agent.get_by_label("Why you are handing it over").fill("Refund above my authority")
     agent.get_by_role("button", name="Escalate to a supervisor").click()

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from calmdesk.actions.people import authenticate
-from calmdesk.domain.errors import PermissionDenied
+from calmdesk.domain.errors import NotFound, PermissionDenied
 from calmdesk.storage.enums import UserRole
 from calmdesk.web import auth
 from calmdesk.web.console_case import case_view
@@ -161,7 +161,11 @@ def insight(
     request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
     settings: SettingsDep, actions: ActionsDep,
 ) -> Response:  # fmt: skip
-    convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    try:
+        convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
+    except NotFound:  # escalated or reassigned while the page was open
+        message = "This case has left your queue (escalated or reassigned)."
+        return render(request, "_partials/flash.html", {"flash": message, "flash_kind": "warn"})
     session.commit()
     return render(request, "_partials/insight.html", page_context(user, convo=convo))
 

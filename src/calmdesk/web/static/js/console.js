@@ -31,8 +31,11 @@
           typing.hidden = true;
         }
         refresh("transcript");
-        refresh("insight");
-      } else if (msg.type === "status") {
+        if (msg.role === "customer") {
+          // new signals, risk and chart; the agent's own replies refresh it when they succeed
+          refresh("insight");
+        }
+      } else if (msg.type === "status" && msg.by !== root.getAttribute("data-user")) {
         refresh("insight");
       } else if (msg.type === "typing" && msg.role === "customer" && typing) {
         typing.hidden = false;
@@ -94,7 +97,7 @@
       ev.preventDefault();
       draft.value = button.getAttribute("data-use-text");
       draft.focus();
-      draft.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+      draft.dispatchEvent(new Event("input", { bubbles: true }));
     });
     form.addEventListener("htmx:afterRequest", function (ev) {
       if (ev.detail.elt === form && ev.detail.successful) {
