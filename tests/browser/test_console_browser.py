@@ -70,6 +70,21 @@ def _check(agent, check_id: str):
     return agent.locator(f'#checks li[data-check="{check_id}"]')
 
 
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_browser_queue_fits_laptop_and_phone_widths(new_page, live_server, width, height) -> None:
+    agent = new_page(width, height)
+    _login(agent, live_server, "agent")
+    rows = agent.locator("#queue tbody tr")
+    assert rows.count() > 0
+    assert agent.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    risks = [float(r) for r in agent.eval_on_selector_all(
+        "#queue tbody tr", "rows => rows.map(r => r.dataset.risk)"
+    )]  # fmt: skip
+    assert risks == sorted(risks, reverse=True)
+    name = "queue.png" if width > 1000 else "queue-phone.png"
+    agent.screenshot(path=str(live_server.artifacts / name), full_page=width > 1000)
+
+
 def test_browser_customer_and_agent_talk_with_live_coaching(new_page, live_server) -> None:
     conv, link = _case(live_server)
     customer, agent = new_page(400, 760), new_page()
@@ -103,7 +118,7 @@ def test_browser_customer_and_agent_talk_with_live_coaching(new_page, live_serve
 
 
 def test_browser_escalation_reaches_the_supervisor_view(new_page, live_server) -> None:
-    conv, link = _case(live_server, name="Hannah Escalation")
+    conv, link = _case(live_server, name="Marta Kowalski")
     customer, agent, supervisor = new_page(), new_page(), new_page()
     customer.goto(link)
     _say(customer, "The replacement was cracked too. What can you do about it?")
@@ -148,7 +163,7 @@ def test_browser_hostile_names_and_messages_never_run(new_page, live_server) -> 
 
 
 def test_browser_chat_survives_a_dropped_socket(new_page, live_server) -> None:
-    conv, link = _case(live_server, name="Dropped Connection")
+    conv, link = _case(live_server, name="Lena Vogel")
     customer, agent = new_page(), new_page()
     customer.goto(link)
     customer.wait_for_selector("#chat-state:has-text('Connected')")
@@ -169,18 +184,3 @@ def test_browser_chat_survives_a_dropped_socket(new_page, live_server) -> None:
     for text in ("Yes, I'm here. I'm sorry for the wait.", "Hello again", "Are you there?"):
         assert customer.locator(".bubble", has_text=text).count() == 1
         assert _turns(live_server, conv.id, text) == 1
-
-
-@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
-def test_browser_queue_fits_laptop_and_phone_widths(new_page, live_server, width, height) -> None:
-    agent = new_page(width, height)
-    _login(agent, live_server, "agent")
-    rows = agent.locator("#queue tbody tr")
-    assert rows.count() > 0
-    assert agent.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    risks = [float(r) for r in agent.eval_on_selector_all(
-        "#queue tbody tr", "rows => rows.map(r => r.dataset.risk)"
-    )]  # fmt: skip
-    assert risks == sorted(risks, reverse=True)
-    name = "queue.png" if width > 1000 else "queue-phone.png"
-    agent.screenshot(path=str(live_server.artifacts / name), full_page=width > 1000)
