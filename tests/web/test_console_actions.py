@@ -132,9 +132,20 @@ def test_console_resolve_schedules_the_follow_up(client, world, case) -> None:
     answer = client.post(f"/console/conversations/{case.id}/resolve", data=data, headers=htmx(csrf))
     page = parse(answer.text)
     assert page.by_id("flash").text.startswith("Resolved. Follow-up scheduled for")
-    assert len(page.by_id("follow-ups").find_all("li")) == 1
+    assert len(page.by_id("follow-ups").find_all("li", **{"data-done": "no"})) == 1
     banners = [p.text for p in page.find_all("p", class_="banner--ok")]
     assert "Outcome: Replacement sent; customer agreed." in banners
+
+
+def test_console_records_the_follow_up_outcome(client, world, case) -> None:
+    csrf = login(client, "cal")
+    url = f"/console/conversations/{case.id}/resolve"
+    page = parse(client.post(url, data={"outcome": "Refunded"}, headers=htmx(csrf)).text)
+    action = page.by_id("follow-ups").find("form").attrs["hx-post"]
+    data = {"outcome": "Happy with the refund", "conversation_id": case.id}
+    after = parse(client.post(action, data=data, headers=htmx(csrf)).text)
+    item = after.by_id("follow-ups").find("li")
+    assert item.attrs["data-done"] == "yes" and "Happy with the refund" in item.text
 
 
 @pytest.mark.parametrize(

@@ -163,6 +163,7 @@ def _add_records(
     view.commitments = _commitments(session, c.customer_id, tz, now)
     view.follow_ups = [
         {
+            "id": f.id,
             "done": f.done,
             "outcome": f.outcome,
             "due_label": due_label(f.due_at, tz, now),

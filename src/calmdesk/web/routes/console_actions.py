@@ -217,3 +217,17 @@ def commitment_done(
     access.commitment_for(session, user, commitment_id)
     promise_actions.complete_commitment(actions, actor_for(user), commitment_id, customer_told=True)
     return _insight(request, user, actions, settings, conversation_id, "Promise kept.", session)
+
+
+@router.post("/follow-ups/{follow_up_id}/done", response_class=HTMLResponse)
+def follow_up_done(
+    request: Request, follow_up_id: int, user: ConsoleUser, session: SessionDep,
+    actions: ActionsDep, settings: SettingsDep, conversation_id: Annotated[int, Form()] = 0,
+    outcome: Short = "",
+) -> Response:  # fmt: skip
+    """A3: the follow-up happened; what the customer said is recorded."""
+    access.follow_up_for(session, user, follow_up_id)
+    promise_actions.complete_follow_up(actions, actor_for(user), follow_up_id, outcome)
+    return _insight(
+        request, user, actions, settings, conversation_id, "Follow-up recorded.", session
+    )
