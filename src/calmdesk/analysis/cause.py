@@ -22,8 +22,8 @@ _C = Cause
 _RULES: tuple[Rule, ...] = (
     Rule.of(
         _C.DELIVERY_DELAY,
-        r"\b(?:late|delay(?:ed|s)?|(?:has|have|had)\s*n[o']t\s+(?:yet\s+)?(?:arrived|come|been\s+"
-        r"delivered)|not\s+(?:yet\s+)?(?:arrived|delivered|received|shipped)|never\s+(?:arrived|"
+        r"\b(?:late|delay(?:ed|s)?|(?:has|have|had)\s*n[o']t\s+(?:yet\s+)?(?:arrived|come(?!\s+through)|"
+        r"been\s+delivered)|not\s+(?:yet\s+)?(?:arrived|delivered|received|shipped)|never\s+(?:arrived|"
         r"came|got\s+it|received)|where\s+is\s+my\s+(?:order|package|parcel|delivery|item)|"
         r"tracking|courier|overdue|should\s+have\s+(?:arrived|been\s+delivered)|dispatch(?:ed)?|"
         r"(?:lost|missing)\s+(?:package|parcel|order|delivery)|still\s+waiting\s+for\s+"
@@ -47,6 +47,7 @@ _RULES: tuple[Rule, ...] = (
         r"transaction)\b",
         0.65,
     ),
+    Rule.of(_C.BILLING, r"\b(?:refunds?|money\s+back|reimburse\w*)\b", 0.5),
     Rule.of(
         _C.SERVICE_FAILURE,
         r"\b(?:outage|(?:is|are|was|keeps?\s+going)\s+down|no\s+(?:internet|signal|connection|"

@@ -51,7 +51,7 @@ def _abuse(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
 def _anger(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     tone = ctx.tone
     model = max(ctx.heads.anger, done["emotion"]["anger"])
-    rules = combine((0.4 * tone.shouting, 0.25 * tone.exclaiming, 0.3 * tone.negative))
+    rules = combine((0.4 * tone.shouting, 0.3 * tone.exclaiming, 0.35 * tone.negative))
     calm = 0.5 * tone.gratitude * (1.0 - tone.negative)
     return {"anger": _clip(combine((model, rules, 0.6 * done["abuse"])) - calm)}
 
@@ -119,7 +119,7 @@ def _upset(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     pieces = (
         0.75 * mass,
         0.8 * done["anger"],
-        0.45 * done["complaint"],
+        0.35 * done["complaint"],
         0.5 * tone.negative,
         0.3 * tone.shouting,
         0.2 * tone.exclaiming,

@@ -26,7 +26,11 @@ _NEGATIVE_RULES: tuple[Rule, ...] = (
         r"worst|horrible|horrendous|atrocious|pathetic|shocking|fed\s+up|sick\s+(?:and\s+tired\s+)?"
         r"of|had\s+enough|a\s+joke|beyond\s+(?:a\s+)?joke|fuming|infuriat\w+|scam|rip[- ]?off|"
         r"incompetent|useless|absurd|insane|nightmare|never\s+again|thanks\s+for\s+nothing|"
-        r"not\s+(?:good\s+enough|acceptable|ok|okay|fair|happy|impressed|pleased|satisfied))\b",
+        r"not\s+(?:good\s+enough|acceptable|ok|okay|fair|happy|impressed|pleased|satisfied)|"
+        r"unbelievable|are\s+you\s+(?:even|actually|really)\s+(?:listening|reading|serious)|"
+        r"how\s+(?:hard|difficult)\s+(?:is|can)\s+it|what\s+a\s+joke|(?:keep|keeps|kept)\s+"
+        r"ignoring|ignoring\s+me|i\s+want\s+(?:it|this|my\s+\w+(?:\s+back)?)\s+now|enough\s+is\s+"
+        r"enough|this\s+is\s+(?:a\s+)?(?:disgrace|scandal|robbery))\b",
         0.6,
     ),
     Rule.of(
