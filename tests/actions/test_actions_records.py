@@ -54,6 +54,7 @@ def _audit(world: World, action: str) -> list[AuditEntry]:
 
 def test_resolve_records_the_outcome_and_schedules_the_follow_up(world: World) -> None:
     conv = world.open(world.calm_customer)
+    add_customer_turn(world.ctx, world.actor(world.agent), conv.id, "Thanks, all good now.")
     resolved, follow_up = resolve_conversation(
         world.ctx, world.actor(world.agent), conv.id, "Replacement sent."
     )
@@ -66,8 +67,11 @@ def test_resolve_records_the_outcome_and_schedules_the_follow_up(world: World) -
     done = complete_follow_up(world.ctx, world.actor(world.agent), follow_up.id, "Happy now.")
     assert done.done and done.outcome == "Happy now."
     with world.ctx.sessions() as session:
-        timer = session.scalars(select(Timer).where(Timer.kind == TimerKind.FOLLOW_UP_DUE)).one()
-    assert timer.status is TimerStatus.CANCELLED
+        timers = {t.kind: t.status for t in session.scalars(select(Timer))}
+    assert timers == {
+        TimerKind.FOLLOW_UP_DUE: TimerStatus.CANCELLED,
+        TimerKind.RESPONSE_DUE: TimerStatus.CANCELLED,  # no reply is owed on a resolved case
+    }
 
 
 def test_resolving_twice_is_a_conflict(world: World) -> None:

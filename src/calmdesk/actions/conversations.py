@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import load_conversation
-from calmdesk.actions.timers import notify_scheduler, schedule_timer
+from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
 from calmdesk.actions.validate import clean_text, parse_enum
 from calmdesk.domain import Conflict, InputError, NotFound, PermissionDenied
 from calmdesk.storage import (
@@ -23,6 +24,7 @@ from calmdesk.storage import (
     Note,
     Priority,
     TimerKind,
+    Turn,
     User,
 )
 
@@ -119,6 +121,10 @@ def resolve_conversation(
         session.add(follow_up)
         session.flush()
         timer = schedule_timer(session, TimerKind.FOLLOW_UP_DUE, follow_up.id, follow_up.due_at)
+        for turn_id in session.scalars(
+            select(Turn.id).where(Turn.conversation_id == conversation.id)
+        ):
+            cancel_timers(session, turn_id, TimerKind.RESPONSE_DUE)
         write_audit(
             session,
             actor,

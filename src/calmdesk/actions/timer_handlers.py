@@ -96,7 +96,8 @@ def _response(session: Session, timer: Timer, now: datetime) -> None:
         .where(Turn.seq > turn.seq, Turn.author_role.in_([AuthorRole.AGENT, AuthorRole.BOT]))
     ).first()
     conversation = load_conversation(session, turn.conversation_id)
-    if later_reply is not None or conversation.status in (ConversationStatus.CLOSED,):
+    done = (ConversationStatus.RESOLVED, ConversationStatus.CLOSED)
+    if later_reply is not None or conversation.status in done:
         return
     before = snapshot(conversation, "priority", "meta")
     breaches = int(conversation.meta.get("response_breaches", 0)) + 1
