@@ -123,3 +123,21 @@ def test_export_writes_json_and_html(db: str, tmp_path: Path) -> None:
     assert out.read_text().startswith("<!doctype html>")
     missing = runner.invoke(app, ["export", "42"])
     assert missing.exit_code == 2 and missing.output.startswith("E201: ")
+
+
+RECORDS_DOC = Path(__file__).resolve().parents[2] / "docs" / "records.md"
+
+
+@pytest.mark.parametrize(
+    "command", ["db upgrade", "db current", "seed", "import", "export", "worker"]
+)
+def test_records_commands_are_registered_and_documented(command: str) -> None:
+    assert runner.invoke(app, [*command.split(), "--help"]).exit_code == 0
+    assert f"calmdesk {command}" in RECORDS_DOC.read_text(encoding="utf-8")
+
+
+def test_every_default_escalation_rule_is_documented() -> None:
+    from calmdesk.actions import load_rules
+
+    text = RECORDS_DOC.read_text(encoding="utf-8")
+    assert [r.name for r in load_rules().rules if f"`{r.name}`" not in text] == []
