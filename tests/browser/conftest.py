@@ -35,6 +35,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 _START_TIMEOUT_S = 90
+_CSP_WATCH = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  const where = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 200) : '';
+  window.__csp.push(e.violatedDirective + ' ' + where + ' ' + e.sample);
+});
+"""
 
 
 @dataclass
@@ -139,11 +146,15 @@ def new_page(browser, live_server):
 
     def make(width: int = 1440, height: int = 900):
         context = browser.new_context(viewport={"width": width, "height": height})
+        context.add_init_script(_CSP_WATCH)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.dialogs = []  # type: ignore[attr-defined]
+        page.errors = []  # type: ignore[attr-defined]
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
         return page
 
     yield make

@@ -113,6 +113,8 @@ def test_browser_customer_and_agent_talk_with_live_coaching(new_page, live_serve
     agent.wait_for_selector("#review:has-text('Start typing')")  # coaching reset for the next one
     customer.wait_for_selector(".bubble--theirs:has-text('replacement by Friday')")
     assert customer.locator(".turn__notes, mark, #checks").count() == 0
+    for page in (agent, customer):  # no content-security-policy violation, no script error
+        assert page.evaluate("window.__csp") == [] and page.errors == []
     customer.screenshot(path=str(live_server.artifacts / "chat-phone.png"))
     assert _turns(live_server, conv.id, FIXED) == 1
 

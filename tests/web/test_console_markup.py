@@ -131,3 +131,20 @@ def test_upset_chart_clamps_and_handles_a_single_turn(values, dots) -> None:
 
 def test_upset_chart_is_none_without_values() -> None:
     assert upset_chart([]) is None
+
+
+@pytest.mark.parametrize(
+    ("emotion", "upset", "shown"),
+    [
+        ({"neutral": 0.6, "anger": 0.3}, 0.1, "neutral"),
+        ({"neutral": 0.6, "anger": 0.3, "sadness": 0.1}, 0.8, "anger"),
+        ({"frustration": 0.7, "neutral": 0.3}, 0.0, "frustration"),
+        ({"neutral": 1.0}, 0.9, "neutral"),
+        (None, 0.9, "neutral"),
+        ({"neutral": "high"}, 0.5, "neutral"),
+    ],
+)
+def test_top_emotion_never_calls_an_upset_customer_neutral(emotion, upset, shown) -> None:
+    from calmdesk.web.console_view import top_emotion
+
+    assert top_emotion(emotion, upset) == shown

@@ -102,7 +102,7 @@ def queue_row(c: Conversation, signals: dict[str, Any] | None, now: datetime) ->
         channel=str(c.channel),
         status=str(c.status),
         assignee=c.assignee.display_name if c.assignee else "",
-        emotion=top_emotion(signals.get("emotion")),
+        emotion=top_emotion(signals.get("emotion"), float(c.upset or 0.0)),
         upset=float(c.upset or 0.0),
         urgency=float(signals.get("urgency") or 0.0),
         risk=float(c.escalation_risk or 0.0),

@@ -29,6 +29,9 @@ __all__ = [
     "turn_view",
 ]
 
+UPSET_SHOWN = 0.4
+"""From this upset on, the mood shown is the strongest emotion other than neutral."""
+
 _CAUSES = {
     "delivery_delay": "late or lost delivery",
     "defect": "faulty product",
@@ -46,12 +49,21 @@ def cause_label(cause: str | None) -> str:
     return _CAUSES.get(cause or "", "")
 
 
-def top_emotion(emotion: Any) -> str:
-    """The strongest emotion in a stored distribution, `neutral` when unknown."""
+def top_emotion(emotion: Any, upset: float = 0.0) -> str:
+    """The strongest emotion in a stored distribution, `neutral` when unknown.
+
+    A customer who is clearly upset is never shown as neutral: the strongest other emotion wins.
+    """
     if not isinstance(emotion, Mapping) or not emotion:
         return "neutral"
-    scored = [(float(v), str(k)) for k, v in emotion.items() if isinstance(v, int | float)]
-    return max(scored)[1] if scored else "neutral"
+    scored = sorted(
+        ((float(v), str(k)) for k, v in emotion.items() if isinstance(v, int | float)), reverse=True
+    )
+    if not scored:
+        return "neutral"
+    if scored[0][1] == "neutral" and upset >= UPSET_SHOWN and len(scored) > 1:
+        return scored[1][1]
+    return scored[0][1]
 
 
 def ago(then: datetime | None, now: datetime) -> str:
@@ -139,7 +151,7 @@ def _customer_notes(signals: Mapping[str, Any]) -> dict[str, Any]:
     upset = _num(signals.get("upset"))
     return {
         "signals": True,
-        "emotion": top_emotion(signals.get("emotion")),
+        "emotion": top_emotion(signals.get("emotion"), upset),
         "upset": upset,
         "upset_pct": round(upset * 100),
         "heat": "hot" if upset >= 0.66 else ("warm" if upset >= 0.33 else ""),
