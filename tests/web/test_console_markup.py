@@ -139,12 +139,16 @@ def test_upset_chart_is_none_without_values() -> None:
         ({"neutral": 0.6, "anger": 0.3}, 0.1, "neutral"),
         ({"neutral": 0.6, "anger": 0.3, "sadness": 0.1}, 0.8, "anger"),
         ({"frustration": 0.7, "neutral": 0.3}, 0.0, "frustration"),
+        ({"satisfaction": 0.5, "neutral": 0.3, "sadness": 0.2}, 0.7, "sadness"),
+        ({"satisfaction": 0.5, "neutral": 0.5}, 0.2, "satisfaction"),
         ({"neutral": 1.0}, 0.9, "neutral"),
         (None, 0.9, "neutral"),
         ({"neutral": "high"}, 0.5, "neutral"),
     ],
 )
-def test_top_emotion_never_calls_an_upset_customer_neutral(emotion, upset, shown) -> None:
+def test_top_emotion_never_calls_an_upset_customer_neutral_or_satisfied(
+    emotion, upset, shown
+) -> None:
     from calmdesk.web.console_view import top_emotion
 
     assert top_emotion(emotion, upset) == shown

@@ -30,8 +30,9 @@ __all__ = [
 ]
 
 UPSET_SHOWN = 0.4
-"""From this upset on, the mood shown is the strongest emotion other than neutral."""
+"""From this upset on, the mood shown is the strongest difficult emotion."""
 
+_CALM = frozenset({"neutral", "satisfaction"})
 _CAUSES = {
     "delivery_delay": "late or lost delivery",
     "defect": "faulty product",
@@ -52,18 +53,18 @@ def cause_label(cause: str | None) -> str:
 def top_emotion(emotion: Any, upset: float = 0.0) -> str:
     """The strongest emotion in a stored distribution, `neutral` when unknown.
 
-    A customer who is clearly upset is never shown as neutral: the strongest other emotion wins.
+    A customer who is clearly upset is never shown as neutral or satisfied: the strongest of the
+    difficult emotions is shown instead, so the mood agrees with the upset meter beside it.
     """
     if not isinstance(emotion, Mapping) or not emotion:
         return "neutral"
     scored = sorted(
         ((float(v), str(k)) for k, v in emotion.items() if isinstance(v, int | float)), reverse=True
     )
-    if not scored:
-        return "neutral"
-    if scored[0][1] == "neutral" and upset >= UPSET_SHOWN and len(scored) > 1:
-        return scored[1][1]
-    return scored[0][1]
+    if upset >= UPSET_SHOWN:
+        difficult = [(v, k) for v, k in scored if k not in _CALM and v > 0]
+        scored = difficult or scored
+    return scored[0][1] if scored else "neutral"
 
 
 def ago(then: datetime | None, now: datetime) -> str:
