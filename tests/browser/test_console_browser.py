@@ -70,19 +70,26 @@ def _check(agent, check_id: str):
     return agent.locator(f'#checks li[data-check="{check_id}"]')
 
 
-@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
-def test_browser_queue_fits_laptop_and_phone_widths(new_page, live_server, width, height) -> None:
-    agent = new_page(width, height)
-    _login(agent, live_server, "agent")
-    rows = agent.locator("#queue tbody tr")
-    assert rows.count() > 0
-    assert agent.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    risks = [float(r) for r in agent.eval_on_selector_all(
+@pytest.mark.parametrize(
+    ("who", "width", "height"), [("supervisor", 1440, 900), ("agent", 390, 844)]
+)
+def test_browser_queue_fits_laptop_and_phone_widths(new_page, live_server, who, width, height):
+    page = new_page(width, height)
+    _login(page, live_server, who)
+    assert page.locator("#queue tbody tr").count() > 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    risks = [float(r) for r in page.eval_on_selector_all(
         "#queue tbody tr", "rows => rows.map(r => r.dataset.risk)"
     )]  # fmt: skip
     assert risks == sorted(risks, reverse=True)
-    name = "queue.png" if width > 1000 else "queue-phone.png"
-    agent.screenshot(path=str(live_server.artifacts / name), full_page=width > 1000)
+    phone = width < 1000
+    page.screenshot(path=str(live_server.artifacts / f"queue{'-phone' if phone else ''}.png"))
+    page.locator("#queue tbody tr a").first.click()
+    page.get_by_label(re.compile("Your reply")).fill("Calm down, we are looking into it.")
+    page.wait_for_selector('#checks li[data-status="fail"]')
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    name = "conversation-phone.png" if phone else "conversation.png"
+    page.screenshot(path=str(live_server.artifacts / name), full_page=True)
 
 
 def test_browser_customer_and_agent_talk_with_live_coaching(new_page, live_server) -> None:
@@ -105,7 +112,7 @@ def test_browser_customer_and_agent_talk_with_live_coaching(new_page, live_serve
     agent.get_by_label(re.compile("Your reply")).fill(FIXED)
     agent.wait_for_selector('#checks li[data-check="P5"][data-status="pass"]')
     assert "replacement" in agent.locator("#draft-promises").inner_text()
-    agent.screenshot(path=str(live_server.artifacts / "conversation.png"), full_page=True)
+    agent.screenshot(path=str(live_server.artifacts / "coaching-passing.png"), full_page=True)
 
     agent.get_by_role("button", name="Send reply").click()
     agent.wait_for_selector("#flash:has-text('Promise tracked')")
