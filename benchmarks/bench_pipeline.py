@@ -61,7 +61,7 @@ def conversations(
         yield Conversation(str(i), tuple(made))
 
 
-def latency(texts: list[str], cases: int = 200) -> dict[str, float]:
+def latency(texts: list[str], cases: int = 100) -> dict[str, float]:
     """Milliseconds to analyse a 6-turn conversation whose first 5 turns were analysed before."""
     timings: list[float] = []
     for convo in conversations(texts[5000:], cases, turns=5):
@@ -100,12 +100,13 @@ def cold_start() -> float:
     return round(time.perf_counter() - start, 2)
 
 
-def run(n: int = 2000) -> dict[str, Any]:
+def run(n: int = 500) -> dict[str, Any]:
     texts = customer_texts()
     cold = cold_start()
     analyze_conversation(next(conversations(texts[-10:], 1)))  # load the models first
     return {
         "cpu_count": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "cold_start_s": cold,
         "latency_one_turn_in_context": latency(texts),
         "batch_mixed": batch(texts, n),
@@ -114,4 +115,4 @@ def run(n: int = 2000) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 2000), indent=2))
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 500), indent=2))

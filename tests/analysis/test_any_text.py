@@ -74,3 +74,13 @@ def test_analyze_text_one_megabyte_is_truncated_and_flagged(
     assert signals.truncated
     assert (signals.abuse > 0.5) is abusive
     assert len(signals.abuse_spans) <= MAX_SPANS
+
+
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_TEXT)
+def test_analyze_text_any_string_with_the_real_models(text: str) -> None:
+    result = analyze_text(text, _SMALL)
+    signals = result.turns[0].signals
+    assert isinstance(signals, CustomerSignals)
+    _check_signals(signals, text)
