@@ -83,32 +83,35 @@ def test_import_resumes_after_an_interruption_and_skips_duplicates(
 ) -> None:
     runner.invoke(app, ["db", "upgrade"])
     path = _lines(tmp_path, 7)
-    real, calls = imports.import_item, []
+    real, calls = imports.import_batch, []
 
-    def dies_on_the_fifth(*args: object, **kwargs: object) -> bool:
+    def dies_on_the_third_batch(*args: object, **kwargs: object) -> list[bool]:
         calls.append(1)
-        if len(calls) == 5:
+        if len(calls) == 3:
             raise KeyboardInterrupt
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr("calmdesk.cli.records_cmds._CHECKPOINT_EVERY", 2)
-    monkeypatch.setattr(imports, "import_item", dies_on_the_fifth)
+    monkeypatch.setattr(imports, "import_batch", dies_on_the_third_batch)
     interrupted = runner.invoke(app, ["import", str(path), "--no-analyze"])
     assert interrupted.exit_code != 0 and _count(db, Conversation) == 4
     seen: list[str] = []
 
-    def counting(ctx: object, actor: object, item: imports.ImportItem, **kw: object) -> bool:
-        seen.append(item.external_id)
-        return real(ctx, actor, item, **kw)  # type: ignore[arg-type]
+    def counting(
+        ctx: object, actor: object, items: list[imports.ImportItem], **kw: object
+    ) -> list[bool]:
+        seen.extend(item.external_id for item in items)
+        return real(ctx, actor, items, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(imports, "import_item", counting)
+    monkeypatch.setattr(imports, "import_batch", counting)
     resumed = runner.invoke(app, ["import", str(path), "--no-analyze"])
     assert resumed.exit_code == 0, resumed.output
-    assert seen == ["c4", "c5", "c6"]  # checkpoint after line 4; line 5 had not been stored
-    assert "imported 7, skipped 0, failed 1" in resumed.output
+    assert seen == ["c4", "c5", "c6"]  # checkpoint after line 4; lines 5-6 had rolled back
+    assert "this run: imported 3, skipped 0, failed 1" in resumed.output
+    assert "this file so far: imported 7, skipped 0, failed 1" in resumed.output
     assert _count(db, Conversation) == 7
     again = runner.invoke(app, ["import", str(path), "--no-analyze", "--restart"])
-    assert "imported 0, skipped 7, failed 1" in again.output
+    assert "this run: imported 0, skipped 7, failed 1" in again.output
 
 
 def test_export_writes_json_and_html(db: str, tmp_path: Path) -> None:

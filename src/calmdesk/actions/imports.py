@@ -46,6 +46,7 @@ from calmdesk.storage import (
 
 __all__ = [
     "ImportItem",
+    "import_batch",
     "import_item",
     "iter_items",
     "load_checkpoint",
@@ -161,36 +162,52 @@ def _csv_item(ident: str, rows: list[dict[str, str]]) -> ImportItem | InputError
 
 def import_item(ctx: ActionContext, actor: Actor, item: ImportItem, *, analyze: bool) -> bool:
     """Store one conversation; False when its external id is already stored (a duplicate)."""
+    return import_batch(ctx, actor, [item], analyze=analyze)[0]
+
+
+def import_batch(
+    ctx: ActionContext, actor: Actor, items: list[ImportItem], *, analyze: bool
+) -> list[bool]:
+    """Store `items` in one transaction; per item, False when its external id was already there."""
+    wanted = [i.external_id for i in items]
     with ctx.sessions.begin() as session:
-        found = select(Conversation.id).where(Conversation.external_id == item.external_id)
-        if session.scalars(found).first() is not None:
-            return False
-        customer = _customer(session, item)
-        opened = next((at for _, _, at in item.turns if at), None) or ctx.now()
-        conv = Conversation(
-            external_id=item.external_id,
-            customer=customer,
-            channel=item.channel,
-            subject=item.subject,
-            opened_at=opened,
-            updated_at=ctx.now(),
-            status=ConversationStatus.RESOLVED,
-            meta={"imported": True},
-        )
-        session.add(conv)
-        session.flush()
-        turns = [
-            Turn(
-                conversation_id=conv.id, seq=i, author_role=role, text=text, created_at=at or opened
-            )
-            for i, (role, text, at) in enumerate(item.turns, 1)
-        ]
-        session.add_all(turns)
+        query = select(Conversation.external_id).where(Conversation.external_id.in_(wanted))
+        taken = set(session.scalars(query))
+        stored, results = [], []
+        for item in items:
+            results.append(item.external_id not in taken)
+            if results[-1]:
+                taken.add(item.external_id)
+                stored.append(_store(session, ctx, item))
         if analyze:
-            _analyse(ctx, conv, turns)
-        conv.customer_turns = sum(t.author_role is AuthorRole.CUSTOMER for t in turns)
-        write_audit(session, actor, "conversation.imported", conv)
-    return True
+            for conv, turns in stored:
+                _analyse(ctx, conv, turns)
+        for conv, _ in stored:
+            write_audit(session, actor, "conversation.imported", conv)
+    return results
+
+
+def _store(session: Any, ctx: ActionContext, item: ImportItem) -> tuple[Conversation, list[Turn]]:
+    opened = next((at for _, _, at in item.turns if at), None) or ctx.now()
+    conv = Conversation(
+        external_id=item.external_id,
+        customer=_customer(session, item),
+        channel=item.channel,
+        subject=item.subject,
+        opened_at=opened,
+        updated_at=ctx.now(),
+        status=ConversationStatus.RESOLVED,
+        meta={"imported": True},
+    )
+    session.add(conv)
+    session.flush()
+    turns = [
+        Turn(conversation_id=conv.id, seq=n, author_role=role, text=text, created_at=at or opened)
+        for n, (role, text, at) in enumerate(item.turns, 1)
+    ]
+    session.add_all(turns)
+    conv.customer_turns = sum(t.author_role is AuthorRole.CUSTOMER for t in turns)
+    return conv, turns
 
 
 def _customer(session: Any, item: ImportItem) -> Customer:

@@ -77,8 +77,7 @@ def import_(
     restart: Annotated[bool, typer.Option(help="Ignore the checkpoint; start over.")] = False,
 ) -> None:
     """Import conversations; resumable, and conversations already stored are skipped."""
-    from calmdesk.actions import Actor
-    from calmdesk.actions.imports import import_item, iter_items, load_checkpoint, save_checkpoint
+    from calmdesk.actions.imports import load_checkpoint
 
     with _errors():
         if not file.is_file():
@@ -87,26 +86,46 @@ def import_(
         point = load_checkpoint(ctx, file)
         if restart:
             point.lines_done = point.imported = point.skipped = point.failed = 0
-        actor = Actor.system("import")
-        with _progress(_count(file)) as advance:
-            advance(point.lines_done)
-            for position, item in iter_items(file, point.lines_done):
-                if isinstance(item, InputError):
-                    point.failed += 1
-                    typer.echo(str(item), err=True)
-                elif import_item(ctx, actor, item, analyze=analyze):
-                    point.imported += 1
-                else:
-                    point.skipped += 1
-                point.lines_done = position
-                advance(1)
-                if position % _CHECKPOINT_EVERY == 0:
-                    save_checkpoint(ctx, point)
-        save_checkpoint(ctx, point)
+        run = _import_file(ctx, file, point, analyze)
     typer.echo(
-        f"imported {point.imported}, skipped {point.skipped}, failed {point.failed} "
-        f"(totals for this file; {point.lines_done} position(s) done)"
+        f"this run: imported {run['imported']}, skipped {run['skipped']}, failed {run['failed']}; "
+        f"this file so far: imported {point.imported}, skipped {point.skipped}, "
+        f"failed {point.failed} ({point.lines_done} position(s) done)"
     )
+
+
+def _import_file(ctx: Any, file: Path, point: Any, analyze: bool) -> dict[str, int]:
+    """Import in batches of `_CHECKPOINT_EVERY`, saving the checkpoint after each batch commits."""
+    from calmdesk.actions import Actor
+    from calmdesk.actions.imports import import_batch, iter_items, save_checkpoint
+
+    run = {"imported": 0, "skipped": 0, "failed": 0}
+    batch: list[Any] = []
+    position = point.lines_done
+
+    def flush() -> None:
+        results = import_batch(ctx, Actor.system("import"), batch, analyze=analyze)
+        for key, count in (("imported", sum(results)), ("skipped", len(results) - sum(results))):
+            run[key] += count
+            setattr(point, key, getattr(point, key) + count)
+        point.lines_done = position
+        save_checkpoint(ctx, point)
+        batch.clear()
+
+    with _progress(_count(file)) as advance:
+        advance(point.lines_done)
+        for position, item in iter_items(file, point.lines_done):  # noqa: B007 - read by flush
+            if isinstance(item, InputError):
+                run["failed"] += 1
+                point.failed += 1
+                typer.echo(str(item), err=True)
+            else:
+                batch.append(item)
+            advance(1)
+            if len(batch) >= _CHECKPOINT_EVERY:
+                flush()
+        flush()
+    return run
 
 
 def _count(file: Path) -> int:
