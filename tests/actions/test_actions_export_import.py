@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from tests.factories import World
+from tests.factories import ADMIN, World
 
 from calmdesk.actions import Actor, add_customer_turn, add_note, send_agent_reply
 from calmdesk.actions.export import export_record
@@ -155,3 +155,20 @@ def test_import_reads_csv_grouped_by_conversation(world: World, tmp_path: Path) 
     items = [i for _, i in iter_items(path)]
     assert [len(i.turns) for i in items] == [2, 1]  # type: ignore[union-attr]
     assert items[1].turns[0][1] == "Hello, wrong charge"  # type: ignore[union-attr]
+
+
+def test_import_batch_skips_a_repeated_id_within_one_batch(world: World) -> None:
+    from calmdesk.actions.imports import ImportItem, import_batch
+    from calmdesk.storage import AuthorRole
+
+    item = ImportItem("dup", [(AuthorRole.CUSTOMER, "hello", None)], customer={"external_id": "k"})
+    again = ImportItem("dup", [(AuthorRole.CUSTOMER, "hello again", None)])
+    other = ImportItem("other", [(AuthorRole.CUSTOMER, "hi", None)], customer={"external_id": "k"})
+    assert import_batch(world.ctx, ADMIN, [item, again, other], analyze=False) == [
+        True,
+        False,
+        True,
+    ]
+    with world.ctx.sessions() as session:
+        owners = set(session.scalars(select(Conversation.customer_id)))
+    assert len(owners) == 1  # both conversations belong to customer "k"
