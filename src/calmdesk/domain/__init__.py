@@ -14,6 +14,7 @@ from calmdesk.domain.errors import (
     ModelUnavailable,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
     UnsupportedValue,
 )
 from calmdesk.domain.review import (
@@ -69,6 +70,7 @@ __all__ = [
     "Severity",
     "Span",
     "ToneProblem",
+    "TooManyAttempts",
     "Trend",
     "Turn",
     "TurnAnalysis",

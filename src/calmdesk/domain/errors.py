@@ -8,7 +8,8 @@
      │    └── UnsupportedValue E104
      ├── NotFound              E201
      ├── PermissionDenied      E301
-     │    └── AuthenticationRequired E302  (nobody is logged in, or the token is invalid)
+     │    ├── AuthenticationRequired E302  (nobody is logged in, or the token is invalid)
+     │    └── TooManyAttempts  E303  (too many failed logins; wait and retry)
      ├── Conflict              E401
      ├── ConfigError           E501
      ├── ModelUnavailable      E601
@@ -32,6 +33,7 @@ __all__ = [
     "ModelUnavailable",
     "NotFound",
     "PermissionDenied",
+    "TooManyAttempts",
     "UnsupportedValue",
 ]
 
@@ -91,6 +93,11 @@ class PermissionDenied(CalmdeskError):
 class AuthenticationRequired(PermissionDenied):
     code = "E302"
     default_message = "Log in, or send a valid API token or chat token, and try again."
+
+
+class TooManyAttempts(PermissionDenied):
+    code = "E303"
+    default_message = "Too many failed attempts; wait a few minutes and try again."
 
 
 class Conflict(CalmdeskError):
