@@ -2,8 +2,9 @@
 
 Each head's training rows (labels mapped onto calmdesk's own; soft labels become two weighted rows):
 - emotion: a fixed quarter of GoEmotions train (28 labels mapped by `GOEMOTIONS_MAP`; the quarter
-  keeps training within minutes on two cores) + TweetEval emotion train;
-- anger: the same texts; anger/disgust 1, annoyance half, the rest 0;
+  keeps training within minutes on two cores) + TweetEval emotion train + customer-service text
+  at half weight (Bitext requests neutral, flagged ones anger/frustration; complaints frustration);
+- anger: the same texts; anger/disgust 1, annoyance half, Bitext's flagged ones 1, the rest 0;
 - offensive: TweetEval offensive train, TweetEval hate train's hateful tweets, Bitext's flagged
   utterances and a fixed eighth of its others;
 - complaint: the complaints corpus without its held-out fold;
@@ -90,7 +91,39 @@ def _emotion_and_anger(root: Path, settings: FitSettings) -> tuple[Rows, Rows]:
     for text, label, v in zip(tweets.texts, tweets.labels, _vectors(tweets), strict=True):
         emotion.add(text, v, EMOTIONS.index(TWEETEVAL_MAP[label]))
         anger.add(text, v, int(label == "anger"))
+    _support_emotions(root, settings, emotion, anger)
     return emotion, anger
+
+
+def _support_emotions(root: Path, settings: FitSettings, emotion: Rows, anger: Rows) -> None:
+    """Customer-service text, so plain requests read as neutral (weights are half a row)."""
+    support = _bitext(root, settings)
+    for text, label, v in zip(support.texts, support.labels, _vectors(support), strict=True):
+        if label == "1":
+            emotion.add(text, v, EMOTIONS.index("anger"), 0.25)
+            emotion.add(text, v, EMOTIONS.index("frustration"), 0.25)
+        else:
+            emotion.add(text, v, EMOTIONS.index("neutral"), 0.5)
+        anger.add(text, v, int(label == "1"), 0.5)
+    rest, _ = _with_split(d.complaints(root))
+    for text, label, v in zip(rest.texts, rest.labels, _vectors(rest), strict=True):
+        if label == "complaint":
+            emotion.add(text, v, EMOTIONS.index("frustration"), 0.5)
+
+
+def _bitext(root: Path, settings: FitSettings) -> d.Labelled:
+    """Bitext's offensive-flagged utterances and a fixed share of the others."""
+    support = d.bitext(root)
+    keep = [
+        y == "1" or d.fold_of(i, settings.bitext_folds) == 0
+        for i, y in zip(support.ids, support.labels, strict=True)
+    ]
+    return support.subset(keep)
+
+
+def _with_split(full: d.Labelled) -> tuple[d.Labelled, d.Labelled]:
+    _vectors(full)
+    return full.split()
 
 
 def _offensive(root: Path, settings: FitSettings) -> Rows:
@@ -102,12 +135,7 @@ def _offensive(root: Path, settings: FitSettings) -> Rows:
     for text, label, v in zip(hate.texts, hate.labels, _vectors(hate), strict=True):
         if label == "hate":
             rows.add(text, v, 1)
-    support = d.bitext(root)
-    keep = [
-        y == "1" or d.fold_of(i, settings.bitext_folds) == 0
-        for i, y in zip(support.ids, support.labels, strict=True)
-    ]
-    support = support.subset(keep)
+    support = _bitext(root, settings)
     for text, label, v in zip(support.texts, support.labels, _vectors(support), strict=True):
         rows.add(text, v, int(label == "1"))
     return rows
@@ -115,9 +143,7 @@ def _offensive(root: Path, settings: FitSettings) -> Rows:
 
 def _complaint(root: Path, settings: FitSettings) -> Rows:
     rows = Rows()
-    full = d.complaints(root)
-    _vectors(full)
-    rest, _ = full.split()
+    rest, _ = _with_split(d.complaints(root))
     for text, label, v in zip(rest.texts, rest.labels, _vectors(rest), strict=True):
         rows.add(text, v, int(label == "complaint"))
     return rows
@@ -125,9 +151,7 @@ def _complaint(root: Path, settings: FitSettings) -> Rows:
 
 def _politeness(root: Path, settings: FitSettings) -> Rows:
     rows = Rows()
-    full = d.politeness(root)
-    _vectors(full)
-    rest, _ = full.split()
+    rest, _ = _with_split(d.politeness(root))
     score = {"polite": 1.0, "middle": 0.5, "impolite": 0.0}
     for text, label, v in zip(rest.texts, rest.labels, _vectors(rest), strict=True):
         rows.add_soft(text, v, score[label])
