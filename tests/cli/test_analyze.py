@@ -138,3 +138,12 @@ def test_analyze_with_the_real_models_end_to_end() -> None:
     assert code == 0
     assert first["upset"] >= 0.5 and first["cause"] == "delivery_delay"
     assert record["turns"][1]["signals"]["review"] is not None
+
+
+def test_analyze_every_option_is_documented() -> None:
+    import typer.main
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "analysis.md").read_text("utf-8")
+    command = typer.main.get_command(app).commands["analyze"]  # type: ignore[attr-defined]
+    options = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
+    assert options and all(o in docs for o in options), options
