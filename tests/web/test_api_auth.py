@@ -12,9 +12,10 @@ from tests.factories import PASSWORD, CueAnalyzer
 from tests.web.conftest import Scene
 
 from calmdesk.config import Settings
+from calmdesk.domain import TooManyAttempts
 from calmdesk.storage import Note
 from calmdesk.web import create_app
-from calmdesk.web.auth import CSRF_HEADER, SESSION_COOKIE, issue_chat_token
+from calmdesk.web.auth import CSRF_HEADER, SESSION_COOKIE, LoginThrottle, issue_chat_token
 from calmdesk.web.deps import CurrentUser
 
 V = "/api/v1"
@@ -147,3 +148,27 @@ def test_csrf_token_is_accepted_in_a_form_field(
         form = {"text": "hello", **({"csrf_token": token} if send_token else {})}
         response = client.post("/form-probe", data=form)
     assert response.status_code == status
+
+
+def test_login_is_throttled_after_repeated_failures(client: TestClient, scene: Scene) -> None:
+    wrong = {"username": "cal", "password": "not the password"}
+    codes = [client.post(f"{V}/login", json=wrong).status_code for _ in range(11)]
+    assert codes == [401] * 10 + [429]
+    right = client.post(f"{V}/login", json={"username": "cal", "password": PASSWORD})
+    assert right.status_code == 429 and right.json()["error"]["code"] == "E303"
+    assert "retry-after" in right.headers
+
+
+def test_login_throttle_counts_clients_separately_from_usernames() -> None:
+    throttle = LoginThrottle(per_user=2, per_client=3, window_s=60)
+    for name in ("a", "b", "c"):
+        throttle.check(name, "10.0.0.1")
+        throttle.failed(name, "10.0.0.1")
+    with pytest.raises(TooManyAttempts):
+        throttle.check("d", "10.0.0.1")  # the client is locked, whoever it tries
+    throttle.check("a", "10.0.0.2")  # one failure for "a" so far: still allowed elsewhere
+    throttle.failed("a", "10.0.0.2")
+    with pytest.raises(TooManyAttempts):
+        throttle.check("a", "10.0.0.3")
+    throttle.succeeded("a")
+    throttle.check("a", "10.0.0.3")

@@ -13,6 +13,7 @@ from calmdesk import __version__
 from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
+from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.limits import RequestLimits
 from calmdesk.web.routes import api, console
@@ -62,6 +63,7 @@ def create_app(
         analyzer=analyzer,
         scheduler=scheduler or NullScheduler(),
     )
+    app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
     if _STATIC.is_dir():

@@ -15,18 +15,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from calmdesk.config import Settings
-from calmdesk.domain.errors import AuthenticationRequired, PermissionDenied
+from calmdesk.domain.errors import AuthenticationRequired, PermissionDenied, TooManyAttempts
 
 __all__ = [
     "API_TOKEN_PREFIX",
     "CSRF_FORM_FIELD",
     "CSRF_HEADER",
+    "LoginThrottle",
     "SESSION_COOKIE",
     "SessionData",
     "check_csrf",
@@ -117,3 +120,42 @@ def _session_signer(settings: Settings) -> URLSafeTimedSerializer:
 
 def _chat_signer(settings: Settings) -> URLSafeSerializer:
     return URLSafeSerializer(settings.secret_key, salt=_CHAT_SALT)
+
+
+class LoginThrottle:
+    """Refuse logins after too many recent failures for one username or from one client address.
+
+    A username is locked after `per_user` failures within `window_s` seconds, a client address
+    (possibly a whole office behind one router) after `per_client`. In memory, per process
+    (calmdesk serves with one worker); a restart forgets the counts.
+    """
+
+    def __init__(self, per_user: int = 10, per_client: int = 50, window_s: float = 300.0) -> None:
+        self.limits = {"user": per_user, "client": per_client}
+        self.window_s = window_s
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _keys(self, username: str, client: str) -> tuple[tuple[str, str], ...]:
+        return (("user", username.lower()), ("client", client))
+
+    def check(self, username: str, client: str) -> None:
+        """TooManyAttempts when the username or the client failed too often lately."""
+        now = time.monotonic()
+        with self._lock:
+            for key in self._keys(username, client):
+                recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
+                self._failures[key] = recent
+                if len(recent) >= self.limits[key[0]]:
+                    minutes = max(1, int(self.window_s // 60))
+                    raise TooManyAttempts(f"Too many failed logins; wait {minutes} minutes.")
+
+    def failed(self, username: str, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in self._keys(username, client):
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(("user", username.lower()), None)

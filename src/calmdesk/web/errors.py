@@ -29,6 +29,7 @@ from calmdesk.domain.errors import (
     ModelUnavailable,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
 )
 
 __all__ = ["error_body", "install_error_handlers", "status_for"]
@@ -39,6 +40,7 @@ _STATUS: tuple[tuple[type[CalmdeskError], int], ...] = (
     (InputTooLarge, 413),
     (InputError, 400),
     (NotFound, 404),
+    (TooManyAttempts, 429),
     (AuthenticationRequired, 401),
     (PermissionDenied, 403),
     (Conflict, 409),
@@ -90,7 +92,11 @@ def _validation_message(errors: Sequence[Any]) -> tuple[str, list[dict[str, str]
 
 async def _on_calmdesk_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CalmdeskError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationRequired) else None
+    headers = None
+    if isinstance(exc, AuthenticationRequired):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": "300"}
     return JSONResponse(error_body(exc.code, exc.message), status_for(exc), headers=headers)
 
 

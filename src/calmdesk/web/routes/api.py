@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from calmdesk import __version__
 from calmdesk.actions.people import authenticate
 from calmdesk.domain.errors import AuthenticationRequired, PermissionDenied
 from calmdesk.web import auth, queries
+from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.deps import (
     ActionsDep,
     CurrentPrincipal,
@@ -23,7 +24,7 @@ __all__ = ["PREFIX", "router"]
 
 PREFIX = "/api/v1"
 _ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 503)
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)
 }
 
 router = APIRouter(prefix=PREFIX, responses=_ERRORS)
@@ -37,12 +38,23 @@ def health(session: SessionDep) -> Health:
 
 
 @router.post("/login", response_model=MeOut, tags=["auth"])
-def login(body: LoginIn, response: Response, settings: SettingsDep, actions: ActionsDep) -> MeOut:
-    """Check a username and password; set the session cookie and return the CSRF token."""
+def login(
+    body: LoginIn, request: Request, response: Response, settings: SettingsDep,
+    actions: ActionsDep,
+) -> MeOut:  # fmt: skip
+    """Check a username and password; set the session cookie and return the CSRF token.
+
+    After 10 failures in 5 minutes for a username (50 from one client address), logins answer
+    429 until the window has passed."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else "unknown"
+    throttle.check(body.username, client)
     try:
         user = authenticate(actions, body.username, body.password)
     except PermissionDenied as err:
+        throttle.failed(body.username, client)
         raise AuthenticationRequired(err.message) from None
+    throttle.succeeded(body.username)
     cookie, data = auth.issue_session(settings, user.id)
     response.set_cookie(
         auth.SESSION_COOKIE,
@@ -50,6 +62,7 @@ def login(body: LoginIn, response: Response, settings: SettingsDep, actions: Act
         max_age=settings.session_max_age_s,
         httponly=True,
         samesite="lax",
+        secure=request.url.scheme == "https",
         path="/",
     )
     return MeOut(kind="user", user=UserOut.model_validate(user), csrf_token=data.csrf)
