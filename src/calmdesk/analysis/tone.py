@@ -101,8 +101,10 @@ def _shouting(text: str) -> float:
     letters = sum(len(w) for w in words)
     if letters < 8:
         return 0.0
-    loud = sum(len(w) for w in words if w.isupper() and w not in _ACRONYMS)
-    return min(1.0, max(0.0, (loud / letters - 0.15) / 0.45))
+    loud_words = [w for w in words if w.isupper() and w not in _ACRONYMS]
+    loud = sum(len(w) for w in loud_words)
+    emphasis = min(0.45, 0.15 * sum(1 for w in loud_words if len(w) >= 3))  # "I want it NOW"
+    return min(1.0, max(emphasis, (loud / letters - 0.15) / 0.45))
 
 
 def _exclaiming(text: str) -> float:
