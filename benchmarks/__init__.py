@@ -1,0 +1,1 @@
+"""Measured figures (never asserted in tests); `python -m benchmarks.run` writes results/."""

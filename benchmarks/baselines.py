@@ -1,0 +1,54 @@
+"""The tools calmdesk is compared with, run in the same process on the same splits.
+
+VADER, TextBlob and alt-profanity-check give a few scores per text, not a task's labels; each
+is mapped to a task by a logistic regression fitted on those scores over the task's training
+split (the fairest mapping we could think of: it picks the best thresholds and label order).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+Scorer = Callable[[Sequence[str]], np.ndarray]
+
+
+def vader(texts: Sequence[str]) -> np.ndarray:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    keys = ("neg", "neu", "pos", "compound")
+    return np.array([[analyzer.polarity_scores(t)[k] for k in keys] for t in texts])
+
+
+def textblob(texts: Sequence[str]) -> np.ndarray:
+    from textblob import TextBlob
+
+    rows = []
+    for text in texts:
+        sentiment = TextBlob(text).sentiment
+        rows.append([sentiment.polarity, sentiment.subjectivity])
+    return np.array(rows).reshape(-1, 2)
+
+
+def profanity(texts: Sequence[str]) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from profanity_check import predict_prob
+
+        return np.asarray(predict_prob(list(texts)), dtype=np.float64).reshape(-1, 1)
+
+
+BASELINES: dict[str, Scorer] = {"vader": vader, "textblob": textblob, "profanity-check": profanity}
+
+
+def fit_and_predict(
+    scorer: Scorer, train: Sequence[str], labels: Sequence[str], test: Sequence[str]
+) -> list[str]:
+    """Labels for `test` from a logistic regression over the tool's scores on `train`."""
+    model = LogisticRegression(max_iter=2000)
+    model.fit(scorer(train), list(labels))
+    return [str(p) for p in model.predict(scorer(test))]

@@ -1,0 +1,147 @@
+"""Speed and memory: one customer turn in context, batch throughput, peak memory, cold start.
+
+* latency: `analyze_conversation` on a conversation of 5 earlier turns (already seen, as in a
+  live chat where each new message re-sends the thread) plus one new customer turn; p50/p99 over
+  distinct new turns; also the encoder + heads alone on one text;
+* throughput: `analyze_many` over conversations of 5 new turns each (nothing cached), turns/s,
+  and the encoder + heads alone on the same texts;
+* peak memory: the largest resident set of the measuring process (a fresh subprocess);
+* cold start: a fresh `python` that imports calmdesk and analyses one message, wall time.
+Texts are real customer-support utterances (Bitext) when the data folder is there.
+
+Run: `python -m benchmarks.bench_speed` (prints JSON); `run()` returns the dict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+LATENCY_RUNS = 300
+BATCH_TURNS = 3000
+COLD_RUNS = 3
+COLD_CODE = (
+    "from calmdesk.analysis.pipeline import analyze_text; "
+    "analyze_text('Where is my order? It is two weeks late and nobody answers!')"
+)
+
+
+def _texts(n: int) -> list[str]:
+    from calmdesk.config import default_data_dir
+    from calmdesk.training import data as d
+
+    try:
+        pool = d.bitext(default_data_dir()).texts
+    except Exception:  # data folder absent: synthetic but varied texts
+        pool = [f"order {i} is late, please refund the {i % 7} items" for i in range(n)]
+    unique = sorted(set(pool), key=lambda t: d.fold_of(t, 1_000_003))
+    return [f"{unique[i % len(unique)]} ({i})" for i in range(n)]
+
+
+def _conversation(cid: str, texts: list[str]) -> Any:
+    from calmdesk.domain import Conversation, Role, Turn
+
+    roles = [Role.CUSTOMER if i % 2 == 0 else Role.AGENT for i in range(len(texts))]
+    roles[-1] = Role.CUSTOMER
+    return Conversation(cid, tuple(Turn(r, t) for r, t in zip(roles, texts, strict=True)))
+
+
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    ms = np.asarray(seconds) * 1000
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+    }
+
+
+def _latency(texts: list[str]) -> dict[str, Any]:
+    from calmdesk.analysis import encoder, heads
+    from calmdesk.analysis.pipeline import analyze_conversation
+
+    context = texts[:5]
+    analyze_conversation(_conversation("warm", [*context, texts[5]]))
+    turn, alone = [], []
+    for i in range(LATENCY_RUNS):
+        new = texts[6 + i]
+        start = time.perf_counter()
+        analyze_conversation(_conversation(f"c{i}", [*context, new]))
+        turn.append(time.perf_counter() - start)
+        other = texts[6 + LATENCY_RUNS + i]
+        start = time.perf_counter()
+        heads.predict([other], encoder.encode([other]))
+        alone.append(time.perf_counter() - start)
+    return {"turn_in_context": _percentiles(turn), "encoder_and_heads": _percentiles(alone)}
+
+
+def _throughput(texts: list[str]) -> dict[str, float]:
+    from calmdesk.analysis import encoder, heads
+    from calmdesk.analysis.pipeline import analyze_many
+
+    pipeline_texts, model_texts = texts[:BATCH_TURNS], texts[BATCH_TURNS : 2 * BATCH_TURNS]
+    conversations = [
+        _conversation(f"b{i}", pipeline_texts[i : i + 5]) for i in range(0, BATCH_TURNS, 5)
+    ]
+    start = time.perf_counter()
+    for _ in analyze_many(conversations):
+        pass
+    pipeline_rate = BATCH_TURNS / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for i in range(0, BATCH_TURNS, 512):
+        chunk = model_texts[i : i + 512]
+        heads.predict(chunk, encoder.encode(chunk))
+    model_rate = BATCH_TURNS / (time.perf_counter() - start)
+    return {
+        "pipeline_turns_per_s": round(pipeline_rate, 1),
+        "models_turns_per_s": round(model_rate, 1),
+    }
+
+
+def measure() -> dict[str, Any]:
+    """The in-process measurements (run in a fresh subprocess by `run`)."""
+    from calmdesk.analysis import encoder
+
+    texts = _texts(2 * BATCH_TURNS + 2 * LATENCY_RUNS + 10)
+    latency_texts, batch_texts = texts[: 2 * LATENCY_RUNS + 10], texts[2 * LATENCY_RUNS + 10 :]
+    out: dict[str, Any] = {"latency": _latency(latency_texts)}
+    out["throughput"] = _throughput(batch_texts)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["encoder_threads"] = encoder.thread_count()
+    return out
+
+
+def cold_start() -> dict[str, float]:
+    """Wall seconds of a fresh interpreter: import calmdesk and analyse one message."""
+    runs = []
+    for _ in range(COLD_RUNS):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", COLD_CODE], check=True, capture_output=True)
+        runs.append(time.perf_counter() - start)
+    return {"median_s": round(statistics.median(runs), 2), "min_s": round(min(runs), 2)}
+
+
+def run() -> dict[str, Any]:
+    """Speed figures, measured in a fresh subprocess, and cold start."""
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_speed", "--child"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    out: dict[str, Any] = {"kind": "speed", "cpu_count": os.cpu_count()}
+    out["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
+    out |= json.loads(child.stdout.strip().splitlines()[-1])
+    out["cold_start"] = cold_start()
+    out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure() if "--child" in sys.argv else run()))

@@ -1,0 +1,95 @@
+"""The markdown summary of `benchmarks/results/*.json`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+BASELINES = ("vader", "textblob", "profanity-check")
+TARGETS = {
+    "tweeteval-emotion": ">= 80",
+    "tweeteval-offensive": ">= 81",
+}
+
+
+def _accuracy(result: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Accuracy on dev data (percent)",
+        "",
+        "calmdesk = `calmdesk eval TASK`; baselines mapped to each task by a logistic regression "
+        "over their scores, fitted on the same training split.",
+        "",
+        "| task | metric | calmdesk | VADER | TextBlob | profanity-check | target | published |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result.get("tasks", []):
+        metric = row["metric"]
+        ours = row["calmdesk"]
+        extra = "; ".join(f"{k} {v}" for k, v in ours.items() if k != metric)
+        cells = [
+            row["task"],
+            metric,
+            f"**{ours.get(metric, '-')}**" + (f" ({extra})" if extra else ""),
+        ]
+        cells += [str(row.get(b, {}).get(metric, "-")) for b in BASELINES]
+        cells += [TARGETS.get(row["task"], "above VADER"), row.get("published", "")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _speed(result: dict[str, Any]) -> list[str]:
+    lat, thr = result.get("latency", {}), result.get("throughput", {})
+    turn, alone = lat.get("turn_in_context", {}), lat.get("encoder_and_heads", {})
+    cold = result.get("cold_start", {})
+    rows = [
+        ("one customer turn with 5 turns of context, p50 / p99 (ms)",
+         f"{turn.get('p50_ms')} / {turn.get('p99_ms')}", "p99 <= 20"),
+        ("encoder + heads on one text, p50 / p99 (ms)",
+         f"{alone.get('p50_ms')} / {alone.get('p99_ms')}", ""),
+        ("batch, full pipeline (turns/s)", thr.get("pipeline_turns_per_s"), ">= 1,000"),
+        ("batch, encoder + heads only (turns/s)", thr.get("models_turns_per_s"), ""),
+        ("peak memory of the measuring process (MB)", result.get("peak_rss_mb"), ""),
+        ("cold start: import + first answer, median (s)", cold.get("median_s"), "<= 2"),
+    ]  # fmt: skip
+    lines = [
+        "## Speed and memory",
+        "",
+        f"{result.get('cpu_count')} CPU cores, encoder threads {result.get('encoder_threads')}; "
+        f"load average (1, 5, 15 min) before {result.get('load_average_before')}, "
+        f"after {result.get('load_average_after')} (other work shared the machine).",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+    ]
+    return lines + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+
+
+def _generic(name: str, result: dict[str, Any]) -> list[str]:
+    lines = [f"## {name}", "", "| key | value |", "|---|---|"]
+    for key, value in result.items():
+        if key != "_meta":
+            text = json.dumps(value) if not isinstance(value, str) else value
+            lines.append(f"| {key} | {text[:200].replace('|', '/')} |")
+    return lines
+
+
+def render(results: dict[str, dict[str, Any]]) -> str:
+    """The README of the results folder: one section per bench."""
+    out = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`python -m benchmarks.run`); do not edit by hand.",
+        "",
+    ]
+    for name, result in results.items():
+        when = result.get("_meta", {}).get("when", "?")
+        if "error" in result:
+            out += [f"## {name}", "", f"failed ({when}):", "", "```", result["error"], "```"]
+        elif name == "accuracy":
+            out += _accuracy(result)
+        elif name == "speed":
+            out += _speed(result)
+        else:
+            out += _generic(name, result)
+        out += ["", f"_measured {when}_", ""]
+    return "\n".join(out)
