@@ -2,12 +2,15 @@
 
 Hooked on the app's session factory, so a turn reaches the console and the customer chat however it
 was written: the chat socket, a console reply, the JSON API or an integration. Nothing is published
-for a transaction that rolls back, and nothing before it is durable.
+for a transaction that rolls back, and nothing before it is durable. The turns are read and
+published by one background thread, never inside the committing request.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from typing import Any
 
 from sqlalchemy import event, select
@@ -32,25 +35,54 @@ def install_turn_feed(sessions: SessionFactory, hub: Hub) -> None:
         if new:
             session.info.setdefault(_KEY, set()).update(new)
 
-    def publish(session: Session) -> None:
+    def hand_over(session: Session) -> None:
         ids = session.info.pop(_KEY, None)
-        if not ids:
-            return
-        try:
-            with sessions() as reader:
-                events = turn_events(reader, sorted(ids))
-        except Exception:  # noqa: BLE001 - a live update must never fail a committed write
-            log.exception("could not publish new turns %s", sorted(ids))
-            return
-        for item in events:
-            hub.publish(item)
+        if ids:
+            _FEED.put(sessions, hub, sorted(ids))
 
     def forget(session: Session) -> None:
         session.info.pop(_KEY, None)
 
     event.listen(sessions, "after_flush", collect)
-    event.listen(sessions, "after_commit", publish)
+    event.listen(sessions, "after_commit", hand_over)
     event.listen(sessions, "after_rollback", forget)
+
+
+class _Feed:
+    """One background thread per process reads the new turns and publishes them.
+
+    Reading inside `after_commit` would take a second database connection while the committing
+    session still holds its own; under load that exhausts the pool. Handing the ids to this
+    thread keeps the feed to one extra connection at most, and the order of commits.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[SessionFactory, Hub, list[int]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def put(self, sessions: SessionFactory, hub: Hub, ids: list[int]) -> None:
+        self._queue.put((sessions, hub, ids))
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="calmdesk-turn-feed")
+                self._thread.daemon = True
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            sessions, hub, ids = self._queue.get()
+            try:
+                with sessions() as reader:
+                    events = turn_events(reader, ids)
+            except Exception:  # noqa: BLE001 - a live update must never stop the feed
+                log.exception("could not publish new turns %s", ids)
+                continue
+            for item in events:
+                hub.publish(item)
+
+
+_FEED = _Feed()
 
 
 def turn_events(session: Session, ids: list[int]) -> list[Event]:
