@@ -21,7 +21,7 @@ __all__ = [
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _QUANTITY = re.compile(
-    r"(?P<a>\d+(?:\.\d+)?)(?:\s?(?:-|to|–)\s?(?P<b>\d+(?:\.\d+)?))?\s?(?P<unit>%|percent|"
+    r"(?<![\d.])(?P<a>\d+(?:\.\d+)?)(?:\s?(?:-|to|–)\s?(?P<b>\d+(?:\.\d+)?))?\s?(?P<unit>%|percent|"
     r"(?:business |working |calendar )?(?:days?|hours?|weeks?|months?|minutes?)|dollars|euros?|"
     r"pounds)|[$€£]\s?(?P<m>\d+(?:\.\d+)?)",
     re.IGNORECASE,
@@ -59,8 +59,11 @@ def _fact_mismatches(fact: PolicyFact, draft: str) -> tuple[list[Span], list[Spa
     for sent in _SENTENCE.finditer(draft):
         text, before = sent.group(0), previous
         previous = text
+        # the first keyword at or before a figure decides; found once per sentence (linear time)
+        key = keys.search(before) or keys.search(text)
+        key_at = -1 if key is None else (0 if key.string is before else key.end())
         for q in _QUANTITY.finditer(text):
-            if not keys.search(before + " " + text[: q.start()]):
+            if key is None or key_at > q.start():
                 continue
             unit = q.group("unit") or "money"
             if _family(unit) != _family(fact.unit):
@@ -139,12 +142,16 @@ def gives_timeline(ctx: ReviewContext) -> Outcome:
     return fail(fix, vague, missing=True)
 
 
+_AROUND = 400
+
+
 def _sentence_around(text: str, pos: int) -> str:
     """The sentence holding `pos`, with the one before it (where approval is often named)."""
-    starts = [m.start() for m in _SENTENCE.finditer(text) if m.start() <= pos]
-    begin = starts[-2] if len(starts) > 1 else 0
-    end = text.find(".", pos)
-    return text[begin : end if end != -1 else len(text)]
+    lo = max(0, pos - _AROUND)  # bounded, so many figures in one long draft stay linear
+    starts = [m.start() for m in _SENTENCE.finditer(text, lo, pos + 1)]
+    begin = starts[-2] if len(starts) > 1 else lo
+    end = text.find(".", pos, pos + _AROUND)
+    return text[begin : end if end != -1 else min(len(text), pos + _AROUND)]
 
 
 def _limit_for(window: str, ctx: ReviewContext) -> float | None:
@@ -164,8 +171,9 @@ def _beyond_authority(ctx: ReviewContext) -> list[Span]:
         window = ctx.draft[max(0, money.start - 60) : money.end + 60]
         limit = _limit_for(window, ctx)
         amount = float(re.sub(r"[^\d.]", "", money.text) or 0)
-        deferred = _APPROVAL.search(_sentence_around(ctx.draft, money.start))
-        if limit is not None and amount > limit and not deferred:
+        if limit is None or amount <= limit:
+            continue
+        if not _APPROVAL.search(_sentence_around(ctx.draft, money.start)):
             spans.append(Span(money.start, money.end, money.text, "beyond_authority"))
     return spans
 
