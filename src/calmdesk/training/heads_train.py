@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from calmdesk.analysis.heads import ARTEFACT, BINARY_HEADS, LinearHeads
+from calmdesk.domain.errors import MalformedInput
 from calmdesk.domain.signals import EMOTIONS
 from calmdesk.training import data as d
 from calmdesk.training.embeddings import embed
@@ -174,6 +175,10 @@ def train_heads(
 ) -> LinearHeads:
     """Fit the featurizer on every head's texts, then each head, and write the artefact."""
     rows = head_rows(root, settings)
+    for name, r in rows.items():
+        wanted = len(EMOTIONS) if name == "emotion" else 2
+        if len(set(r.labels)) < wanted:
+            raise MalformedInput(f"The data in {root} lacks examples of some {name} labels.")
     corpus = sorted({t for r in rows.values() for t in r.texts})
     featurizer = fit_featurizer(corpus, settings)
     coefs, biases, columns, start = [], [], {}, 0
