@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -79,8 +80,10 @@ async def pump(
     after: int,
     handle: Handler,
     visible: Callable[[Event], bool] = lambda _e: True,
+    worker: Callable[[Subscription], Awaitable[None]] | None = None,
 ) -> None:
-    """Run one accepted socket until either side closes it."""
+    """Run one accepted socket until either side closes it (with `worker`, a third task that
+    lives as long as the socket, e.g. storing the customer's messages in order)."""
     hub: Hub = ws.app.state.hub
     sub = hub.subscribe(str(conversation_id))
     sessions = ws.app.state.actions.sessions
@@ -92,6 +95,8 @@ async def pump(
         async with anyio.create_task_group() as group:
             group.start_soon(_until_done, group, _forward(ws, sub, cursor, visible))
             group.start_soon(_until_done, group, _receive(ws, sub, handle))
+            if worker is not None:
+                group.start_soon(_until_done, group, worker(sub))
     except WebSocketDisconnect:
         pass
     finally:
@@ -156,7 +161,8 @@ def typing_relay(hub: Hub, role: str) -> Callable[[Subscription], None]:
         now = time.monotonic()
         if now - last >= _TYPING_EVERY_S:
             last = now
-            hub.publish(Event("typing", sub.conversation_id, {"role": role}, sender=sub.id))
+            data = {"role": role, "at": datetime.now(UTC).isoformat()}
+            hub.publish(Event("typing", sub.conversation_id, data, sender=sub.id))
 
     return relay
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import anyio
+import anyio.abc
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
@@ -42,6 +44,7 @@ router = APIRouter(include_in_schema=False)
 _TEAM_NAME = "Customer support"
 _MAX_TOKEN = 500
 _CUSTOMER_SEES = frozenset({"message", "typing", "error"})
+_INBOX = 32  # messages waiting to be stored before the socket stops reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,19 +105,27 @@ async def chat_socket(ws: WebSocket, token: str, after: int = 0) -> None:
         return
     await ws.accept()
     relay = typing_relay(ws.app.state.hub, "customer")
+    inbox: anyio.abc.ObjectSendStream[dict[str, Any]]
+    inbox, outbox = anyio.create_memory_object_stream[dict[str, Any]](_INBOX)
 
     async def handle(frame: dict[str, Any], sub: Subscription) -> None:
         if frame["type"] == "typing":
-            relay(sub)
+            relay(sub)  # at once, even while an earlier message is still being analysed
         elif frame["type"] == "message":
-            await run_in_threadpool(_post_message, ws, who, frame, sub)
+            await inbox.send(frame)
+
+    async def store(sub: Subscription) -> None:
+        async with outbox:
+            async for frame in outbox:  # one at a time, in the order they were sent
+                await run_in_threadpool(_post_message, ws, who, frame, sub)
 
     def visible(event: Event) -> bool:
         return event.kind in _CUSTOMER_SEES and not (
             event.kind == "typing" and event.data.get("role") == "customer"
         )
 
-    await pump(ws, who.conversation_id, max(0, after), handle, visible)
+    async with inbox:
+        await pump(ws, who.conversation_id, max(0, after), handle, visible, store)
 
 
 def _identify(ws: WebSocket, token: str) -> ChatIdentity | None:

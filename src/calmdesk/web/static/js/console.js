@@ -14,7 +14,12 @@
   function liveChannel(root) {
     var wsPath = root.getAttribute("data-ws");
     var typing = document.getElementById("customer-typing");
-    var live = { socket: null, lastId: Number(root.getAttribute("data-last-id") || "0"), retries: 0 };
+    var live = {
+      socket: null,
+      lastId: Number(root.getAttribute("data-last-id") || "0"),
+      retries: 0,
+      typingAt: "",
+    };
     window.calmdeskConsole = live;
     var typingTimer = null;
 
@@ -27,8 +32,8 @@
       }
       if (msg.type === "message" && msg.id > live.lastId) {
         live.lastId = msg.id;
-        if (typing) {
-          typing.hidden = true;
+        if (typing && msg.role === "customer" && msg.at >= live.typingAt) {
+          typing.hidden = true; // the message they were typing has arrived
         }
         refresh("transcript");
         if (msg.role === "customer") {
@@ -38,6 +43,7 @@
       } else if (msg.type === "status" && msg.by !== root.getAttribute("data-user")) {
         refresh("insight");
       } else if (msg.type === "typing" && msg.role === "customer" && typing) {
+        live.typingAt = msg.at || "";
         typing.hidden = false;
         clearTimeout(typingTimer);
         typingTimer = setTimeout(function () {
