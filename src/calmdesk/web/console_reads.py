@@ -27,8 +27,10 @@ __all__ = [
     "QueueRow",
     "author_names",
     "last_customer_signals",
-    "queue_rows",
+    "local_label",
+    "overdue",
     "queue_row",
+    "queue_rows",
 ]
 
 QUEUE_VIEWS: tuple[tuple[str, str], ...] = (

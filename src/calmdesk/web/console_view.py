@@ -17,11 +17,14 @@ from markupsafe import Markup
 from calmdesk.web.markup import UpsetChart, highlight, spans_from_signals, upset_chart
 
 __all__ = [
+    "UPSET_SHOWN",
     "CheckView",
+    "PromiseView",
     "ReviewView",
     "TurnView",
     "ago",
     "cause_label",
+    "chart_for",
     "check_title",
     "due_label",
     "review_view",

@@ -21,7 +21,11 @@ from calmdesk.storage.records import Conversation, Turn
 from calmdesk.web.console_reads import author_names
 from calmdesk.web.realtime import Event, Hub
 
-__all__ = ["install_turn_feed", "turn_events"]
+__all__ = [
+    "install_turn_feed",
+    "turn_event",
+    "turn_events",
+]
 
 log = logging.getLogger("calmdesk.web.live")
 _KEY = "calmdesk.new_turns"

@@ -41,6 +41,7 @@ __all__ = [
     "replay_events",
     "router",
     "same_origin",
+    "typing_relay",
 ]
 
 router = APIRouter()
