@@ -50,6 +50,17 @@ def test_console_login_refuses_bad_passwords_and_forged_forms(
     assert "calmdesk_session" not in answer.cookies
 
 
+def test_console_login_is_throttled_like_the_api(client, world) -> None:
+    statuses = []
+    for password in ["wrong"] * 10 + ["correct horse battery"]:
+        form = parse(client.get("/console/login").text)
+        data = {"username": "cal", "password": password}
+        data["csrf_token"] = form.find("input", name="csrf_token").attrs["value"]
+        statuses.append(client.post("/console/login", data=data, follow_redirects=False))
+    assert [a.status_code for a in statuses] == [401] * 10 + [429]
+    assert "Too many failed logins" in parse(statuses[-1].text).find("p", role="alert").text
+
+
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/console/login"])
 def test_console_login_never_redirects_off_the_console(client, world, target) -> None:
     form = parse(client.get("/console/login").text)

@@ -13,9 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from calmdesk.actions.context import ActionContext
 from calmdesk.actions.people import authenticate
-from calmdesk.domain.errors import NotFound, PermissionDenied
+from calmdesk.domain.errors import NotFound, PermissionDenied, TooManyAttempts
 from calmdesk.storage.enums import UserRole
+from calmdesk.storage.people import User
 from calmdesk.web import auth
 from calmdesk.web.console_case import case_view
 from calmdesk.web.console_reads import QUEUE_VIEWS, queue_rows
@@ -72,7 +74,9 @@ def login_submit(
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_form(request, _safe_next(next), "The form expired; try again.", username, 400)
     try:
-        user = authenticate(actions, username.strip(), password)
+        user = _authenticate(request, actions, username.strip(), password)
+    except TooManyAttempts as err:
+        return _login_form(request, _safe_next(next), err.message, username, 429)
     except PermissionDenied as err:
         return _login_form(request, _safe_next(next), err.message, username, 401)
     cookie, _ = auth.issue_session(settings, user.id)
@@ -83,6 +87,20 @@ def login_submit(
     )  # fmt: skip
     response.delete_cookie(_LOGIN_CSRF_COOKIE, path="/console/login")
     return response
+
+
+def _authenticate(request: Request, actions: ActionContext, username: str, password: str) -> User:
+    """The password check, throttled exactly like the API's login (shared per app)."""
+    throttle: auth.LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else "unknown"
+    throttle.check(username, client)
+    try:
+        user = authenticate(actions, username, password)
+    except PermissionDenied:
+        throttle.failed(username, client)
+        raise
+    throttle.succeeded(username)
+    return user
 
 
 @router.post("/logout")
