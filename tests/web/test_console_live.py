@@ -40,6 +40,8 @@ def test_chat_page_shows_messages_without_analysis(client, chat) -> None:
     bubbles = page.by_id("chat-log").find_all("li")
     assert [b.find("p").text for b in bubbles] == ["Hi, my order?"]
     assert page.find_all("mark") == [] and "upset" not in page.text
+    fields = page.find_all("input") + page.find_all("textarea") + page.find_all("select")
+    assert [f.attrs.get("name") for f in fields] == ["text"]  # no name or email to claim
 
 
 @pytest.mark.parametrize("token", ["garbage", "x" * 600])
