@@ -81,13 +81,13 @@ def single_label(train: d.Labelled, test: d.Labelled, s: FitSettings) -> EvalRes
     return EvalResult("", {"macro_f1": f1, "accuracy": acc}, len(train), len(test), "", preds)
 
 
-def _splits_for(task: str, root: Path) -> tuple[d.Labelled, d.Labelled]:
+def _splits_for(task: str, root: Path, s: FitSettings) -> tuple[d.Labelled, d.Labelled]:
     if task in ("tweeteval-emotion", "tweeteval-offensive"):
         name = task.split("-")[1]
         return d.tweeteval(root, name, "train"), d.tweeteval(root, name, "val")
     if task == "goemotions":
         train = d.goemotions(root, "train")
-        quarter = train.subset([d.fold_of(i, 4) == 0 for i in train.ids])
+        quarter = train.subset([d.fold_of(i, s.goemotions_folds) == 0 for i in train.ids])
         return quarter, d.goemotions(root, "dev")
     if task == "politeness":
         full = _with_vectors(d.politeness(root))
@@ -102,12 +102,16 @@ def _splits_for(task: str, root: Path) -> tuple[d.Labelled, d.Labelled]:
 
 
 def task_splits(
-    task: str, root: Path, train: Path | None = None, test: Path | None = None
+    task: str,
+    root: Path,
+    train: Path | None = None,
+    test: Path | None = None,
+    settings: FitSettings = DEFAULT_SETTINGS,
 ) -> tuple[d.Labelled, d.Labelled]:
     """The (train, test) sets of a text task; `train`/`test` CSV files replace the defaults."""
-    default_train, default_test = (
-        _splits_for(task, root) if train is None or test is None else (d.Labelled(), d.Labelled())
-    )
+    needs_default = train is None or test is None
+    empty = (d.Labelled(), d.Labelled())
+    default_train, default_test = _splits_for(task, root, settings) if needs_default else empty
     multi = task == "goemotions"
     return (
         _read_file(train, multi) if train else default_train,
@@ -181,5 +185,5 @@ def evaluate(
         from calmdesk.training.conversations import evaluate_cga
 
         return replace(evaluate_cga(root, train, test, settings), task=task)
-    train_set, test_set = task_splits(task, root, train, test)
+    train_set, test_set = task_splits(task, root, train, test, settings)
     return replace(TASKS[task](train_set, test_set, settings), task=task)
