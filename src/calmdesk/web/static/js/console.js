@@ -95,6 +95,12 @@
         live.sendTyping();
       }
     });
+    draft.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        form.requestSubmit();
+      }
+    });
     document.addEventListener("click", function (ev) {
       var button = ev.target.closest("[data-use-text]");
       if (!button) {
