@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -15,7 +16,9 @@ def _message(conversation_id: str, mid: int, text: str = "hi") -> Event:
 
 
 def _drain(coro_factory):  # run a small async scenario to completion
-    return asyncio.run(asyncio.wait_for(coro_factory(), timeout=5))
+    # on a thread of its own: a sync Playwright session earlier in the run keeps a loop running here
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro_factory(), timeout=5)).result()
 
 
 def test_hub_delivers_only_to_the_conversation_channel() -> None:

@@ -167,15 +167,6 @@ def _post_until_killed(server: Server, clients: list[Client]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known bug, not in the API: web/turn_feed.py opens a second pooled connection inside "
-        "after_commit while the committing session still holds its own; 20 concurrent posts "
-        "exhaust the 15-connection pool and the server hangs (QueuePool TimeoutError). Passes "
-        "with the feed disabled; remove this mark when the feed is fixed."
-    ),
-)
 def test_crash_every_acknowledged_turn_is_stored_exactly_once(
     crash_db: tuple[str, list[Client]],
 ) -> None:

@@ -14,7 +14,7 @@ __all__ = ["agent_facts", "customer_facts", "promised_amount"]
 
 _MONEY = re.compile(
     r"(?:[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?))"
-    r"|(?:(\d[\d,]*(?:\.\d{1,2})?)\s?(?:dollars|euros?|pounds|usd|eur|gbp)\b)",
+    r"|(?:(?<![\d,.])(\d[\d,]*(?:\.\d{1,2})?)\s?(?:dollars|euros?|pounds|usd|eur|gbp)\b)",
     re.IGNORECASE,
 )
 
