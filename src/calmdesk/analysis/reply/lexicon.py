@@ -292,7 +292,7 @@ _P: dict[str, str] = {
         r" never\b|\bnothing like this will\b|\bno matter what\b|\bwhatever it takes\b"
     ),
     "money": (
-        r"(?:[$€£]\s?\d[\d,]*(?:\.\d\d)?|\b\d[\d,]*(?:\.\d\d)?\s?(?:dollars|euros?|pounds|usd|eur|"
+        r"(?:[$€£]\s?\d[\d,]*(?:\.\d\d)?|(?<![\d,.])\b\d[\d,]*(?:\.\d\d)?\s?(?:dollars|euros?|pounds|usd|eur|"
         r"gbp)\b)"
     ),
 }
