@@ -28,6 +28,7 @@ from calmdesk.config import Settings
 from calmdesk.storage import Conversation, User
 from calmdesk.web import create_app
 from calmdesk.web.auth import issue_chat_token
+from calmdesk.web.turn_feed import drain_turn_feed
 
 PERSONAS = ("anonymous", "customer_a", "customer_b", "other_agent", "agent", "supervisor", "admin")
 SECRET = "web-tests-secret-key-not-for-production"
@@ -57,6 +58,7 @@ def settings(db_url: str) -> Settings:
 def app(settings: Settings, world: World) -> Iterator[FastAPI]:
     application = create_app(settings, analyzer=CueAnalyzer())
     yield application
+    drain_turn_feed()
     application.state.engine.dispose()
 
 

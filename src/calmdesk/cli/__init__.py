@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from calmdesk import __version__
-
 from calmdesk.cli import (
     analysis_cmds,
     models_cmds,

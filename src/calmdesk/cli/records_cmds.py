@@ -30,13 +30,19 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def _context(settings: Settings) -> Any:
+@contextmanager
+def _context(settings: Settings) -> Iterator[Any]:
+    """An action context over a migrated database; its connections are closed on the way out."""
     from calmdesk.actions import ActionContext
     from calmdesk.storage import current_revision, head_revision, make_engine, make_session_factory
 
     if current_revision(settings.database_url) != head_revision():
         raise ConfigError("The database is not migrated; run `calmdesk db upgrade` first.")
-    return ActionContext(make_session_factory(make_engine(settings.database_url)), settings)
+    engine = make_engine(settings.database_url)
+    try:
+        yield ActionContext(make_session_factory(engine), settings)
+    finally:
+        engine.dispose()
 
 
 @db_app.command("upgrade")
@@ -64,8 +70,8 @@ def seed() -> None:
     """Load the demo data set (idempotent) and print the demo logins."""
     from calmdesk.demo import DEMO_USERS, seed_demo
 
-    with _errors():
-        report = seed_demo(_context(Settings()))
+    with _errors(), _context(Settings()) as ctx:
+        report = seed_demo(ctx)
     typer.echo(f"created {report.created or 'nothing'}; already there {report.skipped or 'none'}")
     for username, password in DEMO_USERS.items():
         typer.echo(f"  demo login: {username} / {password}")
@@ -82,11 +88,11 @@ def import_(
     with _errors():
         if not file.is_file():
             raise NotFound(f"No file at {file}.")
-        ctx = _context(Settings())
-        point = load_checkpoint(ctx, file)
-        if restart:
-            point.lines_done = point.imported = point.skipped = point.failed = 0
-        run = _import_file(ctx, file, point, analyze)
+        with _context(Settings()) as ctx:
+            point = load_checkpoint(ctx, file)
+            if restart:
+                point.lines_done = point.imported = point.skipped = point.failed = 0
+            run = _import_file(ctx, file, point, analyze)
     typer.echo(
         f"this run: imported {run['imported']}, skipped {run['skipped']}, failed {run['failed']}; "
         f"this file so far: imported {point.imported}, skipped {point.skipped}, "
@@ -152,8 +158,8 @@ def export(
     """Export one conversation's whole record as JSON or readable HTML."""
     from calmdesk.actions.export import export_record
 
-    with _errors():
-        text = export_record(_context(Settings()), conversation_id, fmt)
+    with _errors(), _context(Settings()) as ctx:
+        text = export_record(ctx, conversation_id, fmt)
         if output is None:
             typer.echo(text)
         else:

@@ -17,6 +17,7 @@ from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.limits import RequestLimits
 from calmdesk.web.routes import api, console
+from calmdesk.web.turn_feed import drain_turn_feed
 
 __all__ = ["create_app"]
 
@@ -47,6 +48,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        drain_turn_feed()
         engine.dispose()
 
     app = FastAPI(

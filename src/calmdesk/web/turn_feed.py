@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import event, select
@@ -22,6 +23,7 @@ from calmdesk.web.console_reads import author_names
 from calmdesk.web.realtime import Event, Hub
 
 __all__ = [
+    "drain_turn_feed",
     "install_turn_feed",
     "turn_event",
     "turn_events",
@@ -61,7 +63,7 @@ class _Feed:
     """
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[tuple[SessionFactory, Hub, list[int]]] = queue.SimpleQueue()
+        self._queue: queue.Queue[tuple[SessionFactory, Hub, list[int]]] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -73,20 +75,43 @@ class _Feed:
                 self._thread.daemon = True
                 self._thread.start()
 
+    def drain(self, timeout: float) -> bool:
+        """Wait until every handed-over turn is published (or `timeout` passes)."""
+        deadline = time.monotonic() + timeout
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._queue.all_tasks_done.wait(left)
+        return True
+
     def _run(self) -> None:
         while True:
             sessions, hub, ids = self._queue.get()
             try:
-                with sessions() as reader:
-                    events = turn_events(reader, ids)
-            except Exception:  # noqa: BLE001 - a live update must never stop the feed
-                log.exception("could not publish new turns %s", ids)
-                continue
-            for item in events:
-                hub.publish(item)
+                self._publish(sessions, hub, ids)
+            finally:
+                self._queue.task_done()
+
+    @staticmethod
+    def _publish(sessions: SessionFactory, hub: Hub, ids: list[int]) -> None:
+        try:
+            with sessions() as reader:
+                events = turn_events(reader, ids)
+        except Exception:  # noqa: BLE001 - a live update must never stop the feed
+            log.exception("could not publish new turns %s", ids)
+            return
+        for item in events:
+            hub.publish(item)
 
 
 _FEED = _Feed()
+
+
+def drain_turn_feed(timeout: float = 5.0) -> bool:
+    """Publish what is pending before the app closes its engine (no connection left behind)."""
+    return _FEED.drain(timeout)
 
 
 def turn_events(session: Session, ids: list[int]) -> list[Event]:
