@@ -1,4 +1,4 @@
-"""One Settings class; entry points build it and pass it in (nothing reads the environment later)."""
+"""One Settings class; entry points build it and pass it in; nothing reads the environment."""
 
 from __future__ import annotations
 
