@@ -107,3 +107,20 @@ def test_outlook_notices_the_same_problem_raised_again_and_again() -> None:
     view = outlook(late)
     assert "raised the same delivery delay problem 3 times" in view.reasons
     assert not any("same" in r for r in outlook(late[:2]).reasons)
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        turn(0.3, threats=[ask(MentionKind.LEGAL)]),
+        turn(0.3, threats=[ask(MentionKind.PUBLIC_REVIEW)]),
+        turn(0.3, requests=[ask(MentionKind.SUPERVISOR)]),
+    ],
+)
+def test_outlook_quiet_threat_after_anger_is_not_cooling(last: CustomerSignals) -> None:
+    calm = outlook([turn(0.9), turn(0.3)])
+    pressed = outlook([turn(0.9), last])
+    assert calm.trend is Trend.COOLING
+    assert pressed.trend is Trend.STEADY
+    assert "the customer is calming down" not in pressed.reasons
+    assert pressed.escalation_risk > calm.escalation_risk + 0.2

@@ -120,11 +120,22 @@ def _mention_evidence(turns: Sequence[CustomerSignals]) -> list[tuple[float, str
     return found
 
 
+_PRESSING = (MentionKind.LEGAL, MentionKind.PUBLIC_REVIEW, MentionKind.CANCEL)
+
+
+def _presses(last: CustomerSignals) -> bool:
+    """A threat, a manager request or abuse in the newest turn: whatever the tone, not calming."""
+    kinds = {m.kind for m in (*last.requests, *last.threats)}
+    return last.abuse >= 0.5 or MentionKind.SUPERVISOR in kinds or bool(kinds & set(_PRESSING))
+
+
 def outlook(turns: Sequence[CustomerSignals]) -> Outlook:
     """Trend, escalation risk and reasons from the customer turns' signals, oldest first."""
     if not turns:
         return Outlook(Trend.STEADY, 0.0, [])
     trend = _trend([t.upset for t in turns])
+    if trend is Trend.COOLING and _presses(turns[-1]):
+        trend = Trend.STEADY
     evidence = _mood_evidence(turns) + _mention_evidence(turns)
     if trend is Trend.HEATING and len(turns) > 1:
         evidence.append((0.15, ""))
