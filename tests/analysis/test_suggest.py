@@ -261,12 +261,19 @@ def _demo() -> list[Conversation]:
     ]
 
 
-@pytest.mark.parametrize("conv", _demo(), ids=lambda c: c.id)
+# Known misses, kept visible (strict xfail turns red once fixed): the composer's echo picks a
+# sentence that does not name the problem (004, 012) or finds none outside the insults (021).
+_P2_MISSES = {"004", "012", "021"}
+
+
+def _demo_params() -> list[object]:
+    miss = pytest.mark.xfail(strict=True, reason="P2: the reply does not say back the concern")
+    return [pytest.param(c, id=c.id, marks=[miss] if c.id in _P2_MISSES else []) for c in _demo()]
+
+
+@pytest.mark.parametrize("conv", _demo_params())
 def test_suggest_reply_passes_checks_for_each_demo_conversation(conv: Conversation) -> None:
-    # P2 (say back what went wrong) can be out of reach: when the customer's last turn only
-    # thanks us, or holds one content word besides insults, no reply can name two of their
-    # terms. Every other applicable check must pass. (bench_suggest reports how often P2 fails.)
-    assert set(failed_checks(suggest_reply(conv, None, now=NOW).review)) <= {"P2"}
+    assert failed_checks(suggest_reply(conv, None, now=NOW).review) == []
 
 
 def test_suggest_reply_closes_warmly_when_the_customer_says_thanks() -> None:

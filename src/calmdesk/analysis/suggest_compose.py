@@ -119,7 +119,7 @@ def _echoes(state: CustomerState, kb: KnowledgeBase) -> tuple[str, ...]:
     """Up to three ways to say the customer's point back, the most specific first."""
     keys = [re.escape(k) for f in kb.facts.values() for k in f.keywords]
     kb_words = re.compile(r"\b(?:" + "|".join(keys) + ")", re.I) if keys else None
-    text = clean_text(state.text, max_chars=20_000).text  # no controls or bidi tricks echoed
+    text = clean_text(state.concern, max_chars=20_000).text  # no controls or bidi tricks echoed
     found = [_as_statement(m.group(0)) for m in _SENTENCE.finditer(text)]
     good = [s for s in found if s is not None and _echo_ok(s, state, kb_words)]
     ranked = sorted(

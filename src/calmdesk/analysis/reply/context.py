@@ -45,6 +45,8 @@ class CustomerState:
     """The customer as the draft must meet them (the turns since the last agent reply, mostly)."""
 
     text: str
+    concern: str  # where the customer said what went wrong: the recent turns or an earlier one
+    satisfied: bool  # the newest turns thank or confirm a fix, with no new trouble in them
     upset: float
     abusive: bool
     abuse_words: tuple[str, ...]
@@ -128,6 +130,27 @@ def _abusive(sig: CustomerSignals) -> bool:
     return bool(kinds & set(sig.abuse_kinds)) or sig.abuse >= 0.8
 
 
+def _concern(history: Sequence[Turn], recent: list[int], text: str, abuse: set[str]) -> str:
+    """Where the customer said what went wrong: the recent text when it says so, else the newest
+    earlier customer turn that does (a let-down cue first, else enough content words)."""
+    skip = {_stem(w) for w in abuse}
+    if CUSTOMER_CUES["let_down"].search(text) and len(key_terms(text) - skip) >= 3:
+        return text
+    first = min(recent, default=len(history))
+    earlier = [
+        history[i].text for i in range(first - 1, -1, -1) if history[i].role is Role.CUSTOMER
+    ]
+    for said in earlier:
+        if CUSTOMER_CUES["let_down"].search(said):
+            return f"{said}\n{text}"
+    if len(key_terms(text) - skip) >= 3:
+        return text
+    for said in earlier:
+        if len(key_terms(said) - skip) >= 3:
+            return f"{said}\n{text}"
+    return text
+
+
 def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) -> CustomerState:
     """Combine the model's customer signals (when given) with cues from the customer's words."""
     recent = _recent(history, analyses)
@@ -157,8 +180,19 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
             or (not asks and let_down and terms < 2)
         )
     )
+    satisfied = (
+        bool(CUSTOMER_CUES["satisfied"].search(text))
+        and not CUSTOMER_CUES["let_down"].search(text)
+        and not CUSTOMER_CUES["ongoing"].search(text)  # "thanks a lot, still no refund"
+        and not abusive
+        and not wants
+        and max([s.upset for s in sigs], default=0.0) < 0.4
+        and max([s.complaint for s in sigs], default=0.0) < 0.5  # "oh wonderful, five days late"
+    )
     return CustomerState(
         text=text,
+        concern=_concern(history, recent, text, abuse),
+        satisfied=satisfied,
         upset=upset,
         abusive=abusive,
         abuse_words=tuple(sorted(abuse)),

@@ -82,6 +82,12 @@ _C: dict[str, str] = {
         r"\bjust (?:checking|wanted|a quick)\b|\bquick question\b|\bcould you (?:check|tell)\b|"
         r"\bis (?:it|this) normal\b|\bthanks?\b|\bplease\b"
     ),
+    "satisfied": (
+        r"\b(?:thanks?|thank you|cheers|appreciate(?:d)? it|"
+        r"(?:it |that )?(?:worked|works now|solved|sorted|fixed)|that'?s (?:all|everything)|"
+        r"all good|much better)\b"
+    ),
+    "ongoing": r"\b(?:still|again|another|without|yet|but|even)\b",
     "request": (
         r"\b(?:cancel\w*|refund|unblock|unlock|unsubscribe|tracking number|replace\w*|return|"
         r"deliver\w*|money back|where is|where's|when will|give me|send me|I want|I need (?!this)|"

@@ -59,12 +59,12 @@ def _distinct(spans: list[Span]) -> int:
 )
 def reflects_concern(ctx: ReviewContext) -> Outcome:
     c = ctx.customer
-    if not (c.let_down or c.upset >= 0.4) or c.unclear:
+    if not (c.let_down or c.upset >= 0.4) or c.unclear or c.satisfied:
         return not_needed()
-    spans = _reflecting_spans(ctx.draft, c.text)
+    spans = _reflecting_spans(ctx.draft, c.concern)
     if _distinct(spans) >= 2:
         return passed(spans)
-    terms = _example_words(c.text, set(c.abuse_words))
+    terms = _example_words(c.concern, set(c.abuse_words))
     hint = f" (for example: {', '.join(terms)})" if terms else ""
     return fail(f"Say back what went wrong in the customer's own terms{hint}.", spans, missing=True)
 
