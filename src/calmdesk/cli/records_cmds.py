@@ -12,37 +12,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from calmdesk.cli.common import action_context, coded_errors
 from calmdesk.config import Settings
-from calmdesk.domain.errors import CalmdeskError, ConfigError, InputError, NotFound
+from calmdesk.domain.errors import InputError, NotFound
 
 __all__ = ["register"]
 
 db_app = typer.Typer(help="The records database: migrations.", no_args_is_help=True)
 _CHECKPOINT_EVERY = 50
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except CalmdeskError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(2) from None
-
-
-@contextmanager
-def _context(settings: Settings) -> Iterator[Any]:
-    """An action context over a migrated database; its connections are closed on the way out."""
-    from calmdesk.actions import ActionContext
-    from calmdesk.storage import current_revision, head_revision, make_engine, make_session_factory
-
-    if current_revision(settings.database_url) != head_revision():
-        raise ConfigError("The database is not migrated; run `calmdesk db upgrade` first.")
-    engine = make_engine(settings.database_url)
-    try:
-        yield ActionContext(make_session_factory(engine), settings)
-    finally:
-        engine.dispose()
 
 
 @db_app.command("upgrade")
@@ -52,7 +29,7 @@ def db_upgrade(
     """Apply the packaged migrations (checks durability settings first)."""
     from calmdesk.storage import upgrade
 
-    with _errors():
+    with coded_errors():
         reached = upgrade(Settings().database_url, revision)
     typer.echo(f"database at revision {reached}")
 
@@ -62,7 +39,7 @@ def db_current() -> None:
     """Print the database's revision and the newest one this calmdesk ships."""
     from calmdesk.storage import current_revision, head_revision
 
-    with _errors():
+    with coded_errors():
         typer.echo(f"current {current_revision(Settings().database_url)}, head {head_revision()}")
 
 
@@ -70,7 +47,7 @@ def seed() -> None:
     """Load the demo data set (idempotent) and print the demo logins."""
     from calmdesk.demo import DEMO_USERS, seed_demo
 
-    with _errors(), _context(Settings()) as ctx:
+    with coded_errors(), action_context(Settings()) as ctx:
         report = seed_demo(ctx)
     typer.echo(f"created {report.created or 'nothing'}; already there {report.skipped or 'none'}")
     for username, password in DEMO_USERS.items():
@@ -85,10 +62,10 @@ def import_(
     """Import conversations; resumable, and conversations already stored are skipped."""
     from calmdesk.actions.imports import load_checkpoint
 
-    with _errors():
+    with coded_errors():
         if not file.is_file():
             raise NotFound(f"No file at {file}.")
-        with _context(Settings()) as ctx:
+        with action_context(Settings()) as ctx:
             point = load_checkpoint(ctx, file)
             if restart:
                 point.lines_done = point.imported = point.skipped = point.failed = 0
@@ -158,7 +135,7 @@ def export(
     """Export one conversation's whole record as JSON or readable HTML."""
     from calmdesk.actions.export import export_record
 
-    with _errors(), _context(Settings()) as ctx:
+    with coded_errors(), action_context(Settings()) as ctx:
         text = export_record(ctx, conversation_id, fmt)
         if output is None:
             typer.echo(text)
@@ -180,7 +157,7 @@ def worker(
     )
     where = settings.huey_path if settings.huey_backend == "sqlite" else settings.huey_backend
     typer.echo(f"calmdesk worker: queue {where}, database {settings.database_url}; Ctrl-C stops")
-    with _errors():
+    with coded_errors():
         run_worker(settings, workers)
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from calmdesk.cli.common import action_context, coded_errors
 from calmdesk.config import Settings
-from calmdesk.domain.errors import CalmdeskError, NotFound
+from calmdesk.domain.errors import NotFound
 
 if TYPE_CHECKING:
     from calmdesk.actions import ActionContext, Scheduler
@@ -19,27 +18,6 @@ __all__ = ["register"]
 users_app = typer.Typer(help="People who log in to calmdesk.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
 _ROLES = ("agent", "supervisor", "admin")
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except CalmdeskError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(2) from None
-
-
-@contextmanager
-def _context(settings: Settings) -> Iterator[ActionContext]:
-    from calmdesk.actions import ActionContext
-    from calmdesk.storage import make_engine, make_session_factory
-
-    engine = make_engine(settings.database_url)
-    try:
-        yield ActionContext(make_session_factory(engine), settings)
-    finally:
-        engine.dispose()
 
 
 def serve(
@@ -52,7 +30,7 @@ def serve(
     from calmdesk.web import create_app
 
     settings = Settings()
-    with _errors():
+    with coded_errors():
         app = create_app(settings, scheduler=_scheduler(settings))
     uvicorn.run(
         app,
@@ -101,7 +79,7 @@ def users_create(
     if role not in _ROLES:
         typer.echo(f"E104: role must be one of {', '.join(_ROLES)}.", err=True)
         raise typer.Exit(2)
-    with _errors(), _context(Settings()) as ctx:
+    with coded_errors(), action_context(Settings()) as ctx:
         user = create_user(
             ctx, Actor.system("cli"), username=username, password=password, role=role,
             display_name=display_name, team_id=_team_id(ctx, team),
@@ -120,7 +98,7 @@ def tokens_create(
     from calmdesk.actions import Actor, create_api_token
     from calmdesk.storage import User
 
-    with _errors(), _context(Settings()) as ctx:
+    with coded_errors(), action_context(Settings()) as ctx:
         with ctx.sessions() as session:
             user = session.scalars(select(User).where(User.username == username.lower())).first()
         if user is None:
