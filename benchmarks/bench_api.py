@@ -19,12 +19,12 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from benchmarks.fixed_signals import FixedSignals
 from calmdesk.actions import (
     ActionContext,
     Actor,
@@ -35,16 +35,6 @@ from calmdesk.actions import (
     open_conversation,
 )
 from calmdesk.config import Settings
-from calmdesk.domain import (
-    AgentSignals,
-    Conversation,
-    ConversationAnalysis,
-    CustomerSignals,
-    Review,
-    Role,
-    Trend,
-    TurnAnalysis,
-)
 from calmdesk.storage import make_engine, make_session_factory, upgrade
 from calmdesk.web import create_app
 from calmdesk.web.auth import issue_chat_token
@@ -52,24 +42,6 @@ from calmdesk.web.auth import issue_chat_token
 SYSTEM = Actor.system("bench")
 CONVERSATIONS = 60
 SAMPLES = 150
-
-
-class FixedSignals:
-    """Neutral signals for every customer turn; an empty review for replies."""
-
-    def analyze(self, conversation: Conversation) -> ConversationAnalysis:
-        turns = [
-            TurnAnalysis(t.role, _signals() if t.role is Role.CUSTOMER else AgentSignals(0.8))
-            for t in conversation.turns
-        ]
-        return ConversationAnalysis(conversation.id, turns, Trend.STEADY, 0.1, [])
-
-    def review(self, conversation: Conversation, draft: str, now: datetime) -> Review:
-        return Review(80, [], 0.5, 0.5, 0.8, 0.0, 0.5)
-
-
-def _signals() -> CustomerSignals:
-    return CustomerSignals(0.2, 0.1, 0.0, 0.2, 0.2, 0.6, {"neutral": 1.0})
 
 
 def _ms(samples: list[float]) -> dict[str, float]:

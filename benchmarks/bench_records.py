@@ -21,10 +21,11 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.fixed_signals import FixedSignals
 from calmdesk.actions import (
     ActionContext,
     Actor,
@@ -36,42 +37,12 @@ from calmdesk.actions import (
 )
 from calmdesk.config import Settings
 from calmdesk.demo import seed_demo
-from calmdesk.domain import (
-    AgentSignals,
-    Conversation,
-    ConversationAnalysis,
-    CustomerSignals,
-    Review,
-    Role,
-    Trend,
-    TurnAnalysis,
-)
 from calmdesk.storage import make_engine, make_session_factory, upgrade
 
 SYSTEM = Actor.system("bench")
 REPLY = "I'm sorry about the wait. I will send you the tracking link by tomorrow 5pm."
 CONVERSATIONS = 40
 TURNS = 10
-
-
-class FixedSignals:
-    """Neutral signals for every customer turn; the real review for replies."""
-
-    def analyze(self, conversation: Conversation) -> ConversationAnalysis:
-        turns = [
-            TurnAnalysis(t.role, _neutral() if t.role is Role.CUSTOMER else AgentSignals(0.8))
-            for t in conversation.turns
-        ]
-        return ConversationAnalysis(conversation.id, turns, Trend.STEADY, 0.2, [])
-
-    def review(self, conversation: Conversation, draft: str, now: datetime) -> Review:
-        from calmdesk.analysis.reply import review_draft
-
-        return review_draft(draft, conversation.turns, self.analyze(conversation).turns, now=now)
-
-
-def _neutral() -> CustomerSignals:
-    return CustomerSignals(0.2, 0.1, 0.0, 0.2, 0.1, 0.6, {"neutral": 1.0})
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -94,7 +65,9 @@ def _timed(into: list[float], call: Callable[..., Any], *args: Any, **kwargs: An
 def _context(folder: Path) -> ActionContext:
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
-    return ActionContext(make_session_factory(make_engine(url)), Settings(), FixedSignals())
+    return ActionContext(
+        make_session_factory(make_engine(url)), Settings(), FixedSignals(real_review=True)
+    )
 
 
 def _posting(ctx: ActionContext) -> dict[str, Any]:
