@@ -1,4 +1,4 @@
-"""Role-play practice (V5): scenarios assigned to agents or teams, sessions played, trainer comments.
+"""Role-play practice (V5): scenarios assigned to agents or teams, sessions, trainer comments.
 
 A session stores the trainee's replies and its seed; the simulated customer is deterministic, so the
 whole conversation is rebuilt from them. `result` keeps the last `calmdesk roleplay run` object and

@@ -50,7 +50,7 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
-    return {uid: name for uid, name in rows}
+    return {int(row[0]): str(row[1]) for row in rows}
 
 
 def _trainee_ids(session: Session, user: StaffPrincipal) -> list[int] | None:
@@ -81,7 +81,7 @@ def _assignments(session: Session, user: StaffPrincipal, tz: ZoneInfo, now: date
 
 
 def _check_progress(rows: list[PracticeSession]) -> list[dict[str, Any]]:
-    """How often each check failed in the trainee's replies, first half vs second half of sessions."""
+    """How often each check failed in the replies: the earlier half of sessions vs the later."""
     ordered = sorted(rows, key=lambda r: r.id)
     half = len(ordered) // 2
     early, late = Counter[str](), Counter[str]()
@@ -106,8 +106,8 @@ def practice_home(
     session: Session, user: StaffPrincipal, tz: ZoneInfo, now: datetime
 ) -> dict[str, Any]:
     """The practice page: assignments, the library, my sessions, and a trainer's trainees."""
-    mine = list(session.scalars(select(PracticeSession).where(
-        PracticeSession.user_id == user.user_id).order_by(PracticeSession.id.desc()).limit(_LIMIT)))  # fmt: skip
+    own = select(PracticeSession).where(PracticeSession.user_id == user.user_id)
+    mine = list(session.scalars(own.order_by(PracticeSession.id.desc()).limit(_LIMIT)))
     context: dict[str, Any] = {
         "assignments": _assignments(session, user, tz, now),
         "scenarios": [s.summary() | {"situation": s.situation} for s in default_scenarios()],

@@ -6,7 +6,7 @@ page again with the reason beside the form and the draft kept when an action ref
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -55,7 +55,7 @@ def _due(value: str, settings: SettingsDep) -> datetime | None:
     if not value.strip():
         return None
     try:
-        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        day = date.fromisoformat(value.strip())
     except ValueError as exc:
         raise MalformedInput("The due date must be a date like 2026-12-24.") from exc
     return datetime.combine(day, time(23, 59), team_tz(settings)).astimezone(UTC)
