@@ -201,7 +201,7 @@ class Session:
             notes.append(
                 f"Reply {i}: {what} (upset {st.before.upset:.2f} -> {st.after.upset:.2f})."
             )
-        fixes = Counter(f for st in self.steps for f in st.reading.fixes)
+        fixes = Counter(f for st in self.steps if st.reading.anger for f in st.reading.fixes)
         notes.extend(f"Try next: {fix}" for fix, _ in fixes.most_common(3))
         notes.append(f"Outcome: {self.outcome}.")
         return notes
