@@ -12,10 +12,11 @@ import statistics
 import time
 from typing import Any
 
+from tests.analysis.roleplay.trainees import GOOD, POOR
+
 from calmdesk.analysis.roleplay import Session, default_scenarios
 from calmdesk.analysis.roleplay.mood import move
 from calmdesk.analysis.roleplay.voice import compose, rng_for
-from tests.analysis.roleplay.trainees import GOOD, POOR
 
 ROUNDS = 5
 
@@ -47,9 +48,12 @@ def run() -> dict[str, Any]:
                     customer.append((time.perf_counter() - start) * 1000)
     return {
         "turns": len(steps),
-        "step_ms": {"p50": _pct(steps, 0.5), "p99": _pct(steps, 0.99),
-                    "mean": round(statistics.fmean(steps), 2)},
+        "step_ms": {
+            "p50": _pct(steps, 0.5),
+            "p99": _pct(steps, 0.99),
+            "mean": round(statistics.fmean(steps), 2),
+        },
         "customer_only_ms": {"p50": _pct(customer, 0.5), "p99": _pct(customer, 0.99)},
         "target_ms": 50,
         "load_average": [round(x, 2) for x in os.getloadavg()],
-    }  # fmt: skip
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -118,9 +119,14 @@ def test_supervisor_assigns_and_the_agent_plays_the_assignment(client, world) ->
     sup = login(client, "sam")
     answer = client.post(
         "/console/practice/assign",
-        data={"csrf_token": sup, "scenario_id": "bad-day", "user_id": str(world.agent.id),
-              "due": "2099-01-31", "note": "Before your review"},
-    )  # fmt: skip
+        data={
+            "csrf_token": sup,
+            "scenario_id": "bad-day",
+            "user_id": str(world.agent.id),
+            "due": "2099-01-31",
+            "note": "Before your review",
+        },
+    )
     assert answer.status_code == 200
     client.cookies.clear()
     csrf = login(client, "cal")
@@ -159,3 +165,64 @@ def test_assignment_rules_and_audit(world) -> None:
         stored = session.get(PracticeSession, row.id)
         assert stored is not None and stored.scenario_id == "bad-day"
     assert {"practice.assigned", "practice.started"} <= actions
+
+
+PERSONAL = (
+    "This is Gail Furious. My order 10442-77 never came! Call me on +44 7911 123456 or write to "
+    "gail.furious@mail.example, and refund the card 4111 1111 1111 1111 or IBAN "
+    "DE89 3704 0044 0532 0130 00. You useless idiots."
+)
+
+
+@pytest.fixture
+def real_case(world):
+    from calmdesk.actions import Actor, add_customer_turn, send_agent_reply
+
+    conv = world.open(world.angry_customer)
+    add_customer_turn(world.ctx, Actor.for_customer(conv.customer_id), conv.id, PERSONAL)
+    send_agent_reply(world.ctx, world.actor(world.agent), conv.id, "Hi, Cal here. Sorry Gail.")
+    add_customer_turn(
+        world.ctx, Actor.for_customer(conv.customer_id), conv.id, "Still nothing, Cal"
+    )
+    return conv
+
+
+def test_practise_this_case_replaces_personal_data(world, real_case) -> None:
+    from calmdesk.actions import practise_case
+    from calmdesk.analysis.roleplay import parse_scenario
+
+    row = practise_case(world.ctx, world.actor(world.supervisor), real_case.id, "Gail's order")
+    stored = str(row.body)
+    for secret in ("Gail", "Furious", "7911", "gail.furious", "4111", "DE89", "10442", r"\bCal\b"):
+        assert not re.search(secret, stored), secret
+    scenario = parse_scenario(row.body, row.id)
+    assert "useless idiots" in scenario.lines["opening"][0]  # the customer's own words stay
+    assert scenario.facts and scenario.needs_facts  # the order number is a fact to ask for
+    with pytest.raises(PermissionDenied):
+        practise_case(world.ctx, world.actor(world.agent), real_case.id)
+
+
+def test_supervisor_makes_a_case_scenario_the_team_can_play(client, world, real_case) -> None:
+    sup = login(client, "sam")
+    page = parse(client.get(f"/console/conversations/{real_case.id}").text)
+    assert page.find_all(None, id="practise-case")
+    made = client.post(
+        "/console/practice/from-case",
+        data={"csrf_token": sup, "conversation_id": str(real_case.id), "title": "The lost order"},
+    )
+    assert made.status_code == 200
+    row = next(
+        r for r in parse(made.text).by_id("library").find_all("tr") if "The lost order" in r.text
+    )
+    client.cookies.clear()
+    csrf = login(client, "cal")
+    assert not parse(client.get(f"/console/conversations/{real_case.id}").text).find_all(
+        None, id="practise-case"
+    )  # agents are not offered it
+    url = _start(client, csrf, scenario=row.attrs["data-scenario"])
+    answer = _reply(client, csrf, url, "I'm so sorry. Could you give me your order number?")
+    assert answer.status_code == 200
+    client.cookies.clear()
+    login(client, "bea")  # another team does not see the team's case scenario
+    library = parse(client.get("/console/practice").text).by_id("library").text
+    assert "The lost order" not in library

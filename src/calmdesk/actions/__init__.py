@@ -37,7 +37,9 @@ from calmdesk.actions.people import (
 from calmdesk.actions.practice import (
     assign_practice,
     comment_on_practice,
+    find_scenario,
     practice_reply,
+    practise_case,
     replay_practice,
     start_practice,
 )
@@ -77,6 +79,7 @@ __all__ = [
     "create_user",
     "escalate",
     "evaluate",
+    "find_scenario",
     "fire_due_timers",
     "fire_timer",
     "handoff_summary",
@@ -86,6 +89,7 @@ __all__ = [
     "open_conversation",
     "parse_rules",
     "practice_reply",
+    "practise_case",
     "record_action_taken",
     "reopen_conversation",
     "replay_practice",

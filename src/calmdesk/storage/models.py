@@ -5,7 +5,12 @@ from __future__ import annotations
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
 from calmdesk.storage.people import ApiToken, Customer, Team, User
-from calmdesk.storage.practice import PracticeAssignment, PracticeComment, PracticeSession
+from calmdesk.storage.practice import (
+    PracticeAssignment,
+    PracticeComment,
+    PracticeScenario,
+    PracticeSession,
+)
 from calmdesk.storage.records import (
     ActionTaken,
     Commitment,
@@ -32,6 +37,7 @@ __all__ = [
     "Note",
     "PracticeAssignment",
     "PracticeComment",
+    "PracticeScenario",
     "PracticeSession",
     "RuleFiring",
     "Team",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from calmdesk.storage.base import Base, CreatedAt
 from calmdesk.storage.types import JSONType, UTCDateTime
 
-__all__ = ["PracticeAssignment", "PracticeComment", "PracticeSession"]
+__all__ = ["PracticeAssignment", "PracticeComment", "PracticeScenario", "PracticeSession"]
 
 
 class PracticeAssignment(CreatedAt, Base):
@@ -65,3 +65,17 @@ class PracticeComment(CreatedAt, Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(Text)
+
+
+class PracticeScenario(CreatedAt, Base):
+    """A scenario made from a real conversation ("Practise this case"), anonymised, for one team.
+
+    `body` is the scenario mapping (the shipped YAML's shape); `id` is `case-<number>`."""
+
+    __tablename__ = "practice_scenarios"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None, index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source_conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType)

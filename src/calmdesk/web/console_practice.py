@@ -13,12 +13,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from calmdesk.analysis.roleplay import default_scenarios, scenario_by_id
+from calmdesk.actions.practice import find_scenario
+from calmdesk.analysis.roleplay import default_scenarios
 from calmdesk.analysis.roleplay.scenario import Scenario
-from calmdesk.domain.errors import NotFound
+from calmdesk.domain.errors import ConfigError, NotFound
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import User
-from calmdesk.storage.practice import PracticeAssignment, PracticeComment, PracticeSession
+from calmdesk.storage.practice import (
+    PracticeAssignment,
+    PracticeComment,
+    PracticeScenario,
+    PracticeSession,
+)
 from calmdesk.web.console_reads import local_label
 from calmdesk.web.deps import StaffPrincipal
 from calmdesk.web.markup import upset_chart
@@ -26,24 +32,34 @@ from calmdesk.web.markup import upset_chart
 __all__ = ["practice_home", "practice_view", "session_for"]
 
 _LIMIT = 100
-_OUTCOME_LABELS = {"resolved": "resolved", "escalated": "escalated by the customer",
-                   "abandoned": "customer left", "ongoing": "in progress"}  # fmt: skip
+_OUTCOME_LABELS = {
+    "resolved": "resolved",
+    "escalated": "escalated by the customer",
+    "abandoned": "customer left",
+    "ongoing": "in progress",
+}
 
 
-def _title(scenario_id: str) -> str:
+def _title(session: Session, scenario_id: str) -> str:
     try:
-        return scenario_by_id(scenario_id).title
-    except NotFound:
+        return find_scenario(session, scenario_id).title
+    except (NotFound, ConfigError):
         return scenario_id
 
 
-def _session_row(row: PracticeSession, names: dict[int, str], tz: ZoneInfo) -> dict[str, Any]:
+def _session_row(
+    session: Session, row: PracticeSession, names: dict[int, str], tz: ZoneInfo
+) -> dict[str, Any]:
     return {
-        "id": row.id, "scenario": _title(row.scenario_id), "trainee": names.get(row.user_id, "?"),
-        "outcome": _OUTCOME_LABELS.get(row.outcome, row.outcome), "finished": row.finished,
-        "score": row.score, "when": local_label(row.created_at, tz),
+        "id": row.id,
+        "scenario": _title(session, row.scenario_id),
+        "trainee": names.get(row.user_id, "?"),
+        "outcome": _OUTCOME_LABELS.get(row.outcome, row.outcome),
+        "finished": row.finished,
+        "score": row.score,
+        "when": local_label(row.created_at, tz),
         "mode": "learning" if row.coaching else "assessment",
-    }  # fmt: skip
+    }
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
@@ -63,21 +79,31 @@ def _trainee_ids(session: Session, user: StaffPrincipal) -> list[int] | None:
 
 
 def _assignments(session: Session, user: StaffPrincipal, tz: ZoneInfo, now: datetime) -> list[Any]:
-    mine = or_(PracticeAssignment.user_id == user.user_id,
-               PracticeAssignment.team_id == user.team_id)  # fmt: skip
-    rows = session.scalars(select(PracticeAssignment).where(mine)
-                           .order_by(PracticeAssignment.id.desc()).limit(_LIMIT))  # fmt: skip
-    done = set(session.scalars(
-        select(PracticeSession.assignment_id).where(
-            PracticeSession.user_id == user.user_id, PracticeSession.finished.is_(True))
-    ))  # fmt: skip
+    mine = or_(
+        PracticeAssignment.user_id == user.user_id, PracticeAssignment.team_id == user.team_id
+    )
+    rows = session.scalars(
+        select(PracticeAssignment).where(mine).order_by(PracticeAssignment.id.desc()).limit(_LIMIT)
+    )
+    done = set(
+        session.scalars(
+            select(PracticeSession.assignment_id).where(
+                PracticeSession.user_id == user.user_id, PracticeSession.finished.is_(True)
+            )
+        )
+    )
     return [
-        {"id": a.id, "scenario": _title(a.scenario_id), "note": a.note, "done": a.id in done,
-         "due": local_label(a.due_at, tz) if a.due_at else "",
-         "overdue": a.due_at is not None and a.due_at < now and a.id not in done,
-         "mode": "learning" if a.coaching else "assessment"}
+        {
+            "id": a.id,
+            "scenario": _title(session, a.scenario_id),
+            "note": a.note,
+            "done": a.id in done,
+            "due": local_label(a.due_at, tz) if a.due_at else "",
+            "overdue": a.due_at is not None and a.due_at < now and a.id not in done,
+            "mode": "learning" if a.coaching else "assessment",
+        }
         for a in rows
-    ]  # fmt: skip
+    ]
 
 
 def _check_progress(rows: list[PracticeSession]) -> list[dict[str, Any]]:
@@ -96,10 +122,33 @@ def _check_progress(rows: list[PracticeSession]) -> list[dict[str, Any]]:
                 late_n += 1
     checks = sorted(set(early) | set(late))
     return [
-        {"check": c, "early": round(100 * early[c] / early_n) if early_n else None,
-         "late": round(100 * late[c] / late_n) if late_n else None}
+        {
+            "check": c,
+            "early": round(100 * early[c] / early_n) if early_n else None,
+            "late": round(100 * late[c] / late_n) if late_n else None,
+        }
         for c in checks
-    ]  # fmt: skip
+    ]
+
+
+def _library(session: Session, user: StaffPrincipal) -> list[dict[str, Any]]:
+    """The shipped scenarios, then the team's scenarios made from real cases (newest first)."""
+    shipped = [s.summary() | {"situation": s.situation, "case": False} for s in default_scenarios()]
+    query = select(PracticeScenario).order_by(PracticeScenario.created_at.desc()).limit(_LIMIT)
+    if user.role is not UserRole.ADMIN:
+        query = query.where(PracticeScenario.team_id == user.team_id)
+    cases = [
+        {
+            "id": row.id,
+            "title": str(row.body.get("title", row.id)),
+            "case": True,
+            "cause": str(row.body.get("cause", "")),
+            "difficulty": row.body.get("difficulty", ""),
+            "situation": str(row.body.get("situation", "")),
+        }
+        for row in session.scalars(query)
+    ]
+    return shipped + cases
 
 
 def practice_home(
@@ -110,12 +159,13 @@ def practice_home(
     mine = list(session.scalars(own.order_by(PracticeSession.id.desc()).limit(_LIMIT)))
     context: dict[str, Any] = {
         "assignments": _assignments(session, user, tz, now),
-        "scenarios": [s.summary() | {"situation": s.situation} for s in default_scenarios()],
-        "sessions": [_session_row(r, {user.user_id: user.display_name}, tz) for r in mine],
+        "scenarios": _library(session, user),
+        "sessions": [_session_row(session, r, {user.user_id: user.display_name}, tz) for r in mine],
         "progress": _check_progress([r for r in mine if r.finished]),
         "trainer": user.role in (UserRole.SUPERVISOR, UserRole.ADMIN),
-        "trainees": [], "results": [],
-    }  # fmt: skip
+        "trainees": [],
+        "results": [],
+    }
     if context["trainer"]:
         ids = _trainee_ids(session, user)
         people = select(User).where(User.is_active.is_(True)).order_by(User.display_name)
@@ -128,7 +178,7 @@ def practice_home(
         ]
         results = list(session.scalars(query))
         names = _names(session, {r.user_id for r in results})
-        context["results"] = [_session_row(r, names, tz) for r in results]
+        context["results"] = [_session_row(session, r, names, tz) for r in results]
     return context
 
 
@@ -150,32 +200,53 @@ def _mood_chart(mood: list[dict[str, float]], start: Scenario) -> dict[str, Any]
     up, tr = upset_chart(upset, 320, 110), upset_chart(trust, 320, 110)
     if up is None or tr is None or len(upset) < 2:
         return None
-    return {"width": up.width, "height": up.height, "upset": up.line, "trust": tr.line,
-            "grid": up.grid, "upset_pct": [round(100 * v) for v in upset],
-            "trust_pct": [round(100 * v) for v in trust]}  # fmt: skip
+    return {
+        "width": up.width,
+        "height": up.height,
+        "upset": up.line,
+        "trust": tr.line,
+        "grid": up.grid,
+        "upset_pct": [round(100 * v) for v in upset],
+        "trust_pct": [round(100 * v) for v in trust],
+    }
 
 
 def practice_view(
     session: Session, user: StaffPrincipal, row: PracticeSession, tz: ZoneInfo
 ) -> dict[str, Any]:
     """One session: the transcript, the last reply's coaching, and the debrief once it has ended."""
-    scenario = scenario_by_id(row.scenario_id)
+    scenario = find_scenario(session, row.scenario_id)
     result = row.result or {}
     steps = row.steps or []
-    comments = list(session.scalars(select(PracticeComment).where(
-        PracticeComment.session_id == row.id).order_by(PracticeComment.id)))  # fmt: skip
+    comments = list(
+        session.scalars(
+            select(PracticeComment)
+            .where(PracticeComment.session_id == row.id)
+            .order_by(PracticeComment.id)
+        )
+    )
     names = _names(session, {c.author_id for c in comments} | {row.user_id})
     return {
-        "practice": row, "scenario": scenario, "mine": row.user_id == user.user_id,
-        "transcript": [t | {"who": scenario.name if t["role"] == "customer" else "You"}
-                       for t in result.get("transcript", [])],
+        "practice": row,
+        "scenario": scenario,
+        "mine": row.user_id == user.user_id,
+        "transcript": [
+            t | {"who": scenario.name if t["role"] == "customer" else "You"}
+            for t in result.get("transcript", [])
+        ],
         "steps": [s | {"n": i} for i, s in enumerate(steps, 1)],
         "last": steps[-1] if steps and row.coaching and not row.finished else None,
         "feedback": result.get("feedback", []) if row.finished else [],
         "chart": _mood_chart(result.get("mood", []), scenario),
         "outcome": _OUTCOME_LABELS.get(row.outcome, row.outcome),
         "trainee": names.get(row.user_id, "?"),
-        "comments": [{"by": names.get(c.author_id, "?"), "text": c.text,
-                      "when": local_label(c.created_at, tz)} for c in comments],
+        "comments": [
+            {
+                "by": names.get(c.author_id, "?"),
+                "text": c.text,
+                "when": local_label(c.created_at, tz),
+            }
+            for c in comments
+        ],
         "can_comment": user.role in (UserRole.SUPERVISOR, UserRole.ADMIN),
-    }  # fmt: skip
+    }

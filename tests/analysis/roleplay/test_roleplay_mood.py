@@ -17,14 +17,16 @@ LISTEN = "I understand: the kettle trips the fuse."
 
 
 def _reader() -> object:
-    return scripted_reader({
-        HELP: verdicts("P2 P3 P7 P9 P10 P12"),
-        ASK: verdicts("P2 P3 P7", asks=True),
-        ASK_RETURN: verdicts("P2 P3 P7", asks=True),
-        BOUNDARY: verdicts("P13"),
-        BLAME: verdicts("", "P2 P3 P5 P9"),
-        LISTEN: verdicts("P2"),
-    })  # fmt: skip
+    return scripted_reader(
+        {
+            HELP: verdicts("P2 P3 P7 P9 P10 P12"),
+            ASK: verdicts("P2 P3 P7", asks=True),
+            ASK_RETURN: verdicts("P2 P3 P7", asks=True),
+            BOUNDARY: verdicts("P13"),
+            BLAME: verdicts("", "P2 P3 P5 P9"),
+            LISTEN: verdicts("P2"),
+        }
+    )
 
 
 def _play(scenario: str, replies: list[str], seed: int = 0) -> Session:

@@ -57,9 +57,17 @@ def test_seeds_vary_the_customers_phrasing() -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    ["", " \n\t ", "x" * 50_000, "you stupid idiot", "<script>alert(1)</script><b>hi</b>",
-     "\x00\x01binary\xff", "🙂" * 300, "?"],
-)  # fmt: skip
+    [
+        "",
+        " \n\t ",
+        "x" * 50_000,
+        "you stupid idiot",
+        "<script>alert(1)</script><b>hi</b>",
+        "\x00\x01binary\xff",
+        "🙂" * 300,
+        "?",
+    ],
+)
 def test_any_trainee_input_is_handled(reply: str) -> None:
     session = _play("late-order", [reply])
     result = session.result()

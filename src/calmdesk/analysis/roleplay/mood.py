@@ -74,9 +74,19 @@ def _asked_for(text: str, scenario: Scenario, signals: AgentSignals) -> tuple[st
 
 def _calm_events(review: Review, signals: AgentSignals) -> list[str]:
     passed = {c.check for c in review.checks if c.status is CheckStatus.PASS}
-    events = [name for check, name in (("P2", "reflection"), ("P3", "empathy"),
-              ("P7", "apology"), ("P10", "timeline"), ("P12", "checks_fit"),
-              ("P13", "boundary"), ("P14", "escalation")) if check in passed]  # fmt: skip
+    events = [
+        name
+        for check, name in (
+            ("P2", "reflection"),
+            ("P3", "empathy"),
+            ("P7", "apology"),
+            ("P10", "timeline"),
+            ("P12", "checks_fit"),
+            ("P13", "boundary"),
+            ("P14", "escalation"),
+        )
+        if check in passed
+    ]
     if "P9" in passed and signals.offers_solution >= 0.5:
         events.append("concrete_option")
     return events
@@ -154,10 +164,15 @@ def move(scenario: Scenario, mood: Mood, reading: Reading, turn: int) -> Mood:
     if "overpromise" in reading.anger and overpromised is None:
         overpromised = turn
     return replace(
-        mood, upset=_clamp(upset), trust=_clamp(trust), mishandled=mishandled,
-        revealed=mood.revealed | set(reading.asked_for), happened=mood.happened | set(calm),
-        boundary_set=boundary, overpromised_at=overpromised,
-    )  # fmt: skip
+        mood,
+        upset=_clamp(upset),
+        trust=_clamp(trust),
+        mishandled=mishandled,
+        revealed=mood.revealed | set(reading.asked_for),
+        happened=mood.happened | set(calm),
+        boundary_set=boundary,
+        overpromised_at=overpromised,
+    )
 
 
 def resolved(scenario: Scenario, mood: Mood) -> bool:

@@ -31,17 +31,54 @@ __all__ = [
 ]
 
 CAUSES = ("C1", "C2", "C3", "C4", "C5")
-TEMPERAMENTS = {"calm": (0.8, 1.1), "impatient": (1.1, 0.9), "volatile": (1.4, 0.8),
-                "anxious": (1.0, 1.0), "curt": (1.0, 0.9)}  # fmt: skip
+TEMPERAMENTS = {
+    "calm": (0.8, 1.1),
+    "impatient": (1.1, 0.9),
+    "volatile": (1.4, 0.8),
+    "anxious": (1.0, 1.0),
+    "curt": (1.0, 0.9),
+}
 """Temperament -> (how strongly mishandling angers, how strongly good handling calms)."""
 
-ANGER_EVENTS = ("blame", "calm_down", "tone", "ignored", "asked_again", "overpromise",
-                "policy_wall", "no_empathy", "silence")  # fmt: skip
-CALM_EVENTS = ("reflection", "empathy", "apology", "concrete_option", "timeline", "checks_fit",
-               "boundary", "escalation")  # fmt: skip
-LINE_KINDS = ("opening", "repeat", "partial", "reveal", "blamed", "told_to_calm", "asked_again",
-              "unanswered", "policy", "caught_overpromise", "silence", "manager", "threat",
-              "leave", "accept", "abuse")  # fmt: skip
+ANGER_EVENTS = (
+    "blame",
+    "calm_down",
+    "tone",
+    "ignored",
+    "asked_again",
+    "overpromise",
+    "policy_wall",
+    "no_empathy",
+    "silence",
+)
+CALM_EVENTS = (
+    "reflection",
+    "empathy",
+    "apology",
+    "concrete_option",
+    "timeline",
+    "checks_fit",
+    "boundary",
+    "escalation",
+)
+LINE_KINDS = (
+    "opening",
+    "repeat",
+    "partial",
+    "reveal",
+    "blamed",
+    "told_to_calm",
+    "asked_again",
+    "unanswered",
+    "policy",
+    "caught_overpromise",
+    "silence",
+    "manager",
+    "threat",
+    "leave",
+    "accept",
+    "abuse",
+)
 _NEEDS = CALM_EVENTS
 _MAX_FILE_BYTES = 200_000
 _DEFAULT_DIR = Path(__file__).resolve().parents[2] / "defaults" / "scenarios"
@@ -85,8 +122,12 @@ class Scenario:
 
     def summary(self) -> dict[str, Any]:
         """The `calmdesk roleplay list --json` item."""
-        return {"id": self.id, "title": self.title, "cause": self.cause,
-                "difficulty": self.difficulty}  # fmt: skip
+        return {
+            "id": self.id,
+            "title": self.title,
+            "cause": self.cause,
+            "difficulty": self.difficulty,
+        }
 
     def fact(self, key: str) -> Fact:
         return next(f for f in self.facts if f.key == key)
@@ -175,11 +216,16 @@ def parse_scenario(raw: object, where: str = "scenario") -> Scenario:
     if not isinstance(max_turns, int) or not 2 <= max_turns <= 30:
         raise ConfigError(f"{where}: max_turns must be 2-30.")
     return Scenario(
-        id=_need(raw, "id", str, where), title=_need(raw, "title", str, where), cause=cause,
-        difficulty=difficulty, channel=str(raw.get("channel", "chat")),
+        id=_need(raw, "id", str, where),
+        title=_need(raw, "title", str, where),
+        cause=cause,
+        difficulty=difficulty,
+        channel=str(raw.get("channel", "chat")),
         name=_need(persona, "name", str, f"{where}.persona"),
-        situation=_need(raw, "situation", str, where), goal=_need(raw, "goal", str, where),
-        temperament=temperament, patience=int(_need(persona, "patience", int, f"{where}.persona")),
+        situation=_need(raw, "situation", str, where),
+        goal=_need(raw, "goal", str, where),
+        temperament=temperament,
+        patience=int(_need(persona, "patience", int, f"{where}.persona")),
         start_upset=_unit(start.get("upset"), f"{where}: start.upset"),
         start_trust=_unit(start.get("trust"), f"{where}: start.trust"),
         facts=facts,
@@ -187,11 +233,14 @@ def parse_scenario(raw: object, where: str = "scenario") -> Scenario:
         calmed_by=_weights(raw.get("calmed_by", {}), CALM_EVENTS, f"{where}: calmed_by"),
         success_upset_below=_unit(success.get("upset_below"), f"{where}: success.upset_below"),
         success_trust_at_least=_unit(success.get("trust_at_least"), f"{where}: success.trust"),
-        needs=needs, needs_facts=needs_facts,
-        requires_boundary=bool(raw.get("requires_boundary", False)), when_lost=when_lost,
-        max_turns=max_turns, phone_style=bool(raw.get("phone_style", False)),
+        needs=needs,
+        needs_facts=needs_facts,
+        requires_boundary=bool(raw.get("requires_boundary", False)),
+        when_lost=when_lost,
+        max_turns=max_turns,
+        phone_style=bool(raw.get("phone_style", False)),
         lines=_lines(raw.get("lines"), where),
-    )  # fmt: skip
+    )
 
 
 def _read(path: Path) -> Scenario:

@@ -97,8 +97,10 @@ class Session:
             f"{self.mood.trust:.2f} of 1. Write your next message ({', '.join(kinds)}), one short "
             f"paragraph, in character. Say this in your own words: {offline}"
         )
-        history = [{"role": "assistant" if t.role is Role.CUSTOMER else "user", "content": t.text}
-                   for t in getattr(self, "turns", [])]  # fmt: skip
+        history = [
+            {"role": "assistant" if t.role is Role.CUSTOMER else "user", "content": t.text}
+            for t in getattr(self, "turns", [])
+        ]
         try:
             text = self._backend.complete([{"role": "system", "content": prompt}, *history])  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - any failure of the optional backend falls back offline
@@ -132,8 +134,11 @@ class Session:
         signals, score = self._read(clean)
         pending = "?" in self.turns[-2 if clean.strip() else -1].text
         before = self.mood
-        reading = (read_reply(clean, signals, self.scenario, before, pending_question=pending)
-                   if signals is not None else Reading(("silence",), (), ()))  # fmt: skip
+        reading = (
+            read_reply(clean, signals, self.scenario, before, pending_question=pending)
+            if signals is not None
+            else Reading(("silence",), (), ())
+        )
         self.mood = move(self.scenario, before, reading, turn)
         kinds = self._next(reading, turn)
         answer = None if kinds is None else self._say(kinds, reading.asked_for, turn)
@@ -149,10 +154,12 @@ class Session:
         hot = TEMPERAMENTS[self.scenario.temperament][0]
         weight = self.scenario.angered_by.get("overpromise", 0.2)
         self.mood = replace(
-            self.mood, upset=min(1.0, self.mood.upset + 0.2 * hot * weight + 0.05),
-            trust=max(0.0, self.mood.trust - 0.25), overpromised_at=None,
+            self.mood,
+            upset=min(1.0, self.mood.upset + 0.2 * hot * weight + 0.05),
+            trust=max(0.0, self.mood.trust - 0.25),
+            overpromised_at=None,
             mishandled=self.mood.mishandled + 1,
-        )  # fmt: skip
+        )
         return True
 
     def _end(self, outcome: str, kind: str) -> list[str]:

@@ -14,17 +14,23 @@ from calmdesk.analysis.roleplay.scenario import Scenario
 __all__ = ["GENERIC_LINES", "compose", "rng_for"]
 
 GENERIC_LINES: dict[str, tuple[str, ...]] = {
-    "repeat": ("I've already explained the problem. What are you going to do about it?",
-               "You're not answering me. I need this sorted."),
+    "repeat": (
+        "I've already explained the problem. What are you going to do about it?",
+        "You're not answering me. I need this sorted.",
+    ),
     "partial": ("Okay. So what happens now, exactly?", "Right. And when will that happen?"),
     "reveal": ("It's {value}.", "Here you go: {value}."),
     "blamed": ("So now it's my fault? Unbelievable.", "Don't put this on me."),
     "told_to_calm": ("Don't tell me to calm down.", "Telling me to calm down doesn't help."),
-    "asked_again": ("I already gave you that. Do you even read my messages?",
-                    "I told you that already."),
+    "asked_again": (
+        "I already gave you that. Do you even read my messages?",
+        "I told you that already.",
+    ),
     "unanswered": ("You didn't answer my question.", "That's not what I asked."),
-    "policy": ("I don't care about your policy, I care about my problem.",
-               "Quoting rules at me doesn't fix anything."),
+    "policy": (
+        "I don't care about your policy, I care about my problem.",
+        "Quoting rules at me doesn't fix anything.",
+    ),
     "caught_overpromise": ("Hang on, you said that earlier and it didn't happen. Which is it?",),
     "silence": ("Hello? Is anyone there?", "Are you still there?"),
     "manager": ("I want to speak to a manager.", "Put me through to someone senior."),
@@ -32,7 +38,7 @@ GENERIC_LINES: dict[str, tuple[str, ...]] = {
     "leave": ("Forget it. I'm done with you.", "I'm taking my business elsewhere. Goodbye."),
     "accept": ("Okay, that works. Thank you.", "Fine, that sounds good. Thanks for your help."),
     "abuse": ("Are you thick? Just fix it.", "Useless, all of you."),
-}  # fmt: skip
+}
 _FACT = re.compile(r"\{fact:([a-z0-9_]+)\}")
 _INTERRUPTIONS = ("Sorry, let me stop you there.", "Wait, wait.", "Hold on.", "Yeah, yeah.")
 
@@ -60,8 +66,10 @@ def compose(
     parts: list[str] = []
     for kind in kinds:
         if kind == "reveal":
-            parts.extend(_fill(_pick("reveal", scenario, rng), scenario, scenario.fact(k).value)
-                         for k in reveal)  # fmt: skip
+            parts.extend(
+                _fill(_pick("reveal", scenario, rng), scenario, scenario.fact(k).value)
+                for k in reveal
+            )
         else:
             parts.append(_fill(_pick(kind, scenario, rng), scenario))
     if scenario.phone_style and parts and rng.random() < 0.5:

@@ -34,19 +34,31 @@ def _known(session_id: int) -> None:
 
 
 def _home(
-    request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
-    actions: ActionsDep, error: str = "", status: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    actions: ActionsDep,
+    error: str = "",
+    status: int = 200,
+) -> Response:
     context = practice_home(session, user, team_tz(settings), actions.now())
-    return render(request, "console/practice.html",
-                  page_context(user, nav="practice", error=error, **context), status)  # fmt: skip
+    return render(
+        request,
+        "console/practice.html",
+        page_context(user, nav="practice", error=error, **context),
+        status,
+    )
 
 
 @router.get("", response_class=HTMLResponse)
 def practice_page(
-    request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
     actions: ActionsDep,
-) -> Response:  # fmt: skip
+) -> Response:
     """Assigned scenarios, the library, my sessions; for trainers the assign form and results."""
     return _home(request, user, session, settings, actions)
 
@@ -71,45 +83,93 @@ def _int_or_none(value: str, what: str) -> int | None:
 
 @router.post("/assign", response_class=HTMLResponse)
 def assign(
-    request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
-    actions: ActionsDep, scenario_id: Short = "", user_id: Short = "", team: Short = "",
-    due: Short = "", coaching: Short = "", note: Short = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    actions: ActionsDep,
+    scenario_id: Short = "",
+    user_id: Short = "",
+    team: Short = "",
+    due: Short = "",
+    coaching: Short = "",
+    note: Short = "",
+) -> Response:
     """A trainer assigns a scenario to one person, or to their whole team (`team=mine`)."""
     try:
         target_user = _int_or_none(user_id, "person")
         target_team = user.team_id if team == "mine" and target_user is None else None
         practice_actions.assign_practice(
-            actions, user.acting(), scenario_id, user_id=target_user, team_id=target_team,
-            due_at=_due(due, settings), coaching=coaching == "on", note=note,
-        )  # fmt: skip
+            actions,
+            user.acting(),
+            scenario_id,
+            user_id=target_user,
+            team_id=target_team,
+            due_at=_due(due, settings),
+            coaching=coaching == "on",
+            note=note,
+        )
     except CalmdeskError as err:
         return _home(request, user, session, settings, actions, err.message, 400)
     return RedirectResponse("/console/practice", status_code=303)
 
 
+@router.post("/from-case", response_class=HTMLResponse)
+def from_case(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    actions: ActionsDep,
+    conversation_id: Short = "",
+    title: Short = "",
+) -> Response:
+    """ "Practise this case": a supervisor turns a real conversation into an anonymised scenario."""
+    try:
+        case_id = _int_or_none(conversation_id, "conversation")
+        if case_id is None:
+            raise MalformedInput("Say which conversation to practise on.")
+        practice_actions.practise_case(actions, user.acting(), case_id, title)
+    except CalmdeskError as err:
+        return _home(request, user, session, settings, actions, err.message, 400)
+    return RedirectResponse("/console/practice#library", status_code=303)
+
+
 @router.post("/start", response_class=HTMLResponse)
 def start(
-    request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
-    actions: ActionsDep, scenario_id: Short = "", assignment_id: Short = "",
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    actions: ActionsDep,
+    scenario_id: Short = "",
+    assignment_id: Short = "",
     mode: Short = "learning",
-) -> Response:  # fmt: skip
+) -> Response:
     """Start a session: a scenario from the library, or an assignment."""
     try:
         row = practice_actions.start_practice(
-            actions, user.acting(), scenario_id or None,
+            actions,
+            user.acting(),
+            scenario_id or None,
             assignment_id=_int_or_none(assignment_id, "assignment"),
             coaching=mode != "assessment",
-        )  # fmt: skip
+        )
     except CalmdeskError as err:
         return _home(request, user, session, settings, actions, err.message, 400)
     return RedirectResponse(f"/console/practice/{row.id}", status_code=303)
 
 
 def _session_page(
-    request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
-    session_id: int, error: str = "", draft: str = "", status: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    session_id: int,
+    error: str = "",
+    draft: str = "",
+    status: int = 200,
+) -> Response:
     row = session_for(session, user, session_id)
     view = practice_view(session, user, row, team_tz(settings))
     context = page_context(user, nav="practice", error=error, draft=draft, **view)
@@ -118,9 +178,12 @@ def _session_page(
 
 @router.get("/{session_id}", response_class=HTMLResponse)
 def session_page(
-    request: Request, session_id: int, user: ConsoleUser, session: SessionDep,
+    request: Request,
+    session_id: int,
+    user: ConsoleUser,
+    session: SessionDep,
     settings: SettingsDep,
-) -> Response:  # fmt: skip
+) -> Response:
     """The practice conversation; once it has ended, the debrief."""
     _known(session_id)
     return _session_page(request, user, session, settings, session_id)
@@ -128,9 +191,14 @@ def session_page(
 
 @router.post("/{session_id}/reply", response_class=HTMLResponse)
 def reply(
-    request: Request, session_id: int, user: ConsoleUser, session: SessionDep,
-    settings: SettingsDep, actions: ActionsDep, text: Text = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    session_id: int,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    actions: ActionsDep,
+    text: Text = "",
+) -> Response:
     """The trainee's reply; the simulated customer answers."""
     _known(session_id)
     try:
@@ -143,9 +211,14 @@ def reply(
 
 @router.post("/{session_id}/comments", response_class=HTMLResponse)
 def comment(
-    request: Request, session_id: int, user: ConsoleUser, session: SessionDep,
-    settings: SettingsDep, actions: ActionsDep, text: Short = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    session_id: int,
+    user: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    actions: ActionsDep,
+    text: Short = "",
+) -> Response:
     """A trainer's comment on the session."""
     _known(session_id)
     try:

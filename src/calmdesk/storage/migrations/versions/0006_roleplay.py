@@ -79,8 +79,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_practice_comments")),
     )
     _index("practice_comments", "session_id")
+    op.create_table(
+        "practice_scenarios",
+        sa.Column("id", sa.String(length=100), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("source_conversation_id", sa.Integer(), nullable=False),
+        sa.Column("body", JSONType, nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        _fk("practice_scenarios", "created_by_id", "users"),
+        _fk("practice_scenarios", "source_conversation_id", "conversations"),
+        _fk("practice_scenarios", "team_id", "teams"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_practice_scenarios")),
+    )
+    _index("practice_scenarios", "team_id")
 
 
 def downgrade() -> None:
-    for table in ("practice_comments", "practice_sessions", "practice_assignments"):
+    for table in ("practice_scenarios", "practice_comments", "practice_sessions",
+                  "practice_assignments"):  # fmt: skip
         op.drop_table(table)
