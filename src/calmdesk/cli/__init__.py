@@ -10,6 +10,7 @@ from calmdesk.cli import (
     models_cmds,
     records_cmds,
     review_cmds,
+    roleplay_cmds,
     suggest_cmds,
     web_cmds,
 )
@@ -36,7 +37,15 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for _module in (analysis_cmds, models_cmds, review_cmds, suggest_cmds, records_cmds, web_cmds):
+for _module in (
+    analysis_cmds,
+    models_cmds,
+    review_cmds,
+    suggest_cmds,
+    records_cmds,
+    web_cmds,
+    roleplay_cmds,
+):
     _module.register(app)
 
 

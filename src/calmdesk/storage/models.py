@@ -5,6 +5,12 @@ from __future__ import annotations
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
 from calmdesk.storage.people import ApiToken, Customer, Team, User
+from calmdesk.storage.practice import (
+    PracticeAssignment,
+    PracticeComment,
+    PracticeScenario,
+    PracticeSession,
+)
 from calmdesk.storage.records import (
     ActionTaken,
     Commitment,
@@ -29,6 +35,10 @@ __all__ = [
     "FollowUp",
     "ImportCheckpoint",
     "Note",
+    "PracticeAssignment",
+    "PracticeComment",
+    "PracticeScenario",
+    "PracticeSession",
     "RuleFiring",
     "Team",
     "Timer",
