@@ -49,6 +49,14 @@ Escalation risk {{ c.escalation_risk }} &middot; trend {{ c.trend }}
 <tr>{% for col in cols %}<th>{{ col }}</th>{% endfor %}</tr>
 {% for row in r[key] %}<tr>{% for col in cols %}<td>{{ row[col] }}</td>{% endfor %}</tr>{% endfor %}
 </table>{% endif %}{% endfor %}
+{% for case in r.resolution_cases %}<h2>Resolution case {{ case.id }} ({{ case.track }},
+{{ case.state }})</h2>
+<p>{{ case.reason }}{% if case.amount is not none %} &middot; amount {{ case.amount }}{% endif %}
+{% if case.outcome %}<br><strong>Outcome:</strong> {{ case.outcome }}{% endif %}</p>
+<table><tr><th>at</th><th>step</th><th>by</th><th>state</th><th>recorded</th></tr>
+{% for s in case.steps %}<tr><td>{{ s.created_at }}</td><td>{{ s.step }}</td><td>{{ s.actor }}</td>
+<td>{{ s.state_after }}</td><td>{% for k, v in s.data.items() %}{{ k }}: {{ v }}<br>{% endfor %}
+</td></tr>{% endfor %}</table>{% endfor %}
 </body></html>
 """
 _SECTIONS = [
@@ -79,8 +87,11 @@ def export_record(ctx: ActionContext, conversation_id: int, fmt: str = "json") -
     """One conversation's whole record as `json` or `html` text."""
     if fmt not in FORMATS:
         raise UnsupportedValue(f"Export format {fmt!r} is not one of: {', '.join(FORMATS)}.")
+    from calmdesk.actions.cases import case_records
+
     with ctx.sessions() as session:
         data = record_as_dict(conversation_record(session, conversation_id))
+        data["resolution_cases"] = case_records(session, conversation_id)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2)
     template = _env.from_string(_HTML)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
+from calmdesk.actions.cases import fire_appeal_window, fire_proposal_due
 from calmdesk.actions.context import Actor
 from calmdesk.actions.escalation import escalate_in_session, load_conversation
 from calmdesk.actions.timers import Handler
@@ -119,4 +120,6 @@ HANDLERS: dict[TimerKind, Handler] = {
     TimerKind.COMMITMENT_OVERDUE: _overdue,
     TimerKind.FOLLOW_UP_DUE: _follow_up,
     TimerKind.RESPONSE_DUE: _response,
+    TimerKind.CASE_PROPOSAL_DUE: fire_proposal_due,
+    TimerKind.CASE_APPEAL_CLOSES: fire_appeal_window,
 }

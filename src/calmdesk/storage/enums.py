@@ -73,6 +73,8 @@ class TimerKind(StrEnum):
     COMMITMENT_OVERDUE = "commitment_overdue"
     FOLLOW_UP_DUE = "follow_up_due"
     RESPONSE_DUE = "response_due"
+    CASE_PROPOSAL_DUE = "case_proposal_due"
+    CASE_APPEAL_CLOSES = "case_appeal_closes"
 
 
 class TimerStatus(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
+from calmdesk.storage.cases import ResolutionCase, ResolutionStep
 from calmdesk.storage.people import ApiToken, Customer, Team, User
 from calmdesk.storage.practice import (
     PracticeAssignment,
@@ -39,6 +40,8 @@ __all__ = [
     "PracticeComment",
     "PracticeScenario",
     "PracticeSession",
+    "ResolutionCase",
+    "ResolutionStep",
     "RuleFiring",
     "Team",
     "Timer",
