@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from tests.factories import PASSWORD
+from tests.factories import ADMIN, PASSWORD
 from tests.web.conftest import PERSONAS, Scene
 
 STAFF = {"agent", "supervisor", "admin"}
@@ -58,6 +58,22 @@ def customer_a(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"customer_id": s.conv_a.customer_id}, "json": body or None}
 
 
+def resolution_case(s: Scene, **body: Any) -> dict[str, Any]:
+    """Conversation A's open P15 case (opened here when the persona could not open it)."""
+    from sqlalchemy import select
+
+    from calmdesk.actions.cases import open_case
+    from calmdesk.storage.cases import ResolutionCase
+
+    with s.world.ctx.sessions() as session:
+        found = session.scalars(
+            select(ResolutionCase.id).where(ResolutionCase.conversation_id == s.conv_a.id)
+        ).first()
+    if found is None:
+        found = open_case(s.world.ctx, ADMIN, s.conv_a.id, "negotiation", "Refund disputed").id
+    return {"ids": {"case_id": found}, "json": body or None}
+
+
 V = "/api/v1"
 ALL_STAFF_LIST = {"other_agent", *STAFF}
 MATRIX: list[Entry] = [
@@ -86,6 +102,11 @@ MATRIX: list[Entry] = [
           lambda s: conv_a(s, text="I am checking with the warehouse now."), 201, STAFF),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/notes",
           lambda s: conv_a(s, text="Customer prefers email."), 201, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/resolution",
+          lambda s: conv_a(s, track="negotiation", reason="Refund disputed"), 201, STAFF),
+    Entry("GET", f"{V}/resolution-cases/{{case_id}}", resolution_case, 200, STAFF),
+    Entry("POST", f"{V}/resolution-cases/{{case_id}}/steps",
+          lambda s: resolution_case(s, step="offer", text="A refund of 20"), 201, STAFF),
     Entry("POST", f"{V}/commitments/{{commitment_id}}/complete",
           lambda s: {"ids": {"commitment_id": s.commitment_id}, "json": {}}, 200, STAFF),
     Entry("POST", f"{V}/commitments/{{commitment_id}}/told",

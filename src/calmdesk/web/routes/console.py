@@ -203,7 +203,7 @@ def supervisor(
 
 def register(app: FastAPI) -> None:
     """Add the console, the customer chat and their live channels to `app`."""
-    from calmdesk.web.routes import console_actions, console_live, practice, widget
+    from calmdesk.web.routes import cases, console_actions, console_live, practice, widget
 
     app.state.hub = getattr(app.state, "hub", None) or Hub()
     install_turn_feed(app.state.actions.sessions, app.state.hub)
@@ -213,6 +213,7 @@ def register(app: FastAPI) -> None:
     app.include_router(console_actions.router)
     app.include_router(console_live.router)
     app.include_router(practice.router)
+    app.include_router(cases.router)
     app.include_router(widget.router)
 
     @app.get("/", include_in_schema=False)
