@@ -214,7 +214,7 @@ def test_cases_refusals_have_their_codes(world: World) -> None:
         take_step(world.ctx, Actor.for_customer(conv.customer_id), case.id, "offer", {"text": "x"})
     with pytest.raises(MalformedInput):
         open_case(world.ctx, world.actor(world.agent), disputed(world).id, "negotiation", "Why",
-                  "lots")  # type: ignore[arg-type]  # fmt: skip
+                  "lots")  # fmt: skip
     assert [s.step for s in steps_of(world, case.id)] == ["open"]  # nothing was recorded
 
 

@@ -130,8 +130,15 @@ def test_cases_api_bad_bodies_are_refused_with_codes(client: TestClient, scene: 
     case_id = _open(client, scene, "agent", track="negotiation", reason="x").json()["id"]
     twice = _open(client, scene, "agent", track="negotiation", reason="x")
     assert twice.status_code == 409 and _error(twice) == "E837"
-    for body in ({"step": "bribe"}, {"step": "offer"}, {"step": "offer", "text": ""},
-                 {"step": "offer", "text": "x", "extra": 1}, {"step": "offer", "text": 5}):  # fmt: skip
+    bad: list[dict[str, Any]] = [
+        {"step": "bribe"},
+        {"step": "offer"},
+        {"step": "offer", "text": ""},
+        {"step": "offer", "text": "x", "extra": 1},
+        {"step": "offer", "text": 5},
+        {"step": "decide", "decision": "x", "reasons": "y", "appeal_days": 0},
+    ]
+    for body in bad:
         answer = _step(client, cal, case_id, **body)
         assert answer.status_code == 422, body
     missing = _step(client, cal, case_id, step="answer", offer_id=99999, answer="accepted")

@@ -115,7 +115,7 @@ def open_case(
     conversation_id: int,
     track: str,
     reason: str,
-    amount: float | None = None,
+    amount: float | str | None = None,
 ) -> ResolutionCase:
     """Open a case on a conversation in `track` (negotiation by its staff; the others by
     supervisors and admins); one open case per conversation."""

@@ -79,7 +79,7 @@ def open_resolution(
     try:
         case = open_case(
             actions, user.acting(), conversation_id, track, reason, amount.strip() or None
-        )  # type: ignore[arg-type]
+        )
     except CalmdeskError as err:
         form = {"track": track, "reason": reason, "amount": amount}
         return _list_page(request, user, session, settings, conversation_id, err.message, 400, form)
