@@ -146,3 +146,15 @@ def test_cases_api_bad_bodies_are_refused_with_codes(client: TestClient, scene: 
     hidden = client.get(f"{V}/resolution-cases/{case_id}", headers=scene.as_("other_agent"))
     assert hidden.status_code == 404
     assert client.get(f"{V}/resolution-cases/999999", headers=cal).status_code == 404
+
+
+def test_cases_api_export_contains_the_case(client: TestClient, scene: Scene) -> None:
+    cal = scene.as_("agent")
+    case_id = _open(client, scene, "agent", track="negotiation", reason="Refund").json()["id"]
+    _step(client, cal, case_id, step="offer", text="<i>A refund</i> of 20")
+    base = f"{V}/conversations/{scene.conv_a.id}"
+    [case] = client.get(f"{base}/export.json", headers=cal).json()["resolution_cases"]
+    assert case["id"] == case_id and [s["step"] for s in case["steps"]] == ["open", "offer"]
+    assert [a["action"] for a in case["audit"]][-1] == "resolution_case.offer"
+    html = client.get(f"{base}/export.html", headers=cal).text
+    assert f"Resolution case {case_id}" in html and "&lt;i&gt;A refund&lt;/i&gt;" in html

@@ -62,6 +62,13 @@ td,th{border:1px solid #ddd;padding:.3rem;text-align:left}
 <h2>Notes</h2>
 {% for n in c.notes %}<p>{{ n.created_at.isoformat() }}: {{ n.text }}</p>
 {% else %}<p>None.</p>{% endfor %}
+{% for case in c.resolution_cases %}<h2>Resolution case {{ case.id }}: {{ case.track }},
+{{ case.state }}</h2>
+<p>{{ case.reason }}{% if case.outcome %}<br>Outcome: {{ case.outcome }}{% endif %}</p>
+<table><tr><th>At</th><th>Step</th><th>By</th><th>Recorded</th></tr>
+{% for s in case.steps %}<tr><td>{{ s.created_at }}</td><td>{{ s.step }}</td><td>{{ s.actor }}</td>
+<td>{% for k, v in s.data.items() %}{{ k }}: {{ v }}<br>{% endfor %}</td></tr>{% endfor %}
+</table>{% endfor %}
 </body></html>
 """
 )

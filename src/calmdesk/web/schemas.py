@@ -368,6 +368,7 @@ class ExportOut(ConversationDetail):
     exported_at: datetime
     actions_taken: list[dict[str, Any]]
     rule_firings: list[dict[str, Any]]
+    resolution_cases: list[dict[str, Any]] = []
 
 
 class SuggestIn(_In):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
+from calmdesk.actions.cases import case_records
 from calmdesk.actions.turns import to_domain
 from calmdesk.domain import EmptyInput, to_jsonable
 from calmdesk.web import access, queries
@@ -52,6 +53,7 @@ def suggest(
 def _export(session: SessionDep, user: CurrentUser, conversation_id: int, now: object) -> ExportOut:
     detail = conversation_detail(session, user, conversation_id)
     extras = queries.export_extras(session, conversation_id)
+    extras["resolution_cases"] = case_records(session, conversation_id)  # P15
     return ExportOut.model_validate({**detail.model_dump(), **extras, "exported_at": now})
 
 
