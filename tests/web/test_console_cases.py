@@ -62,6 +62,8 @@ def test_console_cases_refusal_shows_the_reason_beside_the_forms_and_keeps_the_t
     url = f"/console/resolution/{case.id}"
     page = parse(client.get(url).text)  # Mo cannot see the conversation, but sees his case
     assert not page.find_all("a", href=f"/console/conversations/{case.conversation_id}")
+    roles = [li.attrs["data-role"] for li in page.by_id("case-transcript").find_all("li")]
+    assert roles == ["customer", "agent"]  # he reads the dispute here
     answer = _post(client, f"{url}/steps", csrf, step="proposal", text="Refund 350, my draft")
     assert answer.status_code == 400
     refused = parse(answer.text)

@@ -18,8 +18,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from tests.factories import ADMIN, PASSWORD
 from tests.web.conftest import PERSONAS, Scene
+
+from calmdesk.actions.cases import open_case
+from calmdesk.storage.cases import ResolutionCase
 
 STAFF = {"agent", "supervisor", "admin"}
 EVERYONE = set(PERSONAS)
@@ -60,11 +64,6 @@ def customer_a(s: Scene, **body: Any) -> dict[str, Any]:
 
 def resolution_case(s: Scene, **body: Any) -> dict[str, Any]:
     """Conversation A's open P15 case (opened here when the persona could not open it)."""
-    from sqlalchemy import select
-
-    from calmdesk.actions.cases import open_case
-    from calmdesk.storage.cases import ResolutionCase
-
     with s.world.ctx.sessions() as session:
         found = session.scalars(
             select(ResolutionCase.id).where(ResolutionCase.conversation_id == s.conv_a.id)

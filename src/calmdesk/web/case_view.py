@@ -1,5 +1,6 @@
-"""P15 resolution cases as the API and the console read them: the case, its timeline, and the
-steps the caller may take now. Visibility is `actions.cases.case_visible`: a case someone may not
+"""P15 resolution cases as the API and the console read them: the case, its timeline, the
+conversation's transcript (a mediator from another team reads it here), and the steps the caller
+may take now. Visibility is `actions.cases.case_visible`: a case someone may not
 see answers 404, like one that does not exist."""
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from calmdesk.domain.errors import NotFound
 from calmdesk.storage.cases import ResolutionCase, ResolutionStep
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import User
-from calmdesk.storage.records import Conversation
+from calmdesk.storage.records import Conversation, Turn
 from calmdesk.web.deps import StaffPrincipal
 
 __all__ = ["CaseRead", "case_read", "cases_of", "mediator_choices"]
+
+_TURNS = 500  # the transcript a mediator or arbitrator reads beside the case
 
 
 @dataclass(slots=True)
@@ -32,6 +35,7 @@ class CaseRead:
     allowed: list[str]
     variants: dict[str, list[str]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
 
     @property
     def offers(self) -> list[ResolutionStep]:
@@ -65,7 +69,12 @@ def case_read(session: Session, user: StaffPrincipal, case_id: int) -> CaseRead:
         variants.setdefault(move.step, []).append(move.variant)
     ids = {s.actor_user_id for s in steps} | {case.mediator_id, case.decided_by_id}
     names = _names(session, {i for i in ids if i is not None})
-    read = CaseRead(case, conv, party, steps, list(variants), variants, names)
+    turns = list(
+        session.scalars(
+            select(Turn).where(Turn.conversation_id == conv.id).order_by(Turn.seq).limit(_TURNS)
+        )
+    )
+    read = CaseRead(case, conv, party, steps, list(variants), variants, names, turns)
     session.commit()
     return read
 

@@ -98,6 +98,10 @@ def _case_page(
          "data": _shown(s.data)}
         for s in read.steps
     ]  # fmt: skip
+    transcript = [
+        {"role": str(t.author_role), "text": t.text, "at": _when(t.created_at, tz)}
+        for t in read.turns
+    ]
     case = read.case
     mediators = (
         mediator_choices(session, read.conversation) if "assign_mediator" in read.allowed else []
@@ -106,7 +110,7 @@ def _case_page(
         user, nav="queue", case=case, conversation=read.conversation, timeline=timeline,
         allowed=read.allowed, variants=read.variants, offers=read.offers, mediators=mediators,
         mediator=read.names.get(case.mediator_id or 0, ""), error=error, form=form or {},
-        sees_conversation=read.party.sees_conversation,
+        sees_conversation=read.party.sees_conversation, transcript=transcript,
         appeal_until=_when(case.appeal_until, tz), proposal_due=_when(case.proposal_due_at, tz),
     )  # fmt: skip
     return render(request, "console/case_page.html", context, status)
