@@ -239,3 +239,27 @@ def test_cases_export_contains_the_case_its_steps_and_audit(world: World) -> Non
     ]  # fmt: skip
     html = export_record(world.ctx, conv.id, "html")
     assert "Resolution case" in html and "&lt;b&gt;Refund&lt;/b&gt;" in html
+
+
+def test_cases_rejected_proposal_moves_up_to_arbitration_and_a_new_mediator_resets_the_due_time(
+    world: World,
+) -> None:
+    mo = mediator(world)
+    case = open_on(world, disputed(world), "mediation")
+    step(world, world.supervisor, case.id, "assign_mediator", user_id=mo.id, proposal_due_days=2)
+    step(world, world.supervisor, case.id, "assign_mediator", user_id=mo.id, proposal_due_days=9)
+    with world.ctx.sessions() as session:
+        timers = session.scalars(
+            select(Timer).where(Timer.kind == TimerKind.CASE_PROPOSAL_DUE).order_by(Timer.id)
+        ).all()
+        assert [t.status for t in timers] == [TimerStatus.CANCELLED, TimerStatus.PENDING]
+        assert timers[1].due_at == world.ctx.now() + timedelta(days=9)
+    for side in ("customer", "company"):
+        step(world, mo, case.id, "position", side=side, text=f"The {side}'s view")
+    step(world, mo, case.id, "proposal", text="Refund 350")
+    failed = step(world, mo, case.id, "reject", text="Customer wants it all")
+    assert failed.state == "mediation_failed"
+    with pytest.raises(StepNotAllowed):  # no way back to mediation
+        step(world, world.supervisor, case.id, "escalate", to="mediation", reason="Again")
+    up = step(world, world.supervisor, case.id, "escalate", to="arbitration", reason="Formal")
+    assert (up.track, up.state) == ("arbitration", "arbitrating")

@@ -314,7 +314,10 @@ def _assign(s: _Step) -> Effects:
     days = _days(s.data, "proposal_due_days", PROPOSAL_DAYS, 60)
     cancel_timers(s.session, s.case.id, TimerKind.CASE_PROPOSAL_DUE)
     s.case.mediator_id, s.case.proposal_due_at = mediator.id, s.now + timedelta(days=days)
-    tag = f"{mediator.id}:{int(s.now.timestamp())}"
+    done = s.session.scalar(
+        select(func.count(ResolutionStep.id)).where(ResolutionStep.case_id == s.case.id)
+    )
+    tag = f"{mediator.id}:{done or 0}"  # one timer per assignment
     s.timers.append(schedule_timer(s.session, TimerKind.CASE_PROPOSAL_DUE, s.case.id,
                                  s.case.proposal_due_at, tag))  # fmt: skip
     return {"user_id": mediator.id, "mediator": mediator.display_name, "proposal_due_days": days,
