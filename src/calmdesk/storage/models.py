@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
+from calmdesk.storage.kb import BotTeamSetting, KbArticle, KbArticleVersion, KbEditor
 from calmdesk.storage.people import ApiToken, Customer, Team, User
 from calmdesk.storage.records import (
     ActionTaken,
@@ -22,12 +23,16 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "BotTeamSetting",
     "Commitment",
     "Conversation",
     "Customer",
     "Escalation",
     "FollowUp",
     "ImportCheckpoint",
+    "KbArticle",
+    "KbArticleVersion",
+    "KbEditor",
     "Note",
     "RuleFiring",
     "Team",
