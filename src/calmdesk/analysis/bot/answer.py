@@ -36,7 +36,8 @@ def _best_sentences(question: str, passage: str) -> list[str]:
 
 def extractive_answer(question: str, hit: Hit, intro: str | None) -> str:
     """The passage's sentences that answer the question, with the article cited."""
-    body = " ".join(_best_sentences(question, hit.passage.text))
+    pieces = sorted((hit.passage, *hit.also[:1]), key=lambda p: p.position)
+    body = " ".join(_best_sentences(question, " ".join(p.text for p in pieces)))
     cite = f'(From our help article "{hit.article.title}".)'
     return " ".join(p for p in (intro, body, cite) if p)
 

@@ -50,7 +50,9 @@ def authority_of(articles: Iterable[Article], base: Authority | None = None) -> 
     for article in articles:
         currency = article.currency or auth.currency
         for key, value in article.limits.items():
-            if key.startswith("max_refund") and (auth.max_refund is None or value < auth.max_refund):
+            if key.startswith("max_refund") and (
+                auth.max_refund is None or value < auth.max_refund
+            ):
                 auth = replace(auth, max_refund=value, currency=currency)
             elif key.startswith("max_credit") and (
                 auth.max_credit is None or value < auth.max_credit

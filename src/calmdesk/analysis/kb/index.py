@@ -10,7 +10,7 @@ the best passage's cosine similarity, so a question that matches nothing scores 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,7 @@ class Hit:
     score: float
     lexical: float  # BM25 score of the best passage (0 when BM25 did not find it)
     cosine: float  # cosine similarity of the best passage with the question
+    also: tuple[Passage, ...] = ()  # the article's next-best passages that the fusion found
 
 
 class KbIndex:
@@ -118,14 +119,19 @@ class KbIndex:
         for pid, value in sorted(fused.items(), key=lambda kv: -kv[1]):
             passage = self.passages[pid]
             article = self.articles[passage.article_id]
-            if article.id in hits or (article.team and team and article.team != team):
+            if article.team and team and article.team != team:
+                continue
+            if article.id in hits:
+                hit = hits[article.id]
+                if len(hit.also) < 2:
+                    hits[article.id] = replace(hit, also=(*hit.also, passage))
+                continue
+            if len(hits) >= k:
                 continue
             similarity = float(max(cos[pid], 0.0))
             score = 0.3 * (value / best) + 0.7 * similarity
             hits[article.id] = Hit(article, passage, round(score, 4), lexical.get(pid, 0.0),
                                    round(similarity, 4))  # fmt: skip
-            if len(hits) >= k:
-                break
         return sorted(hits.values(), key=lambda h: -h.score)
 
 

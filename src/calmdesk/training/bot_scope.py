@@ -1,0 +1,153 @@
+"""Training the bot's scope head and measuring intent detection (issue 14).
+
+The scope head (`analysis/bot/scope.py`) is a softmax over the sentence embedding:
+- in scope: Bitext's 27 customer-service intents, rows with `fold_of(id, 8) == 0` (dev: == 1);
+- out of scope (`oos`): CLINC150 queries of intents a shop's help bot does not cover (weather,
+  travel, banking, small talk ...; rows with `fold_of(id, 4) == 0`) plus CLINC's oos_train;
+  dev: CLINC val of the same intents plus oos_val.
+The probability threshold is chosen on a fold of the training rows, never on dev.
+
+`intent_figures(root)` trains the same kind of head on banking77 and CLINC150 and reports
+the standard metrics on dev (the test splits are held back), with the threshold chosen the same
+way. Run: `python -m calmdesk.training.bot_scope [--write]` (`--write` saves the artefact).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from calmdesk.analysis.bot.scope import ARTEFACT, ScopeHead
+from calmdesk.training import data as d
+from calmdesk.training.embeddings import embed
+
+__all__ = ["SHOP_LIKE_CLINC", "choose_threshold", "fit_head", "intent_figures", "scope_data"]
+
+SHOP_LIKE_CLINC = frozenset(
+    {"order", "order_status", "cancel", "greeting", "goodbye", "thank_you", "yes", "no", "maybe",
+     "repeat", "what_can_i_ask_you", "are_you_a_bot", "user_name", "change_user_name",
+     "shopping_list", "shopping_list_update", "how_busy", "make_call"}
+)  # fmt: skip
+
+
+def _bitext(root: Path, fold: int) -> d.Labelled:
+    out = d.Labelled()
+    for name in ("utterances_20k", "customer_service_8k"):
+        rows = d.read_rows(root / "bitext" / f"{name}.csv")
+        for number, row in enumerate(rows):
+            key = f"{name}:{number}"
+            if d.fold_of(key, 8) == fold:
+                out.add(row["text"], row["label"], key)
+    return out
+
+
+def _clinc_oos(root: Path, split: str, sample: bool) -> d.Labelled:
+    full = d.clinc150(root, split)
+    keep = [
+        y == "oos" or (y not in SHOP_LIKE_CLINC and (not sample or d.fold_of(i, 4) == 0))
+        for y, i in zip(full.labels, full.ids, strict=True)
+    ]
+    part = full.subset(keep)
+    part.labels = ["oos"] * len(part)
+    return part
+
+
+def scope_data(root: Path) -> tuple[d.Labelled, d.Labelled]:
+    """(train, dev) for the scope head: Bitext intents in scope, non-shop CLINC as `oos`."""
+    train, dev = _bitext(root, 0), _bitext(root, 1)
+    for part, extra in ((train, _clinc_oos(root, "train", True)),
+                        (dev, _clinc_oos(root, "val", False))):  # fmt: skip
+        for text, label, row_id in zip(extra.texts, extra.labels, extra.ids, strict=True):
+            part.add(text, label, row_id)
+    return train, dev
+
+
+def fit_head(vectors: np.ndarray, labels: Sequence[str], c: float = 20.0) -> ScopeHead:
+    """A softmax head on sentence vectors (threshold 0 until `choose_threshold`)."""
+    classes = sorted(set(labels))
+    index = {name: i for i, name in enumerate(classes)}
+    model = LogisticRegression(C=c, max_iter=3000, tol=1e-4)
+    model.fit(vectors, np.asarray([index[y] for y in labels]))
+    return ScopeHead(model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32),
+                     tuple(classes), 0.0)  # fmt: skip
+
+
+def _metrics(pred: Sequence[str], truth: Sequence[str]) -> dict[str, float]:
+    p, t = np.asarray(pred), np.asarray(truth)
+    inscope = t != "oos"
+    return {
+        "in_scope_accuracy": round(100 * float(np.mean(p[inscope] == t[inscope])), 1),
+        "oos_recall": round(100 * float(np.mean(p[~inscope] == "oos")), 1) if (~inscope).any()
+        else 0.0,
+    }  # fmt: skip
+
+
+def _predict(head: ScopeHead, vectors: np.ndarray, threshold: float) -> list[str]:
+    probs = head.probabilities(vectors)
+    best = probs.argmax(axis=1)
+    return [
+        "oos" if head.classes[b] == "oos" or probs[i, b] < threshold else head.classes[b]
+        for i, b in enumerate(best)
+    ]
+
+
+def choose_threshold(train: d.Labelled, vectors: np.ndarray, c: float = 20.0) -> float:
+    """The threshold that maximises in-scope accuracy + OOS recall on a fold of `train`."""
+    held = np.asarray([d.fold_of(i, 5) == 0 for i in train.ids])
+    labels = np.asarray(train.labels)
+    inner = fit_head(vectors[~held], labels[~held].tolist(), c)
+    truth = labels[held].tolist()
+    best, best_t = -1.0, 0.0
+    for t in np.arange(0.0, 0.95, 0.05):
+        m = _metrics(_predict(inner, vectors[held], float(t)), truth)
+        score = m["in_scope_accuracy"] + (m["oos_recall"] if "oos" in truth else 0.0)
+        if score > best:
+            best, best_t = score, float(t)
+    return round(best_t, 2)
+
+
+def _train_and_measure(train: d.Labelled, dev: d.Labelled) -> tuple[ScopeHead, dict[str, float]]:
+    xt, xd = embed(train.texts), embed(dev.texts)
+    threshold = choose_threshold(train, xt)
+    head = fit_head(xt, [str(y) for y in train.labels])
+    head = ScopeHead(head.weights, head.bias, head.classes, threshold)
+    figures = _metrics(_predict(head, xd, threshold), [str(y) for y in dev.labels])
+    plain = _metrics(_predict(head, xd, 0.0), [str(y) for y in dev.labels])
+    return head, {**figures, "threshold": threshold,
+                  "argmax_in_scope_accuracy": plain["in_scope_accuracy"],
+                  "argmax_oos_recall": plain["oos_recall"],
+                  "n_train": len(train), "n_dev": len(dev)}  # fmt: skip
+
+
+def intent_figures(root: Path) -> dict[str, dict[str, float]]:
+    """banking77 accuracy, CLINC150 in-scope accuracy / OOS recall, and the scope head's, on dev."""
+    bank_train, bank_dev = d.banking77(root).split()
+    _, bank = _train_and_measure(bank_train, bank_dev)
+    _, clinc = _train_and_measure(d.clinc150(root, "train"), d.clinc150(root, "val"))
+    _, scope = _train_and_measure(*scope_data(root))
+    return {
+        "banking77": {"accuracy": bank["argmax_in_scope_accuracy"], "n_train": bank["n_train"],
+                      "n_dev": bank["n_dev"]},
+        "clinc150": clinc,
+        "scope": scope,
+    }  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    from calmdesk.config import Settings
+
+    root = Settings().data_dir
+    head, figures = _train_and_measure(*scope_data(root))
+    sys.stdout.write(f"scope head on dev: {figures}\n")
+    if "--write" in argv:
+        head.save(ARTEFACT)
+        sys.stdout.write(f"written {ARTEFACT}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
