@@ -9,7 +9,6 @@ over (the bot stays quiet from then on) and is audited. A blocked customer is ne
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +20,8 @@ from calmdesk.actions.escalation import load_conversation
 from calmdesk.actions.kb import stored_articles
 from calmdesk.actions.turns import to_domain
 from calmdesk.analysis.bot import BotReply, BotSettings, decide
-from calmdesk.analysis.kb import Article, KbIndex, build_index
+from calmdesk.analysis.kb import KbIndex, build_index, policy_facts
+from calmdesk.analysis.reply.playbook import PolicyFact
 from calmdesk.domain import (
     AbuseKind,
     CalmdeskError,
@@ -34,7 +34,14 @@ from calmdesk.domain import (
 from calmdesk.storage import AuthorRole, Conversation, CustomerStanding, Note, Turn
 from calmdesk.storage.kb import BotTeamSetting, KbArticle
 
-__all__ = ["BOT_ACTOR", "bot_answer", "bot_settings_for", "kb_index", "signals_from_json"]
+__all__ = [
+    "BOT_ACTOR",
+    "bot_answer",
+    "bot_settings_for",
+    "kb_index",
+    "signals_from_json",
+    "stored_facts",
+]
 
 BOT_ACTOR = Actor.system("bot")
 _lock = threading.Lock()
@@ -52,8 +59,15 @@ def kb_index(session: Session) -> KbIndex:
     return index
 
 
-def articles_index(articles: Sequence[Article]) -> KbIndex:
-    return build_index(articles)
+def stored_facts(session: Session) -> tuple[PolicyFact, ...]:
+    """The policy facts the stored articles state (for P8), re-read only when an article changed."""
+    key = tuple(session.execute(select(KbArticle.slug, KbArticle.version)).all())
+    with _lock:
+        if _cache.get("facts_key") != key:
+            _cache["facts"] = policy_facts(stored_articles(session))
+            _cache["facts_key"] = key
+        facts: tuple[PolicyFact, ...] = _cache["facts"]
+    return facts
 
 
 def bot_settings_for(session: Session, team_id: int | None) -> BotTeamSetting | None:

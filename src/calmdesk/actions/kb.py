@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,13 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
 
 
+def _snap(row: KbArticle | None) -> dict[str, Any] | None:
+    data = snapshot(row, *_FIELDS)
+    if data is not None and row is not None and row.review_by is not None:
+        data["review_by"] = row.review_by.isoformat()
+    return data
+
+
 def can_edit_kb(session: Session, actor: Actor) -> bool:
     """Admins, knowledge editors and the system may change articles."""
     if actor.label.startswith("system:") or actor.role is UserRole.ADMIN:
@@ -57,7 +65,7 @@ def _write(
     row = session.scalars(select(KbArticle).where(KbArticle.slug == article.id)).first()
     if row is not None and row.text == text:
         return "unchanged"
-    before = snapshot(row, *_FIELDS) if row is not None else None
+    before = _snap(row)
     if row is None:
         row = KbArticle(slug=article.id, text=text, version=0)
         session.add(row)
@@ -69,7 +77,7 @@ def _write(
     session.add(KbArticleVersion(article_id=row.id, version=row.version, text=text,
                                  author=actor.label, note=note[:_NOTE_MAX]))  # fmt: skip
     action = "kb.article_created" if before is None else "kb.article_updated"
-    write_audit(session, actor, action, row, before, snapshot(row, *_FIELDS))
+    write_audit(session, actor, action, row, before, _snap(row))
     return "created" if before is None else "updated"
 
 

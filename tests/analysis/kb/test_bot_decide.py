@@ -37,14 +37,17 @@ def test_bot_answers_from_the_article_and_cites_it(
 
 
 def test_bot_says_it_is_a_bot_only_once(demo_index: KbIndex) -> None:
-    reply = decide(_chat("hi", "Hi, I am the assistant, a bot. ...", "How long does a refund take?"),
-                   demo_index)  # fmt: skip
+    reply = decide(
+        _chat("hi", "Hi, I am the assistant, a bot. ...", "How long does a refund take?"),
+        demo_index,
+    )
     assert reply.reason == "answered" and "a bot" not in reply.answer
 
 
 def test_bot_without_article_hands_off_instead_of_inventing(demo_index: KbIndex) -> None:
-    reply = decide(_chat("Do you sell electric bicycles with a 5 year battery warranty?"),
-                   demo_index)  # fmt: skip
+    reply = decide(
+        _chat("Do you sell electric bicycles with a 5 year battery warranty?"), demo_index
+    )
     assert reply.handoff and reply.reason == "low_confidence"
     assert "will answer here" in reply.answer and "Someone from" in reply.answer
 
@@ -78,8 +81,15 @@ def test_bot_hands_off_on_each_trigger(demo_index: KbIndex, text: str, reason: s
 
 
 def test_bot_hands_off_on_upset_signals_without_upset_words(demo_index: KbIndex) -> None:
-    signals = CustomerSignals(upset=0.85, anger=0.7, abuse=0.0, complaint=0.3, urgency=0.5,
-                              politeness=0.2, emotion={"anger": 0.7, "neutral": 0.3})  # fmt: skip
+    signals = CustomerSignals(
+        upset=0.85,
+        anger=0.7,
+        abuse=0.0,
+        complaint=0.3,
+        urgency=0.5,
+        politeness=0.2,
+        emotion={"anger": 0.7, "neutral": 0.3},
+    )
     reply = decide(_chat("How long does a refund take?"), demo_index, signals=signals)
     assert reply.handoff and reply.reason == "upset"
     assert "very upset (upset 0.85" in reply.summary and "mostly anger" in reply.summary
@@ -97,22 +107,30 @@ def test_bot_never_answers_a_blocked_customer(demo_index: KbIndex) -> None:
 
 def test_bot_hands_off_after_failing_twice(demo_index: KbIndex) -> None:
     reply = decide(
-        _chat("How long does a refund take?", "A refund reaches you within 5 business days.",
-              "That did not help", "It arrives within 5 business days after we receive it.",
-              "No that's not what I asked, where is my parcel"),
+        _chat(
+            "How long does a refund take?",
+            "A refund reaches you within 5 business days.",
+            "That did not help",
+            "It arrives within 5 business days after we receive it.",
+            "No that's not what I asked, where is my parcel",
+        ),
         demo_index,
-    )  # fmt: skip
+    )
     assert reply.handoff and reply.reason == "failed_twice"
     assert reply.summary.count("Bot answered:") == 1 and "5 business days" in reply.summary
 
 
 def test_bot_thanked_answer_is_not_a_failure(demo_index: KbIndex) -> None:
     reply = decide(
-        _chat("How long does a refund take?", "Within 5 business days.",
-              "Great, thanks! And where is my parcel?", "Use the tracking link.",
-              "Thanks. Can I pay with PayPal?"),
+        _chat(
+            "How long does a refund take?",
+            "Within 5 business days.",
+            "Great, thanks! And where is my parcel?",
+            "Use the tracking link.",
+            "Thanks. Can I pay with PayPal?",
+        ),
         demo_index,
-    )  # fmt: skip
+    )
     assert not reply.handoff
 
 
@@ -125,8 +143,9 @@ def test_bot_asks_one_clarifying_question_when_two_articles_compete(demo_index: 
 
 
 def test_bot_out_of_scope_by_the_scope_head_hands_off(demo_index: KbIndex) -> None:
-    reply = decide(_chat("How long does a refund take?"), demo_index,
-                   scope=lambda text: ("oos", 0.9, False))  # fmt: skip
+    reply = decide(
+        _chat("How long does a refund take?"), demo_index, scope=lambda text: ("oos", 0.9, False)
+    )
     assert reply.handoff and reply.reason == "out_of_scope"
 
 
@@ -137,8 +156,13 @@ def test_bot_with_nothing_to_answer_stays_quiet(demo_index: KbIndex) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["How long does a refund take?", "Can I pay by invoice?", "Where is my parcel?",
-     "Thanks, that helps", "Is express delivery possible?"],
-)  # fmt: skip
+    [
+        "How long does a refund take?",
+        "Can I pay by invoice?",
+        "Where is my parcel?",
+        "Thanks, that helps",
+        "Is express delivery possible?",
+    ],
+)
 def test_bot_trigger_leaves_plain_questions_alone(text: str) -> None:
     assert handoff_trigger(text) is None

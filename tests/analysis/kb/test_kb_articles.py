@@ -1,4 +1,4 @@
-"""Articles: front matter, facts, limits, and every kind of bad article refused with a clear error."""
+"""Articles: front matter, facts, limits; every kind of bad article refused with a clear error."""
 
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ def test_kb_article_reads_front_matter_facts_and_limits() -> None:
     assert article.review_by == dt.date(2027, 6, 1)
     [fact] = article.facts
     assert (fact.id, fact.value, fact.unit, fact.keywords) == (
-        "return_window_days", 30.0, "days", ("return window",)
+        "return_window_days",
+        30.0,
+        "days",
+        ("return window",),
     )
     assert article.limits == {"max_refund_eur": 80.0} and article.currency == "EUR"
 
@@ -127,8 +130,11 @@ def test_kb_demo_articles_are_valid_and_a_few_dozen(demo_articles: list) -> None
 
 
 def test_kb_article_facts_replace_the_file_figures_for_p8(demo_articles: list) -> None:  # type: ignore[type-arg]
-    changed = parse_article("refunds", "---\ntitle: R\nrefund_time_business_days: 8\n"
-                            "fact_keywords:\n  refund_time_business_days: [refund]\n---\nBody")  # fmt: skip
+    changed = parse_article(
+        "refunds",
+        "---\ntitle: R\nrefund_time_business_days: 8\n"
+        "fact_keywords:\n  refund_time_business_days: [refund]\n---\nBody",
+    )
     kb = with_article_facts(default_knowledge_base(), [changed])
     assert kb.facts["refund_time"].value == 8  # the id the option sentences name is kept
     assert "8 business days" in kb.render("{refund_time}")

@@ -47,7 +47,8 @@ _COMPLAINT = re.compile(
 )
 _UPSET = re.compile(
     r"\b(?:furious|angry|livid|fuming|annoyed|frustrat\w*|fed up|sick (?:and tired )?of|"
-    r"had enough|upset|disappointed|unhappy|terrible|awful|horrible|joke|seriously\?|"
+    r"had enough|losing (?:my )?patience|patience is|getting nowhere|upset|disappointed|"
+    r"unhappy|terrible|awful|horrible|joke|seriously\?|"
     r"how (?:hard|difficult) (?:can|is) it|not good enough|waste of|wtf|ffs|"
     r"(?:third|fourth|fifth|\d+(?:st|nd|rd|th)) time|still (?:waiting|nothing|no)|"
     r"again and again|nobody (?:helps|answers|cares)|no one (?:helps|answers|cares))\b|!{2,}|\?!",

@@ -23,6 +23,7 @@ __all__ = ["Embed", "Hit", "KbIndex", "build_index", "tokenize"]
 Embed = Callable[[Sequence[str]], np.ndarray]
 RRF_K = 60
 _DEPTH = 50  # how many passages each retriever contributes to the fusion
+_SPARE = 5  # articles ranked by fusion beyond k, so the final order by score is stable in k
 _stem: list[Any] = []
 
 
@@ -126,13 +127,13 @@ class KbIndex:
                 if len(hit.also) < 2:
                     hits[article.id] = replace(hit, also=(*hit.also, passage))
                 continue
-            if len(hits) >= k:
+            if len(hits) >= k + _SPARE:
                 continue
             similarity = float(max(cos[pid], 0.0))
             score = 0.3 * (value / best) + 0.7 * similarity
             hits[article.id] = Hit(article, passage, round(score, 4), lexical.get(pid, 0.0),
                                    round(similarity, 4))  # fmt: skip
-        return sorted(hits.values(), key=lambda h: -h.score)
+        return sorted(hits.values(), key=lambda h: -h.score)[:k]
 
 
 def build_index(

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from calmdesk.actions import conversations as conv_actions
 from calmdesk.actions import people as people_actions
 from calmdesk.actions import promises as promise_actions
+from calmdesk.actions.bot import stored_facts
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import escalate
 from calmdesk.actions.turns import send_agent_reply, to_domain
@@ -61,10 +62,13 @@ def review(
         ]
         history = to_domain(conversation.id, rows).turns
         stored = [t.signals for t in rows]
+        facts = stored_facts(session)  # the knowledge base's policy facts (P8)
         session.commit()  # the review runs without holding the database
         try:
             now = actions.now()
-            result = review_against_stored(history, stored, text, now, settings.playbook_path)
+            result = review_against_stored(
+                history, stored, text, now, settings.playbook_path, facts
+            )
             context["review"] = review_view(result, team_tz(settings), actions.now())
         except CalmdeskError as err:
             context["error"] = err.message
