@@ -51,7 +51,7 @@ def retrieval(index: KbIndex, rows: list[dict[str, Any]], split: str) -> dict[st
     misses = [
         r["id"] for r in part if index.search(r["question"], k=1)[0].article.id != r["article"]
     ]
-    scope = default_scope()
+    scope = default_scope(index)
     answered = 0
     for r in part:
         reply = decide(_ask(r["question"]), index, scope=scope)
@@ -66,7 +66,7 @@ def retrieval(index: KbIndex, rows: list[dict[str, Any]], split: str) -> dict[st
 
 def handoffs(index: KbIndex, rows: list[dict[str, Any]], split: str) -> dict[str, Any]:
     part = [r for r in rows if r["split"] == split]
-    scope = default_scope()
+    scope = default_scope(index)
     kept = [r["id"] for r in part if not decide(_ask(r["text"]), index, scope=scope).handoff]
     return {"n": len(part), "handoff": round(100 * (1 - len(kept) / len(part)), 1),
             "not_handed_off": kept}  # fmt: skip

@@ -20,6 +20,7 @@ from calmdesk.actions.escalation import load_conversation
 from calmdesk.actions.kb import stored_articles
 from calmdesk.actions.turns import to_domain
 from calmdesk.analysis.bot import BotReply, BotSettings, decide
+from calmdesk.analysis.bot.scope import default_scope
 from calmdesk.analysis.kb import KbIndex, build_index, policy_facts
 from calmdesk.analysis.reply.playbook import PolicyFact
 from calmdesk.domain import (
@@ -132,7 +133,7 @@ def bot_answer(ctx: ActionContext, conversation_id: int) -> BotReply | None:
             reply = decide(
                 to_domain(conversation_id, turns), index, settings,
                 signals=signals_from_json(turns[-1].signals),
-                tier=conversation.customer.tier, blocked=False,
+                tier=conversation.customer.tier, blocked=False, scope=default_scope(index),
             )  # fmt: skip
         except CalmdeskError:  # no encoder: a person answers as usual
             return None

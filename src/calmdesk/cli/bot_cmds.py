@@ -141,7 +141,7 @@ def _reply(
     return decide(
         conversation, index, BotSettings(), signals=_signals(conversation, s),
         tier=str(meta.get("tier") or "standard"), blocked=meta.get("blocked") is True,
-        scope=default_scope(),
+        scope=default_scope(index),
     )  # fmt: skip
 
 
@@ -173,13 +173,14 @@ def ask(
     """Answer a question as the bot would; without --text, JSON Lines conversations on stdin."""
     settings = Settings()
     with coded_errors():
+        question = _text(text) if text is not None else None
         index = build_index(_articles(kb, settings))
-        if text is None:
+        if question is None:
             if sys.stdin.isatty():
                 raise EmptyInput("Pass --text, or JSON Lines conversations on stdin.")
             _jsonl(index, settings)
             return
-        conversation = Conversation("ask", (Turn(Role.CUSTOMER, _text(text)),))
+        conversation = Conversation("ask", (Turn(Role.CUSTOMER, question),))
         reply = _reply(conversation, index, {}, settings)
     if as_json:
         typer.echo(json.dumps(reply.contract(), ensure_ascii=False))
@@ -190,10 +191,60 @@ def ask(
     typer.echo(f"\n[{label}: {reply.reason}; confidence {reply.confidence:.2f}; articles {cited}]")
 
 
+def _lookup(session: Any, model: Any, column: Any, value: str, what: str) -> Any:
+    from sqlalchemy import select
+
+    from calmdesk.domain import NotFound
+
+    row = session.scalars(select(model).where(column == value)).first()
+    if row is None:
+        raise NotFound(f"No {what} is called {value!r}.")
+    return row
+
+
+def bot_enable(
+    team: Annotated[
+        str | None, typer.Option(help="Team name; default: chats without a team.")
+    ] = None,
+    off: Annotated[bool, typer.Option("--off", help="Turn the bot off instead.")] = False,
+    who: Annotated[str, typer.Option(help="Who answers after a hand-off.")] = "",
+    when: Annotated[str, typer.Option(help="Roughly when, e.g. 'within 1 hour'.")] = "",
+    threshold: Annotated[float | None, typer.Option(help="Confidence threshold 0-1.")] = None,
+) -> None:
+    """Turn the bot on (or off) in a team's customer chat, before a person answers."""
+    from calmdesk.actions import Actor
+    from calmdesk.actions.kb import set_bot_settings
+    from calmdesk.storage import Team
+
+    with coded_errors(), action_context(Settings()) as ctx:
+        team_id = None
+        if team is not None:
+            with ctx.sessions() as session:
+                team_id = _lookup(session, Team, Team.name, team, "team").id
+        set_bot_settings(ctx, Actor.system("cli"), team_id, enabled=not off,
+                         handoff_who=who, handoff_when=when, threshold=threshold)  # fmt: skip
+    typer.echo(f"The bot is {'off' if off else 'on'} for {team or 'chats without a team'}.")
+
+
+def kb_editor(username: Annotated[str, typer.Argument(help="The user to make an editor.")]) -> None:
+    """Let a user edit knowledge-base articles in the console (a knowledge editor)."""
+    from calmdesk.actions import Actor
+    from calmdesk.actions.kb import grant_kb_editor
+    from calmdesk.storage import User
+
+    with coded_errors(), action_context(Settings()) as ctx:
+        with ctx.sessions() as session:
+            user_id = _lookup(session, User, User.username, username, "user").id
+        grant_kb_editor(ctx, Actor.system("cli"), user_id)
+    typer.echo(f"{username} may now edit articles.")
+
+
 def register(app: typer.Typer) -> None:
     """Add `kb` and `bot` to `app`."""
     kb_app.command("import")(kb_import)
     kb_app.command("search")(kb_search)
+    kb_app.command("editor")(kb_editor)
     bot_app.command("ask")(ask)
+    bot_app.command("enable")(bot_enable)
     app.add_typer(kb_app, name="kb")
     app.add_typer(bot_app, name="bot")

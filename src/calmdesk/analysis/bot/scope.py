@@ -1,20 +1,25 @@
-"""The scope head: a shop-intent classifier with an out-of-scope class (banking77/CLINC style).
+"""The scope head: may the bot answer this at all? (banking77/CLINC-style out-of-scope detection)
 
-A linear softmax over the sentence embedding, trained by `training/bot_scope.py` on Bitext's
-customer-service intents (in scope) and CLINC150 queries outside a shop plus CLINC's
-out-of-scope set (label `oos`). Weights are plain arrays in `analysis/models/bot_scope.npz` (no
-pickle). A text is out of scope when `oos` wins or no intent reaches the artefact's threshold.
+A prototype head over the sentence embedding. In-scope prototypes: k-means centres of Bitext's 27
+customer-service intents (8 per intent) plus, at run time, every passage of the team's own
+knowledge base; out-of-scope prototypes: 400 k-means centres of CLINC150 queries a shop's help
+bot does not cover (weather, travel, banking, small talk ...) and CLINC's out-of-scope set. A
+question is in scope when its nearest in-scope prototype is at least as similar as its nearest
+out-of-scope one minus `margin`. Trained by `training/bot_scope.py`; plain arrays in
+`analysis/models/bot_scope.npz` (no pickle).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from calmdesk.analysis.kb.index import KbIndex
 
 __all__ = ["ARTEFACT", "ScopeHead", "default_scope"]
 
@@ -25,40 +30,38 @@ _loaded: dict[str, ScopeHead | None] = {}
 
 @dataclass(frozen=True, slots=True)
 class ScopeHead:
-    weights: np.ndarray  # (dim, classes)
-    bias: np.ndarray
-    classes: tuple[str, ...]
-    threshold: float
+    inside: np.ndarray  # (n, dim) unit vectors
+    labels: tuple[str, ...]  # the intent of each inside prototype
+    outside: np.ndarray  # (m, dim) unit vectors
+    margin: float
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        logits = vectors @ self.weights + self.bias
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        out: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
-        return out
-
-    def predict(self, vectors: np.ndarray) -> list[tuple[str, float, bool]]:
-        """(intent, probability, in_scope) per row."""
-        probs = self.probabilities(vectors)
-        out = []
-        for row in probs:
-            best = int(row.argmax())
-            intent = self.classes[best]
-            out.append((intent, float(row[best]),
-                        intent != "oos" and float(row[best]) >= self.threshold))  # fmt: skip
-        return out
+    def check(
+        self, vector: np.ndarray, kb: np.ndarray | None = None, kb_ids: tuple[str, ...] = ()
+    ) -> tuple[str, float, bool]:
+        """(intent, similarity of the nearest in-scope prototype, in_scope) for one vector."""
+        sims = self.inside @ vector
+        best = int(sims.argmax())
+        intent, near = self.labels[best], float(sims[best])
+        if kb is not None and len(kb):
+            kb_sims = kb @ vector
+            k = int(kb_sims.argmax())
+            if float(kb_sims[k]) > near:
+                intent, near = f"kb:{kb_ids[k]}" if kb_ids else "kb", float(kb_sims[k])
+        far = float((self.outside @ vector).max())
+        return intent, round(near, 4), near + self.margin >= far
 
     def save(self, path: Path) -> None:
-        meta = {"classes": list(self.classes), "threshold": self.threshold}
+        meta = {"labels": list(self.labels), "margin": self.margin}
         np.savez_compressed(path, meta=np.array(json.dumps(meta)),
-                            weights=self.weights.astype(np.float16), bias=self.bias)  # fmt: skip
+                            inside=self.inside.astype(np.float16),
+                            outside=self.outside.astype(np.float16))  # fmt: skip
 
     @classmethod
     def read(cls, path: Path) -> ScopeHead:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            return cls(z["weights"].astype(np.float32), z["bias"].astype(np.float32),
-                       tuple(meta["classes"]), float(meta["threshold"]))  # fmt: skip
+            return cls(z["inside"].astype(np.float32), tuple(meta["labels"]),
+                       z["outside"].astype(np.float32), float(meta["margin"]))  # fmt: skip
 
 
 def _head() -> ScopeHead | None:
@@ -68,19 +71,18 @@ def _head() -> ScopeHead | None:
         return _loaded["head"]
 
 
-def default_scope() -> Callable[[str], tuple[str, float, bool]] | None:
-    """A ScopeCheck over the shipped head and the project's encoder, or None without the file."""
+def default_scope(index: KbIndex | None = None) -> Callable[[str], tuple[str, float, bool]] | None:
+    """A ScopeCheck over the shipped head (plus `index`'s passages as in-scope prototypes), or
+    None when the artefact is missing."""
     head = _head()
     if head is None:
         return None
     from calmdesk.analysis.encoder import encode
 
+    kb = index.vectors if index is not None and len(index.passages) else None
+    ids = tuple(p.article_id for p in index.passages) if index is not None else ()
+
     def check(text: str) -> tuple[str, float, bool]:
-        return head.predict(encode([text]))[0]
+        return head.check(encode([text])[0], kb, ids)
 
     return check
-
-
-def classify(texts: Sequence[str], vectors: np.ndarray, head: ScopeHead) -> list[str]:
-    """Predicted labels (`oos` when out of scope) for already-encoded texts."""
-    return [intent if ok else "oos" for intent, _, ok in head.predict(vectors)]
