@@ -104,6 +104,15 @@ def signals_from_json(raw: Any) -> CustomerSignals | None:
         return None
 
 
+def _model(ctx: ActionContext) -> Any:
+    s = ctx.settings
+    if not s.llm_base_url:
+        return None
+    from calmdesk.analysis.llm import OpenAICompatible
+
+    return OpenAICompatible(s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_timeout_s)
+
+
 def _settings(row: BotTeamSetting, conversation: Conversation) -> BotSettings:
     base = BotSettings()
     team = conversation.team.name if conversation.team else None
@@ -134,6 +143,7 @@ def bot_answer(ctx: ActionContext, conversation_id: int) -> BotReply | None:
                 to_domain(conversation_id, turns), index, settings,
                 signals=signals_from_json(turns[-1].signals),
                 tier=conversation.customer.tier, blocked=False, scope=default_scope(index),
+                model=_model(ctx),
             )  # fmt: skip
         except CalmdeskError:  # no encoder: a person answers as usual
             return None

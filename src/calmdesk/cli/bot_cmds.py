@@ -141,8 +141,18 @@ def _reply(
     return decide(
         conversation, index, BotSettings(), signals=_signals(conversation, s),
         tier=str(meta.get("tier") or "standard"), blocked=meta.get("blocked") is True,
-        scope=default_scope(index),
+        scope=default_scope(index), model=_model(s),
     )  # fmt: skip
+
+
+def _model(settings: Settings) -> Any:
+    """The configured OpenAI-compatible endpoint, or None (the extractive answer)."""
+    if not settings.llm_base_url:
+        return None
+    from calmdesk.analysis.llm import OpenAICompatible
+
+    return OpenAICompatible(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
+                            settings.llm_timeout_s)  # fmt: skip
 
 
 def _jsonl(index: KbIndex, settings: Settings) -> None:

@@ -166,3 +166,56 @@ def test_bot_with_nothing_to_answer_stays_quiet(demo_index: KbIndex) -> None:
 )
 def test_bot_trigger_leaves_plain_questions_alone(text: str) -> None:
     assert handoff_trigger(text) is None
+
+
+class _Model:
+    """A stand-in chat endpoint that answers a fixed text (or fails) and records the prompt."""
+
+    def __init__(self, answer: str | Exception) -> None:
+        self.answer = answer
+        self.messages: list[dict[str, str]] = []
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        self.messages = messages
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_bot_model_phrasing_grounded_in_the_passages_is_used(demo_index: KbIndex) -> None:
+    model = _Model("Your refund reaches your account within 5 business days of our receiving it.")
+    reply = decide(
+        _chat("How long does a refund take? my email is ann@example.com"), demo_index, model=model
+    )
+    assert reply.source == "llm" and reply.answer.startswith("Hi, I am")
+    assert "within 5 business days of our receiving it" in reply.answer
+    assert '"When your refund arrives"' in reply.answer  # still cited
+    prompt = model.messages[1]["content"]
+    assert "ann@example.com" not in prompt and "Passages:" in prompt
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ("Refunds take 10 business days, sometimes 14.", "figures the articles do not"),
+        ("<b>Refunds</b> take five business days to arrive.", "markup"),
+        ("NO ANSWER", "no answer"),
+    ],
+)
+def test_bot_model_answer_that_fails_a_check_falls_back_to_the_extract(
+    demo_index: KbIndex, answer: str, why: str
+) -> None:
+    reply = decide(_chat("How long does a refund take?"), demo_index, model=_Model(answer))
+    assert reply.source.startswith("extractive (") and why in reply.source
+    assert "A refund reaches your account within 5 business days" in reply.answer
+
+
+def test_bot_model_outage_falls_back_to_the_extract(demo_index: KbIndex) -> None:
+    from calmdesk.domain import BackendUnavailable
+
+    reply = decide(
+        _chat("How long does a refund take?"),
+        demo_index,
+        model=_Model(BackendUnavailable("timed out")),
+    )
+    assert reply.source == "extractive (timed out)" and "5 business days" in reply.answer

@@ -20,9 +20,11 @@ from calmdesk.analysis.bot.answer import (
     extractive_answer,
     handoff_message,
 )
+from calmdesk.analysis.bot.phrase import grounded_answer
 from calmdesk.analysis.bot.summary import handoff_summary
 from calmdesk.analysis.bot.triggers import REASONS, handoff_trigger
 from calmdesk.analysis.kb.index import Hit, KbIndex
+from calmdesk.analysis.llm import ChatBackend
 from calmdesk.domain import Conversation, CustomerSignals, Role, Turn
 
 __all__ = ["BotReply", "BotSettings", "ScopeCheck", "decide"]
@@ -80,6 +82,7 @@ class BotReply:
     reason: str = ""
     summary: str = ""
     intent: str = ""
+    source: str = "extractive"  # or "llm" when a configured model phrased the answer
 
     def contract(self) -> dict[str, object]:
         return {
@@ -122,8 +125,10 @@ def decide(
     tier: str = "standard",
     blocked: bool = False,
     scope: ScopeCheck | None = None,
+    model: ChatBackend | None = None,
 ) -> BotReply:
-    """The bot's reply to the conversation's last customer turn."""
+    """The bot's reply to the conversation's last customer turn; with `model`, an answer is
+    phrased by it from the passages only and checked (the extractive answer is the fallback)."""
     s = settings or BotSettings()
     turns = _since_person(conversation.turns)
     if not turns or turns[-1].role is not Role.CUSTOMER or not turns[-1].text.strip():
@@ -144,8 +149,13 @@ def decide(
     if len(hits) > 1 and hits[1].score >= top.score - s.margin and not asked_before:
         text = clarifying_question(hits, intro)
         return BotReply(text, _cited(hits[:2]), top.score, False, "clarify", intent=intent)
-    text = extractive_answer(question, top, intro)
-    return BotReply(text, _cited(hits[:1]), top.score, False, "answered", intent=intent)
+    text, source = extractive_answer(question, top, intro), "extractive"
+    if model is not None:
+        text, source = grounded_answer(question, hits[:1], model, text)
+        if source == "llm" and intro:
+            text = f"{intro} {text}"
+    return BotReply(text, _cited(hits[:1]), top.score, False, "answered", intent=intent,
+                    source=source)  # fmt: skip
 
 
 def _handoff_reason(
