@@ -51,15 +51,11 @@ def clarifying_question(hits: Sequence[Hit], intro: str | None) -> str:
 def handoff_message(who: str, when: str, reason: str, intro: str | None) -> str:
     if reason == "abusive":
         lead = "I'll pass this conversation to a person."
-    elif reason in (
-        "asks_for_person",
-        "upset",
-        "complaint",
-        "legal",
-        "threat",
-        "cancellation",
-        "high_tier",
-    ):
+    elif reason in ("upset", "complaint", "failed_twice"):
+        lead = (
+            "I'm sorry this has been frustrating; I'm passing you to a person who can sort it out."
+        )
+    elif reason in ("asks_for_person", "legal", "threat", "cancellation", "high_tier"):
         lead = "I'm passing you to a person who can help with this."
     else:
         lead = "I can't answer that reliably myself, so I'm passing you to a person."
