@@ -34,6 +34,7 @@ __all__ = [
     "IntentHead",
     "build_scope",
     "choose_threshold",
+    "featurized_clinc",
     "fit_head",
     "intent_figures",
     "scope_data",
@@ -192,6 +193,38 @@ def intent_figures(root: Path) -> dict[str, dict[str, float]]:
                       "n_dev": bank["n_dev"]},
         "clinc150": clinc,
     }  # fmt: skip
+
+
+def featurized_clinc(root: Path) -> dict[str, float]:
+    """CLINC150 with the project's full head features (embedding + word/char TF-IDF + cues, as
+    `calmdesk eval clinc150`), plus an out-of-scope threshold chosen on a fold of train."""
+    from calmdesk.training.evaluate import _train_predict
+    from calmdesk.training.fit import DEFAULT_SETTINGS
+
+    train, dev = d.clinc150(root, "train"), d.clinc150(root, "val")
+    for part in (train, dev):
+        part.vectors = embed(part.texts)
+    inner, held = train.split()
+    probs, classes = _train_predict(inner, held, DEFAULT_SETTINGS)
+    truth = [str(y) for y in held.labels]
+    best, threshold = -1.0, 0.0
+    for t in np.arange(0.0, 0.95, 0.05):
+        m = _metrics(_threshold(probs, classes, float(t)), truth)
+        if m["in_scope_accuracy"] + m["oos_recall"] > best:
+            best, threshold = m["in_scope_accuracy"] + m["oos_recall"], float(t)
+    probs, classes = _train_predict(train, dev, DEFAULT_SETTINGS)
+    truth = [str(y) for y in dev.labels]
+    plain = _metrics(_threshold(probs, classes, 0.0), truth)
+    tuned = _metrics(_threshold(probs, classes, threshold), truth)
+    return {**tuned, "threshold": round(threshold, 2),
+            "argmax_in_scope_accuracy": plain["in_scope_accuracy"],
+            "argmax_oos_recall": plain["oos_recall"]}  # fmt: skip
+
+
+def _threshold(probs: np.ndarray, classes: Sequence[str], t: float) -> list[str]:
+    best = probs.argmax(axis=1)
+    return ["oos" if classes[b] == "oos" or probs[i, b] < t else classes[b]
+            for i, b in enumerate(best)]  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
