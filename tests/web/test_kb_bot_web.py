@@ -156,3 +156,35 @@ def test_console_agents_may_read_but_not_edit_articles(client, kb_world) -> None
         "/console/kb/returns", headers={"X-CSRF-Token": csrf}, data={"text": GIFT, "note": ""}
     )
     assert answer.status_code == 403
+
+
+def test_console_suggestion_and_review_take_figures_from_the_articles(client, kb_world) -> None:
+    text = (DEMO_KB / "refund-timing.md").read_text("utf-8")
+    from calmdesk.actions.kb import save_article
+
+    save_article(
+        kb_world.ctx,
+        ADMIN,
+        "refund-timing",
+        text.replace(": 5", ": 8").replace("within 5 business days", "within 8 business days"),
+    )
+    conv = kb_world.open(kb_world.calm_customer)
+    add_customer_turn(
+        kb_world.ctx,
+        Actor.for_customer(conv.customer_id),
+        conv.id,
+        "My order is late, it should have arrived on Monday. I want a refund.",
+    )
+    csrf = login(client, "cal")
+    suggestion = parse(
+        client.post(f"/console/conversations/{conv.id}/suggest", headers=htmx(csrf)).text
+    )
+    assert "8 business days" in suggestion.by_id("suggestion-text").text
+    draft = "I'm sorry your order is late. Your refund arrives within 5 business days."
+    review = parse(
+        client.post(
+            f"/console/conversations/{conv.id}/review", headers=htmx(csrf), data={"text": draft}
+        ).text
+    )
+    failing = review.find("li", **{"data-check": "P8"})
+    assert failing.attrs["data-status"] == "fail" and "8" in failing.text

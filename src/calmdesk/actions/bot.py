@@ -21,7 +21,8 @@ from calmdesk.actions.kb import stored_articles
 from calmdesk.actions.turns import to_domain
 from calmdesk.analysis.bot import BotReply, BotSettings, decide
 from calmdesk.analysis.bot.scope import default_scope
-from calmdesk.analysis.kb import KbIndex, build_index, policy_facts
+from calmdesk.analysis.kb import Article, KbIndex, build_index, policy_facts, with_article_facts
+from calmdesk.analysis.knowledge import KnowledgeBase
 from calmdesk.analysis.reply.playbook import PolicyFact
 from calmdesk.domain import (
     AbuseKind,
@@ -42,6 +43,7 @@ __all__ = [
     "kb_index",
     "signals_from_json",
     "stored_facts",
+    "with_stored_facts",
 ]
 
 BOT_ACTOR = Actor.system("bot")
@@ -60,15 +62,24 @@ def kb_index(session: Session) -> KbIndex:
     return index
 
 
-def stored_facts(session: Session) -> tuple[PolicyFact, ...]:
-    """The policy facts the stored articles state (for P8), re-read only when an article changed."""
+def _articles(session: Session) -> list[Article]:
     key = tuple(session.execute(select(KbArticle.slug, KbArticle.version)).all())
     with _lock:
-        if _cache.get("facts_key") != key:
-            _cache["facts"] = policy_facts(stored_articles(session))
-            _cache["facts_key"] = key
-        facts: tuple[PolicyFact, ...] = _cache["facts"]
-    return facts
+        if _cache.get("articles_key") != key:
+            _cache["articles"] = stored_articles(session)
+            _cache["articles_key"] = key
+        articles: list[Article] = _cache["articles"]
+    return articles
+
+
+def stored_facts(session: Session) -> tuple[PolicyFact, ...]:
+    """The policy facts the stored articles state (for P8), re-read only when an article changed."""
+    return policy_facts(_articles(session))
+
+
+def with_stored_facts(session: Session, kb: KnowledgeBase) -> KnowledgeBase:
+    """`kb` with the stored articles' figures (for suggestions: the articles are the reference)."""
+    return with_article_facts(kb, _articles(session))
 
 
 def bot_settings_for(session: Session, team_id: int | None) -> BotTeamSetting | None:
