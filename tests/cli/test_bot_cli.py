@@ -156,3 +156,26 @@ def test_bot_ask_reads_json_lines_and_answers_each_last_customer_turn() -> None:
 def test_bot_ask_refuses_an_empty_question() -> None:
     result = runner.invoke(app, ["bot", "ask", "--kb", str(DEMO_KB), "--text", "   "])
     assert result.exit_code == 2 and result.output.startswith("E101: ")
+
+
+def test_bot_enable_turns_the_bot_on_and_off_for_chats_without_a_team(db: str) -> None:
+    from calmdesk.storage.kb import BotTeamSetting
+
+    on = runner.invoke(app, ["bot", "enable", "--who", "Our team", "--when", "within 1 hour"])
+    assert on.exit_code == 0 and "on for chats without a team" in on.output
+    off = runner.invoke(app, ["bot", "enable", "--off"])
+    assert off.exit_code == 0 and "off" in off.output
+    engine = make_engine(db)
+    with make_session_factory(engine)() as session:
+        [row] = session.scalars(select(BotTeamSetting)).all()
+        assert (row.team_id, row.enabled) == (None, False)
+    engine.dispose()
+
+
+def test_bot_enable_and_kb_editor_name_what_is_missing(db: str) -> None:
+    team = runner.invoke(app, ["bot", "enable", "--team", "Nope"])
+    user = runner.invoke(app, ["kb", "editor", "nobody"])
+    assert team.exit_code == 2 and team.output.startswith("E201: ") and "Nope" in team.output
+    assert user.exit_code == 2 and user.output.startswith("E201: ")
+    bad = runner.invoke(app, ["bot", "enable", "--threshold", "3"])
+    assert bad.exit_code == 2 and "between 0 and 1" in bad.output
