@@ -138,8 +138,9 @@ def decide(
     question = turns[-1].text.strip()
     intro = BOT_INTRO.format(name=s.name) if not any(t.role is Role.BOT for t in turns) else None
     hits = index.search(question, k=3, team=s.team)
-    reason = _handoff_reason(question, signals, tier, s, turns, scope)
-    intent = scope(question)[0] if scope else ""
+    scoped = scope(question) if scope is not None else None
+    reason = _handoff_reason(question, signals, tier, s, turns, scoped)
+    intent = scoped[0] if scoped else ""
     if reason is None and (not hits or hits[0].score < s.threshold):
         reason = "low_confidence"
     if reason is not None:
@@ -164,7 +165,7 @@ def _handoff_reason(
     tier: str,
     s: BotSettings,
     turns: Sequence[Turn],
-    scope: ScopeCheck | None,
+    scoped: tuple[str, float, bool] | None,
 ) -> str | None:
     if tier.lower() in s.high_tiers:
         return "high_tier"
@@ -173,7 +174,7 @@ def _handoff_reason(
         return trigger
     if _failures(turns) >= 2:
         return "failed_twice"
-    if scope is not None and not scope(question)[2]:
+    if scoped is not None and not scoped[2]:
         return "out_of_scope"
     return None
 

@@ -77,7 +77,6 @@ class KbIndex:
         if len(vectors) != len(texts):
             raise ValueError("one vector per passage is needed")
         self.vectors = np.asarray(vectors, np.float32)
-        self._article_of = np.array([p.article_id for p in self.passages], dtype=object)
 
     def _text(self, p: Passage) -> str:
         article = self.articles[p.article_id]
