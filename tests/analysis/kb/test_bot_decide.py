@@ -219,3 +219,28 @@ def test_bot_model_outage_falls_back_to_the_extract(demo_index: KbIndex) -> None
         model=_Model(BackendUnavailable("timed out")),
     )
     assert reply.source == "extractive (timed out)" and "5 business days" in reply.answer
+
+
+@pytest.mark.parametrize("text", ["Thanks!", "ok great, thank you so much", "Perfect, cheers"])
+def test_bot_thanked_after_an_answer_closes_kindly_without_a_hand_off(
+    demo_index: KbIndex, text: str
+) -> None:
+    reply = decide(
+        _chat("How long does a refund take?", "Within 5 business days.", text), demo_index
+    )
+    assert (reply.reason, reply.handoff) == (
+        "thanks",
+        False,
+    ) and "Glad I could help" in reply.answer
+
+
+def test_bot_thanks_with_a_new_question_is_answered(demo_index: KbIndex) -> None:
+    reply = decide(
+        _chat(
+            "How long does a refund take?",
+            "Within 5 business days.",
+            "Thanks! And can I pay with PayPal?",
+        ),
+        demo_index,
+    )
+    assert reply.reason == "answered" and reply.articles[0]["id"] == "payment-methods"

@@ -11,6 +11,7 @@ article cited.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,8 +42,10 @@ REASONS_ALL: dict[str, str] = {
     "low_confidence": "no article answers it confidently",
     "no_question": "there is no customer message to answer",
     "clarify": "two articles compete; asked which one",
+    "thanks": "the customer thanked the bot",
     "answered": "answered from an article",
 }
+CLOSING = "Glad I could help. If there is anything else, just write here."
 _NOT_HELPED = (
     "didn't help",
     "did not help",
@@ -54,6 +57,11 @@ _NOT_HELPED = (
     "wrong answer",
     "no that",
     "doesn't help",
+)
+_CLOSING = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|great|perfect|brilliant|got it|that helps|that helped|understood)\W*)*"
+    r"(?:thanks?|thank you|cheers|ta)?(?: (?:so|very) much| a lot)?\W*(?:bye)?\W*$",
+    re.IGNORECASE,
 )
 _THANKS = ("thank", "thanks", "great", "perfect", "that helps", "that helped", "cheers", "ok")
 
@@ -136,6 +144,8 @@ def decide(
     if blocked:
         return BotReply("", handoff=True, reason="blocked")
     question = turns[-1].text.strip()
+    if any(t.role is Role.BOT for t in turns) and _CLOSING.match(question):
+        return BotReply(CLOSING, [], 1.0, False, "thanks")
     intro = BOT_INTRO.format(name=s.name) if not any(t.role is Role.BOT for t in turns) else None
     hits = index.search(question, k=3, team=s.team)
     scoped = scope(question) if scope is not None else None
