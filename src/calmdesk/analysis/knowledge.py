@@ -181,10 +181,15 @@ def _parse_text(text: str, source: str) -> KnowledgeBase:
 
 
 def load_knowledge_base(path: Path | str | None = None) -> KnowledgeBase:
-    """Read and validate a knowledge base file; None gives the documented default."""
+    """Read and validate a knowledge base file; None gives the documented default. A folder of
+    Markdown articles (`analysis/kb`) gives the default with the articles' policy facts."""
     if path is None:
         return default_knowledge_base()
     path = Path(path)
+    if path.is_dir():
+        from calmdesk.analysis.kb import read_folder, with_article_facts
+
+        return with_article_facts(default_knowledge_base(), read_folder(path))
     try:
         raw = path.read_bytes()
     except OSError as exc:

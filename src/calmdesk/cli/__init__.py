@@ -7,6 +7,7 @@ import typer
 from calmdesk import __version__
 from calmdesk.cli import (
     analysis_cmds,
+    bot_cmds,
     models_cmds,
     records_cmds,
     review_cmds,
@@ -45,6 +46,7 @@ for _module in (
     records_cmds,
     web_cmds,
     roleplay_cmds,
+    bot_cmds,
 ):
     _module.register(app)
 

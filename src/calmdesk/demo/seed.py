@@ -70,7 +70,23 @@ def seed_demo(ctx: ActionContext, data: dict[str, Any] | None = None) -> SeedRep
     for case in data["conversations"]:
         created = _case(ctx, case, teams, users, customers)
         report.count("conversations", created)
+    _articles(ctx, report)
     return report
+
+
+def _articles(ctx: ActionContext, report: SeedReport) -> None:
+    """The demo shop's help articles (`demo/kb/`), the bot's and the P8 check's knowledge base."""
+    from pathlib import Path
+
+    from calmdesk.actions.kb import import_articles
+    from calmdesk.analysis.kb import read_folder
+
+    folder = Path(str(resources.files("calmdesk.demo").joinpath("kb")))
+    done = import_articles(ctx, _SEEDER, read_folder(folder), "demo")
+    for _ in done.created:
+        report.count("articles", True)
+    for _ in (*done.updated, *done.unchanged):
+        report.count("articles", False)
 
 
 def _existing(ctx: ActionContext, model: Any, column: Any, value: str) -> Any:

@@ -13,7 +13,9 @@
      ├── Conflict              E401
      ├── ConfigError           E501
      ├── ModelUnavailable      E601
-     └── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
+     ├── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
+     └── (knowledge base) ArticleInvalid E901, KnowledgeBaseUnreadable E902 (InputError),
+                          ArticleNotFound E903 (NotFound)
 
 Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a traceback.
 """
@@ -21,6 +23,8 @@ Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a tr
 from __future__ import annotations
 
 __all__ = [
+    "ArticleInvalid",
+    "ArticleNotFound",
     "AuthenticationRequired",
     "BackendUnavailable",
     "CalmdeskError",
@@ -29,6 +33,7 @@ __all__ = [
     "EmptyInput",
     "InputError",
     "InputTooLarge",
+    "KnowledgeBaseUnreadable",
     "MalformedInput",
     "ModelUnavailable",
     "NotFound",
@@ -123,3 +128,25 @@ class BackendUnavailable(CalmdeskError):
         "The configured language-model endpoint did not give a usable answer; "
         "check CALMDESK_LLM_BASE_URL or leave it unset to use the offline composer."
     )
+
+
+# Knowledge base and bot (issue 14): E900-E929.
+
+
+class ArticleInvalid(InputError):
+    """A knowledge-base article cannot be used: broken front matter, too large, markup, encoding."""
+
+    code = "E901"
+    default_message = "A knowledge-base article is not valid; fix it and import the folder again."
+
+
+class KnowledgeBaseUnreadable(InputError):
+    """The folder of articles is missing, unreadable, empty or too big."""
+
+    code = "E902"
+    default_message = "The knowledge-base folder cannot be read; pass a folder of .md articles."
+
+
+class ArticleNotFound(NotFound):
+    code = "E903"
+    default_message = "No knowledge-base article has that id."

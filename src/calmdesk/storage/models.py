@@ -5,6 +5,7 @@ from __future__ import annotations
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
 from calmdesk.storage.cases import ResolutionCase, ResolutionStep
+from calmdesk.storage.kb import BotTeamSetting, KbArticle, KbArticleVersion, KbEditor
 from calmdesk.storage.people import ApiToken, Customer, Team, User
 from calmdesk.storage.practice import (
     PracticeAssignment,
@@ -29,12 +30,16 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "BotTeamSetting",
     "Commitment",
     "Conversation",
     "Customer",
     "Escalation",
     "FollowUp",
     "ImportCheckpoint",
+    "KbArticle",
+    "KbArticleVersion",
+    "KbEditor",
     "Note",
     "PracticeAssignment",
     "PracticeComment",

@@ -16,7 +16,7 @@ from calmdesk.storage.engine import make_engine, make_session_factory
 from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.limits import RequestLimits
-from calmdesk.web.routes import api, console
+from calmdesk.web.routes import api, console, kb
 from calmdesk.web.turn_feed import drain_turn_feed
 
 __all__ = ["create_app"]
@@ -72,4 +72,5 @@ def create_app(
         app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(api.router)
     console.register(app)
+    app.include_router(kb.router)
     return app

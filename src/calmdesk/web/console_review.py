@@ -7,6 +7,7 @@ stored signals instead of analysing the whole conversation again on every keystr
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -14,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from calmdesk.analysis.reply import Playbook, load_playbook, review_draft
+from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
+from calmdesk.analysis.reply.playbook import PolicyFact
 from calmdesk.domain import (
     AbuseKind,
     Cause,
@@ -39,13 +41,20 @@ def review_against_stored(
     draft: str,
     now: datetime,
     playbook_path: Path | None = None,
+    facts: Sequence[PolicyFact] = (),
 ) -> Review:
-    """Review `draft` given the turns before it and each turn's stored signals (None: unknown)."""
+    """Review `draft` given the turns before it and each turn's stored signals (None: unknown);
+    `facts` (the knowledge base's articles) replace the playbook's facts of the same name (P8)."""
     analyses = [
         TurnAnalysis(t.role, signals_from_json(s) if t.role is Role.CUSTOMER else None)
         for t, s in zip(history, stored, strict=True)
     ]
     playbook = _playbook(playbook_path) if playbook_path else None
+    if facts:
+        base = playbook or default_playbook()
+        names = {f.name for f in facts}
+        merged = tuple(facts) + tuple(f for f in base.facts if f.name not in names)
+        playbook = dataclasses.replace(base, facts=merged)
     return review_draft(draft, list(history), analyses, now=now, config=playbook)
 
 

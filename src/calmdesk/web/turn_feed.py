@@ -136,6 +136,8 @@ def turn_event(turn: Turn, customer: str, names: dict[int, str]) -> Event:
         author = customer or "customer"
     elif role == "system":
         author = "calmdesk"
+    elif role == "bot":
+        author = "Support bot"
     else:
         author = names.get(turn.author_user_id or 0, "Support")
     data = {"role": role, "author": author, "text": turn.text, "at": turn.created_at.isoformat()}

@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from calmdesk.actions import conversations as conv_actions
 from calmdesk.actions import people as people_actions
 from calmdesk.actions import promises as promise_actions
+from calmdesk.actions.bot import stored_facts, with_stored_facts
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import escalate
 from calmdesk.actions.turns import send_agent_reply, to_domain
+from calmdesk.analysis.knowledge import load_knowledge_base
 from calmdesk.analysis.suggest import suggest_reply
 from calmdesk.domain.errors import CalmdeskError, NotFound, UnsupportedValue
 from calmdesk.web import access, queries
@@ -61,10 +63,13 @@ def review(
         ]
         history = to_domain(conversation.id, rows).turns
         stored = [t.signals for t in rows]
+        facts = stored_facts(session)  # the knowledge base's policy facts (P8)
         session.commit()  # the review runs without holding the database
         try:
             now = actions.now()
-            result = review_against_stored(history, stored, text, now, settings.playbook_path)
+            result = review_against_stored(
+                history, stored, text, now, settings.playbook_path, facts
+            )
             context["review"] = review_view(result, team_tz(settings), actions.now())
         except CalmdeskError as err:
             context["error"] = err.message
@@ -79,10 +84,11 @@ def suggest(
     """A reply written by calmdesk's offline composer (or the configured model) to start from."""
     conversation = access.conversation_for(session, user, conversation_id)
     history = to_domain(conversation.id, queries.turns_of(session, conversation.id))
-    session.commit()
     context = page_context(user, text="", source="", error="")
     try:
-        suggestion = suggest_reply(history, None, now=actions.now(), config=settings)
+        kb = with_stored_facts(session, load_knowledge_base(settings.knowledge_base_path))
+        session.commit()
+        suggestion = suggest_reply(history, None, kb=kb, now=actions.now(), config=settings)
         context["text"] = suggestion.text
         context["source"] = f"Composed {suggestion.source}; review it before sending."
     except CalmdeskError as err:

@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from calmdesk.actions.bot import bot_answer
 from calmdesk.actions.context import Actor
 from calmdesk.actions.turns import add_customer_turn
 from calmdesk.domain.errors import AuthenticationRequired, CalmdeskError
@@ -157,3 +158,5 @@ def _post_message(
         with ctx.sessions() as session:
             for item in turn_events(session, [posted.turn.id]):
                 sub.deliver(item)
+        return
+    bot_answer(ctx, who.conversation_id)  # where the team turned the bot on (issue 14)

@@ -102,6 +102,18 @@
       }
     });
     document.addEventListener("click", function (ev) {
+      var cite = ev.target.closest("[data-insert-text]");
+      if (cite) {
+        ev.preventDefault();
+        var at = draft.selectionEnd || draft.value.length;
+        var text = cite.getAttribute("data-insert-text");
+        var before = draft.value.slice(0, at);
+        var gap = before && !/\s$/.test(before) ? " " : "";
+        draft.value = before + gap + text + draft.value.slice(at);
+        draft.focus();
+        draft.dispatchEvent(new Event("input", { bubbles: true }));
+        return;
+      }
       var button = ev.target.closest("[data-use-text]");
       if (!button) {
         return;
