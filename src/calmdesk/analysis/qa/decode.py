@@ -1,0 +1,159 @@
+"""Stored analyses back into domain objects: the `signals` of `calmdesk analyze` output (and of
+stored turns) as CustomerSignals / AgentSignals, so QA reuses them instead of analysing again.
+
+The decoder follows the dataclasses' own type hints, so a field added to the signals later is read
+without a change here; keys it does not know are ignored and missing keys take the field's default
+(a missing field without a default is an error naming it)."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from calmdesk import domain
+from calmdesk.domain import (
+    AgentSignals,
+    ConversationAnalysis,
+    CustomerSignals,
+    MalformedInput,
+    Role,
+    Trend,
+    TurnAnalysis,
+)
+
+__all__ = ["analysis_from_record", "signals_from_json"]
+
+Convert = Callable[[Any, str], Any]
+_PLANS: dict[type, tuple[tuple[str, Convert, bool, Any], ...]] = {}
+_NAMES = {name: getattr(domain, name) for name in domain.__all__}
+
+
+def _scalar(kind: type) -> Convert:
+    def convert(value: Any, where: str) -> Any:
+        if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if kind is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if kind in (str, bool) and isinstance(value, kind):
+            return value
+        raise MalformedInput(f"{where} must be a {kind.__name__}.")
+
+    return convert
+
+
+def _enum(kind: type[Enum]) -> Convert:
+    def convert(value: Any, where: str) -> Any:
+        try:
+            return kind(value)
+        except ValueError:
+            raise MalformedInput(f"{where}: unknown value {str(value)[:30]!r}.") from None
+
+    return convert
+
+
+def _time(value: Any, where: str) -> datetime:
+    if not isinstance(value, str):
+        raise MalformedInput(f"{where} must be an ISO-8601 string.")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise MalformedInput(f"{where} is not an ISO-8601 date and time.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _optional(inner: Convert) -> Convert:
+    return lambda value, where: None if value is None else inner(value, where)
+
+
+def _sequence(inner: Convert, as_tuple: bool) -> Convert:
+    def convert(value: Any, where: str) -> Any:
+        if not isinstance(value, list):
+            raise MalformedInput(f"{where} must be a list.")
+        items = [inner(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if as_tuple else items
+
+    return convert
+
+
+def _mapping(inner: Convert) -> Convert:
+    def convert(value: Any, where: str) -> Any:
+        if not isinstance(value, Mapping):
+            raise MalformedInput(f"{where} must be an object.")
+        return {str(k): inner(v, f"{where}.{k}") for k, v in value.items()}
+
+    return convert
+
+
+def _converter(hint: Any) -> Convert:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            return _optional(_converter(inner[0]))
+        raise TypeError(f"cannot decode {hint}")
+    if origin in (list, Sequence):
+        return _sequence(_converter(args[0]), as_tuple=False)
+    if origin is tuple:
+        return _sequence(_converter(args[0]), as_tuple=True)
+    if origin in (dict, Mapping):
+        return _mapping(_converter(args[1]))
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return _enum(hint)
+    if hint is datetime:
+        return _time
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return lambda value, where: _dataclass(hint, value, where)
+    if hint in (float, int, str, bool):
+        return _scalar(hint)
+    raise TypeError(f"cannot decode {hint}")
+
+
+def _plan(kind: type) -> tuple[tuple[str, Convert, bool, Any], ...]:
+    plan = _PLANS.get(kind)
+    if plan is None:
+        hints = typing.get_type_hints(kind, localns=_NAMES)
+        steps = []
+        for f in dataclasses.fields(kind):
+            has_default = f.default is not dataclasses.MISSING or (
+                f.default_factory is not dataclasses.MISSING
+            )
+            steps.append((f.name, _converter(hints[f.name]), has_default, f))
+        plan = _PLANS[kind] = tuple(steps)
+    return plan
+
+
+def _dataclass(kind: type, value: Any, where: str) -> Any:
+    if not isinstance(value, Mapping):
+        raise MalformedInput(f"{where} must be an object.")
+    kwargs: dict[str, Any] = {}
+    for name, convert, has_default, _ in _plan(kind):
+        if name in value:
+            kwargs[name] = convert(value[name], f"{where}.{name}")
+        elif not has_default:
+            raise MalformedInput(f"{where}.{name} is missing.")
+    return kind(**kwargs)
+
+
+def signals_from_json(role: Role, data: object, where: str = "signals") -> Any:
+    """The signals of one turn: CustomerSignals for a customer, AgentSignals for an agent or bot."""
+    return _dataclass(CustomerSignals if role is Role.CUSTOMER else AgentSignals, data, where)
+
+
+def analysis_from_record(
+    cid: str, roles: Sequence[Role], signals: Sequence[object], record: Mapping[str, Any]
+) -> ConversationAnalysis:
+    """A ConversationAnalysis from stored signals (one per turn) and the analysis's `trend`,
+    `escalation_risk` and `reasons` (defaults: steady, 0, none)."""
+    turns = [
+        TurnAnalysis(role, signals_from_json(role, raw, f"turns[{i}].signals"))
+        for i, (role, raw) in enumerate(zip(roles, signals, strict=True))
+    ]
+    trend = _enum(Trend)(record.get("trend", "steady"), "trend")
+    risk = _scalar(float)(record.get("escalation_risk", 0.0), "escalation_risk")
+    reasons = _sequence(_scalar(str), False)(record.get("reasons", []), "reasons")
+    return ConversationAnalysis(cid, turns, trend, risk, reasons)
