@@ -13,7 +13,9 @@
      ├── Conflict              E401
      ├── ConfigError           E501
      ├── ModelUnavailable      E601
-     └── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
+     ├── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
+     ├── ClusterUnavailable    E850  (the Dask scheduler named by --scheduler cannot be used)
+     └── ExtraMissing          E851  (an optional package, e.g. dask or pyarrow, is not installed)
 
 Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a traceback.
 """
@@ -24,9 +26,11 @@ __all__ = [
     "AuthenticationRequired",
     "BackendUnavailable",
     "CalmdeskError",
+    "ClusterUnavailable",
     "ConfigError",
     "Conflict",
     "EmptyInput",
+    "ExtraMissing",
     "InputError",
     "InputTooLarge",
     "MalformedInput",
@@ -122,4 +126,20 @@ class BackendUnavailable(CalmdeskError):
     default_message = (
         "The configured language-model endpoint did not give a usable answer; "
         "check CALMDESK_LLM_BASE_URL or leave it unset to use the offline composer."
+    )
+
+
+class ClusterUnavailable(CalmdeskError):
+    code = "E850"
+    default_message = (
+        "The Dask scheduler could not be reached; check the tcp://HOST:PORT given to --scheduler, "
+        "or drop it to run in process."
+    )
+
+
+class ExtraMissing(CalmdeskError):
+    code = "E851"
+    default_message = (
+        "An optional package is not installed; install calmdesk with the `batch` extra "
+        "(pip install 'calmdesk[batch]')."
     )

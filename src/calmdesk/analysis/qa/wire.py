@@ -79,10 +79,12 @@ def qa_item(data: object) -> QaItem:
         raise MalformedInput("turns must be a list of {role, text} objects.")
     if len(raw_turns) > MAX_TURNS:
         raise MalformedInput(f"A conversation may hold at most {MAX_TURNS} turns.")
+    if not raw_turns:
+        raise MalformedInput("turns is empty: there is nothing to score.")
     read = [_turn(t, f"turns[{i}]") for i, t in enumerate(raw_turns)]
     conversation = Conversation(str(cid), tuple(t for t, _ in read))
     facts = facts_from_json(data.get("record"))
-    if read and all(s is not None for _, s in read):
+    if all(s is not None for _, s in read):
         roles = [t.role for t, _ in read]
         analysis = analysis_from_record(conversation.id, roles, [s for _, s in read], data)
         return QaItem(conversation, analysis, facts)
