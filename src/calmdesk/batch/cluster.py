@@ -35,11 +35,15 @@ def cluster_client(scheduler: str | None = None, workers: int | None = None) -> 
     distributed = _distributed()
     if scheduler is not None:
         if not scheduler.startswith(("tcp://", "tls://", "inproc://")):
-            raise ClusterUnavailable(f"--scheduler must look like tcp://HOST:PORT, got {scheduler!r}.")
+            raise ClusterUnavailable(
+                f"--scheduler must look like tcp://HOST:PORT, got {scheduler!r}."
+            )
         try:
             client = distributed.Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as exc:
-            raise ClusterUnavailable(f"No Dask scheduler answered at {scheduler} ({exc}).") from None
+            raise ClusterUnavailable(
+                f"No Dask scheduler answered at {scheduler} ({exc})."
+            ) from None
         try:
             yield client
         finally:
@@ -50,7 +54,7 @@ def cluster_client(scheduler: str | None = None, workers: int | None = None) -> 
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         silence_logs=40,
     )
     client = distributed.Client(cluster)

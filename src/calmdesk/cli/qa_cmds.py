@@ -65,10 +65,15 @@ def _results(
     from calmdesk.batch.cluster import cluster_client, run_on_cluster
 
     client = stack.enter_context(cluster_client(options["scheduler"], options["workers"]))
-    return run_on_cluster(client, lines, settings, book, size=size, out_dir=options["out"])
+    results: Iterator[Any] = run_on_cluster(
+        client, lines, settings, book, size=size, out_dir=options["out"]
+    )
+    return results
 
 
-def _local_parquet(lines: Any, settings: Settings, book: Playbook, size: int, out: str) -> Any:
+def _local_parquet(
+    lines: Any, settings: Settings, book: Playbook, size: int, out: str
+) -> Iterator[tuple[int, int]]:
     from calmdesk.batch.qa import partitions, score_partition_to
 
     for index, part in enumerate(partitions(lines, size)):
@@ -158,7 +163,9 @@ def _stream(
             results = _results(stream, settings, book, options, stack)
             rows, errors = _write(results, bar, options["out"] is not None)
         where = f" into {options['out']}" if options["out"] else ""
-        typer.echo(f"scored {rows - errors} conversation(s){where}; {errors} error line(s)", err=True)
+        typer.echo(
+            f"scored {rows - errors} conversation(s){where}; {errors} error line(s)", err=True
+        )
     except BrokenPipeError:  # the reader went away (e.g. `| head`)
         sys.stderr.close()
     finally:

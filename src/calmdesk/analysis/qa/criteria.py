@@ -49,15 +49,20 @@ def _still_hot(signals: CustomerSignals) -> bool:
     )
 
 
-@criterion("de_escalation", practice="P3, P4, P13",
-           summary="an upset customer ends calmer than they started")  # fmt: skip
+@criterion(
+    "de_escalation",
+    practice="P3, P4, P13",
+    summary="an upset customer ends calmer than they started",
+)
 def de_escalation(view: ConversationView, weight: float) -> CriterionResult:
     name, start = "de_escalation", opening_upset(view)
     if start is None:
         return _out(name, NA, weight, Evidence("no customer turns"))
     peak_i, peak = max(view.customer, key=lambda c: c[1].upset)
     if peak.upset < view.qa.upset_at:
-        return _out(name, NA, weight, Evidence(f"the customer was never upset (peak {peak.upset:.2f})"))
+        return _out(
+            name, NA, weight, Evidence(f"the customer was never upset (peak {peak.upset:.2f})")
+        )
     if len(view.customer) < 2 or view.customer[-1][0] == peak_i:
         note = f"turn {peak_i}: upset {peak.upset:.2f} and no calmer customer turn after it"
         return _out(name, FAIL, weight, Evidence(note, peak_i))
@@ -108,8 +113,7 @@ def _broken_in_transcript(view: ConversationView, due: datetime | None) -> int |
     return None
 
 
-@criterion("promises_kept", practice="A2",
-           summary="promises kept on time and the customer told")  # fmt: skip
+@criterion("promises_kept", practice="A2", summary="promises kept on time and the customer told")
 def promises_kept(view: ConversationView, weight: float) -> CriterionResult:
     name = "promises_kept"
     made, source = promises(view)
@@ -123,7 +127,9 @@ def promises_kept(view: ConversationView, weight: float) -> CriterionResult:
         what = f"{label}{p.action or 'a promise'} (due {_when(p.due)})"
         if source == "transcript":
             if (late := _broken_in_transcript(view, p.due)) is not None:
-                bad.append(Evidence(f"{what}: turn {late} still complains after the due time", late))
+                bad.append(
+                    Evidence(f"{what}: turn {late} still complains after the due time", late)
+                )
             continue
         if _kept(p.due, p.done_at) and p.customer_told:
             good.append(Evidence(f"{what}: kept on time and the customer was told", p.turn))
@@ -155,8 +161,11 @@ def _escalation_start(view: ConversationView) -> tuple[int | None, Evidence] | N
     return None
 
 
-@criterion("escalation_handled", practice="P14",
-           summary="after an escalation the customer was told who will help and what next")  # fmt: skip
+@criterion(
+    "escalation_handled",
+    practice="P14",
+    summary="after an escalation the customer was told who will help and what next",
+)
 def escalation_handled(view: ConversationView, weight: float) -> CriterionResult:
     name, start = "escalation_handled", _escalation_start(view)
     if start is None:
@@ -167,12 +176,15 @@ def escalation_handled(view: ConversationView, weight: float) -> CriterionResult
     if told:
         note = f"turn {told[0].index}: the customer was told who will help and what next"
         return _out(name, PASS, weight, why, Evidence(note, told[0].index))
-    return _out(name, FAIL, weight, why,
-                Evidence("no agent turn told the customer who will help and what next"))  # fmt: skip
+    nobody = Evidence("no agent turn told the customer who will help and what next")
+    return _out(name, FAIL, weight, why, nobody)
 
 
-@criterion("limits_before_block", practice="P13",
-           summary="a blocked customer was first told politely that abuse is not acceptable")  # fmt: skip
+@criterion(
+    "limits_before_block",
+    practice="P13",
+    summary="a blocked customer was first told that abuse is not acceptable",
+)
 def limits_before_block(view: ConversationView, weight: float) -> CriterionResult:
     name, blocked = "limits_before_block", view.facts.blocked_at
     if blocked is None:
@@ -193,8 +205,11 @@ _THANKS = re.compile(
 )
 
 
-@criterion("follow_up", practice="A3",
-           summary="after resolution the team checked the customer is satisfied and thanked them")  # fmt: skip
+@criterion(
+    "follow_up",
+    practice="A3",
+    summary="after resolution the team checked back and thanked the customer",
+)
 def follow_up(view: ConversationView, weight: float) -> CriterionResult:
     name, facts, done = "follow_up", view.facts, resolution(view)
     if not done.resolved:
@@ -202,7 +217,9 @@ def follow_up(view: ConversationView, weight: float) -> CriterionResult:
     if facts.follow_up_known:
         if facts.follow_up_done_at is not None:
             late = facts.follow_up_due is not None and facts.follow_up_done_at > facts.follow_up_due
-            note = f"follow-up done at {_when(facts.follow_up_done_at)}" + (" (late)" if late else "")
+            note = f"follow-up done at {_when(facts.follow_up_done_at)}" + (
+                " (late)" if late else ""
+            )
             return _out(name, FAIL if late else PASS, weight, Evidence(note))
         due, as_of = facts.follow_up_due, facts.as_of
         if due is not None and (as_of is None or as_of <= due):
@@ -215,14 +232,19 @@ def follow_up(view: ConversationView, weight: float) -> CriterionResult:
     for reply in closing:
         if m := _THANKS.search(reply.text):
             span = Span(m.start(), m.end(), m.group(0), "follow_up")
-            note = f"turn {reply.index}: the agent thanked the customer or checked they are satisfied"
+            note = (
+                f"turn {reply.index}: the agent thanked the customer or checked they are satisfied"
+            )
             return _out(name, PASS, weight, Evidence(note, reply.index, span))
     note = f"turn {done.turn}: nobody checked back or thanked the customer after the fix"
     return _out(name, FAIL, weight, Evidence(note, done.turn))
 
 
-@criterion("response_times", practice="T3",
-           summary="the first and every next agent reply came within the SLA")  # fmt: skip
+@criterion(
+    "response_times",
+    practice="T3",
+    summary="the first and every next agent reply came within the SLA",
+)
 def response_times(view: ConversationView, weight: float) -> CriterionResult:
     name, facts = "response_times", view.facts
     first_t, next_t = facts.first_response_target_s, facts.next_response_target_s
@@ -231,9 +253,8 @@ def response_times(view: ConversationView, weight: float) -> CriterionResult:
     found = waits(view)
     if found is None:
         return _out(name, NA, weight, Evidence("turn times are missing"))
-    judged = [(w, first_t if w.first else next_t) for w in found]
-    judged = [(w, t) for w, t in judged if t is not None]
-    if not judged:
+    timed = [(w, t) for w in found if (t := first_t if w.first else next_t) is not None]
+    if not timed:
         return _out(name, NA, weight, Evidence("no agent reply to time"))
     breaches = [
         Evidence(
@@ -242,18 +263,21 @@ def response_times(view: ConversationView, weight: float) -> CriterionResult:
             + ("" if w.reply is not None else ", still unanswered"),
             w.reply if w.reply is not None else w.customer_turn,
         )
-        for w, t in judged
+        for w, t in timed
         if w.seconds > t
     ]
     if breaches:
         return _out(name, FAIL, weight, *breaches)
-    longest = max(judged, key=lambda wt: wt[0].seconds)[0]
-    note = f"{len(judged)} repl(ies) within target; longest wait {longest.seconds:.0f} s"
+    longest = max(timed, key=lambda wt: wt[0].seconds)[0]
+    note = f"{len(timed)} repl(ies) within target; longest wait {longest.seconds:.0f} s"
     return _out(name, PASS, weight, Evidence(note, longest.reply))
 
 
-@criterion("repeat_contact", practice="T3, C4",
-           summary="the customer did not have to contact the team again about it")  # fmt: skip
+@criterion(
+    "repeat_contact",
+    practice="T3, C4",
+    summary="the customer did not have to contact the team again about it",
+)
 def repeat_contact(view: ConversationView, weight: float) -> CriterionResult:
     name = "repeat_contact"
     if not view.customer:
@@ -273,8 +297,7 @@ def repeat_contact(view: ConversationView, weight: float) -> CriterionResult:
     return _out(name, PASS, weight, Evidence(note))
 
 
-@criterion("bot_replies", practice="T2",
-           summary="the bot's own replies against the playbook checks (never counted as an agent's)")  # fmt: skip
+@criterion("bot_replies", practice="T2", summary="the bot's replies against the checks")
 def bot_replies(view: ConversationView, weight: float) -> CriterionResult:
     name = "bot_replies"
     reviewed = [r for r in view.bot if r.review is not None]

@@ -13,6 +13,7 @@ from calmdesk.domain import CustomerSignals, Role
 
 __all__ = ["Resolution", "Wait", "opening_upset", "promises", "resolution", "waits"]
 
+
 def opening_upset(view: ConversationView) -> tuple[int, CustomerSignals] | None:
     """The most upset customer turn before the first reply (else the first customer turn)."""
     if not view.customer:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from calmdesk.analysis.qa.view import ConversationView
     from calmdesk.analysis.qa.scorecard import CriterionResult
+    from calmdesk.analysis.qa.view import ConversationView
 
 __all__ = ["CriterionFn", "CriterionSpec", "criteria", "criterion", "criterion_names"]
 

@@ -1,4 +1,4 @@
-"""What the rubric returns for one conversation: criteria with evidence, turn scores, the outcome."""
+"""What the rubric returns for a conversation: criteria with evidence, turn scores, the outcome."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ CONVERSATION_WEIGHTS: dict[str, float] = {
     "repeat_contact": 1.0,
     "bot_replies": 1.0,
 }
-"""Default weights of the conversation criteria (the per-turn checks default to `checks.<name>.weight`)."""
+"""Default weights of the conversation criteria (a reply check defaults to its `checks.` weight)."""
 
 _KEYS = frozenset({"weights", "upset_at", "recovered_below", "low_csat", "retention_days"})
 

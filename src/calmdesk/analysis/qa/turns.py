@@ -42,7 +42,9 @@ def _evidence(reply: Reply, result: CheckResult) -> Evidence:
     if result.status is CheckStatus.PASS:
         note = f"turn {reply.index}: {result.check} passed"
     else:
-        note = f"turn {reply.index}: {result.check} failed" + (f": {result.fix}" if result.fix else "")
+        note = f"turn {reply.index}: {result.check} failed" + (
+            f": {result.fix}" if result.fix else ""
+        )
     return Evidence(note, reply.index, span)
 
 

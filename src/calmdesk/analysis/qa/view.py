@@ -27,7 +27,7 @@ CALM_AT = 0.3
 
 
 def satisfied(signals: CustomerSignals) -> bool:
-    """The customer reads as satisfied: calm, with satisfaction (thanks) the top or a clear share."""
+    """The customer reads as satisfied: calm, with satisfaction (thanks) on top or a clear share."""
     emotion = signals.emotion or {}
     top = max(emotion, key=lambda k: emotion[k]) if emotion else ""
     return signals.upset < CALM_AT and (

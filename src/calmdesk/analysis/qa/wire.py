@@ -49,7 +49,9 @@ def _time(value: object, where: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise MalformedInput(f"{where}.at is not an ISO-8601 date and time: {value[:40]!r}.") from None
+        raise MalformedInput(
+            f"{where}.at is not an ISO-8601 date and time: {value[:40]!r}."
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
