@@ -145,3 +145,29 @@ def test_qa_cli_out_writes_parquet_rows_in_input_order(
     assert table[-1]["error"].startswith("E103: line 6:")
     assert json.loads(table[0]["criteria"])["de_escalation"]["status"] == "not_applicable"
     assert "scored 5 conversation(s) into" in err
+
+
+def test_qa_cli_db_scores_stored_conversations_incrementally(
+    world: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calmdesk.actions import Actor, add_customer_turn, resolve_conversation, send_agent_reply
+
+    conversation = world.open()
+    customer, agent = Actor.for_customer(world.angry_customer.id), world.actor(world.agent)
+    add_customer_turn(world.ctx, customer, conversation.id, "My order is late again!!")
+    send_agent_reply(world.ctx, agent, conversation.id, "Sorry, I've re-sent it today.")
+    resolve_conversation(world.ctx, agent, conversation.id, "re-sent")
+    monkeypatch.setenv("CALMDESK_DATABASE_URL", db_url)
+    code, records, err = run("--db")
+    assert code == 0 and records == []
+    assert "scored 1 conversation(s); 0 unchanged; 0 failed" in err
+    code, _, err = run("--db", "--no-progress")
+    assert code == 0 and "scored 0 conversation(s); 1 unchanged" in err
+
+
+def test_qa_cli_db_on_an_unmigrated_database_is_a_coded_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALMDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    code, _, err = run("--db")
+    assert code == 2 and err.startswith("E501:") and "db upgrade" in err

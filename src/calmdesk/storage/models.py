@@ -5,6 +5,7 @@ from __future__ import annotations
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
 from calmdesk.storage.people import ApiToken, Customer, Team, User
+from calmdesk.storage.qa import CsatSurvey, QaOverride, QaResponse, QaScorecard
 from calmdesk.storage.records import (
     ActionTaken,
     Commitment,
@@ -24,11 +25,15 @@ __all__ = [
     "Base",
     "Commitment",
     "Conversation",
+    "CsatSurvey",
     "Customer",
     "Escalation",
     "FollowUp",
     "ImportCheckpoint",
     "Note",
+    "QaOverride",
+    "QaResponse",
+    "QaScorecard",
     "RuleFiring",
     "Team",
     "Timer",

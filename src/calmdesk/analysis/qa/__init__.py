@@ -10,7 +10,7 @@ the agent turns) and the conversation criteria (de-escalation, resolution, promi
 limits before a block, follow-up, response times, repeat contact, the bot's replies). Weights come
 from the playbook file's `checks:` and `qa:` sections. See docs/qa.md."""
 
-from calmdesk.analysis.qa.decode import analysis_from_record, signals_from_json
+from calmdesk.analysis.qa.decode import analysis_from_record, review_from_json, signals_from_json
 from calmdesk.analysis.qa.facts import (
     ConversationFacts,
     EscalationFact,
@@ -51,6 +51,7 @@ __all__ = [
     "parse_qa",
     "parse_qa_line",
     "qa_item",
+    "review_from_json",
     "score_conversation",
     "scorecard_record",
     "signals_from_json",

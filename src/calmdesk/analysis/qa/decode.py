@@ -21,12 +21,13 @@ from calmdesk.domain import (
     ConversationAnalysis,
     CustomerSignals,
     MalformedInput,
+    Review,
     Role,
     Trend,
     TurnAnalysis,
 )
 
-__all__ = ["analysis_from_record", "signals_from_json"]
+__all__ = ["analysis_from_record", "review_from_json", "signals_from_json"]
 
 Convert = Callable[[Any, str], Any]
 _PLANS: dict[type, tuple[tuple[str, Convert, bool, Any], ...]] = {}
@@ -142,6 +143,12 @@ def _dataclass(kind: type, value: Any, where: str) -> Any:
 def signals_from_json(role: Role, data: object, where: str = "signals") -> Any:
     """The signals of one turn: CustomerSignals for a customer, AgentSignals for an agent or bot."""
     return _dataclass(CustomerSignals if role is Role.CUSTOMER else AgentSignals, data, where)
+
+
+def review_from_json(data: object, where: str = "review") -> Review:
+    """A stored review (`to_jsonable(Review)`) back as a Review."""
+    review: Review = _dataclass(Review, data, where)
+    return review
 
 
 def analysis_from_record(

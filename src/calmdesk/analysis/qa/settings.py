@@ -26,7 +26,9 @@ CONVERSATION_WEIGHTS: dict[str, float] = {
 }
 """Default weights of the conversation criteria (a reply check defaults to its `checks.` weight)."""
 
-_KEYS = frozenset({"weights", "upset_at", "recovered_below", "low_csat", "retention_days"})
+_KEYS = frozenset(
+    {"weights", "upset_at", "recovered_below", "low_csat", "retention_days", "repeat_contact_days"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +36,16 @@ class QaSettings:
     """`weights`: criterion name -> weight (missing: the default). `upset_at`: a customer turn this
     upset counts as upset; `recovered_below`: the last customer turn below this counts as calm
     again; `low_csat`: a CSAT answer at or below it opens a follow-up task; `retention_days`: a
-    customer who writes again within this many days counts as retained (analytics)."""
+    customer who writes again within this many days counts as retained (analytics);
+    `repeat_contact_days`: an earlier conversation of the same customer this recent makes this one
+    a repeat contact (`calmdesk qa --db`)."""
 
     weights: Mapping[str, float] = field(default_factory=dict)
     upset_at: float = 0.5
     recovered_below: float = 0.4
     low_csat: int = 2
     retention_days: int = 90
+    repeat_contact_days: int = 30
 
     def weight(self, name: str, default: float) -> float:
         return self.weights.get(name, default)
@@ -87,4 +92,7 @@ def parse_qa(data: Any, known: frozenset[str]) -> QaSettings:
         recovered_below=_share(data.get("recovered_below", 0.4), "recovered_below"),
         low_csat=_days(data.get("low_csat", 2), "low_csat", 1, 5),
         retention_days=_days(data.get("retention_days", 90), "retention_days", 1, 3650),
+        repeat_contact_days=_days(
+            data.get("repeat_contact_days", 30), "repeat_contact_days", 1, 365
+        ),
     )

@@ -1,0 +1,32 @@
+"""The QA job: every few minutes the worker scores the conversations resolved (or changed) since
+the last run, so a scorecard follows each resolution without anyone running `calmdesk qa --db`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from huey import Huey, crontab
+
+from calmdesk.actions import ActionContext, Actor
+
+__all__ = ["QA_EVERY_MINUTES", "register_qa_jobs", "score_recent"]
+
+QA_EVERY_MINUTES = 5
+
+
+def score_recent(ctx: ActionContext) -> int:
+    """Score what changed; returns the scorecards written."""
+    from calmdesk.actions.qa import score_stored_conversations
+
+    return score_stored_conversations(ctx, Actor.system("job:qa")).scored
+
+
+def register_qa_jobs(huey: Huey, context: Callable[[], ActionContext]) -> Any:
+    """Register the periodic QA task on `huey`; returns its task wrapper."""
+
+    @huey.periodic_task(crontab(minute=f"*/{QA_EVERY_MINUTES}"), name="calmdesk.qa_scores")  # type: ignore[untyped-decorator]
+    def qa_scores() -> int:
+        return score_recent(context())
+
+    return qa_scores
