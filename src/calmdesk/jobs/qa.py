@@ -1,5 +1,6 @@
-"""The QA job: every few minutes the worker scores the conversations resolved (or changed) since
-the last run, so a scorecard follows each resolution without anyone running `calmdesk qa --db`."""
+"""The QA job: every few minutes the worker asks the CSAT question of newly resolved conversations
+and scores the conversations resolved (or changed) since the last run, so a scorecard follows each
+resolution without anyone running `calmdesk qa --db`."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ QA_EVERY_MINUTES = 5
 
 
 def score_recent(ctx: ActionContext) -> int:
-    """Score what changed; returns the scorecards written."""
+    """Ask the CSAT question of newly resolved conversations, then score what changed; returns
+    the scorecards written."""
+    from calmdesk.actions.csat import ask_pending_csat
     from calmdesk.actions.qa import score_stored_conversations
 
-    return score_stored_conversations(ctx, Actor.system("job:qa")).scored
+    actor = Actor.system("job:qa")
+    ask_pending_csat(ctx, actor)
+    return score_stored_conversations(ctx, actor).scored
 
 
 def register_qa_jobs(huey: Huey, context: Callable[[], ActionContext]) -> Any:

@@ -72,4 +72,8 @@ def create_app(
         app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(api.router)
     console.register(app)
+    from calmdesk.web.routes import csat, qa  # issue 12: CSAT answers, QA workspace, analytics
+
+    app.include_router(csat.router)
+    app.include_router(qa.router)
     return app
