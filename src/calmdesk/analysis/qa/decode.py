@@ -29,41 +29,71 @@ from calmdesk.domain import (
 
 __all__ = ["analysis_from_record", "review_from_json", "signals_from_json"]
 
-Convert = Callable[[Any, str], Any]
-_PLANS: dict[type, tuple[tuple[str, Convert, bool, Any], ...]] = {}
+Convert = Callable[[Any, "str | None"], Any]
+"""A converter takes the value and where it is; `where` is None on the fast first pass (no path
+strings built), and an error there makes the caller decode again with paths for the message."""
+
+_PLANS: dict[type, tuple[tuple[str, Convert, bool], ...]] = {}
 _NAMES = {name: getattr(domain, name) for name in domain.__all__}
 
 
-def _scalar(kind: type) -> Convert:
-    def convert(value: Any, where: str) -> Any:
-        if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if kind is int and isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if kind in (str, bool) and isinstance(value, kind):
-            return value
-        raise MalformedInput(f"{where} must be a {kind.__name__}.")
+def _at(where: str | None, child: str) -> str | None:
+    return None if where is None else f"{where}{child}"
 
-    return convert
+
+def _bad(where: str | None, what: str) -> MalformedInput:
+    return MalformedInput(f"{where or 'a field'} {what}")
+
+
+def _float(value: Any, where: str | None) -> float:
+    kind = type(value)
+    if kind is float:
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return float(value)
+    raise _bad(where, "must be a float.")
+
+
+def _int(value: Any, where: str | None) -> int:
+    if type(value) is int:
+        return value  # type: ignore[no-any-return]
+    raise _bad(where, "must be a int.")
+
+
+def _str(value: Any, where: str | None) -> str:
+    if type(value) is str:
+        return value  # type: ignore[no-any-return]
+    raise _bad(where, "must be a str.")
+
+
+def _bool(value: Any, where: str | None) -> bool:
+    if type(value) is bool:
+        return value  # type: ignore[no-any-return]
+    raise _bad(where, "must be a bool.")
+
+
+_SCALARS: dict[Any, Convert] = {float: _float, int: _int, str: _str, bool: _bool}
 
 
 def _enum(kind: type[Enum]) -> Convert:
-    def convert(value: Any, where: str) -> Any:
-        try:
-            return kind(value)
-        except ValueError:
-            raise MalformedInput(f"{where}: unknown value {str(value)[:30]!r}.") from None
+    members = {m.value: m for m in kind}  # type: ignore[attr-defined]
+
+    def convert(value: Any, where: str | None) -> Any:
+        found = members.get(value) if isinstance(value, str) else None
+        if found is None:
+            raise _bad(where, f"has an unknown value {str(value)[:30]!r}.")
+        return found
 
     return convert
 
 
-def _time(value: Any, where: str) -> datetime:
+def _time(value: Any, where: str | None) -> datetime:
     if not isinstance(value, str):
-        raise MalformedInput(f"{where} must be an ISO-8601 string.")
+        raise _bad(where, "must be an ISO-8601 string.")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise MalformedInput(f"{where} is not an ISO-8601 date and time.") from None
+        raise _bad(where, "is not an ISO-8601 date and time.") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -72,20 +102,23 @@ def _optional(inner: Convert) -> Convert:
 
 
 def _sequence(inner: Convert, as_tuple: bool) -> Convert:
-    def convert(value: Any, where: str) -> Any:
-        if not isinstance(value, list):
-            raise MalformedInput(f"{where} must be a list.")
-        items = [inner(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    def convert(value: Any, where: str | None) -> Any:
+        if type(value) is not list:
+            raise _bad(where, "must be a list.")
+        if where is None:
+            items = [inner(v, None) for v in value]
+        else:
+            items = [inner(v, f"{where}[{i}]") for i, v in enumerate(value)]
         return tuple(items) if as_tuple else items
 
     return convert
 
 
 def _mapping(inner: Convert) -> Convert:
-    def convert(value: Any, where: str) -> Any:
+    def convert(value: Any, where: str | None) -> Any:
         if not isinstance(value, Mapping):
-            raise MalformedInput(f"{where} must be an object.")
-        return {str(k): inner(v, f"{where}.{k}") for k, v in value.items()}
+            raise _bad(where, "must be an object.")
+        return {str(k): inner(v, _at(where, f".{k}")) for k, v in value.items()}
 
     return convert
 
@@ -109,12 +142,12 @@ def _converter(hint: Any) -> Convert:
         return _time
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return lambda value, where: _dataclass(hint, value, where)
-    if hint in (float, int, str, bool):
-        return _scalar(hint)
+    if hint in _SCALARS:
+        return _SCALARS[hint]
     raise TypeError(f"cannot decode {hint}")
 
 
-def _plan(kind: type) -> tuple[tuple[str, Convert, bool, Any], ...]:
+def _plan(kind: type) -> tuple[tuple[str, Convert, bool], ...]:
     plan = _PLANS.get(kind)
     if plan is None:
         hints = typing.get_type_hints(kind, localns=_NAMES)
@@ -123,31 +156,42 @@ def _plan(kind: type) -> tuple[tuple[str, Convert, bool, Any], ...]:
             has_default = f.default is not dataclasses.MISSING or (
                 f.default_factory is not dataclasses.MISSING
             )
-            steps.append((f.name, _converter(hints[f.name]), has_default, f))
+            steps.append((f.name, _converter(hints[f.name]), has_default))
         plan = _PLANS[kind] = tuple(steps)
     return plan
 
 
-def _dataclass(kind: type, value: Any, where: str) -> Any:
+def _dataclass(kind: type, value: Any, where: str | None) -> Any:
     if not isinstance(value, Mapping):
-        raise MalformedInput(f"{where} must be an object.")
+        raise _bad(where, "must be an object.")
     kwargs: dict[str, Any] = {}
-    for name, convert, has_default, _ in _plan(kind):
+    for name, convert, has_default in _plan(kind):
         if name in value:
-            kwargs[name] = convert(value[name], f"{where}.{name}")
+            kwargs[name] = convert(value[name], None if where is None else f"{where}.{name}")
         elif not has_default:
-            raise MalformedInput(f"{where}.{name} is missing.")
+            raise _bad(_at(where, f".{name}"), "is missing.")
     return kind(**kwargs)
+
+
+_TREND = _enum(Trend)
+
+
+def _decode(kind: type, value: Any, where: str) -> Any:
+    """Fast pass without paths; on a fault, again with paths so the message names the field."""
+    try:
+        return _dataclass(kind, value, None)
+    except MalformedInput:
+        return _dataclass(kind, value, where)
 
 
 def signals_from_json(role: Role, data: object, where: str = "signals") -> Any:
     """The signals of one turn: CustomerSignals for a customer, AgentSignals for an agent or bot."""
-    return _dataclass(CustomerSignals if role is Role.CUSTOMER else AgentSignals, data, where)
+    return _decode(CustomerSignals if role is Role.CUSTOMER else AgentSignals, data, where)
 
 
 def review_from_json(data: object, where: str = "review") -> Review:
     """A stored review (`to_jsonable(Review)`) back as a Review."""
-    review: Review = _dataclass(Review, data, where)
+    review: Review = _decode(Review, data, where)
     return review
 
 
@@ -160,7 +204,7 @@ def analysis_from_record(
         TurnAnalysis(role, signals_from_json(role, raw, f"turns[{i}].signals"))
         for i, (role, raw) in enumerate(zip(roles, signals, strict=True))
     ]
-    trend = _enum(Trend)(record.get("trend", "steady"), "trend")
-    risk = _scalar(float)(record.get("escalation_risk", 0.0), "escalation_risk")
-    reasons = _sequence(_scalar(str), False)(record.get("reasons", []), "reasons")
+    trend = _TREND(record.get("trend", "steady"), "trend")
+    risk = _float(record.get("escalation_risk", 0.0), "escalation_risk")
+    reasons = _sequence(_str, False)(record.get("reasons", []), "reasons")
     return ConversationAnalysis(cid, turns, trend, risk, reasons)

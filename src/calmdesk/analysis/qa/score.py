@@ -9,7 +9,7 @@ from calmdesk.analysis.qa.outcome import opening_upset, promises, resolution, wa
 from calmdesk.analysis.qa.registry import criteria
 from calmdesk.analysis.qa.scorecard import CriterionResult, CriterionStatus, Scorecard
 from calmdesk.analysis.qa.settings import CONVERSATION_WEIGHTS
-from calmdesk.analysis.qa.turns import check_criterion, turn_scores
+from calmdesk.analysis.qa.turns import by_check, check_criterion, turn_scores
 from calmdesk.analysis.qa.view import ConversationView, build_view
 from calmdesk.analysis.reply import Playbook, check_names, default_playbook
 from calmdesk.domain import Conversation, ConversationAnalysis, MentionKind
@@ -71,7 +71,8 @@ def score_conversation(
     agent's. Raises MalformedInput when the analysis does not match the conversation."""
     book = playbook or default_playbook()
     view = build_view(conversation, analysis, book, facts or ConversationFacts())
-    checks = tuple(check_criterion(view, name) for name in check_names())
+    found = by_check(view.agent)
+    checks = tuple(check_criterion(view, name, found.get(name, [])) for name in check_names())
     others = tuple(
         spec.run(view, book.qa.weight(spec.name, CONVERSATION_WEIGHTS.get(spec.name, 1.0)))
         for spec in criteria()

@@ -15,7 +15,7 @@ from calmdesk.analysis.qa.view import ConversationView, Reply
 from calmdesk.analysis.reply import Playbook
 from calmdesk.domain import CheckResult, CheckStatus
 
-__all__ = ["CLOSING_CHECKS", "MAX_EVIDENCE", "check_criterion", "judged", "turn_scores"]
+__all__ = ["CLOSING_CHECKS", "MAX_EVIDENCE", "by_check", "check_criterion", "judged", "turn_scores"]
 
 MAX_EVIDENCE = 12
 """At most this many evidence items per criterion (a 2,000-turn chat stays readable)."""
@@ -48,14 +48,25 @@ def _evidence(reply: Reply, result: CheckResult) -> Evidence:
     return Evidence(note, reply.index, span)
 
 
-def check_criterion(view: ConversationView, name: str) -> CriterionResult:
-    """One reply check over every agent turn: credit is the share of applicable turns passing."""
+def by_check(replies: Sequence[Reply]) -> dict[str, list[tuple[Reply, CheckResult]]]:
+    """Every applicable check result of `replies` (as QA counts them), by check name."""
+    found: dict[str, list[tuple[Reply, CheckResult]]] = {}
+    for reply in replies:
+        for c in judged(reply):
+            if c.status is not CheckStatus.NOT_NEEDED:
+                found.setdefault(c.name, []).append((reply, c))
+    return found
+
+
+def check_criterion(
+    view: ConversationView, name: str, found: Sequence[tuple[Reply, CheckResult]]
+) -> CriterionResult:
+    """One reply check over every agent turn (`found`: its applicable results, from `by_check`):
+    credit is the share of applicable turns passing."""
     weight = view.qa.weight(name, view.playbook.setting(name).weight)
     if not view.playbook.setting(name).enabled:
         return CriterionResult(name, CriterionStatus.NOT_APPLICABLE, weight,
                                (Evidence("the check is disabled in the playbook"),))  # fmt: skip
-    found = [(r, c) for r in view.agent for c in judged(r) if c.name == name]
-    found = [(r, c) for r, c in found if c.status is not CheckStatus.NOT_NEEDED]
     if not found:
         note = "no agent turn called for it" if view.agent else "no agent turns"
         return CriterionResult(name, CriterionStatus.NOT_APPLICABLE, weight, (Evidence(note),))
