@@ -56,19 +56,19 @@ def _float(value: Any, where: str | None) -> float:
 
 def _int(value: Any, where: str | None) -> int:
     if type(value) is int:
-        return value  # type: ignore[no-any-return]
+        return value
     raise _bad(where, "must be a int.")
 
 
 def _str(value: Any, where: str | None) -> str:
     if type(value) is str:
-        return value  # type: ignore[no-any-return]
+        return value
     raise _bad(where, "must be a str.")
 
 
 def _bool(value: Any, where: str | None) -> bool:
     if type(value) is bool:
-        return value  # type: ignore[no-any-return]
+        return value
     raise _bad(where, "must be a bool.")
 
 
@@ -76,7 +76,7 @@ _SCALARS: dict[Any, Convert] = {float: _float, int: _int, str: _str, bool: _bool
 
 
 def _enum(kind: type[Enum]) -> Convert:
-    members = {m.value: m for m in kind}  # type: ignore[attr-defined]
+    members = {m.value: m for m in kind}
 
     def convert(value: Any, where: str | None) -> Any:
         found = members.get(value) if isinstance(value, str) else None
