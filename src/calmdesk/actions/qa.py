@@ -87,8 +87,30 @@ def _write(
     )
     card.agent_id, card.team_id, card.channel = item.agent_id, row.team_id, row.channel.value
     card.opened_at, card.resolved_at = row.opened_at, row.resolved_at
+    _columns(card, item, record)
     write_audit(session, actor, "qa.scored", card, before,
                 {"score": card.score, "fingerprint": print_})  # fmt: skip
+
+
+def _columns(card: QaScorecard, item: StoredItem, record: dict[str, Any]) -> None:
+    """The outcome again as columns for the analytics (same values as `card.outcome`)."""
+    outcome, criteria = record["outcome"], record["criteria"]
+    turns = record["agent_turns"]
+    card.customer_id, card.cause = item.row.customer_id, item.row.cause or "none"
+    card.recovered = outcome["recovered"]
+    card.first_response_s, card.resolution_s = (
+        outcome["first_response_s"],
+        outcome["time_to_resolution_s"],
+    )
+    card.promises_made, card.promises_kept = (
+        outcome["promises_made"],
+        outcome["promises_kept_on_time"],
+    )
+    card.escalated = bool(outcome["escalated"] or item.facts.escalations)
+    card.repeat_contact = criteria["repeat_contact"]["status"] == "fail"
+    follow = criteria["follow_up"]["status"]
+    card.follow_up_done = None if follow == "not_applicable" else follow == "pass"
+    card.review_score = sum(t["score"] for t in turns) / len(turns) if turns else None
 
 
 def _score_batch(

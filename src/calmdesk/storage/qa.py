@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calmdesk.storage.base import Base, CreatedAt
@@ -35,6 +35,20 @@ class QaScorecard(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # the outcome again as columns, for the analytics queries (same values as `outcome`)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id"), default=None, index=True
+    )
+    cause: Mapped[str] = mapped_column(String(40), default="none")
+    recovered: Mapped[bool | None] = mapped_column(default=None)
+    first_response_s: Mapped[float | None] = mapped_column(Float, default=None)
+    resolution_s: Mapped[float | None] = mapped_column(Float, default=None)
+    promises_made: Mapped[int] = mapped_column(Integer, default=0)
+    promises_kept: Mapped[int] = mapped_column(Integer, default=0)
+    escalated: Mapped[bool] = mapped_column(default=False)
+    repeat_contact: Mapped[bool] = mapped_column(default=False)
+    follow_up_done: Mapped[bool | None] = mapped_column(default=None)
+    review_score: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class QaOverride(CreatedAt, Base):

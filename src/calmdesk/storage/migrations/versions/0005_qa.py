@@ -44,13 +44,25 @@ def upgrade() -> None:
         sa.Column("opened_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("resolved_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("scored_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column("cause", sa.String(length=40), nullable=False),
+        sa.Column("recovered", sa.Boolean(), nullable=True),
+        sa.Column("first_response_s", sa.Float(), nullable=True),
+        sa.Column("resolution_s", sa.Float(), nullable=True),
+        sa.Column("promises_made", sa.Integer(), nullable=False),
+        sa.Column("promises_kept", sa.Integer(), nullable=False),
+        sa.Column("escalated", sa.Boolean(), nullable=False),
+        sa.Column("repeat_contact", sa.Boolean(), nullable=False),
+        sa.Column("follow_up_done", sa.Boolean(), nullable=True),
+        sa.Column("review_score", sa.Float(), nullable=True),
         _fk("qa_scorecards", "agent_id", "users"),
+        _fk("qa_scorecards", "customer_id", "customers"),
         _fk("qa_scorecards", "conversation_id", "conversations"),
         _fk("qa_scorecards", "team_id", "teams"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qa_scorecards")),
         sa.UniqueConstraint("conversation_id", name=op.f("uq_qa_scorecards_conversation_id")),
     )
-    _index("qa_scorecards", "agent_id", "opened_at", "scored_at", "team_id")
+    _index("qa_scorecards", "agent_id", "customer_id", "opened_at", "scored_at", "team_id")
     op.create_table(
         "csat_surveys",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -107,7 +119,7 @@ def downgrade() -> None:
         ("qa_responses", ("scorecard_id",)),
         ("qa_overrides", ("criterion", "scorecard_id")),
         ("csat_surveys", ("asked_at", "customer_id")),
-        ("qa_scorecards", ("agent_id", "opened_at", "scored_at", "team_id")),
+        ("qa_scorecards", ("agent_id", "customer_id", "opened_at", "scored_at", "team_id")),
     ):
         for column in columns:
             op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
