@@ -71,9 +71,13 @@ class PolicyFact:
 
 
 def _qa(data: Any = None) -> QaSettings:
-    """The `qa:` section (conversation QA weights, docs/qa.md), validated by the QA package."""
-    from calmdesk.analysis.qa.registry import criterion_names
+    """The `qa:` section (conversation QA weights, docs/qa.md), validated by the QA package. The
+    criterion registry is read only when weights are given (a bare `Playbook()` loads nothing)."""
     from calmdesk.analysis.qa.settings import parse_qa
+
+    if not (isinstance(data, Mapping) and data.get("weights")):
+        return parse_qa(data, frozenset())
+    from calmdesk.analysis.qa.registry import criterion_names
 
     return parse_qa(data, frozenset(criterion_names()))
 
