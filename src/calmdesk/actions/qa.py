@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import write_audit
@@ -17,7 +18,7 @@ from calmdesk.analysis.qa import score_conversation, scorecard_record
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook
 from calmdesk.domain import CalmdeskError, ModelUnavailable
 from calmdesk.storage import Conversation, ConversationStatus
-from calmdesk.storage.qa import QaScorecard
+from calmdesk.storage.qa import QaFailure, QaScorecard
 
 __all__ = ["QaRun", "qa_playbook", "score_stored_conversations"]
 
@@ -88,6 +89,10 @@ def _write(
     card.agent_id, card.team_id, card.channel = item.agent_id, row.team_id, row.channel.value
     card.opened_at, card.resolved_at = row.opened_at, row.resolved_at
     _columns(card, item, record)
+    session.flush()
+    session.execute(delete(QaFailure).where(QaFailure.scorecard_id == card.id))
+    failed = record["outcome"]["failed"]
+    session.add_all([QaFailure(scorecard_id=card.id, criterion=name) for name in failed])
     write_audit(session, actor, "qa.scored", card, before,
                 {"score": card.score, "fingerprint": print_})  # fmt: skip
 
@@ -111,6 +116,11 @@ def _columns(card: QaScorecard, item: StoredItem, record: dict[str, Any]) -> Non
     follow = criteria["follow_up"]["status"]
     card.follow_up_done = None if follow == "not_applicable" else follow == "pass"
     card.review_score = sum(t["score"] for t in turns) / len(turns) if turns else None
+    opened = item.row.opened_at
+    card.week = (opened - timedelta(days=opened.weekday())).date().isoformat()
+    resolved = item.row.resolved_at
+    days = item.retention_days
+    card.retention_until = resolved + timedelta(days=days) if resolved is not None else None
 
 
 def _score_batch(

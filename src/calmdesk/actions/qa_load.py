@@ -124,9 +124,10 @@ class StoredItem:
         analysis: ConversationAnalysis | None,
         facts: ConversationFacts,
         agent_id: int | None = None,
+        retention_days: int = 90,
     ) -> None:
         self.row, self.conversation, self.analysis, self.facts = row, conversation, analysis, facts
-        self.agent_id = agent_id
+        self.agent_id, self.retention_days = agent_id, retention_days
 
 
 def _signals(turn: Turn, role: Role) -> Any:
@@ -234,7 +235,8 @@ def load_item(session: Session, row: Conversation, playbook: Playbook, now: date
         )
     index_of = {t.id: i for i, t in enumerate(turns)}
     facts = _facts(session, row, index_of, playbook, now)
-    return StoredItem(row, conversation, analysis, facts, _agent(turns) or row.assignee_id)
+    agent = _agent(turns) or row.assignee_id
+    return StoredItem(row, conversation, analysis, facts, agent, playbook.qa.retention_days)
 
 
 def _agent(turns: list[Turn]) -> int | None:

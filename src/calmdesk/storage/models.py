@@ -5,7 +5,7 @@ from __future__ import annotations
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
 from calmdesk.storage.people import ApiToken, Customer, Team, User
-from calmdesk.storage.qa import CsatSurvey, QaOverride, QaResponse, QaScorecard
+from calmdesk.storage.qa import CsatSurvey, QaFailure, QaOverride, QaResponse, QaScorecard
 from calmdesk.storage.records import (
     ActionTaken,
     Commitment,
@@ -31,6 +31,7 @@ __all__ = [
     "FollowUp",
     "ImportCheckpoint",
     "Note",
+    "QaFailure",
     "QaOverride",
     "QaResponse",
     "QaScorecard",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from calmdesk.storage.base import Base, CreatedAt
 from calmdesk.storage.types import JSONType, UTCDateTime, utcnow
 
-__all__ = ["CsatSurvey", "QaOverride", "QaResponse", "QaScorecard"]
+__all__ = ["CsatSurvey", "QaFailure", "QaOverride", "QaResponse", "QaScorecard"]
 
 
 class QaScorecard(Base):
@@ -49,6 +49,18 @@ class QaScorecard(Base):
     repeat_contact: Mapped[bool] = mapped_column(default=False)
     follow_up_done: Mapped[bool | None] = mapped_column(default=None)
     review_score: Mapped[float | None] = mapped_column(Float, default=None)
+    week: Mapped[str] = mapped_column(String(10), default="")  # Monday of the opening week
+    retention_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class QaFailure(Base):
+    """One failed criterion of a scorecard (the analytics count them per agent in SQL)."""
+
+    __tablename__ = "qa_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[int] = mapped_column(ForeignKey("qa_scorecards.id"), index=True)
+    criterion: Mapped[str] = mapped_column(String(60))
 
 
 class QaOverride(CreatedAt, Base):

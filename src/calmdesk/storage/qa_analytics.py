@@ -7,19 +7,18 @@ rows in Python.
 
 from __future__ import annotations
 
-import bisect
 import math
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import True_
 
 from calmdesk.storage.people import User
-from calmdesk.storage.qa import CsatSurvey, QaScorecard
+from calmdesk.storage.qa import CsatSurvey, QaFailure, QaScorecard
 from calmdesk.storage.records import Conversation, Escalation
 
 __all__ = ["CHARTS", "Chart", "Filters", "dashboard", "percentile"]
@@ -99,7 +98,9 @@ def _conversations(scope: ColumnElement[bool], f: Filters) -> list[ColumnElement
 
 
 def _cards(scope: ColumnElement[bool], f: Filters) -> list[ColumnElement[bool]]:
-    where = [scope, QaScorecard.opened_at >= f.since, QaScorecard.opened_at < f.until]
+    where = [QaScorecard.opened_at >= f.since, QaScorecard.opened_at < f.until]
+    if not isinstance(scope, True_):
+        where.append(scope)
     if f.team_id is not None:
         where.append(QaScorecard.team_id == f.team_id)
     if f.agent_id is not None:
@@ -108,12 +109,12 @@ def _cards(scope: ColumnElement[bool], f: Filters) -> list[ColumnElement[bool]]:
 
 
 def _card_query(scope: ColumnElement[bool], f: Filters, *columns: Any) -> Any:
-    return (
-        select(*columns)
-        .select_from(QaScorecard)
-        .join(Conversation, Conversation.id == QaScorecard.conversation_id)
-        .where(*_cards(scope, f))
-    )
+    """Scorecards of the period; joined to their conversations only when the access rule needs
+    it (an admin's scope is everything)."""
+    query = select(*columns).select_from(QaScorecard)
+    if not isinstance(scope, True_):
+        query = query.join(Conversation, Conversation.id == QaScorecard.conversation_id)
+    return query.where(*_cards(scope, f))
 
 
 def _volume(
@@ -139,17 +140,28 @@ def _rate(n: int, of: int) -> float | None:
     return round(n / of, 4) if of else None
 
 
+def _quantiles(session: Session, scope: ColumnElement[bool], f: Filters, column: Any) -> list[Any]:
+    """Count, median and p90 (nearest rank) of `column` over the period, sorted in the database."""
+    base = _card_query(scope, f, column).where(column.is_not(None))
+    n = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    out: list[Any] = [n]
+    for share in (0.5, 0.9):
+        if not n:
+            out.append(None)
+            continue
+        rank = max(1, min(n, math.ceil(share * n)))
+        value = session.scalar(base.order_by(column).offset(rank - 1).limit(1))
+        out.append(round(float(value), 1) if value is not None else None)
+    return out
+
+
 def _times(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
-    query = _card_query(scope, f, QaScorecard.first_response_s, QaScorecard.resolution_s)
-    first, resolved = [], []
-    for a, b in session.execute(query):
-        if a is not None:
-            first.append(float(a))
-        if b is not None:
-            resolved.append(float(b))
     rows = [
-        [what, len(vals), percentile(vals, 0.5), percentile(vals, 0.9), "not recorded yet"]
-        for what, vals in (("first response", first), ("resolution", resolved))
+        [what, *_quantiles(session, scope, f, column), "not recorded yet"]
+        for what, column in (
+            ("first response", QaScorecard.first_response_s),
+            ("resolution", QaScorecard.resolution_s),
+        )
     ]
     columns = ["time", "conversations", "median_s", "p90_s", "sla_target"]
     return Chart(
@@ -161,38 +173,42 @@ def _times(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
     )
 
 
-def _de_escalation(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
-    query = _card_query(scope, f, QaScorecard.recovered, func.count()).where(
-        QaScorecard.recovered.is_not(None)
-    )
-    counts = {bool(r): n for r, n in session.execute(query.group_by(QaScorecard.recovered))}
-    upset = sum(counts.values())
-    rows = [["upset conversations", upset, counts.get(True, 0), _rate(counts.get(True, 0), upset)]]
-    return Chart(
-        "de_escalation",
-        "De-escalation: upset conversations that ended calmer",
-        ["conversations", "upset", "ended calmer", "rate"],
-        rows,
-        values=(1, 2),
-    )
-
-
-def _promises(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
+def _totals(session: Session, scope: ColumnElement[bool], f: Filters) -> list[Chart]:
+    """De-escalation, promises and repeat contacts from one pass over the period's scorecards."""
     query = _card_query(
         scope,
         f,
+        func.count(),
+        func.count(QaScorecard.recovered),
+        func.coalesce(func.sum(case((QaScorecard.recovered.is_(True), 1), else_=0)), 0),
         func.coalesce(func.sum(QaScorecard.promises_made), 0),
         func.coalesce(func.sum(QaScorecard.promises_kept), 0),
+        func.coalesce(func.sum(case((QaScorecard.repeat_contact.is_(True), 1), else_=0)), 0),
     )
-    made, kept = session.execute(query).one()
-    rows = [["promises", int(made), int(kept), _rate(int(kept), int(made))]]
-    return Chart(
-        "promises",
-        "Promises kept on time (A2)",
-        ["promises", "made", "kept on time", "rate"],
-        rows,
-        values=(1, 2),
-    )
+    total, upset, calmer, made, kept, repeat = (int(v or 0) for v in session.execute(query).one())
+    return [
+        Chart(
+            "de_escalation",
+            "De-escalation: upset conversations that ended calmer",
+            ["conversations", "upset", "ended calmer", "rate"],
+            [["upset conversations", upset, calmer, _rate(calmer, upset)]],
+            values=(1, 2),
+        ),
+        Chart(
+            "promises",
+            "Promises kept on time (A2)",
+            ["promises", "made", "kept on time", "rate"],
+            [["promises", made, kept, _rate(kept, made)]],
+            values=(1, 2),
+        ),
+        Chart(
+            "repeat_contacts",
+            "Repeat contacts",
+            ["conversations", "scored", "repeat contacts", "rate"],
+            [["scored conversations", total, repeat, _rate(repeat, total)]],
+            values=(1, 2),
+        ),
+    ]
 
 
 def _escalations(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
@@ -215,22 +231,6 @@ def _escalations(session: Session, scope: ColumnElement[bool], f: Filters) -> Ch
     )
 
 
-def _repeat(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
-    query = _card_query(scope, f, QaScorecard.repeat_contact, func.count()).group_by(
-        QaScorecard.repeat_contact
-    )
-    counts = {bool(r): n for r, n in session.execute(query)}
-    total = sum(counts.values())
-    rows = [["scored conversations", total, counts.get(True, 0), _rate(counts.get(True, 0), total)]]
-    return Chart(
-        "repeat_contacts",
-        "Repeat contacts",
-        ["conversations", "scored", "repeat contacts", "rate"],
-        rows,
-        values=(1, 2),
-    )
-
-
 def _csat(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
     query = (
         select(CsatSurvey.score, func.count())
@@ -244,34 +244,30 @@ def _csat(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
 
 
 def _retention(session: Session, scope: ColumnElement[bool], f: Filters, days: int) -> Chart:
-    """Complaints resolved in the period: did the customer come back within `days`, split by
-    whether the follow-up was done (A3)."""
-    query = _card_query(
-        scope, f, QaScorecard.customer_id, QaScorecard.resolved_at, QaScorecard.follow_up_done
-    ).where(QaScorecard.cause.not_in(("none",)), QaScorecard.resolved_at.is_not(None))
-    complaints = [(c, r, d) for c, r, d in session.execute(query) if c is not None]
-    customers = sorted({c for c, _, _ in complaints})
-    opened: dict[int, list[datetime]] = defaultdict(list)
-    for start in range(0, len(customers), 500):
-        batch = customers[start : start + 500]
-        found = session.execute(
-            select(Conversation.customer_id, Conversation.opened_at).where(
-                Conversation.customer_id.in_(batch)
-            )
-        )
-        for customer, at in found:
-            opened[customer].append(at)
-    for times in opened.values():
-        times.sort()
-    split: dict[str, list[int]] = {"follow-up done": [0, 0], "no follow-up": [0, 0]}
-    for customer, resolved, done in complaints:
-        times = opened[customer]
-        i = bisect.bisect_right(times, resolved)
-        back = i < len(times) and times[i] <= resolved + timedelta(days=days)
-        bucket = split["follow-up done" if done else "no follow-up"]
-        bucket[0] += 1
-        bucket[1] += int(back)
-    rows = [[k, n, b, _rate(b, n)] for k, (n, b) in split.items()]
+    """Complaints resolved in the period: did the customer come back (a new conversation within
+    the playbook's `qa.retention_days` of the resolution), split by whether the follow-up was
+    done (A3). `days` names the window in the title."""
+    later = aliased(Conversation)
+    back = exists().where(
+        later.customer_id == QaScorecard.customer_id,
+        later.opened_at > QaScorecard.resolved_at,
+        later.opened_at <= QaScorecard.retention_until,
+    )
+    done = func.coalesce(QaScorecard.follow_up_done, False)
+    query = (
+        _card_query(scope, f, done, func.count(), func.sum(case((back, 1), else_=0)))
+        .where(QaScorecard.cause != "none", QaScorecard.retention_until.is_not(None))
+        .group_by(done)
+    )
+    split = {bool(d): (int(n), int(b or 0)) for d, n, b in session.execute(query)}
+    rows = [
+        [
+            label,
+            *split.get(key, (0, 0)),
+            _rate(split.get(key, (0, 0))[1], split.get(key, (0, 0))[0]),
+        ]
+        for label, key in (("follow-up done", True), ("no follow-up", False))
+    ]
     return Chart(
         "retention",
         f"Retention after a complaint (came back within {days} days)",
@@ -281,35 +277,31 @@ def _retention(session: Session, scope: ColumnElement[bool], f: Filters, days: i
     )
 
 
+def _most_failed(counts: Counter[str]) -> str:
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3]
+    return ", ".join(f"{name} ({n})" for name, n in top)
+
+
 def _agents(session: Session, scope: ColumnElement[bool], f: Filters) -> tuple[Chart, Chart]:
-    query = _card_query(
-        scope,
-        f,
-        QaScorecard.agent_id,
-        User.display_name,
-        QaScorecard.score,
-        QaScorecard.outcome,
-        QaScorecard.review_score,
-        QaScorecard.opened_at,
-    ).outerjoin(User, User.id == QaScorecard.agent_id)
-    scores: dict[str, list[int]] = defaultdict(list)
+    name = func.coalesce(User.display_name, "unassigned")
+    per_agent = (
+        _card_query(scope, f, name, func.count(), func.avg(QaScorecard.score))
+        .outerjoin(User, User.id == QaScorecard.agent_id)
+        .group_by(name)
+        .order_by(name)
+    )
+    failures = (
+        _card_query(scope, f, name, QaFailure.criterion, func.count())
+        .join(QaFailure, QaFailure.scorecard_id == QaScorecard.id)
+        .outerjoin(User, User.id == QaScorecard.agent_id)
+        .group_by(name, QaFailure.criterion)
+    )
     failed: dict[str, Counter[str]] = defaultdict(Counter)
-    weekly: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for _, name, score, outcome, review, opened in session.execute(query):
-        who = name or "unassigned"
-        scores[who].append(int(score))
-        failed[who].update((outcome or {}).get("failed", []))
-        if review is not None:
-            week = (opened - timedelta(days=opened.weekday())).date().isoformat()
-            weekly[who][week].append(float(review))
+    for who, criterion, n in session.execute(failures):
+        failed[who][criterion] += int(n)
     rows = [
-        [
-            who,
-            len(v),
-            round(statistics.fmean(v), 1),
-            ", ".join(f"{c} ({n})" for c, n in failed[who].most_common(3)),
-        ]
-        for who, v in sorted(scores.items())
+        [who, int(n), round(float(mean), 1), _most_failed(failed[who])]
+        for who, n, mean in session.execute(per_agent)
     ]
     agents = Chart(
         "agents",
@@ -318,24 +310,24 @@ def _agents(session: Session, scope: ColumnElement[bool], f: Filters) -> tuple[C
         rows,
         values=(2,),
     )
+    trend_query = (
+        _card_query(scope, f, name, QaScorecard.week, func.avg(QaScorecard.review_score))
+        .outerjoin(User, User.id == QaScorecard.agent_id)
+        .where(QaScorecard.review_score.is_not(None))
+        .group_by(name, QaScorecard.week)
+    )
+    weekly: dict[str, dict[str, float]] = defaultdict(dict)
+    for who, week, mean in session.execute(trend_query):
+        weekly[who][week] = round(float(mean), 1)
+    names = sorted(weekly)
     weeks = sorted({w for per in weekly.values() for w in per})
-    trend_rows = [
-        [
-            week,
-            *[
-                round(statistics.fmean(weekly[a][week]), 1) if weekly[a].get(week) else None
-                for a in sorted(weekly)
-            ],
-        ]
-        for week in weeks
-    ]
     trend = Chart(
         "review_trend",
         "Review score of sent replies per week (does coaching work?)",
-        ["week", *sorted(weekly)],
-        trend_rows,
+        ["week", *names],
+        [[week, *[weekly[a].get(week) for a in names]] for week in weeks],
         kind="line",
-        values=tuple(range(1, len(weekly) + 1)),
+        values=tuple(range(1, len(names) + 1)),
     )
     return agents, trend
 
@@ -345,6 +337,7 @@ def dashboard(
 ) -> list[Chart]:
     """Every chart of the dashboard, in `CHARTS` order."""
     agents, trend = _agents(session, scope, f)
+    de_escalation, promises, repeat = _totals(session, scope, f)
     return [
         _volume(
             session,
@@ -359,10 +352,10 @@ def dashboard(
             session, scope, f, Conversation.cause, "volume_by_cause", "Volume by cause", "cause"
         ),
         _times(session, scope, f),
-        _de_escalation(session, scope, f),
-        _promises(session, scope, f),
+        de_escalation,
+        promises,
         _escalations(session, scope, f),
-        _repeat(session, scope, f),
+        repeat,
         _csat(session, scope, f),
         _retention(session, scope, f, retention_days),
         agents,

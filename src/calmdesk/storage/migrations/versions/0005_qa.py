@@ -55,6 +55,8 @@ def upgrade() -> None:
         sa.Column("repeat_contact", sa.Boolean(), nullable=False),
         sa.Column("follow_up_done", sa.Boolean(), nullable=True),
         sa.Column("review_score", sa.Float(), nullable=True),
+        sa.Column("week", sa.String(length=10), nullable=False),
+        sa.Column("retention_until", UTCDateTime(timezone=True), nullable=True),
         _fk("qa_scorecards", "agent_id", "users"),
         _fk("qa_scorecards", "customer_id", "customers"),
         _fk("qa_scorecards", "conversation_id", "conversations"),
@@ -63,6 +65,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("conversation_id", name=op.f("uq_qa_scorecards_conversation_id")),
     )
     _index("qa_scorecards", "agent_id", "customer_id", "opened_at", "scored_at", "team_id")
+    op.create_table(
+        "qa_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scorecard_id", sa.Integer(), nullable=False),
+        sa.Column("criterion", sa.String(length=60), nullable=False),
+        _fk("qa_failures", "scorecard_id", "qa_scorecards"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_qa_failures")),
+    )
+    _index("qa_failures", "scorecard_id")
     op.create_table(
         "csat_surveys",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -118,6 +129,7 @@ def downgrade() -> None:
     for table, columns in (
         ("qa_responses", ("scorecard_id",)),
         ("qa_overrides", ("criterion", "scorecard_id")),
+        ("qa_failures", ("scorecard_id",)),
         ("csat_surveys", ("asked_at", "customer_id")),
         ("qa_scorecards", ("agent_id", "customer_id", "opened_at", "scored_at", "team_id")),
     ):
