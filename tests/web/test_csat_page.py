@@ -74,3 +74,15 @@ def test_csat_page_bad_rating_shows_the_form_again(
 def test_csat_page_refuses_a_forged_link(client: TestClient) -> None:
     response = client.get("/chat/not-a-token/csat")
     assert response.status_code == 401
+
+
+def test_csat_chat_page_links_to_the_question_until_it_is_answered(
+    client: TestClient, world: World, settings: Settings
+) -> None:
+    cid, url = _link(world, settings)
+    chat = url.removesuffix("/csat")
+    assert "chat-csat" not in _ids(client.get(chat).text)
+    ask_csat(world.ctx, Actor.system("t"), cid)
+    assert "chat-csat" in _ids(client.get(chat).text)
+    client.post(url, data={"score": "5"})
+    assert "chat-csat" not in _ids(client.get(chat).text)
