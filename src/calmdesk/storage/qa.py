@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calmdesk.storage.base import Base, CreatedAt
+from calmdesk.storage.records import Conversation
 from calmdesk.storage.types import JSONType, UTCDateTime, utcnow
 
-__all__ = ["CsatSurvey", "QaFailure", "QaOverride", "QaResponse", "QaScorecard"]
+__all__ = ["RETURNS_INDEX", "CsatSurvey", "QaFailure", "QaOverride", "QaResponse", "QaScorecard"]
 
 
 class QaScorecard(Base):
@@ -104,3 +105,11 @@ class CsatSurvey(CreatedAt, Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id"), default=None)
+
+
+RETURNS_INDEX = Index(
+    "ix_conversations_customer_id_opened_at",
+    Conversation.__table__.c.customer_id,
+    Conversation.__table__.c.opened_at,
+)
+"""Whether a customer came back after a complaint (analytics retention) reads this index."""

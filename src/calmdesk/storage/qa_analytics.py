@@ -140,29 +140,21 @@ def _rate(n: int, of: int) -> float | None:
     return round(n / of, 4) if of else None
 
 
-def _quantiles(session: Session, scope: ColumnElement[bool], f: Filters, column: Any) -> list[Any]:
-    """Count, median and p90 (nearest rank) of `column` over the period, sorted in the database."""
-    base = _card_query(scope, f, column).where(column.is_not(None))
-    n = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    out: list[Any] = [n]
-    for share in (0.5, 0.9):
-        if not n:
-            out.append(None)
-            continue
-        rank = max(1, min(n, math.ceil(share * n)))
-        value = session.scalar(base.order_by(column).offset(rank - 1).limit(1))
-        out.append(round(float(value), 1) if value is not None else None)
-    return out
-
-
 def _times(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
-    rows = [
-        [what, *_quantiles(session, scope, f, column), "not recorded yet"]
-        for what, column in (
-            ("first response", QaScorecard.first_response_s),
-            ("resolution", QaScorecard.resolution_s),
-        )
-    ]
+    """Median and p90 (nearest rank) of first response and resolution time: the period's two
+    columns read once, sorted here."""
+    query = _card_query(scope, f, QaScorecard.first_response_s, QaScorecard.resolution_s)
+    first: list[float] = []
+    resolved: list[float] = []
+    for a, b in session.connection().execute(query):
+        if a is not None:
+            first.append(a)
+        if b is not None:
+            resolved.append(b)
+    rows = []
+    for what, values in (("first response", first), ("resolution", resolved)):
+        median, p90 = (percentile(values, share) for share in (0.5, 0.9))
+        rows.append([what, len(values), _round(median), _round(p90), "not recorded yet"])
     columns = ["time", "conversations", "median_s", "p90_s", "sla_target"]
     return Chart(
         "response_times",
@@ -171,6 +163,10 @@ def _times(session: Session, scope: ColumnElement[bool], f: Filters) -> Chart:
         rows,
         values=(2, 3),
     )
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
 
 
 def _totals(session: Session, scope: ColumnElement[bool], f: Filters) -> list[Chart]:
@@ -283,26 +279,43 @@ def _most_failed(counts: Counter[str]) -> str:
 
 
 def _agents(session: Session, scope: ColumnElement[bool], f: Filters) -> tuple[Chart, Chart]:
-    name = func.coalesce(User.display_name, "unassigned")
-    per_agent = (
-        _card_query(scope, f, name, func.count(), func.avg(QaScorecard.score))
-        .outerjoin(User, User.id == QaScorecard.agent_id)
-        .group_by(name)
-        .order_by(name)
+    """Per agent (grouped by id; names looked up once): scorecards, mean score, the criteria
+    failed most, and the weekly mean review score of their replies."""
+    agent = QaScorecard.agent_id
+    per_agent = list(
+        session.execute(
+            _card_query(scope, f, agent, func.count(), func.avg(QaScorecard.score)).group_by(agent)
+        )
     )
     failures = (
-        _card_query(scope, f, name, QaFailure.criterion, func.count())
+        _card_query(scope, f, agent, QaFailure.criterion, func.count())
         .join(QaFailure, QaFailure.scorecard_id == QaScorecard.id)
-        .outerjoin(User, User.id == QaScorecard.agent_id)
-        .group_by(name, QaFailure.criterion)
+        .group_by(agent, QaFailure.criterion)
     )
-    failed: dict[str, Counter[str]] = defaultdict(Counter)
+    failed: dict[int | None, Counter[str]] = defaultdict(Counter)
     for who, criterion, n in session.execute(failures):
         failed[who][criterion] += int(n)
-    rows = [
-        [who, int(n), round(float(mean), 1), _most_failed(failed[who])]
-        for who, n, mean in session.execute(per_agent)
-    ]
+    trend_query = (
+        _card_query(scope, f, agent, QaScorecard.week, func.avg(QaScorecard.review_score))
+        .where(QaScorecard.review_score.is_not(None))
+        .group_by(agent, QaScorecard.week)
+    )
+    weekly_by_id: dict[int | None, dict[str, float]] = defaultdict(dict)
+    for who, week, mean in session.execute(trend_query):
+        weekly_by_id[who][week] = round(float(mean), 1)
+    ids = {who for who, _, _ in per_agent} | set(weekly_by_id)
+    known = [i for i in ids if i is not None]
+    names = dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(known))).all()
+    )
+
+    def name(who: int | None) -> str:
+        return str(names.get(who, "unassigned")) if who is not None else "unassigned"
+
+    rows = sorted(
+        [name(who), int(n), round(float(mean), 1), _most_failed(failed[who])]
+        for who, n, mean in per_agent
+    )
     agents = Chart(
         "agents",
         "QA score per agent, and the checks they fail most",
@@ -310,24 +323,16 @@ def _agents(session: Session, scope: ColumnElement[bool], f: Filters) -> tuple[C
         rows,
         values=(2,),
     )
-    trend_query = (
-        _card_query(scope, f, name, QaScorecard.week, func.avg(QaScorecard.review_score))
-        .outerjoin(User, User.id == QaScorecard.agent_id)
-        .where(QaScorecard.review_score.is_not(None))
-        .group_by(name, QaScorecard.week)
-    )
-    weekly: dict[str, dict[str, float]] = defaultdict(dict)
-    for who, week, mean in session.execute(trend_query):
-        weekly[who][week] = round(float(mean), 1)
-    names = sorted(weekly)
+    weekly = {name(who): per for who, per in weekly_by_id.items()}
+    labels = sorted(weekly)
     weeks = sorted({w for per in weekly.values() for w in per})
     trend = Chart(
         "review_trend",
         "Review score of sent replies per week (does coaching work?)",
-        ["week", *names],
-        [[week, *[weekly[a].get(week) for a in names]] for week in weeks],
+        ["week", *labels],
+        [[week, *[weekly[a].get(week) for a in labels]] for week in weeks],
         kind="line",
-        values=tuple(range(1, len(names) + 1)),
+        values=tuple(range(1, len(labels) + 1)),
     )
     return agents, trend
 

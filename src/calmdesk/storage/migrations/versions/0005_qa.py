@@ -123,9 +123,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qa_responses")),
     )
     _index("qa_responses", "scorecard_id")
+    op.create_index(
+        "ix_conversations_customer_id_opened_at",
+        "conversations",
+        ["customer_id", "opened_at"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_conversations_customer_id_opened_at", table_name="conversations")
     for table, columns in (
         ("qa_responses", ("scorecard_id",)),
         ("qa_overrides", ("criterion", "scorecard_id")),
