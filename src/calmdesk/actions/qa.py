@@ -16,7 +16,7 @@ from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.qa_load import StoredItem, load_item, playbook_digest, states
 from calmdesk.analysis.qa import score_conversation, scorecard_record
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook
-from calmdesk.domain import CalmdeskError, ModelUnavailable
+from calmdesk.domain import CalmdeskError
 from calmdesk.storage import Conversation, ConversationStatus
 from calmdesk.storage.qa import QaFailure, QaScorecard
 
@@ -123,36 +123,48 @@ def _columns(card: QaScorecard, item: StoredItem, record: dict[str, Any]) -> Non
     card.retention_until = resolved + timedelta(days=days) if resolved is not None else None
 
 
-def _score_batch(
-    ctx: ActionContext, actor: Actor, ids: list[int], playbook: Playbook, digest: str
-) -> QaRun:
-    with ctx.sessions.begin() as session:
+def _read_batch(
+    ctx: ActionContext, ids: list[int], playbook: Playbook, digest: str
+) -> tuple[list[tuple[StoredItem, str]], int]:
+    """The changed conversations of `ids` loaded with their new fingerprints, and how many were
+    unchanged (one short read transaction)."""
+    with ctx.sessions() as session:
         prints = states(session, ids, digest, ctx.now())
         query = select(QaScorecard.conversation_id, QaScorecard.fingerprint)
         known: dict[int, str] = dict(
             session.execute(query.where(QaScorecard.conversation_id.in_(ids))).all()
         )
         changed = [cid for cid in ids if known.get(cid) != prints[cid]]
-        scored = failed = 0
+        items = []
         for cid in changed:
             row = session.get(Conversation, cid)
             assert row is not None
-            item = load_item(session, row, playbook, ctx.now())
-            try:
-                _analysis(ctx, item)
-                assert item.analysis is not None
-                card = score_conversation(
-                    item.conversation, item.analysis, playbook, facts=item.facts
-                )
-            except ModelUnavailable:
-                failed += 1
-                continue
-            except CalmdeskError:
-                failed += 1
-                continue
-            _write(session, actor, item, prints[cid], scorecard_record(card))
-            scored += 1
-    return QaRun(scored, len(ids) - len(changed), failed)
+            items.append((load_item(session, row, playbook, ctx.now()), prints[cid]))
+    return items, len(ids) - len(changed)
+
+
+def _score_batch(
+    ctx: ActionContext, actor: Actor, ids: list[int], playbook: Playbook, digest: str
+) -> QaRun:
+    """Read, score outside any transaction (an analysis may take a while), then write the batch
+    in one short transaction. A conversation changed in between is scored again next run."""
+    items, unchanged = _read_batch(ctx, ids, playbook, digest)
+    done: list[tuple[StoredItem, str, dict[str, Any]]] = []
+    failed = 0
+    for item, fingerprint in items:
+        try:
+            _analysis(ctx, item)
+            assert item.analysis is not None
+            card = score_conversation(item.conversation, item.analysis, playbook, facts=item.facts)
+        except CalmdeskError:  # a missing model (E601) or an unusable record: counted, skipped
+            failed += 1
+            continue
+        done.append((item, fingerprint, scorecard_record(card)))
+    if done:
+        with ctx.sessions.begin() as session:
+            for item, fingerprint, record in done:
+                _write(session, actor, item, fingerprint, record)
+    return QaRun(len(done), unchanged, failed)
 
 
 def score_stored_conversations(
