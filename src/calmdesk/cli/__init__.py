@@ -9,6 +9,7 @@ from calmdesk.cli import (
     analysis_cmds,
     bot_cmds,
     models_cmds,
+    qa_cmds,
     records_cmds,
     review_cmds,
     roleplay_cmds,
@@ -47,6 +48,7 @@ for _module in (
     web_cmds,
     roleplay_cmds,
     bot_cmds,
+    qa_cmds,
 ):
     _module.register(app)
 

@@ -14,6 +14,8 @@
      ├── ConfigError           E501
      ├── ModelUnavailable      E601
      ├── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
+     ├── ClusterUnavailable    E850  (the Dask scheduler named by --scheduler cannot be used)
+     ├── ExtraMissing          E851  (an optional package, e.g. dask or pyarrow, is not installed)
      └── (knowledge base) ArticleInvalid E901, KnowledgeBaseUnreadable E902 (InputError),
                           ArticleNotFound E903 (NotFound)
 
@@ -28,9 +30,11 @@ __all__ = [
     "AuthenticationRequired",
     "BackendUnavailable",
     "CalmdeskError",
+    "ClusterUnavailable",
     "ConfigError",
     "Conflict",
     "EmptyInput",
+    "ExtraMissing",
     "InputError",
     "InputTooLarge",
     "KnowledgeBaseUnreadable",
@@ -150,3 +154,19 @@ class KnowledgeBaseUnreadable(InputError):
 class ArticleNotFound(NotFound):
     code = "E903"
     default_message = "No knowledge-base article has that id."
+
+
+class ClusterUnavailable(CalmdeskError):
+    code = "E850"
+    default_message = (
+        "The Dask scheduler could not be reached; check the tcp://HOST:PORT given to --scheduler, "
+        "or drop it to run in process."
+    )
+
+
+class ExtraMissing(CalmdeskError):
+    code = "E851"
+    default_message = (
+        "An optional package is not installed; install calmdesk with the `batch` extra "
+        "(pip install 'calmdesk[batch]')."
+    )

@@ -51,4 +51,8 @@ def register_jobs(huey: Huey, context: Callable[[], ActionContext]) -> Jobs:
     def sweep() -> int:
         return fire_due_timers(context())
 
+    from calmdesk.jobs.qa import register_qa_jobs  # issue 12: scorecards after resolution
+
+    register_qa_jobs(huey, context)
+
     return Jobs(huey=huey, fire=fire, sweep=sweep)

@@ -13,6 +13,7 @@ from calmdesk.storage.practice import (
     PracticeScenario,
     PracticeSession,
 )
+from calmdesk.storage.qa import CsatSurvey, QaFailure, QaOverride, QaResponse, QaScorecard
 from calmdesk.storage.records import (
     ActionTaken,
     Commitment,
@@ -33,6 +34,7 @@ __all__ = [
     "BotTeamSetting",
     "Commitment",
     "Conversation",
+    "CsatSurvey",
     "Customer",
     "Escalation",
     "FollowUp",
@@ -47,6 +49,10 @@ __all__ = [
     "PracticeSession",
     "ResolutionCase",
     "ResolutionStep",
+    "QaFailure",
+    "QaOverride",
+    "QaResponse",
+    "QaScorecard",
     "RuleFiring",
     "Team",
     "Timer",

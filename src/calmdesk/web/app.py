@@ -16,7 +16,7 @@ from calmdesk.storage.engine import make_engine, make_session_factory
 from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.limits import RequestLimits
-from calmdesk.web.routes import api, console, kb
+from calmdesk.web.routes import api, console, csat, kb, qa
 from calmdesk.web.turn_feed import drain_turn_feed
 
 __all__ = ["create_app"]
@@ -73,4 +73,6 @@ def create_app(
     app.include_router(api.router)
     console.register(app)
     app.include_router(kb.router)
+    app.include_router(csat.router)
+    app.include_router(qa.router)
     return app

@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from calmdesk.domain.errors import ConfigError
+
+if TYPE_CHECKING:
+    from calmdesk.analysis.qa.settings import QaSettings
 
 __all__ = [
     "Authority",
@@ -27,7 +30,7 @@ __all__ = [
 
 _MAX_FILE_BYTES = 512_000
 _TOP_KEYS = frozenset(
-    {"version", "checks", "authority", "facts", "admit_fault", "timezone", "business_days"}
+    {"version", "checks", "authority", "facts", "admit_fault", "timezone", "business_days", "qa"}
 )
 _CHECK_KEYS = frozenset({"enabled", "weight", "phrases", "banned"})
 _AUTH_KEYS = frozenset({"max_refund", "max_credit", "currency", "forbidden"})
@@ -67,6 +70,18 @@ class PolicyFact:
     unit: str
 
 
+def _qa(data: Any = None) -> QaSettings:
+    """The `qa:` section (conversation QA weights, docs/qa.md), validated by the QA package. The
+    criterion registry is read only when weights are given (a bare `Playbook()` loads nothing)."""
+    from calmdesk.analysis.qa.settings import parse_qa
+
+    if not (isinstance(data, Mapping) and data.get("weights")):
+        return parse_qa(data, frozenset())
+    from calmdesk.analysis.qa.registry import criterion_names
+
+    return parse_qa(data, frozenset(criterion_names()))
+
+
 @dataclass(frozen=True, slots=True)
 class Playbook:
     """A validated playbook: settings per check name, authority, policy facts."""
@@ -77,6 +92,7 @@ class Playbook:
     admit_fault: bool = False
     timezone: str = "UTC"
     business_days: str = "Mon,Tue,Wed,Thu,Fri"
+    qa: QaSettings = field(default_factory=_qa)
 
     def setting(self, name: str) -> CheckSetting:
         return self.checks.get(name, CheckSetting())
@@ -210,6 +226,7 @@ def parse_playbook(data: Any, known_checks: frozenset[str] | None = None) -> Pla
         admit_fault=admit_fault,
         timezone=_timezone(top.get("timezone", "UTC")),
         business_days=_business_days(top.get("business_days", "Mon,Tue,Wed,Thu,Fri")),
+        qa=_qa(top.get("qa")),
     )
 
 

@@ -89,8 +89,20 @@ def chat_page(request: Request, token: str, settings: SettingsDep, session: Sess
         "last_id": max((m["id"] or 0 for m in messages), default=0),
         "ws_path": f"/chat/{token}/ws", "max_chars": settings.max_text_chars,
         "blocked": "Please contact us another way." if blocked else "",
+        "csat_path": f"/chat/{token}/csat" if _csat_waiting(session, who.conversation_id) else "",
     }  # fmt: skip
     return render(request, "chat.html", context)
+
+
+def _csat_waiting(session: Session, conversation_id: int) -> bool:
+    """The CSAT question was asked here and not answered yet (issue 12)."""
+    from sqlalchemy import select
+
+    from calmdesk.storage.qa import CsatSurvey
+
+    query = select(CsatSurvey.answered_at).where(CsatSurvey.conversation_id == conversation_id)
+    row = session.execute(query).first()
+    return row is not None and row[0] is None
 
 
 def _time(iso: str, tz: Any) -> str:

@@ -1,0 +1,151 @@
+"""The analytics page over 100,000 conversations (target p95 < 200 ms).
+
+A fresh SQLite database (migrated) gets 100,000 conversations over 180 days, a scorecard each,
+CSAT answers for 30% and escalations for 5%, bulk-inserted; then `GET /console/qa/analytics`
+(the whole page: queries, the charts' data, the template) is timed as an admin for the default
+30-day window and for the whole 180 days, 20 times each. Run: `python -m benchmarks.run
+qa_dashboard` (writes results/qa_dashboard.json)."""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from calmdesk.config import Settings
+from calmdesk.storage import (
+    Conversation,
+    Customer,
+    Escalation,
+    Team,
+    User,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
+from calmdesk.storage.qa import CsatSurvey, QaFailure, QaScorecard
+
+N = int(os.environ.get("QA_BENCH_CONVERSATIONS", "100000"))
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+CAUSES = ("delivery_delay", "defect", "billing", "none", "service_failure", "other")
+CHECKS = ("reflects_concern", "empathises", "apologises", "gives_timeline", "checks_need")
+
+
+def _fill(url: str) -> int:
+    rng = random.Random(12)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as s:
+        s.execute(insert(Team), [{"name": f"Team {i}"} for i in range(1, 4)])
+        s.execute(insert(User), [
+            {"username": f"u{i}", "display_name": f"Agent {i}", "role": "agent" if i else "admin",
+             "team_id": 1 + i % 3, "password_hash": "x"} for i in range(12)
+        ])  # fmt: skip
+        s.execute(insert(Customer), [{"name": f"Customer {i}"} for i in range(20_000)])
+    rows, cards, csat, escalations = [], [], [], []
+    failures: list[dict[str, Any]] = []
+    for i in range(1, N + 1):
+        opened = NOW - timedelta(minutes=rng.randrange(180 * 24 * 60))
+        resolved = opened + timedelta(minutes=rng.randrange(5, 3000))
+        agent, team, customer = 2 + i % 10, 1 + i % 3, 1 + rng.randrange(20_000)
+        cause = rng.choice(CAUSES)
+        rows.append(
+            {
+                "id": i,
+                "customer_id": customer,
+                "channel": rng.choice(("chat", "email")),
+                "status": "resolved",
+                "team_id": team,
+                "assignee_id": agent,
+                "cause": cause,
+                "opened_at": opened,
+                "updated_at": resolved,
+                "resolved_at": resolved,
+            }
+        )
+        failed = rng.sample(CHECKS, rng.randrange(0, 3))
+        cards.append({
+            "conversation_id": i, "score": rng.randrange(20, 101), "criteria": {},
+            "agent_turns": [], "outcome": {"failed": failed}, "fingerprint": "x", "agent_id": agent,
+            "team_id": team, "channel": "chat", "opened_at": opened, "resolved_at": resolved,
+            "scored_at": NOW, "customer_id": customer, "cause": cause,
+            "recovered": rng.choice((True, False, None)), "first_response_s": rng.uniform(20, 4000),
+            "resolution_s": (resolved - opened).total_seconds(), "promises_made": rng.randrange(3),
+            "promises_kept": 0, "escalated": False, "repeat_contact": rng.random() < 0.1,
+            "follow_up_done": rng.choice((True, False, None)), "review_score": rng.uniform(40, 100),
+            "week": (opened - timedelta(days=opened.weekday())).date().isoformat(),
+            "retention_until": resolved + timedelta(days=90),
+        })  # fmt: skip
+        failures.extend({"scorecard_id": i, "criterion": c} for c in failed)
+        if rng.random() < 0.3:
+            csat.append({"conversation_id": i, "customer_id": customer, "asked_at": resolved,
+                         "score": rng.randrange(1, 6), "answered_at": resolved})  # fmt: skip
+        if rng.random() < 0.05:
+            rule = rng.choice((None, "manager_request", "legal_threat"))
+            escalations.append(
+                {"conversation_id": i, "reason": "asked for a manager", "rule": rule}
+            )
+    with sessions.begin() as s:
+        tables = [(Conversation, rows), (QaScorecard, cards), (CsatSurvey, csat),
+                  (Escalation, escalations), (QaFailure, failures)]  # fmt: skip
+        for table, data in tables:
+            for start in range(0, len(data), 5000):
+                s.execute(insert(table), data[start : start + 5000])
+    engine.dispose()
+    return len(rows)
+
+
+def _timed(client: TestClient, url: str, runs: int = 20) -> dict[str, float]:
+    client.get(url)  # warm
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        answer = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert answer.status_code == 200, answer.text[:300]
+    times.sort()
+    return {"p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(0.95 * len(times)) - 1)], 1)}  # fmt: skip
+
+
+def run() -> dict[str, Any]:
+    from calmdesk.web import create_app
+    from calmdesk.web.auth import SESSION_COOKIE, issue_session
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        start = time.perf_counter()
+        count = _fill(url)
+        filled = time.perf_counter() - start
+        settings = Settings(database_url=url, secret_key="bench-" * 8, _env_file=None)  # type: ignore[call-arg]  # noqa: E501
+        app = create_app(settings)
+        cookie, _ = issue_session(settings, 1)
+        out: dict[str, Any] = {
+            "conversations": count,
+            "fill_s": round(filled, 1),
+            "load_1min": round(os.getloadavg()[0], 2),
+            "target_p95_ms": 200,
+        }
+        with TestClient(app) as client:
+            client.cookies.set(SESSION_COOKIE, cookie)
+            last30 = f"/console/qa/analytics?until={NOW.date().isoformat()}"
+            since = (NOW - timedelta(days=180)).date().isoformat()
+            out["last_30_days"] = _timed(client, last30)
+            out["all_180_days"] = _timed(client, f"{last30}&since={since}", runs=10)
+        app.state.engine.dispose()
+    return out
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,68 @@
+"""The customer's CSAT answer (A3): a page opened from the chat link, one question, one answer.
+
+Who the customer is comes only from the signed chat token, as in the chat itself."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calmdesk.actions.context import Actor
+from calmdesk.actions.csat import CSAT_QUESTION, answer_csat
+from calmdesk.domain.errors import CalmdeskError
+from calmdesk.storage.qa import CsatSurvey
+from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep
+from calmdesk.web.pages import render
+from calmdesk.web.routes.widget import chat_identity
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, token: str, survey: CsatSurvey | None, error: str = "",
+          status: int = 200) -> Response:  # fmt: skip
+    context = {
+        "user": None, "csrf_token": "", "question": CSAT_QUESTION, "survey": survey,
+        "action": f"/chat/{token}/csat", "chat": f"/chat/{token}", "error": error,
+    }  # fmt: skip
+    return render(request, "qa/csat.html", context, status)
+
+
+def _survey(session: Session, conversation_id: int) -> CsatSurvey | None:
+    query = select(CsatSurvey).where(CsatSurvey.conversation_id == conversation_id)
+    return session.scalars(query).first()
+
+
+@router.get("/chat/{token}/csat", response_class=HTMLResponse)
+def csat_page(request: Request, token: str, settings: SettingsDep, session: SessionDep) -> Response:
+    """The question, or a thank-you when it was answered."""
+    who = chat_identity(settings, token)
+    return _page(request, token, _survey(session, who.conversation_id))
+
+
+@router.post("/chat/{token}/csat", response_class=HTMLResponse)
+def csat_answer(
+    request: Request,
+    token: str,
+    settings: SettingsDep,
+    ctx: ActionsDep,
+    score: Annotated[str, Form(max_length=10)] = "",
+    comment: Annotated[str, Form(max_length=4_000)] = "",
+) -> Response:
+    """Store the answer once; a bad rating shows the form again with the reason."""
+    who = chat_identity(settings, token)
+    try:
+        survey = answer_csat(
+            ctx, Actor.for_customer(who.customer_id), who.conversation_id, score, comment
+        )
+    except CalmdeskError as err:
+        with ctx.sessions() as session:
+            current = _survey(session, who.conversation_id)
+        status = 409 if err.code == "E401" else 404 if err.code == "E201" else 400
+        return _page(request, token, current, err.message, status)
+    return _page(request, token, survey)
