@@ -35,7 +35,6 @@ _REACTION = (
     ("policy_wall", "policy"),
     ("ignored", "unanswered"),
 )
-_OUTCOME_POINTS = {"resolved": 100, "ongoing": 40, "escalated": 0, "abandoned": 0}
 _MAX_BACKEND_CHARS = 800
 
 
@@ -75,6 +74,7 @@ class Session:
         self.steps: list[Step] = []
         self.outcome = "ongoing"
         self.finished = False
+        self._scored: tuple[Conversation, ConversationAnalysis] | None = None
         opening = self._say(["opening"], (), 0)
         self.turns: list[Turn] = [Turn(Role.CUSTOMER, opening)]
 
@@ -113,7 +113,9 @@ class Session:
     def _read(self, text: str) -> tuple[AgentSignals | None, int]:
         if not text.strip():
             return None, 0
-        analysis = self._reader(Conversation(self._id, tuple(self.turns)))
+        conversation = Conversation(self._id, tuple(self.turns))
+        analysis = self._reader(conversation)
+        self._scored = (conversation, analysis)
         signals = analysis.turns[-1].signals
         if not isinstance(signals, AgentSignals) or signals.review is None:
             return None, 0
@@ -188,11 +190,15 @@ class Session:
         return kinds
 
     def score(self) -> int:
-        """0-100: the trainee replies' review scores (60%) and the outcome (40%)."""
-        if not self.steps:
+        """0-100 by the auto-QA rubric (`analysis.qa`) over the practice conversation, as far as
+        the trainee's last reply; a resolved session counts as resolved on record."""
+        if self._scored is None:
             return 0
-        replies = sum(st.review_score for st in self.steps) / len(self.steps)
-        return round(0.6 * replies + 0.4 * _OUTCOME_POINTS[self.outcome])
+        from calmdesk.analysis.qa import ConversationFacts, score_conversation
+
+        conversation, analysis = self._scored
+        facts = ConversationFacts(status="resolved" if self.outcome == "resolved" else None)
+        return score_conversation(conversation, analysis, facts=facts).score
 
     def feedback(self) -> list[str]:
         notes = []
