@@ -107,6 +107,8 @@ MATRIX: list[Entry] = [
     Entry("POST", f"{V}/customers/{{customer_id}}/unblock",
           lambda s: customer_a(s, reason="Apologised."), 200, {"supervisor", "admin"},
           {"agent": 403}),
+    Entry("POST", f"{V}/public/conversations", lambda s: {"json": {"name": "Visitor",
+          "text": "Hello, my parcel is late."}}, 201, EVERYONE),
     Entry("POST", f"{V}/logout", lambda s: {}, 204, ALL_STAFF_LIST),
 ]  # fmt: skip
 

@@ -13,7 +13,11 @@
      ├── Conflict              E401
      ├── ConfigError           E501
      ├── ModelUnavailable      E601
-     └── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
+     ├── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
+     └── intake (E75x)         MailRefused E750 (InputError), MailIgnored E751, MailLoop E752,
+                               IntakeLimited E754 (TooManyAttempts), HoneypotFilled E755,
+                               MailDeliveryFailed E756, MailboxUnavailable E757,
+                               VerificationInvalid E758
 
 Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a traceback.
 """
@@ -29,6 +33,14 @@ __all__ = [
     "EmptyInput",
     "InputError",
     "InputTooLarge",
+    "IntakeLimited",
+    "HoneypotFilled",
+    "MailDeliveryFailed",
+    "MailIgnored",
+    "MailLoop",
+    "MailRefused",
+    "MailboxUnavailable",
+    "VerificationInvalid",
     "MalformedInput",
     "ModelUnavailable",
     "NotFound",
@@ -123,3 +135,50 @@ class BackendUnavailable(CalmdeskError):
         "The configured language-model endpoint did not give a usable answer; "
         "check CALMDESK_LLM_BASE_URL or leave it unset to use the offline composer."
     )
+
+
+# --- intake: the public chat and contact form, email in and out (E750-E799) -------------------
+
+
+class MailRefused(InputError):
+    code = "E750"
+    default_message = "The email message could not be used; it was not stored."
+
+
+class MailIgnored(MailRefused):
+    """An auto-reply, bounce or list message: kept for the record, never a conversation."""
+
+    code = "E751"
+    default_message = (
+        "The message is an automatic reply, bounce or list mail; no conversation was opened."
+    )
+
+
+class MailLoop(MailRefused):
+    code = "E752"
+    default_message = "The message is calmdesk's own mail coming back (a mail loop); ignored."
+
+
+class IntakeLimited(TooManyAttempts):
+    code = "E754"
+    default_message = "Too many messages in a short time; wait a few minutes and try again."
+
+
+class HoneypotFilled(InputError):
+    code = "E755"
+    default_message = "The form was filled in by a program (a hidden field has a value)."
+
+
+class MailDeliveryFailed(CalmdeskError):
+    code = "E756"
+    default_message = "The mail relay did not accept the message; it will be retried."
+
+
+class MailboxUnavailable(CalmdeskError):
+    code = "E757"
+    default_message = "The mailbox could not be read; check its host, port, TLS, user and password."
+
+
+class VerificationInvalid(PermissionDenied):
+    code = "E758"
+    default_message = "The verification link is not valid or has expired; ask for a new one."

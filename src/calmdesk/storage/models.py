@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
+from calmdesk.storage.intake import EmailMessage, MailboxState, TurnChannel
 from calmdesk.storage.people import ApiToken, Customer, Team, User
 from calmdesk.storage.records import (
     ActionTaken,
@@ -25,13 +26,16 @@ __all__ = [
     "Commitment",
     "Conversation",
     "Customer",
+    "EmailMessage",
     "Escalation",
     "FollowUp",
     "ImportCheckpoint",
+    "MailboxState",
     "Note",
     "RuleFiring",
     "Team",
     "Timer",
     "Turn",
+    "TurnChannel",
     "User",
 ]
