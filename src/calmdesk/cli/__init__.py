@@ -7,6 +7,7 @@ import typer
 from calmdesk import __version__
 from calmdesk.cli import (
     analysis_cmds,
+    mail_cmds,
     models_cmds,
     records_cmds,
     review_cmds,
@@ -36,7 +37,15 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for _module in (analysis_cmds, models_cmds, review_cmds, suggest_cmds, records_cmds, web_cmds):
+for _module in (
+    analysis_cmds,
+    models_cmds,
+    review_cmds,
+    suggest_cmds,
+    records_cmds,
+    web_cmds,
+    mail_cmds,
+):
     _module.register(app)
 
 

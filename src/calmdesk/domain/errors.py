@@ -15,7 +15,7 @@
      ├── ModelUnavailable      E601
      ├── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
      └── intake (E75x)         MailRefused E750 (InputError), MailIgnored E751, MailLoop E752,
-                               IntakeLimited E754 (TooManyAttempts), HoneypotFilled E755,
+                               SenderBlocked E753, IntakeLimited E754 (TooManyAttempts), HoneypotFilled E755,
                                MailDeliveryFailed E756, MailboxUnavailable E757,
                                VerificationInvalid E758
 
@@ -45,6 +45,7 @@ __all__ = [
     "ModelUnavailable",
     "NotFound",
     "PermissionDenied",
+    "SenderBlocked",
     "TooManyAttempts",
     "UnsupportedValue",
 ]
@@ -157,6 +158,11 @@ class MailIgnored(MailRefused):
 class MailLoop(MailRefused):
     code = "E752"
     default_message = "The message is calmdesk's own mail coming back (a mail loop); ignored."
+
+
+class SenderBlocked(MailRefused):
+    code = "E753"
+    default_message = "The sender is a blocked customer; the message was refused."
 
 
 class IntakeLimited(TooManyAttempts):
