@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses
@@ -60,6 +61,27 @@ def _address(value: str) -> tuple[str, str]:
         if "@" in addr and len(addr) <= 254 and not re.search(r"[\s<>]", addr):
             local, _, domain = addr.rpartition("@")
             return clean_header(name, 200), f"{local}@{domain.lower()}"
+    return "", ""
+
+
+def _sender(msg: Message, name: str) -> tuple[str, str]:
+    """Display name and address of an address header. The raw value is split first (encoded
+    words stay whole), then the name is decoded: CR/LF hidden in it cannot split the header."""
+    raw = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), "")
+    if not raw:
+        return "", ""
+    try:
+        pairs = getaddresses([clean_header(raw, 998)])
+    except Exception:  # noqa: BLE001
+        return "", ""
+    for display, addr in pairs:
+        if "@" in addr and len(addr) <= 254 and not re.search(r"[\s<>]", addr):
+            local, _, domain = addr.rpartition("@")
+            try:
+                decoded = str(make_header(decode_header(display)))
+            except Exception:  # noqa: BLE001 - an undecodable name stays as it came
+                decoded = display
+            return clean_header(decoded, 200), f"{local}@{domain.lower()}"
     return "", ""
 
 
@@ -167,6 +189,8 @@ def _body(leaves: list[Message], settings: Settings) -> tuple[str, list[MailAtta
             disposition = None
         name = _filename(part)
         data = _payload(part)
+        if part.get_content_maintype() == "multipart":  # a multipart without usable parts
+            ctype = "text/plain"
         textual = ctype in ("text/plain", "text/html") and disposition != "attachment" and not name
         if textual:
             text = decode_bytes(data, _charset(part))
@@ -203,12 +227,12 @@ def parse_message(raw: bytes, settings: Settings) -> InboundMail:
         raise MailRefused("This is not an email message (it has no headers).")
     if msg.defects:
         notes.append("malformed MIME: " + ", ".join(type(d).__name__ for d in msg.defects[:5]))
-    from_name, from_addr = _address(_header(msg, "From"))
+    from_name, from_addr = _sender(msg, "From")
     if not from_addr:
-        _, from_addr = _address(_header(msg, "Sender"))
+        _, from_addr = _sender(msg, "Sender")
     if not from_addr:
         raise MailRefused("The message has no usable From address; nobody could be answered.")
-    _, reply_to = _address(_header(msg, "Reply-To"))
+    _, reply_to = _sender(msg, "Reply-To")
     to_addrs = tuple(
         a.lower() for _, a in getaddresses([_header(msg, "To"), _header(msg, "Cc"),
                                            _header(msg, "Delivered-To")]) if "@" in a
