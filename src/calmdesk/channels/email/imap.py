@@ -92,8 +92,8 @@ def mailboxes(settings_boxes: list[dict[str, Any]]) -> list[Mailbox]:
 
 def _connect(box: Mailbox, timeout: float) -> imaplib.IMAP4:
     context = ssl.create_default_context()
+    client: imaplib.IMAP4 | None = None
     try:
-        client: imaplib.IMAP4
         if box.tls == "ssl":
             client = imaplib.IMAP4_SSL(box.host, box.port, ssl_context=context, timeout=timeout)
         else:
@@ -102,8 +102,17 @@ def _connect(box: Mailbox, timeout: float) -> imaplib.IMAP4:
                 client.starttls(ssl_context=context)
         client.login(box.user, box.password)
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as err:
-        raise MailboxUnavailable(f"Mailbox {box.key}: {str(err)[:200]}") from None
+        if client is not None:
+            client.shutdown()
+        raise MailboxUnavailable(f"Mailbox {box.key}: {_reason(err)}") from None
     return client
+
+
+def _reason(err: BaseException) -> str:
+    text = err.args[0] if err.args else err
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return str(text)[:200]
 
 
 def fetch_mailbox(ctx: ActionContext, box: Mailbox, *, limit: int | None = None) -> FetchReport:
@@ -124,7 +133,7 @@ def fetch_mailbox(ctx: ActionContext, box: Mailbox, *, limit: int | None = None)
             _fetch_one(ctx, client, box, uid, report)
             save_mailbox_position(ctx, box.key, validity, uid)
     except (OSError, imaplib.IMAP4.error) as err:
-        raise MailboxUnavailable(f"Mailbox {box.key}: {str(err)[:200]}") from None
+        raise MailboxUnavailable(f"Mailbox {box.key}: {_reason(err)}") from None
     finally:
         try:
             client.logout()
