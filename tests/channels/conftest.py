@@ -28,4 +28,3 @@ def mail_ctx(world: World, tmp_path: Path, db_url: str) -> ActionContext:
         world.ctx.sessions, mail_settings(tmp_path, db_url), analyzer=CueAnalyzer(),
         clock=world.ctx.clock,
     )  # fmt: skip
-

@@ -45,7 +45,9 @@ def _free_port() -> int:
 
 
 def _dovecot() -> str:
-    found = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+    found = shutil.which("dovecot") or (
+        "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
+    )
     if not found:
         pytest.fail("Dovecot was not found; run `make system-deps` (installs dovecot-imapd).")
     return found

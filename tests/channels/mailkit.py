@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 def message(
     body: str = "Hello, my parcel 1042 is late again.",
     *,

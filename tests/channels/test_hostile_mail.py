@@ -29,15 +29,19 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def _raw(headers: list[str], body: bytes) -> bytes:
-    return b"\r\n".join(h.encode() if isinstance(h, str) else h for h in headers) + b"\r\n\r\n" + body
+    return (
+        b"\r\n".join(h.encode() if isinstance(h, str) else h for h in headers) + b"\r\n\r\n" + body
+    )
 
 
 BASE = ["From: Dana <dana@example.com>", "To: orders@calm.test", "Message-ID: <h@example.com>"]
 
 
 def test_a_wrong_charset_declaration_still_gives_the_right_text(settings: Settings) -> None:
-    raw = _raw([*BASE, "Subject: x", "Content-Type: text/plain; charset=iso-8859-1"],
-               "Grüße, das Paket ist kaputt – bitte ersetzen.".encode())
+    raw = _raw(
+        [*BASE, "Subject: x", "Content-Type: text/plain; charset=iso-8859-1"],
+        "Grüße, das Paket ist kaputt – bitte ersetzen.".encode(),
+    )
     assert parse_message(raw, settings).text == "Grüße, das Paket ist kaputt – bitte ersetzen."
 
 
@@ -75,8 +79,15 @@ def test_header_injection_in_subject_and_name_never_reaches_a_sent_header(
 ) -> None:
     evil = base64.b64encode(b"Refund\r\nBcc: everyone@evil.example\r\n\r\nbody").decode()
     name = base64.b64encode(b"Dana\r\nX-Injected: 1").decode()
-    raw = _raw([f"From: =?utf-8?b?{name}?= <dana@example.com>", "To: orders@calm.test",
-                "Message-ID: <i@x>", f"Subject: =?utf-8?b?{evil}?="], b"Please refund.")
+    raw = _raw(
+        [
+            f"From: =?utf-8?b?{name}?= <dana@example.com>",
+            "To: orders@calm.test",
+            "Message-ID: <i@x>",
+            f"Subject: =?utf-8?b?{evil}?=",
+        ],
+        b"Please refund.",
+    )
     mail = parse_message(raw, settings)
     assert "\r" not in mail.subject and "\n" not in mail.subject
     assert "\n" not in mail.from_name
@@ -94,8 +105,12 @@ def test_a_hundred_deep_nested_multipart_is_read_to_the_bottom(settings: Setting
     depth = 100
     body = b""
     for level in range(depth):
-        body += f"--b{level}\r\nContent-Type: multipart/mixed; boundary=\"b{level + 1}\"\r\n\r\n".encode()
-    body += f"--b{depth}\r\nContent-Type: text/plain\r\n\r\nDeep down: my order is late.\r\n".encode()
+        body += (
+            f'--b{level}\r\nContent-Type: multipart/mixed; boundary="b{level + 1}"\r\n\r\n'.encode()
+        )
+    body += (
+        f"--b{depth}\r\nContent-Type: text/plain\r\n\r\nDeep down: my order is late.\r\n".encode()
+    )
     for level in range(depth, -1, -1):
         body += f"--b{level}--\r\n".encode()
     raw = _raw([*BASE, "Subject: deep", 'Content-Type: multipart/mixed; boundary="b0"'], body)
@@ -106,9 +121,11 @@ def test_a_hundred_deep_nested_multipart_is_read_to_the_bottom(settings: Setting
 
 
 def test_malformed_mime_gives_text(settings: Settings) -> None:
-    raw = _raw([*BASE, "Subject: broken", 'Content-Type: multipart/alternative; boundary="zz"'],
-               b"--zz\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-               b"SGVsbG8g!!!not-base64\r\n--zz\r\nContent-Type: text/html\r\n\r\n<p>Hi</p>")
+    raw = _raw(
+        [*BASE, "Subject: broken", 'Content-Type: multipart/alternative; boundary="zz"'],
+        b"--zz\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"SGVsbG8g!!!not-base64\r\n--zz\r\nContent-Type: text/html\r\n\r\n<p>Hi</p>",
+    )
     mail = parse_message(raw, settings)  # no closing boundary, broken base64
     assert mail.text and "\x00" not in mail.text
     no_boundary = _raw([*BASE, "Subject: b", "Content-Type: multipart/mixed"], b"just text")
@@ -118,9 +135,9 @@ def test_malformed_mime_gives_text(settings: Settings) -> None:
 def test_html_with_scripts_and_remote_images_becomes_plain_text(settings: Settings) -> None:
     html = (
         b"<html><head><style>body{display:none}</style><script>alert('x')</script></head>"
-        b"<body onload=\"steal()\"><p>My <b>invoice</b> is wrong.</p>"
-        b"<img src=\"https://tracker.example/pixel.gif?u=1\"><iframe src=\"https://evil\"></iframe>"
-        b"<a href=\"javascript:alert(1)\">click</a></body></html>"
+        b'<body onload="steal()"><p>My <b>invoice</b> is wrong.</p>'
+        b'<img src="https://tracker.example/pixel.gif?u=1"><iframe src="https://evil"></iframe>'
+        b'<a href="javascript:alert(1)">click</a></body></html>'
     )
     raw = _raw([*BASE, "Subject: html", "Content-Type: text/html; charset=utf-8"], html)
     mail = parse_message(raw, settings)
@@ -155,9 +172,7 @@ def test_a_20_mb_attachment_is_recorded_not_lost(settings: Settings, tmp_path: P
         (b"Subject: no sender\r\n\r\nhello", "From"),
     ],
 )
-def test_unusable_messages_are_refused_clearly(
-    settings: Settings, raw: bytes, words: str
-) -> None:
+def test_unusable_messages_are_refused_clearly(settings: Settings, raw: bytes, words: str) -> None:
     with pytest.raises(MailRefused) as raised:
         parse_message(raw, settings)
     assert raised.value.code == "E750" and words in raised.value.message
@@ -172,11 +187,15 @@ def test_a_message_over_the_size_limit_is_refused(settings: Settings) -> None:
 def test_the_hostile_corpus_end_to_end_stores_each_once(mail_ctx: ActionContext) -> None:
     corpus = [
         _raw([*BASE[:2], "Message-ID: <c1@x>", "Subject: =?utf-8?q?caf=C3=A9?="], b"one"),
-        _raw([*BASE[:2], "Message-ID: <c2@x>", "Content-Type: text/html"],
-             b"<script>x()</script><p>two</p>"),
+        _raw(
+            [*BASE[:2], "Message-ID: <c2@x>", "Content-Type: text/html"],
+            b"<script>x()</script><p>two</p>",
+        ),
         _raw([*BASE[:2], "Subject: no id"], b"three"),
-        _raw([*BASE[:2], "Message-ID: <c4@x>", "Content-Type: text/plain; charset=bogus"],
-             "vier Grüße".encode()),
+        _raw(
+            [*BASE[:2], "Message-ID: <c4@x>", "Content-Type: text/plain; charset=bogus"],
+            "vier Grüße".encode(),
+        ),
         _raw([*BASE[:2], "Message-ID: <c5@x>"], b"null\x00byte"),
     ]
     for raw in corpus * 2:  # every message delivered twice

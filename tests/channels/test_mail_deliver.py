@@ -62,9 +62,7 @@ def test_a_message_without_message_id_is_stored_once_by_its_bytes(
         assert row.message_key.startswith("sha256:") and row.message_id == ""
 
 
-def test_a_known_address_joins_the_existing_customer(
-    mail_ctx: ActionContext, world: World
-) -> None:
+def test_a_known_address_joins_the_existing_customer(mail_ctx: ActionContext, world: World) -> None:
     known = create_customer(world.ctx, ADMIN, name="Dana B.", email="dana@example.com")
     got = deliver_bytes(mail_ctx, message(sender="DANA <dana@EXAMPLE.com>"))
     with mail_ctx.sessions() as session:
@@ -82,8 +80,12 @@ def test_replies_thread_by_in_reply_to_references_and_reply_token(
         "Still waiting.", message_id="<m3@example.com>",
         headers="References: <unknown@x> <m2@example.com>\n"))  # fmt: skip
     token = reply_token(mail_ctx, first.conversation_id)
-    by_token = deliver_bytes(mail_ctx, message(
-        "From my phone.", message_id="<m4@example.com>", subject=f"Re: parcel [#CD-{token}]"))
+    by_token = deliver_bytes(
+        mail_ctx,
+        message(
+            "From my phone.", message_id="<m4@example.com>", subject=f"Re: parcel [#CD-{token}]"
+        ),
+    )
     forged = deliver_bytes(mail_ctx, message(
         "Hi", message_id="<m5@example.com>",
         subject=f"Re: [#CD-{first.conversation_id}-0000000000]"))  # fmt: skip
@@ -91,8 +93,12 @@ def test_replies_thread_by_in_reply_to_references_and_reply_token(
     assert same == {first.conversation_id}
     assert forged.conversation_id != first.conversation_id
     with mail_ctx.sessions() as session:
-        texts = [t.text for t in session.scalars(
-            select(Turn).where(Turn.conversation_id == first.conversation_id).order_by(Turn.seq))]
+        texts = [
+            t.text
+            for t in session.scalars(
+                select(Turn).where(Turn.conversation_id == first.conversation_id).order_by(Turn.seq)
+            )
+        ]
     assert texts[1] == "Any news?"  # quoted history stripped
 
 
@@ -126,9 +132,7 @@ def test_a_reply_to_a_resolved_case_reopens_it(mail_ctx: ActionContext, world: W
         "Return-Path: <>\n",
     ],
 )
-def test_automatic_mail_opens_nothing_and_is_kept(
-    mail_ctx: ActionContext, headers: str
-) -> None:
+def test_automatic_mail_opens_nothing_and_is_kept(mail_ctx: ActionContext, headers: str) -> None:
     with pytest.raises(MailIgnored) as raised:
         deliver_bytes(mail_ctx, message("I am out of office.", headers=headers))
     assert raised.value.code == "E751"
@@ -145,8 +149,11 @@ def test_a_delivery_status_notification_opens_nothing(mail_ctx: ActionContext) -
         "\r\nFinal-Recipient: rfc822; x@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "--b--\r\n"
     )
-    raw = message(dsn, sender="Mail Delivery System <MAILER-DAEMON@mx.example>",
-                  content_type='multipart/report; report-type=delivery-status; boundary="b"')
+    raw = message(
+        dsn,
+        sender="Mail Delivery System <MAILER-DAEMON@mx.example>",
+        content_type='multipart/report; report-type=delivery-status; boundary="b"',
+    )
     with pytest.raises(MailIgnored):
         deliver_bytes(mail_ctx, raw)
     assert _count(mail_ctx, Conversation) == 0
@@ -155,8 +162,14 @@ def test_a_delivery_status_notification_opens_nothing(mail_ctx: ActionContext) -
 def test_an_auto_reply_on_a_thread_adds_nothing_to_it(mail_ctx: ActionContext) -> None:
     first = deliver_bytes(mail_ctx, message())
     with pytest.raises(MailIgnored):
-        deliver_bytes(mail_ctx, message("Out of office until Monday.", message_id="<ooo@x>",
-                      headers="In-Reply-To: <m1@example.com>\nAuto-Submitted: auto-replied\n"))
+        deliver_bytes(
+            mail_ctx,
+            message(
+                "Out of office until Monday.",
+                message_id="<ooo@x>",
+                headers="In-Reply-To: <m1@example.com>\nAuto-Submitted: auto-replied\n",
+            ),
+        )
     with mail_ctx.sessions() as session:
         assert session.scalars(select(func.count()).select_from(Turn)).one() == 1
         ignored = session.scalars(select(EmailMessage).where(EmailMessage.status == "ignored"))
@@ -168,8 +181,10 @@ def test_our_own_mail_coming_back_is_a_loop(mail_ctx: ActionContext) -> None:
         deliver_bytes(mail_ctx, message("Re: your parcel", sender="Orders <orders@calm.test>",
                                         message_id="<l1@x>"))  # fmt: skip
     with pytest.raises(MailLoop):
-        deliver_bytes(mail_ctx, message("Hello", message_id="<l2@x>",
-                                        headers="X-Calmdesk-Loop: 0123456789abcdef\n"))
+        deliver_bytes(
+            mail_ctx,
+            message("Hello", message_id="<l2@x>", headers="X-Calmdesk-Loop: 0123456789abcdef\n"),
+        )
     assert _count(mail_ctx, Conversation) == 0
 
 
@@ -181,8 +196,10 @@ def test_a_blocked_sender_is_refused(mail_ctx: ActionContext, world: World) -> N
     with pytest.raises(SenderBlocked):
         deliver_bytes(mail_ctx, message("New case", message_id="<b2@x>"))
     with pytest.raises(SenderBlocked):
-        deliver_bytes(mail_ctx, message("Reply", message_id="<b3@x>",
-                                        headers="In-Reply-To: <m1@example.com>\n"))
+        deliver_bytes(
+            mail_ctx,
+            message("Reply", message_id="<b3@x>", headers="In-Reply-To: <m1@example.com>\n"),
+        )
     assert _count(mail_ctx, Turn) == 1 and _count(mail_ctx, Conversation) == 1
 
 
@@ -208,8 +225,12 @@ def test_mail_deliver_command_prints_one_json_line(
     assert set(line) == {"conversation_id", "turn_id", "created"} and line["created"] is True
     again = runner.invoke(app, ["mail", "deliver"], input=message(), env=env)
     assert json.loads(again.stdout.strip()) == {**line, "created": False}
-    refused = runner.invoke(app, ["mail", "deliver"], input=message(
-        "Away", message_id="<a@x>", headers="Auto-Submitted: auto-replied\n"), env=env)
+    refused = runner.invoke(
+        app,
+        ["mail", "deliver"],
+        input=message("Away", message_id="<a@x>", headers="Auto-Submitted: auto-replied\n"),
+        env=env,
+    )
     assert refused.exit_code == 2 and refused.stderr.startswith("E751: ")
     empty = runner.invoke(app, ["mail", "deliver"], input=b"", env=env)
     assert empty.exit_code == 2 and "E750" in empty.stderr and "Traceback" not in empty.output

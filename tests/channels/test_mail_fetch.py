@@ -79,8 +79,14 @@ def test_fetch_stores_new_mail_threads_replies_and_skips_what_it_has(
         assert len(session.scalars(select(Turn)).all()) == 2
     again = fetch_all(fetch_ctx)[0]
     assert again.fetched == 0  # the last UID is remembered
-    _append(inbox, message("Third", message_id="<m3@example.com>",
-                           headers="References: <m1@example.com> <m2@example.com>\n"))
+    _append(
+        inbox,
+        message(
+            "Third",
+            message_id="<m3@example.com>",
+            headers="References: <m1@example.com> <m2@example.com>\n",
+        ),
+    )
     third = fetch_all(fetch_ctx)[0]
     assert (third.fetched, third.stored) == (1, 1)
     assert _count(fetch_ctx, Conversation) == 1 and _count(fetch_ctx, Turn) == 3

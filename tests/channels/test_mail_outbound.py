@@ -80,9 +80,7 @@ def relay() -> Iterator[tuple[Relay, int]]:
 
 
 @pytest.fixture
-def smtp_ctx(
-    world: World, tmp_path: Path, db_url: str, relay: tuple[Relay, int]
-) -> ActionContext:
+def smtp_ctx(world: World, tmp_path: Path, db_url: str, relay: tuple[Relay, int]) -> ActionContext:
     settings = mail_settings(
         tmp_path, db_url, smtp_url=f"smtp://127.0.0.1:{relay[1]}", smtp_max_attempts=3,
         mail_from_teams={"Orders": "Orders desk <orders-desk@calm.test>"},
@@ -101,8 +99,12 @@ def test_an_agent_reply_goes_out_threaded_and_the_answer_threads_back(
 ) -> None:
     handler, _ = relay
     conv_id = _inbound(smtp_ctx)
-    send_agent_reply(smtp_ctx, world.actor(world.agent), conv_id,
-                     "I'm sorry about the delay. I will send the tracking number today.")
+    send_agent_reply(
+        smtp_ctx,
+        world.actor(world.agent),
+        conv_id,
+        "I'm sorry about the delay. I will send the tracking number today.",
+    )
     report = send_pending(smtp_ctx)
     assert report.as_dict() == {"queued": 1, "sent": 1, "retrying": 0, "failed": 0}
     (sent,) = handler.received
@@ -142,7 +144,9 @@ def test_a_refusing_relay_is_retried_then_the_turn_is_marked_not_delivered(
     statuses = [send_pending(smtp_ctx, ignore_backoff=True).as_dict() for _ in range(3)]
     assert [s["retrying"] for s in statuses] == [1, 1, 0] and statuses[-1]["failed"] == 1
     with smtp_ctx.sessions() as session:
-        row = session.scalars(select(EmailMessage).where(EmailMessage.turn_id == posted.turn.id)).one()
+        row = session.scalars(
+            select(EmailMessage).where(EmailMessage.turn_id == posted.turn.id)
+        ).one()
         assert row.status == "failed" and row.attempts == 3
         assert row.reason == "not delivered: the relay answered 554 5.7.1 Relaying denied"
     assert send_pending(smtp_ctx, ignore_backoff=True).as_dict()["failed"] == 0  # no more tries
@@ -151,8 +155,9 @@ def test_a_refusing_relay_is_retried_then_the_turn_is_marked_not_delivered(
 def test_a_relay_that_is_down_backs_off_between_attempts(
     smtp_ctx: ActionContext, world: World
 ) -> None:
-    down = smtp_ctx.settings.model_copy(update={
-        "smtp_url": f"smtp://127.0.0.1:{_free_port()}", "smtp_retry_base_s": 60.0})
+    down = smtp_ctx.settings.model_copy(
+        update={"smtp_url": f"smtp://127.0.0.1:{_free_port()}", "smtp_retry_base_s": 60.0}
+    )
     ctx = ActionContext(smtp_ctx.sessions, down, analyzer=CueAnalyzer(), clock=smtp_ctx.clock)
     conv_id = _inbound(ctx)
     send_agent_reply(ctx, world.actor(world.agent), conv_id, "We are on it.")
@@ -176,8 +181,9 @@ def test_escalation_notice_promise_kept_and_follow_up_go_out_by_email(
     handler, _ = relay
     conv_id = _inbound(smtp_ctx)
     agent = world.actor(world.agent)
-    reply = send_agent_reply(smtp_ctx, agent, conv_id,
-                             "I'm sorry. I will send you the tracking number by tomorrow 5pm.")
+    reply = send_agent_reply(
+        smtp_ctx, agent, conv_id, "I'm sorry. I will send you the tracking number by tomorrow 5pm."
+    )
     send_agent_reply(smtp_ctx, agent, conv_id, "I am handing this to my supervisor now.")  # P14
     escalate(smtp_ctx, agent, conv_id, "Customer asked for a manager.")
     complete_commitment(smtp_ctx, agent, reply.commitments[0].id, customer_told=True)  # A2
@@ -187,7 +193,9 @@ def test_escalation_notice_promise_kept_and_follow_up_go_out_by_email(
     fire_due_timers(smtp_ctx)  # the A3 follow-up comes due
     report = send_pending(smtp_ctx)
     assert report.sent == 4
-    kinds = sorted(m["Subject"] is not None and m.get_payload().split("\n")[0] for m in handler.received)
+    kinds = sorted(
+        m["Subject"] is not None and m.get_payload().split("\n")[0] for m in handler.received
+    )
     assert any("handing this to my supervisor" in k for k in kinds)
     assert any(k.startswith("Good news") for k in kinds)
     assert any(k.startswith("We are checking in") for k in kinds)

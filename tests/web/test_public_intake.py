@@ -101,9 +101,7 @@ def test_blocked_customers_cannot_open_new_cases(client: TestClient, world: Worl
     assert by_mail.status_code == 403
 
 
-def test_a_returning_visitor_keeps_their_customer_record(
-    client: TestClient, world: World
-) -> None:
+def test_a_returning_visitor_keeps_their_customer_record(client: TestClient, world: World) -> None:
     first = _post(client).json()
     second = client.post(URL, json={"name": "Vera", "text": "Another question."},
                          headers={"Authorization": f"Bearer {first['chat_token']}"})  # fmt: skip
@@ -236,9 +234,7 @@ def test_widget_script_is_small_and_loads_nothing_from_elsewhere(client: TestCli
     assert "/widget/frame?team=" in text
 
 
-def test_widget_frame_is_framable_only_by_allowed_origins(
-    client: TestClient, world: World
-) -> None:
+def test_widget_frame_is_framable_only_by_allowed_origins(client: TestClient, world: World) -> None:
     settings = client.app.state.settings  # type: ignore[attr-defined]
     settings.widget_allowed_origins = "https://shop.example.com bad;origin http://x.test:8080"
     res = client.get("/widget/frame?team=Orders")

@@ -21,7 +21,6 @@ from calmdesk.actions.conversations import open_conversation
 from calmdesk.actions.turns import PostedTurn, add_customer_turn
 from calmdesk.actions.validate import clean_text
 from calmdesk.domain.errors import (
-    ConfigError,
     Conflict,
     MalformedInput,
     NotFound,
@@ -51,7 +50,9 @@ __all__ = [
     "request_email_verification",
 ]
 
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251})\.[A-Za-z]{2,63}$")
+_EMAIL = re.compile(
+    r"^[^@\s<>()\[\],;:\"\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251})\.[A-Za-z]{2,63}$"
+)
 _BLOCKED = "We cannot open a new conversation for you here. Please contact us another way."
 
 
@@ -75,18 +76,16 @@ def clean_email(value: object) -> str | None:
     return f"{local}@{domain.lower()}"
 
 
-def find_team(session: Session, ctx: ActionContext, name: str | None) -> Team:
-    """The team called `name`, the configured default team, or the first team."""
+def find_team(session: Session, ctx: ActionContext, name: str | None) -> Team | None:
+    """The team called `name`, the configured default team, or the first team (None when no
+    team exists yet: the case then waits for an admin, who sees every conversation)."""
     wanted = (name or "").strip() or ctx.settings.public_default_team
     if wanted:
         team = session.scalars(select(Team).where(func.lower(Team.name) == wanted.lower())).first()
         if team is None:
             raise UnsupportedValue(f"There is no team called {wanted[:120]!r}; check data-team.")
         return team
-    team = session.scalars(select(Team).order_by(Team.id)).first()
-    if team is None:
-        raise ConfigError("No team exists yet; create one (calmdesk seed or users create).")
-    return team
+    return session.scalars(select(Team).order_by(Team.id)).first()
 
 
 def _blocked_by_email(session: Session, email: str | None) -> bool:
@@ -121,7 +120,7 @@ def open_public_conversation(
         raise MalformedInput("The team must be given by its name.")
     with ctx.sessions() as session:
         team_row = find_team(session, ctx, team)
-        team_id = team_row.id
+        team_id = team_row.id if team_row is not None else None
         returning = session.get(Customer, returning_customer_id) if returning_customer_id else None
         if (returning is not None and returning.standing is CustomerStanding.BLOCKED) or (
             _blocked_by_email(session, address)
@@ -191,9 +190,9 @@ def link_verified_email(
         if visitor is None or conversation is None or conversation.customer_id != customer_id:
             raise NotFound("This conversation has moved or no longer exists.")
         known = session.scalars(
-            select(Customer).where(
-                func.lower(Customer.email) == address.lower(), Customer.id != visitor.id
-            ).order_by(Customer.id)
+            select(Customer)
+            .where(func.lower(Customer.email) == address.lower(), Customer.id != visitor.id)
+            .order_by(Customer.id)
         ).first()
         if known is None:
             before = snapshot(visitor, "email", "profile")

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.utils import parseaddr
 
 from sqlalchemy import and_, func, or_, select, update
@@ -123,13 +123,13 @@ def _thread(session: Session, ctx: ActionContext, mail: InboundMail) -> int | No
                 EmailMessage.message_key.in_(ids), EmailMessage.conversation_id.is_not(None)
             )
         ).all()
-        found = {key: conv for key, conv in rows}
-        for ident in ids:  # the most recent reference that we know wins
-            if ident in found:
-                return int(found[ident])
-    ident = _by_token(ctx, mail)
-    if ident is not None and session.get(Conversation, ident) is not None:
-        return ident
+        found = {key: conv for key, conv in rows if conv is not None}
+        for key in ids:  # the most recent reference that we know wins
+            if key in found:
+                return int(found[key])
+    by_token = _by_token(ctx, mail)
+    if by_token is not None and session.get(Conversation, by_token) is not None:
+        return by_token
     return None
 
 
@@ -150,8 +150,22 @@ def _record(
     try:
         with ctx.sessions.begin() as session:
             session.add(row)
-            write_audit(session, _ACTOR, f"mail.{status}", row, None, snapshot(
-                row, "message_key", "status", "reason", "conversation_id", "turn_id", "from_addr"))
+            write_audit(
+                session,
+                _ACTOR,
+                f"mail.{status}",
+                row,
+                None,
+                snapshot(
+                    row,
+                    "message_key",
+                    "status",
+                    "reason",
+                    "conversation_id",
+                    "turn_id",
+                    "from_addr",
+                ),
+            )
     except IntegrityError:
         return None
     return row
@@ -186,7 +200,9 @@ def _customer(ctx: ActionContext, mail: InboundMail) -> Customer:
         return customer
 
 
-def _team_for(ctx: ActionContext, session: Session, mail: InboundMail, team: str | None) -> Team:
+def _team_for(
+    ctx: ActionContext, session: Session, mail: InboundMail, team: str | None
+) -> Team | None:
     if team:
         return find_team(session, ctx, team)
     by_address = {parseaddr(v)[1].lower(): k for k, v in ctx.settings.mail_from_teams.items()}
@@ -264,13 +280,12 @@ def _conversation(
         ).first()
         if again is not None:  # a delivery that stopped after opening the case
             return int(again)
-        team_id = _team_for(ctx, session, mail, team).id
+        found_team = _team_for(ctx, session, mail, team)
+        team_id = found_team.id if found_team is not None else None
     customer = _customer(ctx, mail)
     if customer.standing is CustomerStanding.BLOCKED:
         _record(ctx, mail, "refused", "the sender is a blocked customer")
-        raise SenderBlocked(
-            "Refused: the sender is a blocked customer; no new case was opened."
-        )
+        raise SenderBlocked("Refused: the sender is a blocked customer; no new case was opened.")
     subject = _RE.sub("", mail.subject).strip() or "(no subject)"
     try:
         conv = open_conversation(
@@ -391,14 +406,16 @@ def queue_outbound(ctx: ActionContext) -> int:
     return queued
 
 
-def claim_due(ctx: ActionContext, limit: int = 100, *, ignore_backoff: bool = False) -> list[
-    OutboundMail
-]:
+def claim_due(
+    ctx: ActionContext, limit: int = 100, *, ignore_backoff: bool = False
+) -> list[OutboundMail]:
     """Claim queued mail that is due (a lease: a crashed sender's mail is retried later)."""
     now = ctx.now()
     due = or_(EmailMessage.next_attempt_at.is_(None), EmailMessage.next_attempt_at <= now)
     claimable = or_(
-        and_(EmailMessage.status == "queued", True if ignore_backoff else due),
+        (EmailMessage.status == "queued")
+        if ignore_backoff
+        else and_(EmailMessage.status == "queued", due),
         and_(EmailMessage.status == "sending", EmailMessage.next_attempt_at <= now),
     )
     claimed: list[OutboundMail] = []
@@ -465,7 +482,6 @@ def delivery_states(session: Session, turn_ids: list[int]) -> dict[int, EmailMes
         )
     ).all()
     return {int(r.turn_id): r for r in rows if r.turn_id is not None}
-
 
 
 def mailbox_position(ctx: ActionContext, key: str, uidvalidity: int) -> int:

@@ -15,9 +15,9 @@
      ├── ModelUnavailable      E601
      ├── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
      └── intake (E75x)         MailRefused E750 (InputError), MailIgnored E751, MailLoop E752,
-                               SenderBlocked E753, IntakeLimited E754 (TooManyAttempts), HoneypotFilled E755,
-                               MailDeliveryFailed E756, MailboxUnavailable E757,
-                               VerificationInvalid E758
+                               SenderBlocked E753, IntakeLimited E754 (TooManyAttempts),
+                               HoneypotFilled E755, MailDeliveryFailed E756,
+                               MailboxUnavailable E757, VerificationInvalid E758
 
 Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a traceback.
 """

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from functools import cache
 
 from huey import Huey
-
 from huey.consumer import Consumer
 
 from calmdesk.actions import ActionContext

@@ -125,7 +125,7 @@ def fetch_mailbox(ctx: ActionContext, box: Mailbox, *, limit: int | None = None)
             raise MailboxUnavailable(f"Mailbox {box.key}: the folder cannot be opened.")
         validity = _uidvalidity(client)
         last = mailbox_position(ctx, box.key, validity)
-        typ, data = client.uid("SEARCH", None, f"UID {last + 1}:*")
+        typ, data = client.uid("SEARCH", f"UID {last + 1}:*")
         if typ != "OK":
             raise MailboxUnavailable(f"Mailbox {box.key}: the search failed.")
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -129,12 +128,20 @@ def send_one(mail: OutboundMail, settings: Settings) -> None:
             if refused:
                 raise MailDeliveryFailed(f"the relay refused {', '.join(refused)}")
     except smtplib.SMTPResponseException as err:
-        text = err.smtp_error.decode("utf-8", "replace") if isinstance(err.smtp_error, bytes) else str(err.smtp_error)
-        raise MailDeliveryFailed(f"the relay answered {err.smtp_code} {clean_header(text, 200)}") from None
+        text = (
+            err.smtp_error.decode("utf-8", "replace")
+            if isinstance(err.smtp_error, bytes)
+            else str(err.smtp_error)
+        )
+        raise MailDeliveryFailed(
+            f"the relay answered {err.smtp_code} {clean_header(text, 200)}"
+        ) from None
     except smtplib.SMTPRecipientsRefused as err:
         raise MailDeliveryFailed(f"the relay refused the recipient {recipient}") from err
-    except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as err:
-        raise MailDeliveryFailed(f"the relay is unreachable: {clean_header(str(err), 200)}") from None
+    except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as err:
+        raise MailDeliveryFailed(
+            f"the relay is unreachable: {clean_header(str(err), 200)}"
+        ) from None
 
 
 def send_pending(ctx: ActionContext, *, ignore_backoff: bool = False) -> SendReport:

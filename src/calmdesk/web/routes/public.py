@@ -44,7 +44,7 @@ from calmdesk.web.errors import status_for
 from calmdesk.web.intake_limits import IntakeLimits, client_address
 from calmdesk.web.pages import CSP, SECURITY_HEADERS, render
 from calmdesk.web.routes.widget import chat_identity, chat_page
-from calmdesk.web.schemas import Name, Text, _In
+from calmdesk.web.schemas import ErrorOut, Name, Text, _In
 
 __all__ = ["PublicConversationIn", "PublicConversationOut", "frame_ancestors", "router"]
 
@@ -75,7 +75,9 @@ class PublicConversationOut(_In):
 
 def frame_ancestors(settings: Settings) -> str:
     """`frame-ancestors` for the widget frame: this site and the origins the admin allows."""
-    allowed = [o for o in settings.widget_allowed_origins.replace(",", " ").split() if _ORIGIN.match(o)]
+    allowed = [
+        o for o in settings.widget_allowed_origins.replace(",", " ").split() if _ORIGIN.match(o)
+    ]
     return " ".join(["'self'", *allowed])
 
 
@@ -140,6 +142,7 @@ def _start(
     "/api/v1/public/conversations",
     status_code=201,
     response_model=PublicConversationOut,
+    responses={code: {"model": ErrorOut} for code in (400, 403, 409, 413, 422, 429, 503)},
     tags=["public"],
 )
 def create_public_conversation(
@@ -166,9 +169,10 @@ def _team_name(actions: ActionContext, team: str | None) -> str:
 
     try:
         with actions.sessions() as session:
-            return find_team(session, actions, team).name
+            found = find_team(session, actions, team)
     except CalmdeskError:
         return "our team"
+    return found.name if found is not None else "our team"
 
 
 def _contact_form(
@@ -259,7 +263,7 @@ def widget_frame(
 ) -> Response:  # fmt: skip
     """The frame's start page; its script resumes a kept conversation (localStorage)."""
     wanted = (team or "")[:_TEAM_MAX] or None
-    context = {
+    context: dict[str, Any] = {
         "user": None, "csrf_token": "", "team": wanted or "", "values": {}, "error": "",
         "team_name": _team_name(actions, wanted), "max_chars": settings.max_text_chars,
         "reset": bool(reset), "new": bool(new),
@@ -300,7 +304,7 @@ def verify_email(
     except CalmdeskError as err:
         return _problem(request, "That link does not work", err.message, "", status_for(err))
     chat_token = auth.issue_chat_token(settings, int(raw["v"]), customer.id)
-    context = {"user": None, "csrf_token": "", "chat_url": f"/chat/{chat_token}"}
+    context: dict[str, Any] = {"user": None, "csrf_token": "", "chat_url": f"/chat/{chat_token}"}
     response = render(request, "public/verified.html", context)
     response.headers.update(SECURITY_HEADERS)
     return response
