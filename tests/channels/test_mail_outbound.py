@@ -261,3 +261,19 @@ def test_the_console_shows_channels_attachments_and_not_delivered(
         web.state.engine.dispose()
     with smtp_ctx.sessions() as session:
         assert session.get(Turn, posted.turn.id) is not None
+
+
+def test_the_verification_link_of_a_web_visitor_is_mailed(
+    smtp_ctx: ActionContext, world: World, relay: tuple[Relay, int]
+) -> None:
+    from calmdesk.actions.intake import open_public_conversation, request_email_verification
+
+    opened = open_public_conversation(smtp_ctx, name="Vera", text="Hi", email="vera@example.com")
+    link = "https://support.example.com/public/verify/abc"
+    assert request_email_verification(smtp_ctx, opened.conversation.id, "vera@example.com", link)
+    assert not request_email_verification(smtp_ctx, opened.conversation.id, "vera@example.com",
+                                          link)  # fmt: skip
+    assert send_pending(smtp_ctx).sent == 1
+    (sent,) = relay[0].received
+    assert sent["To"] == "vera@example.com" and sent["From"] == "Orders team <orders@calm.test>"
+    assert link in sent.get_payload()

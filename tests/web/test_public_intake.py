@@ -265,3 +265,32 @@ def test_widget_chat_resumes_and_a_stale_token_starts_over(
 def test_widget_static_files_stay_small() -> None:
     assert (STATIC / "widget.js").stat().st_size <= 30 * 1024
     assert (STATIC / "js/widget-frame.js").stat().st_size <= 30 * 1024
+
+
+def test_an_agent_merges_a_visitor_into_the_known_customer(
+    client: TestClient, world: World
+) -> None:
+    known = create_customer(world.ctx, ADMIN, name="Real Owner", email="owner@example.com")
+    world.open(known)  # a case of theirs in the agent's team, so the agent can see them
+    visitor = _post(client, email="owner@example.com", team="Orders").json()
+    with world.ctx.sessions() as session:
+        visitor_id = session.get(Conversation, visitor["conversation_id"]).customer_id
+    from calmdesk.actions import create_api_token
+
+    token, _ = create_api_token(world.ctx, ADMIN, world.agent.id, "merge test")
+    headers = {"Authorization": f"Bearer {token}"}
+    path = f"/api/v1/customers/{visitor_id}/merge"
+    res = client.post(path, json={"into_customer_id": known.id, "reason": "Called back."},
+                      headers=headers)  # fmt: skip
+    assert res.status_code == 200 and res.json()["id"] == known.id
+    with world.ctx.sessions() as session:
+        assert session.get(Conversation, visitor["conversation_id"]).customer_id == known.id
+    again = client.post(path, json={"into_customer_id": known.id, "reason": "again"},
+                        headers=headers)  # fmt: skip
+    assert again.status_code == 404  # the visitor has no conversation left to see them by
+    itself = client.post(
+        f"/api/v1/customers/{known.id}/merge",
+        json={"into_customer_id": known.id, "reason": "x"},
+        headers=headers,
+    )
+    assert itself.status_code == 409

@@ -155,8 +155,8 @@ def record_turn_channel(ctx: ActionContext, turn_id: int, channel: str) -> None:
 
 
 def queue_notice_mail(
-    session: Session, *, source_key: str, kind: str, to_addr: str, subject: str, body: str,
-    conversation_id: int | None, message_id: str,
+    session: Session, *, source_key: str, kind: str, from_addr: str, to_addr: str, subject: str,
+    body: str, conversation_id: int | None, message_id: str,
 ) -> EmailMessage | None:  # fmt: skip
     """Queue one outbound mail for the worker, once per `source_key` (None if already queued)."""
     existing = session.scalars(
@@ -166,7 +166,8 @@ def queue_notice_mail(
         return None
     row = EmailMessage(
         direction="out", message_key=message_id, message_id=message_id, source_key=source_key,
-        kind=kind, status="queued", conversation_id=conversation_id, to_addr=to_addr,
+        kind=kind, status="queued", conversation_id=conversation_id, from_addr=from_addr[:320],
+        to_addr=to_addr,
         subject=subject[:300], body=body,
     )  # fmt: skip
     session.add(row)
@@ -200,13 +201,15 @@ def link_verified_email(
             visitor.profile = {**visitor.profile, "email_verified": True}
             write_audit(session, actor, "customer.email_verified", visitor, before)
             return visitor
-        _move_conversations(session, actor, visitor, known)
+        _move_conversations(session, actor, visitor, known, "the visitor verified the address")
         if known.standing is CustomerStanding.BLOCKED:
             conversation.status = ConversationStatus.CLOSED
         return known
 
 
-def _move_conversations(session: Session, actor: Actor, source: Customer, into: Customer) -> None:
+def _move_conversations(
+    session: Session, actor: Actor, source: Customer, into: Customer, reason: str
+) -> None:
     ids = list(
         session.scalars(select(Conversation.id).where(Conversation.customer_id == source.id))
     )
@@ -220,14 +223,17 @@ def _move_conversations(session: Session, actor: Actor, source: Customer, into: 
     source.contacts_count = 0
     write_audit(
         session, actor, "customer.merged", source, before,
-        {"merged_into": into.id, "conversations": ids},
+        {"merged_into": into.id, "conversations": ids, "reason": reason},
     )  # fmt: skip
     session.expire_all()
 
 
-def merge_customers(ctx: ActionContext, actor: Actor, source_id: int, into_id: int) -> Customer:
+def merge_customers(
+    ctx: ActionContext, actor: Actor, source_id: int, into_id: int, *, reason: str = ""
+) -> Customer:
     """An agent checked that two records are one person: move every case to `into_id`."""
     actor.require_role(UserRole.AGENT, UserRole.SUPERVISOR, UserRole.ADMIN)
+    why = clean_text(reason, "reason", 2000) if reason else "checked by staff"
     if source_id == into_id:
         raise Conflict("A customer cannot be merged into itself.")
     with ctx.sessions.begin() as session:
@@ -236,7 +242,7 @@ def merge_customers(ctx: ActionContext, actor: Actor, source_id: int, into_id: i
             raise NotFound("Both customers must exist to merge them.")
         if source.profile.get("merged_into"):
             raise Conflict("This customer was already merged into another.")
-        _move_conversations(session, actor, source, into)
+        _move_conversations(session, actor, source, into, why)
         merged = session.get(Customer, into_id)
         assert merged is not None
         return merged
@@ -265,7 +271,8 @@ def request_email_verification(
     )
     with ctx.sessions.begin() as session:
         row = queue_notice_mail(
-            session, source_key=f"verify:{conversation_id}", kind="verify", to_addr=address,
+            session, source_key=f"verify:{conversation_id}", kind="verify",
+            from_addr=ctx.settings.mail_from, to_addr=address,
             subject="Please confirm your email address", body=body,
             conversation_id=conversation_id, message_id=make_message_id(ctx, "verify"),
         )  # fmt: skip

@@ -17,7 +17,7 @@ from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.intake_limits import IntakeLimits
 from calmdesk.web.limits import RequestLimits
-from calmdesk.web.routes import api, console, public
+from calmdesk.web.routes import api, api_intake, console, public
 from calmdesk.web.turn_feed import drain_turn_feed
 
 __all__ = ["create_app"]
@@ -74,5 +74,6 @@ def create_app(
         app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(api.router)
     app.include_router(public.router)
+    app.include_router(api_intake.router)
     console.register(app)
     return app
