@@ -14,6 +14,33 @@
   var label = script.getAttribute("data-label") || "Chat with us";
   var frame = null;
   var open = false;
+  var key = "calmdesk.chat." + team;
+
+  function saved() {
+    try {
+      return window.localStorage.getItem(key);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // The frame tells this page the chat token of the conversation it started (or to forget it),
+  // so the same browser resumes it even where the frame itself may not keep storage.
+  window.addEventListener("message", function (ev) {
+    var data = ev.data;
+    if (ev.origin !== origin || !data || data.calmdesk !== true || data.team !== team) {
+      return;
+    }
+    try {
+      if (data.forget) {
+        window.localStorage.removeItem(key);
+      } else if (typeof data.token === "string" && data.token.length < 600) {
+        window.localStorage.setItem(key, data.token);
+      }
+    } catch (e) {
+      return;
+    }
+  });
 
   function css(el, rules) {
     for (var k in rules) {
@@ -39,7 +66,9 @@
       frame = document.createElement("iframe");
       frame.id = "calmdesk-frame";
       frame.title = label;
-      frame.src = origin + "/widget/frame?team=" + encodeURIComponent(team);
+      var token = saved();
+      frame.src = origin + "/widget/frame?team=" + encodeURIComponent(team) +
+        (token ? "#t=" + encodeURIComponent(token) : "");
       css(frame, {
         position: "fixed", right: "20px", bottom: "76px", zIndex: "2147483000",
         width: "min(380px, calc(100vw - 40px))", height: "min(560px, calc(100vh - 100px))",

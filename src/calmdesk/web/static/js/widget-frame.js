@@ -14,14 +14,29 @@
   } catch (e) {
     store = null;
   }
+  // Browsers often refuse storage to third-party frames: the embedding page keeps the token
+  // too (widget.js) and hands it back in the frame's #t= fragment, which never reaches a server.
+  var hinted = /[#&]t=([^&]+)/.exec(window.location.hash);
+  var fromHost = hinted ? decodeURIComponent(hinted[1]) : null;
   function kept() {
-    return store ? store.getItem(key) : null;
+    return (store && store.getItem(key)) || fromHost;
+  }
+  function tell(message) {
+    if (window.parent !== window) {
+      message.calmdesk = true;
+      message.team = team;
+      window.parent.postMessage(message, "*");
+    }
   }
   function chatUrl(token) {
     return "/widget/chat/" + encodeURIComponent(token) + "?team=" + encodeURIComponent(team);
   }
-  if (root.getAttribute("data-reset") === "yes" && store) {
-    store.removeItem(key);
+  if (root.getAttribute("data-reset") === "yes") {
+    if (store) {
+      store.removeItem(key);
+    }
+    fromHost = null;
+    tell({ forget: true });
   }
   if (kept() && root.getAttribute("data-new") !== "yes") {
     window.location.replace(chatUrl(kept()));
@@ -67,6 +82,7 @@
         if (store) {
           store.setItem(key, answer.json.chat_token);
         }
+        tell({ token: answer.json.chat_token });
         window.location.replace(chatUrl(answer.json.chat_token));
       })
       .catch(function () {
