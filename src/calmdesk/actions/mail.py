@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.conversations import open_conversation
-from calmdesk.actions.intake import find_team, make_message_id, record_turn_channel
+from calmdesk.actions.intake import find_team, make_message_id
 from calmdesk.actions.mail_types import InboundMail, OutboundMail
 from calmdesk.actions.turns import add_customer_turn
 from calmdesk.domain.errors import (
@@ -50,7 +50,7 @@ from calmdesk.storage import (
     Team,
     Turn,
 )
-from calmdesk.storage.intake import EmailMessage, MailboxState
+from calmdesk.storage.intake import EmailMessage, MailboxState, TurnChannel
 
 __all__ = [
     "Delivered",
@@ -150,6 +150,8 @@ def _record(
     try:
         with ctx.sessions.begin() as session:
             session.add(row)
+            if turn_id is not None and session.get(TurnChannel, turn_id) is None:
+                session.add(TurnChannel(turn_id=turn_id, channel="email"))  # one commit less
             write_audit(
                 session,
                 _ACTOR,
@@ -256,7 +258,6 @@ def ingest_mail(ctx: ActionContext, mail: InboundMail, *, team: str | None = Non
     except PermissionDenied as err:
         _record(ctx, mail, "refused", err.message, conversation_id)
         raise SenderBlocked(f"Refused: {err.message}") from None
-    record_turn_channel(ctx, posted.turn.id, "email")
     row = _record(ctx, mail, "stored", "", conversation_id, posted.turn.id)
     if row is None:  # a parallel delivery of the same message stored it first
         with ctx.sessions() as session:
