@@ -8,7 +8,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -277,3 +277,36 @@ def test_the_verification_link_of_a_web_visitor_is_mailed(
     (sent,) = relay[0].received
     assert sent["To"] == "vera@example.com" and sent["From"] == "Orders team <orders@calm.test>"
     assert link in sent.get_payload()
+
+
+def test_the_worker_mail_round_sends_and_a_newer_worker_start_ends_the_old_chain(
+    smtp_ctx: ActionContext, world: World, relay: tuple[Relay, int], tmp_path: Path
+) -> None:
+    from huey import SqliteHuey
+
+    from calmdesk.channels.email.jobs import mail_worker_setup
+
+    def worker_start() -> SqliteHuey:  # one queue file, as `calmdesk worker` restarted
+        huey = SqliteHuey("calmdesk", filename=str(tmp_path / "jobs.db"), utc=True,
+                          immediate=True, immediate_use_memory=False)  # fmt: skip
+        mail_worker_setup(smtp_ctx.settings)(huey)  # registers the task, runs the first round
+        return huey
+
+    conv_id = _inbound(smtp_ctx)
+    send_agent_reply(smtp_ctx, world.actor(world.agent), conv_id, "On its way.")
+    first = worker_start()
+    assert len(relay[0].received) == 1
+    (old_round,) = first.scheduled()
+    assert old_round.name == "calmdesk.mail_poll"  # the next round, CALMDESK_MAIL_POLL_S later
+    second = worker_start()  # a restart: a new generation
+    assert len(relay[0].received) == 1  # nothing new to send
+    send_agent_reply(smtp_ctx, world.actor(world.agent), conv_id, "Tracking: 123.")
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)  # huey's naive UTC
+    due = second.read_schedule(later)  # what the consumer's scheduler would run by then
+    assert len(due) == 2  # the old chain's round and the new one's
+    for task in due:
+        task.eta = None  # run it now rather than at its time
+        second.execute(task)
+    assert len(relay[0].received) == 2  # the new reply, sent once
+    chains = {t.args[0] for t in second.read_schedule(later + timedelta(hours=1))}
+    assert chains and old_round.args[0] not in chains  # the old chain stopped
