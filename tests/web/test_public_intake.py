@@ -294,3 +294,24 @@ def test_an_agent_merges_a_visitor_into_the_known_customer(
         headers=headers,
     )
     assert itself.status_code == 409
+
+
+def test_per_token_limit_on_the_chat_socket(client: TestClient, world: World) -> None:
+    first = _post(client).json()
+    limit = client.app.state.settings.public_per_token_per_minute  # type: ignore[attr-defined]
+    token = first["chat_token"]
+    errors: list[dict[str, object]] = []
+    with client.websocket_connect(f"/chat/{token}/ws?after=999999") as ws:
+        for i in range(limit + 1):
+            ws.send_json({"type": "message", "text": f"m{i}", "client_id": f"c{i}"})
+        while not errors:
+            frame = ws.receive_json()
+            if frame["type"] == "error":
+                errors.append(frame)
+    assert errors[0]["code"] == "E754" and "wait a minute" in str(errors[0]["message"])
+    with world.ctx.sessions() as session:
+        texts = session.scalars(
+            select(Turn.text).where(Turn.conversation_id == first["conversation_id"])
+        ).all()
+    assert len(texts) == 1 + limit  # the first message, then `limit` messages; the next refused
+    assert f"m{limit}" not in texts
