@@ -26,6 +26,8 @@ from typer.testing import CliRunner
 
 from calmdesk.actions import (
     ActionContext,
+    Actor,
+    add_customer_turn,
     complete_commitment,
     escalate,
     fire_due_timers,
@@ -37,7 +39,7 @@ from calmdesk.channels.email.ingest import deliver_bytes
 from calmdesk.channels.email.smtp import parse_smtp_url, send_pending
 from calmdesk.cli import app as cli_app
 from calmdesk.domain.errors import ConfigError, MailLoop
-from calmdesk.storage import Turn
+from calmdesk.storage import Conversation, Turn
 from calmdesk.storage.intake import EmailMessage
 from calmdesk.web import create_app
 from calmdesk.web.turn_feed import drain_turn_feed
@@ -235,8 +237,14 @@ def test_the_console_shows_channels_attachments_and_not_delivered(
            b"--m\r\nContent-Type: text/plain\r\n\r\n<b>My</b> parcel is broken.\r\n--m\r\n"
            b"Content-Type: image/png\r\nContent-Disposition: attachment; filename=\"<x>.png\"\r\n"
            b"\r\nPNGDATA\r\n--m--\r\n")  # fmt: skip
-    conv_id = deliver_bytes(smtp_ctx, raw).conversation_id
+    delivered = deliver_bytes(smtp_ctx, raw)
+    conv_id = delivered.conversation_id
     posted = send_agent_reply(smtp_ctx, world.actor(world.agent), conv_id, "Sorry to hear that.")
+    with smtp_ctx.sessions() as session:
+        customer_id = session.get(Conversation, conv_id).customer_id
+    in_chat = add_customer_turn(
+        smtp_ctx, Actor.for_customer(customer_id), conv_id, "Writing in the chat now."
+    )  # the case continues elsewhere
     for _ in range(3):
         send_pending(smtp_ctx, ignore_backoff=True)
     web = create_app(smtp_ctx.settings, analyzer=CueAnalyzer())
@@ -245,7 +253,10 @@ def test_the_console_shows_channels_attachments_and_not_delivered(
             login(client, "cal")
             page = parse(client.get(f"/console/conversations/{conv_id}").text)
             turns = page.find_all("li", class_="turn")
-            customer = next(t for t in turns if t.attrs["data-id"] != str(posted.turn.id))
+            customer = page.by_id(f"turn-{delivered.turn_id}")
+            chat = page.by_id(f"turn-{in_chat.turn.id}")
+            assert chat.find("span", class_="chip--channel").text == "chat"
+            assert len(turns) == 3
             reply = page.by_id(f"turn-{posted.turn.id}")
             assert customer.find("span", class_="chip--channel").text == "email"
             assert "<x>.png" in customer.find("ul", class_="turn__attachments").text

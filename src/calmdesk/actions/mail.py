@@ -327,8 +327,14 @@ def _latest_inbound(session: Session, conversation_id: int) -> EmailMessage | No
 
 
 def _from_for(ctx: ActionContext, conversation: Conversation) -> str:
+    """The team's From address: `CALMDESK_MAIL_FROM_TEAMS`, its mailbox's `from`, the default."""
     team = conversation.team.name if conversation.team else ""
-    return ctx.settings.mail_from_teams.get(team) or ctx.settings.mail_from
+    if team in ctx.settings.mail_from_teams:
+        return ctx.settings.mail_from_teams[team]
+    for box in ctx.settings.mailboxes:
+        if box.get("team") == team and isinstance(box.get("from"), str) and box["from"]:
+            return str(box["from"])
+    return ctx.settings.mail_from
 
 
 def _subject(ctx: ActionContext, conversation: Conversation, prefix: str = "Re: ") -> str:

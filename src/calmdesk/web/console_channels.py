@@ -45,6 +45,9 @@ def turn_channels(session: Session, conversation: Conversation) -> dict[int, dic
     mails = session.scalars(select(EmailMessage).where(EmailMessage.turn_id.in_(ids))).all()
     by_turn = {(m.turn_id, m.direction): m for m in mails}
     default = str(conversation.channel)
+    # a case that receives mail can continue elsewhere: a customer turn of it that came neither
+    # by mail nor with a recorded channel was posted with the chat token (chat or API)
+    by_mail = any(m.direction == "in" for m in mails)
     views: dict[int, dict[str, Any]] = {}
     for turn_id, role in turns:
         out = by_turn.get((turn_id, "out"))
@@ -57,6 +60,10 @@ def turn_channels(session: Session, conversation: Conversation) -> dict[int, dic
             view["delivery"] = out.reason if view["failed"] else _STATES.get(out.status, "")
         elif role in (AuthorRole.AGENT, AuthorRole.BOT) and default == "email" and not recorded:
             view["channel"] = "console"
+        elif (
+            role is AuthorRole.CUSTOMER and by_mail and inbound is None and turn_id not in recorded
+        ):
+            view["channel"] = "chat"
         if inbound is not None:
             view["attachments"] = [
                 {"name": a.get("filename", "attachment"), "type": a.get("content_type", ""),
