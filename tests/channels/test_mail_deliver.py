@@ -234,3 +234,17 @@ def test_mail_deliver_command_prints_one_json_line(
     assert refused.exit_code == 2 and refused.stderr.startswith("E751: ")
     empty = runner.invoke(app, ["mail", "deliver"], input=b"", env=env)
     assert empty.exit_code == 2 and "E750" in empty.stderr and "Traceback" not in empty.output
+
+
+def test_fetch_and_send_pending_say_what_to_configure(
+    world: World, tmp_path: Path, db_url: str
+) -> None:
+    runner = CliRunner()
+    env = _env(tmp_path, db_url) | {"CALMDESK_MAILBOXES": "[]", "CALMDESK_SMTP_URL": ""}
+    fetch = runner.invoke(app, ["mail", "fetch"], env=env)
+    assert fetch.exit_code == 2 and fetch.stderr.startswith("E501: ")
+    assert "CALMDESK_MAILBOXES" in fetch.stderr
+    send = runner.invoke(app, ["mail", "send-pending"], env=env)
+    assert send.exit_code == 2 and "CALMDESK_SMTP_URL" in send.stderr
+    bad = runner.invoke(app, ["mail", "fetch"], env=env | {"CALMDESK_MAILBOXES": '[{"x": 1}]'})
+    assert bad.exit_code == 2 and "entry 1" in bad.stderr and "Traceback" not in bad.output

@@ -10,7 +10,7 @@ import typer
 
 from calmdesk.cli.common import action_context, coded_errors
 from calmdesk.config import Settings
-from calmdesk.domain.errors import MailboxUnavailable, MailRefused
+from calmdesk.domain.errors import ConfigError, MailboxUnavailable, MailRefused
 
 __all__ = ["register"]
 
@@ -44,6 +44,9 @@ def fetch() -> None:
     from calmdesk.channels.email.imap import fetch_all
 
     settings = Settings()
+    with coded_errors():
+        if not settings.mailboxes:
+            raise ConfigError("No mailbox is configured; set CALMDESK_MAILBOXES (docs/intake.md).")
     with coded_errors(), action_context(settings) as ctx:
         reports = fetch_all(ctx)
         for report in reports:
@@ -58,7 +61,11 @@ def send_pending() -> None:
     """Queue the mail email cases need and try each queued message once; then exit."""
     from calmdesk.channels.email.smtp import send_pending as send
 
-    with coded_errors(), action_context(Settings()) as ctx:
+    settings = Settings()
+    with coded_errors():
+        if not settings.smtp_url:
+            raise ConfigError("Set CALMDESK_SMTP_URL (smtp://user:pass@host:587 or smtps://...).")
+    with coded_errors(), action_context(settings) as ctx:
         report = send(ctx, ignore_backoff=True)
     typer.echo(json.dumps(report.as_dict()))
 

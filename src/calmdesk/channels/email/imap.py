@@ -123,7 +123,7 @@ def fetch_mailbox(ctx: ActionContext, box: Mailbox, *, limit: int | None = None)
         typ, data = client.select(_quote(box.folder))
         if typ != "OK":
             raise MailboxUnavailable(f"Mailbox {box.key}: the folder cannot be opened.")
-        validity = _uidvalidity(client)
+        validity = _uidvalidity(client, box.folder)
         last = mailbox_position(ctx, box.key, validity)
         typ, data = client.uid("SEARCH", f"UID {last + 1}:*")
         if typ != "OK":
@@ -146,12 +146,12 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _uidvalidity(client: imaplib.IMAP4) -> int:
+def _uidvalidity(client: imaplib.IMAP4, folder: str) -> int:
     typ, data = client.response("UIDVALIDITY")
     for item in data or ():
         if item and item.isdigit():
             return int(item)
-    typ, data = client.status("INBOX", "(UIDVALIDITY)")
+    typ, data = client.status(_quote(folder), "(UIDVALIDITY)")
     match = _UIDVALIDITY.search(b" ".join(d for d in data if isinstance(d, bytes)))
     return int(match.group(1)) if match else 0
 
