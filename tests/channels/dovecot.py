@@ -6,6 +6,7 @@ that is removed at the end; a watchdog stops it even if the test process is kill
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shlex
@@ -68,7 +69,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
-default_internal_group = {pwd.getpwnam(internal).pw_gid and internal if not root else "dovecot"}
+default_internal_group = {grp.getgrgid(mail_user.pw_gid).gr_name}
 default_login_user = {login}
 first_valid_uid = 1
 mail_location = maildir:{folder}/mail/%u

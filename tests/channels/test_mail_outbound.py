@@ -291,16 +291,24 @@ def test_the_verification_link_of_a_web_visitor_is_mailed(
 
 
 def test_the_worker_mail_round_sends_and_a_newer_worker_start_ends_the_old_chain(
-    smtp_ctx: ActionContext, world: World, relay: tuple[Relay, int], tmp_path: Path
+    smtp_ctx: ActionContext,
+    world: World,
+    relay: tuple[Relay, int],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     from huey import SqliteHuey
 
     from calmdesk.channels.email.jobs import mail_worker_setup
 
+    setups: list[Any] = []
+    request.addfinalizer(lambda: [setup.close() for setup in setups])  # their engines
+
     def worker_start() -> SqliteHuey:  # one queue file, as `calmdesk worker` restarted
         huey = SqliteHuey("calmdesk", filename=str(tmp_path / "jobs.db"), utc=True,
                           immediate=True, immediate_use_memory=False)  # fmt: skip
-        mail_worker_setup(smtp_ctx.settings)(huey)  # registers the task, runs the first round
+        setups.append(mail_worker_setup(smtp_ctx.settings))
+        setups[-1](huey)  # registers the task, runs the first round
         return huey
 
     conv_id = _inbound(smtp_ctx)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from huey import Huey
@@ -20,7 +18,7 @@ from calmdesk.actions.context import ActionContext
 from calmdesk.config import Settings
 from calmdesk.domain.errors import CalmdeskError
 
-__all__ = ["mail_round", "mail_worker_setup"]
+__all__ = ["MailWorkerSetup", "mail_round", "mail_worker_setup"]
 
 log = logging.getLogger("calmdesk.mail")
 _GENERATION = "calmdesk.mail_poll.generation"
@@ -36,16 +34,32 @@ def mail_round(ctx: ActionContext) -> dict[str, Any]:
     return {"fetched": fetched, "sent": sent}
 
 
-def mail_worker_setup(settings: Settings) -> Callable[[Huey], None]:
-    """What `run_worker` calls with its huey: register the task and start this generation."""
+class MailWorkerSetup:
+    """What `run_worker` calls with its huey: register the task and start this generation.
 
-    @cache
-    def context() -> ActionContext:
-        from calmdesk.storage import make_engine, make_session_factory
+    The round's action context (its own engine) is made on first use; `close()` disposes it."""
 
-        return ActionContext(make_session_factory(make_engine(settings.database_url)), settings)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ctx: ActionContext | None = None
+        self._engine: Any = None
 
-    def setup(huey: Huey) -> None:
+    def context(self) -> ActionContext:
+        if self._ctx is None:
+            from calmdesk.storage import make_engine, make_session_factory
+
+            self._engine = make_engine(self.settings.database_url)
+            self._ctx = ActionContext(make_session_factory(self._engine), self.settings)
+        return self._ctx
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self._ctx = self._engine = None
+
+    def __call__(self, huey: Huey) -> None:
+        settings, context = self.settings, self.context
+
         @huey.task(name="calmdesk.mail_poll")  # type: ignore[untyped-decorator]
         def poll(generation: str) -> None:
             if huey.get(_GENERATION, peek=True) != generation:
@@ -62,4 +76,7 @@ def mail_worker_setup(settings: Settings) -> Callable[[Huey], None]:
         huey.put(_GENERATION, generation)
         poll(generation)
 
-    return setup
+
+def mail_worker_setup(settings: Settings) -> MailWorkerSetup:
+    """The setup `calmdesk worker` hands to `run_worker`."""
+    return MailWorkerSetup(settings)
