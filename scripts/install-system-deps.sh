@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need, only where missing: PostgreSQL 15 and Debian's chromium.
+# Installs the system packages the tests need, only where missing: PostgreSQL 15, Debian's chromium
+# and Dovecot's IMAP server (the email tests start a throwaway one on a loopback port).
 set -euo pipefail
 
 need=()
@@ -9,6 +10,9 @@ if ! command -v initdb >/dev/null 2>&1 && [ -z "$pg_bin" ]; then
 fi
 if ! command -v chromium >/dev/null 2>&1; then
   need+=(chromium)
+fi
+if { ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; } || [ ! -x /usr/lib/dovecot/imap ]; then
+  need+=(dovecot-imapd)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,3 +50,21 @@ class Settings(BaseSettings):
     secret_key: str = "change-me-in-production-this-is-only-for-local-demo"
     session_max_age_s: int = 8 * 3600
     max_body_bytes: int = 1_000_000
+
+    # intake: the public chat, contact page and widget, email in and out (docs/intake.md)
+    public_default_team: str | None = None  # team name; None: the first team
+    widget_allowed_origins: str = ""  # space-separated origins allowed to frame the widget
+    public_per_ip_per_hour: int = 10  # new conversations from one address
+    public_per_token_per_minute: int = 20  # messages of one chat token
+    smtp_url: str | None = None  # smtp://user:pass@host:587 (STARTTLS) or smtps://host:465
+    smtp_timeout_s: float = 20.0
+    smtp_max_attempts: int = 5
+    smtp_retry_base_s: float = 30.0  # the n-th retry waits base * 2**(n-1) seconds
+    mail_from: str = "calmdesk <support@localhost>"
+    mail_from_teams: dict[str, str] = Field(default_factory=dict)  # team name -> From address
+    mailboxes: list[dict[str, Any]] = Field(default_factory=list)  # IMAP: see docs/intake.md
+    mail_poll_s: int = 60
+    mail_max_bytes: int = 30_000_000
+    attachments_dir: Path = Path("var/attachments")
+    attachment_max_bytes: int = 10_000_000
+    verify_max_age_s: int = 3 * 24 * 3600

@@ -88,12 +88,21 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[LiveServer]:
+def widget_host_port() -> int:
+    """The port of the page on another site that embeds the widget (an allowed origin)."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, artifacts: Path, widget_host_port: int
+) -> Iterator[LiveServer]:
     """`calmdesk db upgrade && calmdesk seed && calmdesk serve` on a free loopback port."""
     folder = tmp_path_factory.mktemp("live")
     port = _free_port()
     env = {
         **os.environ,
+        "CALMDESK_WIDGET_ALLOWED_ORIGINS": f"http://localhost:{widget_host_port}",
         "CALMDESK_DATABASE_URL": f"sqlite:///{folder / 'calmdesk.db'}",
         "CALMDESK_SECRET_KEY": secrets.token_urlsafe(32),
         "CALMDESK_HUEY_BACKEND": "memory",

@@ -127,6 +127,11 @@ MATRIX: list[Entry] = [
     Entry("POST", f"{V}/customers/{{customer_id}}/unblock",
           lambda s: customer_a(s, reason="Apologised."), 200, {"supervisor", "admin"},
           {"agent": 403}),
+    Entry("POST", f"{V}/customers/{{customer_id}}/merge", lambda s: {"ids": {"customer_id":
+          s.conv_b.customer_id}, "json": {"into_customer_id": s.conv_a.customer_id,
+          "reason": "Same person, checked by phone."}}, 200, STAFF),
+    Entry("POST", f"{V}/public/conversations", lambda s: {"json": {"name": "Visitor",
+          "text": "Hello, my parcel is late."}}, 201, EVERYONE),
     Entry("POST", f"{V}/logout", lambda s: {}, 204, ALL_STAFF_LIST),
 ]  # fmt: skip
 

@@ -8,6 +8,7 @@ from calmdesk import __version__
 from calmdesk.cli import (
     analysis_cmds,
     bot_cmds,
+    mail_cmds,
     models_cmds,
     qa_cmds,
     records_cmds,
@@ -49,6 +50,7 @@ for _module in (
     roleplay_cmds,
     bot_cmds,
     qa_cmds,
+    mail_cmds,
 ):
     _module.register(app)
 

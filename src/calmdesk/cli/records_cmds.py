@@ -146,7 +146,7 @@ def export(
 def worker(
     workers: Annotated[int, typer.Option(min=1, max=16, help="Worker threads.")] = 1,
 ) -> None:
-    """Run the job worker (reminders, overdue promises, follow-ups, response timers)."""
+    """Run the job worker (reminders, overdue promises, follow-ups, response timers, email)."""
     import logging
 
     from calmdesk.jobs import run_worker
@@ -158,7 +158,9 @@ def worker(
     where = settings.huey_path if settings.huey_backend == "sqlite" else settings.huey_backend
     typer.echo(f"calmdesk worker: queue {where}, database {settings.database_url}; Ctrl-C stops")
     with coded_errors():
-        run_worker(settings, workers)
+        from calmdesk.channels.email.jobs import mail_worker_setup
+
+        run_worker(settings, workers, setup=mail_worker_setup(settings))
 
 
 def register(app: typer.Typer) -> None:

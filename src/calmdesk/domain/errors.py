@@ -16,8 +16,12 @@
      ├── BackendUnavailable    E602  (the optional LLM endpoint failed; callers fall back)
      ├── ClusterUnavailable    E850  (the Dask scheduler named by --scheduler cannot be used)
      ├── ExtraMissing          E851  (an optional package, e.g. dask or pyarrow, is not installed)
-     └── (knowledge base) ArticleInvalid E901, KnowledgeBaseUnreadable E902 (InputError),
+     ├── (knowledge base) ArticleInvalid E901, KnowledgeBaseUnreadable E902 (InputError),
                           ArticleNotFound E903 (NotFound)
+     └── intake (E75x)         MailRefused E750 (InputError), MailIgnored E751, MailLoop E752,
+                               SenderBlocked E753, IntakeLimited E754 (TooManyAttempts),
+                               HoneypotFilled E755, MailDeliveryFailed E756,
+                               MailboxUnavailable E757, VerificationInvalid E758
 
 Entry points (CLI, web) catch CalmdeskError and show `code: message`, never a traceback.
 """
@@ -38,10 +42,19 @@ __all__ = [
     "InputError",
     "InputTooLarge",
     "KnowledgeBaseUnreadable",
+    "IntakeLimited",
+    "HoneypotFilled",
+    "MailDeliveryFailed",
+    "MailIgnored",
+    "MailLoop",
+    "MailRefused",
+    "MailboxUnavailable",
+    "VerificationInvalid",
     "MalformedInput",
     "ModelUnavailable",
     "NotFound",
     "PermissionDenied",
+    "SenderBlocked",
     "TooManyAttempts",
     "UnsupportedValue",
 ]
@@ -170,3 +183,55 @@ class ExtraMissing(CalmdeskError):
         "An optional package is not installed; install calmdesk with the `batch` extra "
         "(pip install 'calmdesk[batch]')."
     )
+
+
+# --- intake: the public chat and contact form, email in and out (E750-E799) -------------------
+
+
+class MailRefused(InputError):
+    code = "E750"
+    default_message = "The email message could not be used; it was not stored."
+
+
+class MailIgnored(MailRefused):
+    """An auto-reply, bounce or list message: kept for the record, never a conversation."""
+
+    code = "E751"
+    default_message = (
+        "The message is an automatic reply, bounce or list mail; no conversation was opened."
+    )
+
+
+class MailLoop(MailRefused):
+    code = "E752"
+    default_message = "The message is calmdesk's own mail coming back (a mail loop); ignored."
+
+
+class SenderBlocked(MailRefused):
+    code = "E753"
+    default_message = "The sender is a blocked customer; the message was refused."
+
+
+class IntakeLimited(TooManyAttempts):
+    code = "E754"
+    default_message = "Too many messages in a short time; wait a few minutes and try again."
+
+
+class HoneypotFilled(InputError):
+    code = "E755"
+    default_message = "The form was filled in by a program (a hidden field has a value)."
+
+
+class MailDeliveryFailed(CalmdeskError):
+    code = "E756"
+    default_message = "The mail relay did not accept the message; it will be retried."
+
+
+class MailboxUnavailable(CalmdeskError):
+    code = "E757"
+    default_message = "The mailbox could not be read; check its host, port, TLS, user and password."
+
+
+class VerificationInvalid(PermissionDenied):
+    code = "E758"
+    default_message = "The verification link is not valid or has expired; ask for a new one."

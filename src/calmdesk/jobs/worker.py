@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
+from huey import Huey
 from huey.consumer import Consumer
 
 from calmdesk.actions import ActionContext
@@ -30,8 +32,14 @@ def build_jobs(settings: Settings) -> Jobs:
     return jobs
 
 
-def run_worker(settings: Settings, workers: int = 1) -> None:
-    """Consume jobs until interrupted (Ctrl-C or SIGTERM stop it cleanly)."""
+def run_worker(
+    settings: Settings, workers: int = 1, *, setup: Callable[[Huey], None] | None = None
+) -> None:
+    """Consume jobs until interrupted (Ctrl-C or SIGTERM stop it cleanly).
+
+    `setup` registers more tasks on the queue first (the CLI passes the email channel's)."""
     jobs = build_jobs(settings)
+    if setup is not None:
+        setup(jobs.huey)
     consumer = Consumer(jobs.huey, workers=workers, worker_type="thread", periodic=True)
     consumer.run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
 from calmdesk.storage.cases import ResolutionCase, ResolutionStep
+from calmdesk.storage.intake import EmailMessage, MailboxState, TurnChannel
 from calmdesk.storage.kb import BotTeamSetting, KbArticle, KbArticleVersion, KbEditor
 from calmdesk.storage.people import ApiToken, Customer, Team, User
 from calmdesk.storage.practice import (
@@ -36,12 +37,14 @@ __all__ = [
     "Conversation",
     "CsatSurvey",
     "Customer",
+    "EmailMessage",
     "Escalation",
     "FollowUp",
     "ImportCheckpoint",
     "KbArticle",
     "KbArticleVersion",
     "KbEditor",
+    "MailboxState",
     "Note",
     "PracticeAssignment",
     "PracticeComment",
@@ -57,5 +60,6 @@ __all__ = [
     "Team",
     "Timer",
     "Turn",
+    "TurnChannel",
     "User",
 ]

@@ -15,8 +15,9 @@ from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
 from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.errors import install_error_handlers
+from calmdesk.web.intake_limits import IntakeLimits
 from calmdesk.web.limits import RequestLimits
-from calmdesk.web.routes import api, console, csat, kb, qa
+from calmdesk.web.routes import api, api_intake, console, csat, kb, public, qa
 from calmdesk.web.turn_feed import drain_turn_feed
 
 __all__ = ["create_app"]
@@ -66,11 +67,14 @@ def create_app(
         scheduler=scheduler or NullScheduler(),
     )
     app.state.login_throttle = LoginThrottle()
+    app.state.intake_limits = IntakeLimits(settings)
     install_error_handlers(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
     if _STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(public.router)
+    app.include_router(api_intake.router)
     console.register(app)
     app.include_router(kb.router)
     app.include_router(csat.router)

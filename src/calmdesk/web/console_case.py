@@ -14,6 +14,7 @@ from calmdesk.storage.enums import AuthorRole, ConversationStatus
 from calmdesk.storage.people import Customer
 from calmdesk.storage.records import Commitment, Conversation, Escalation, FollowUp, Note, Turn
 from calmdesk.web.access import conversation_for, conversation_scope
+from calmdesk.web.console_channels import turn_channels
 from calmdesk.web.console_reads import author_names, local_label, overdue
 from calmdesk.web.console_view import TurnView, chart_for, due_label, turn_view
 from calmdesk.web.deps import StaffPrincipal
@@ -65,6 +66,7 @@ class CaseView:
     commitments: list[dict[str, Any]] = field(default_factory=list)
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
     chat_link: str = ""
+    channels: dict[int, dict[str, Any]] = field(default_factory=dict)  # web.console_channels
 
 
 def transcript_view(
@@ -130,6 +132,7 @@ def case_view(
         outcome=c.outcome,
     )
     _add_records(session, view, c, tz, now)
+    view.channels = turn_channels(session, c)
     return view
 
 

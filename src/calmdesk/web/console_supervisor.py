@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from calmdesk.storage.enums import CommitmentStatus, ConversationStatus
 from calmdesk.storage.records import Commitment, Conversation, Escalation
 from calmdesk.web.access import conversation_scope
+from calmdesk.web.console_channels import undelivered_mail
 from calmdesk.web.console_reads import (
     author_names,
     last_customer_signals,
@@ -38,6 +39,7 @@ def supervisor_board(
         "escalated": _escalated(session, user, tz),
         "overdue": _overdue(session, user, tz, now),
         "heating": _heating(session, user, now),
+        "undelivered": undelivered_mail(session, user, tz),
     }
 
 

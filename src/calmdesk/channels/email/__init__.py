@@ -1,0 +1,1 @@
+"""Email: MIME parsing into safe text, IMAP fetch, the MTA pipe, SMTP out (docs/intake.md)."""

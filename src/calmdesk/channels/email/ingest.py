@@ -1,0 +1,16 @@
+"""One message in: parse it, keep the raw bytes, hand it to `actions.mail.ingest_mail`."""
+
+from __future__ import annotations
+
+from calmdesk.actions.context import ActionContext
+from calmdesk.actions.mail import Delivered, ingest_mail
+from calmdesk.channels.email.parse import parse_message, save_raw
+
+__all__ = ["deliver_bytes"]
+
+
+def deliver_bytes(ctx: ActionContext, raw: bytes, *, team: str | None = None) -> Delivered:
+    """Store one RFC 5322 message once; MailRefused (and its kinds) when it is not stored."""
+    mail = parse_message(raw, ctx.settings)
+    save_raw(raw, ctx.settings)
+    return ingest_mail(ctx, mail, team=team)
