@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calmdesk.actions.audit import snapshot, write_audit
+from calmdesk.actions.audit import snapshot, text_ref, write_audit
+from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.handoff import handoff_summary
 from calmdesk.actions.rules import Firing
@@ -53,11 +54,12 @@ def escalate(
     to_team_id: int | None = None,
 ) -> Escalation:
     """Hand the case to a supervisor (default: the team's) or a team, with a summary."""
-    why = clean_text(reason, "reason", 2000)
+    raw = clean_text(reason, "reason", 2000)
     with ctx.sessions.begin() as session:
         conversation = load_conversation(session, conversation_id)
         if conversation.status in (ConversationStatus.CLOSED, ConversationStatus.RESOLVED):
             raise Conflict("This conversation is resolved or closed; reopen it before escalating.")
+        why = personal_text(session, ctx.settings, conversation.team_id, raw)
         return escalate_in_session(
             session, actor, conversation, why, to_user_id=to_user_id, to_team_id=to_team_id
         )
@@ -100,7 +102,7 @@ def escalate_in_session(
         "conversation.escalated",
         conversation,
         before,
-        (snapshot(conversation, *_FIELDS) or {}) | {"reason": reason, "rule": rule},
+        (snapshot(conversation, *_FIELDS) or {}) | {"reason": text_ref(reason), "rule": rule},
     )
     return row
 

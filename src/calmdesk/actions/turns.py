@@ -6,6 +6,8 @@ and writes nothing new, even when two posts race (the unique key decides, the lo
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +21,7 @@ from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import apply_firings, load_conversation
 from calmdesk.actions.facts import agent_facts, customer_facts
+from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.promises import create_commitments
 from calmdesk.actions.rules import evaluate
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
@@ -48,7 +51,14 @@ from calmdesk.storage import (
     User,
 )
 
-__all__ = ["PostedTurn", "add_customer_turn", "send_agent_reply", "to_domain"]
+__all__ = [
+    "PostedTurn",
+    "add_customer_turn",
+    "client_key",
+    "scoped_key",
+    "send_agent_reply",
+    "to_domain",
+]
 
 _ROLES = {
     AuthorRole.CUSTOMER: Role.CUSTOMER,
@@ -56,6 +66,7 @@ _ROLES = {
     AuthorRole.BOT: Role.BOT,
 }
 _KEY_MAX = 200
+_SCOPE = re.compile(r"c|s|u\d+")
 
 
 @dataclass
@@ -90,11 +101,12 @@ def add_customer_turn(
     idempotency_key: str | None = None,
 ) -> PostedTurn:
     """Store a customer message, analyse the conversation, update the queue summary, apply rules."""
-    body = clean_text(text, "message", ctx.settings.max_text_chars)
-    key = _check_key(idempotency_key)
+    raw = clean_text(text, "message", ctx.settings.max_text_chars)
+    key = scoped_key(actor, _check_key(idempotency_key))
 
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         _check_open_to_customer(conversation)
+        body = personal_text(session, ctx.settings, conversation.team_id, raw)
         turn = _new_turn(session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None)
         signals = _analyse(ctx, conversation, [*turns, turn])
         firings = evaluate(ctx.rules, "customer_turn", customer_facts(conversation, signals))
@@ -118,14 +130,15 @@ def send_agent_reply(
     idempotency_key: str | None = None,
 ) -> PostedTurn:
     """Store an agent's reply with its review; create its promises and their timers; apply rules."""
-    body = clean_text(text, "reply", ctx.settings.max_text_chars)
-    key = _check_key(idempotency_key)
+    raw = clean_text(text, "reply", ctx.settings.max_text_chars)
+    key = scoped_key(actor, _check_key(idempotency_key))
     if not actor.is_staff and not actor.label.startswith("system:"):
         raise PermissionDenied("Only staff can send agent replies.")
 
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         if conversation.status is ConversationStatus.CLOSED:
             raise Conflict("This conversation is closed; open a new one to reply.")
+        body = personal_text(session, ctx.settings, conversation.team_id, raw)
         now = ctx.now()
         review = ctx.analysis.review(to_domain(conversation.id, turns), body, now)
         turn = _new_turn(
@@ -183,6 +196,33 @@ def _posted(
     turn: Turn, firings: list[RuleFiring], promises: list[Commitment], timers: list[Timer | None]
 ) -> PostedTurn:
     return PostedTurn(turn, True, firings, promises, timers)
+
+
+def scoped_key(actor: Actor, key: str | None) -> str | None:
+    """The stored form of an idempotency key: scoped to its author, so one author's key can never
+    match (and swallow) another author's message. `client_key` gives the client's key back."""
+    if key is None:
+        return None
+    if actor.customer_id is not None:
+        scope = "c"
+    elif actor.user_id is not None:
+        scope = f"u{actor.user_id}"
+    else:
+        scope = "s"
+    stored = f"{scope}:{key}"
+    if len(stored) > _KEY_MAX:
+        stored = f"{scope}#{hashlib.sha256(key.encode()).hexdigest()}"
+    return stored
+
+
+def client_key(stored: str | None) -> str | None:
+    """The key the client sent, from its stored, author-scoped form (None when hashed)."""
+    if stored is None:
+        return None
+    scope, sep, key = stored.partition(":")
+    if sep and _SCOPE.fullmatch(scope):
+        return key
+    return None if "#" in stored else stored
 
 
 def _check_key(key: object) -> str | None:
@@ -293,6 +333,4 @@ def _after_reply(
 
 
 def _turn_audit(turn: Turn) -> dict[str, Any] | None:
-    return snapshot(
-        turn, "conversation_id", "seq", "author_role", "author_user_id", "idempotency_key", "text"
-    )
+    return snapshot(turn, "conversation_id", "seq", "author_role", "author_user_id", "text")

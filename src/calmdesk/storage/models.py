@@ -16,22 +16,28 @@ from calmdesk.storage.records import (
     Turn,
 )
 from calmdesk.storage.timers import ImportCheckpoint, Timer
+from calmdesk.storage.trust import ChatToken, LoginFailure, RateCounter, TeamPolicy, UserSession
 
 __all__ = [
     "ActionTaken",
     "ApiToken",
     "AuditEntry",
     "Base",
+    "ChatToken",
     "Commitment",
     "Conversation",
     "Customer",
     "Escalation",
     "FollowUp",
     "ImportCheckpoint",
+    "LoginFailure",
     "Note",
+    "RateCounter",
     "RuleFiring",
     "Team",
+    "TeamPolicy",
     "Timer",
     "Turn",
     "User",
+    "UserSession",
 ]

@@ -13,9 +13,10 @@ from calmdesk import __version__
 from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
-from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.limits import RequestLimits
+from calmdesk.web.logscrub import install_access_log_scrub
+from calmdesk.web.ratelimit import Limiter, LoginThrottle, TrustedProxies, make_store
 from calmdesk.web.routes import api, console
 from calmdesk.web.turn_feed import drain_turn_feed
 
@@ -50,6 +51,8 @@ def create_app(
         yield
         drain_turn_feed()
         engine.dispose()
+        if limits_engine is not None:
+            limits_engine.dispose()
 
     app = FastAPI(
         title="calmdesk",
@@ -65,7 +68,12 @@ def create_app(
         analyzer=analyzer,
         scheduler=scheduler or NullScheduler(),
     )
-    app.state.login_throttle = LoginThrottle()
+    store, limits_engine = make_store(settings, engine)
+    app.state.limit_store = store
+    app.state.limiter = Limiter(settings, store)
+    app.state.login_throttle = LoginThrottle(settings, store)
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
+    install_access_log_scrub()
     install_error_handlers(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
     if _STATIC.is_dir():
