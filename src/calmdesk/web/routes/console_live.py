@@ -89,6 +89,7 @@ async def pump(
     `still_allowed` is asked again before every event sent and every frame handled: once the
     session, chat token or visibility is gone, the socket is closed (4401) and gets nothing more."""
     hub: Hub = ws.app.state.hub
+    after = min(max(0, after), 2_147_483_647)  # a huge `after` must not reach the database
     sub = hub.subscribe(str(conversation_id))
     sessions = ws.app.state.actions.sessions
     try:
