@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
 
     # trust (issue 9): privacy, sessions, tokens, limits, several processes
+    privacy_mask_contacts: bool = False  # for records of no team (imports, customer notes)
     privacy_phone_region: str = "US"  # region for phone numbers written without +country code
     public_base_url: str = "http://127.0.0.1:8000"  # chat links are built from this, never Host
     chat_token_ttl_s: int = 30 * 24 * 3600

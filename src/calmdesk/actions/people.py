@@ -202,7 +202,11 @@ def unblock_customer(ctx: ActionContext, actor: Actor, customer_id: int, reason:
 def _set_standing(
     ctx: ActionContext, actor: Actor, customer_id: int, standing: CustomerStanding, reason: str
 ) -> Customer:
-    why = scrub(clean_text(reason, "reason", 2000), region=ctx.settings.privacy_phone_region).text
+    why = scrub(
+        clean_text(reason, "reason", 2000),
+        mask_contacts=ctx.settings.privacy_mask_contacts,
+        region=ctx.settings.privacy_phone_region,
+    ).text
     fields = ("standing", "standing_reason", "warnings_count", "blocked_at")
     with ctx.sessions.begin() as session:
         customer = session.get(Customer, customer_id)

@@ -75,7 +75,10 @@ def personal_text(session: Session, settings: Settings, team_id: int | None, tex
     """`text` as it may be stored for a record of `team_id` (see the module docstring)."""
     if not text:
         return text
-    mask = team_policy(session, team_id).mask_contacts if team_id is not None else False
+    if team_id is None:
+        mask = settings.privacy_mask_contacts
+    else:
+        mask = team_policy(session, team_id).mask_contacts
     return scrub(text, mask_contacts=mask, region=settings.privacy_phone_region).text
 
 

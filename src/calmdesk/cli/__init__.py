@@ -11,6 +11,7 @@ from calmdesk.cli import (
     records_cmds,
     review_cmds,
     suggest_cmds,
+    trust_cmds,
     web_cmds,
 )
 
@@ -36,7 +37,9 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for _module in (analysis_cmds, models_cmds, review_cmds, suggest_cmds, records_cmds, web_cmds):
+for _module in (
+    analysis_cmds, models_cmds, review_cmds, suggest_cmds, records_cmds, web_cmds, trust_cmds,
+):  # fmt: skip
     _module.register(app)
 
 
