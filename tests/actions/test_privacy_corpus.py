@@ -89,7 +89,9 @@ def _write_everywhere(world: World, tmp_path: Path) -> int:
         team_id=world.team.id, subject="Card " + SECRETS["visa spaces"],
     )  # fmt: skip
     add_customer_turn(world.ctx, Actor.for_customer(world.angry_customer.id), conv.id, corpus)
-    send_agent_reply(world.ctx, agent, conv.id, "I see card " + SECRETS["mastercard"] + ". " + corpus)
+    send_agent_reply(
+        world.ctx, agent, conv.id, "I see card " + SECRETS["mastercard"] + ". " + corpus
+    )
     add_note(world.ctx, agent, corpus, conversation_id=conv.id)
     add_note(world.ctx, agent, corpus, customer_id=world.angry_customer.id)
     record_action_taken(world.ctx, agent, conv.id, "refund", corpus[:3000])
@@ -98,8 +100,8 @@ def _write_everywhere(world: World, tmp_path: Path) -> int:
     _, follow_up = resolve_conversation(world.ctx, agent, conv.id, corpus[:3900])
     complete_follow_up(world.ctx, agent, follow_up.id, corpus[:3900])
     source = tmp_path / "history.jsonl"
-    line = {"id": "imp-1", "subject": corpus[:200],
-            "turns": [{"role": "customer", "text": corpus}, {"role": "agent", "text": corpus}]}  # fmt: skip
+    turns = [{"role": "customer", "text": corpus}, {"role": "agent", "text": corpus}]
+    line = {"id": "imp-1", "subject": corpus[:200], "turns": turns}
     source.write_text(json.dumps(line) + "\n", encoding="utf-8")
     for _, item in iter_items(source):
         import_item(world.ctx, Actor.system("import"), item, analyze=True)  # type: ignore[arg-type]
@@ -160,7 +162,9 @@ def test_the_customer_contact_fields_stay_when_contacts_are_masked(world: World)
     with world.ctx.sessions.begin() as session:
         session.get(Customer, customer.id).email = CONTACTS["email"]  # type: ignore[union-attr]
     conv = world.open(customer)
-    add_customer_turn(world.ctx, Actor.for_customer(customer.id), conv.id, "Write to " + CONTACTS["email"])
+    add_customer_turn(
+        world.ctx, Actor.for_customer(customer.id), conv.id, "Write to " + CONTACTS["email"]
+    )
     with world.ctx.sessions() as session:
         assert session.get(Customer, customer.id).email == CONTACTS["email"]  # type: ignore[union-attr]
         assert session.scalars(select(Turn.text)).all() == ["Write to [email]"]
@@ -168,7 +172,9 @@ def test_the_customer_contact_fields_stay_when_contacts_are_masked(world: World)
 
 def test_the_audit_log_references_changes_instead_of_copying_text(world: World) -> None:
     conv = world.open(world.calm_customer)
-    add_customer_turn(world.ctx, Actor.for_customer(world.calm_customer.id), conv.id, "My name is Carl Calm")
+    add_customer_turn(
+        world.ctx, Actor.for_customer(world.calm_customer.id), conv.id, "My name is Carl Calm"
+    )
     add_note(world.ctx, world.actor(world.agent), "Carl prefers calls", conversation_id=conv.id)
     with world.ctx.sessions() as session:
         entries = list(session.scalars(select(AuditEntry)))
@@ -185,7 +191,9 @@ def _age(world: World, days: int) -> None:
 
 def test_retention_anonymises_old_conversations_of_the_team(world: World) -> None:
     old = world.open(world.calm_customer)
-    add_customer_turn(world.ctx, Actor.for_customer(world.calm_customer.id), old.id, "Old complaint text")
+    add_customer_turn(
+        world.ctx, Actor.for_customer(world.calm_customer.id), old.id, "Old complaint text"
+    )
     add_note(world.ctx, world.actor(world.agent), "Old note text", conversation_id=old.id)
     set_team_policy(world.ctx, ADMIN, world.team.id, retention_days=30)
     _age(world, 31)
@@ -202,14 +210,18 @@ def test_retention_anonymises_old_conversations_of_the_team(world: World) -> Non
 def test_retention_can_delete_instead(world: World) -> None:
     old = world.open(world.calm_customer)
     add_customer_turn(world.ctx, Actor.for_customer(world.calm_customer.id), old.id, "Delete me")
-    send_agent_reply(world.ctx, world.actor(world.agent), old.id, "I will call you by tomorrow 5pm.")
+    send_agent_reply(
+        world.ctx, world.actor(world.agent), old.id, "I will call you by tomorrow 5pm."
+    )
     set_team_policy(world.ctx, ADMIN, world.team.id, retention_days=7, retention_mode="delete")
     _age(world, 8)
     assert apply_retention(world.ctx, Actor.system("retention")).deleted == 1
     with world.ctx.sessions() as session:
         assert session.get(Conversation, old.id) is None
         gone = session.execute(text("SELECT count(*) FROM turns")).scalar()
-        kept = session.scalars(select(AuditEntry.action).where(AuditEntry.action == "conversation.deleted")).all()
+        kept = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action == "conversation.deleted")
+        ).all()
     assert gone == 0 and kept == ["conversation.deleted"]
 
 
@@ -218,14 +230,20 @@ def test_erasing_a_customer_removes_their_data_and_the_audit_keeps_that_it_happe
 ) -> None:
     customer = world.angry_customer
     conv = world.open(customer)
-    add_customer_turn(world.ctx, Actor.for_customer(customer.id), conv.id, "I am Gail Furious, call me")
-    add_note(world.ctx, world.actor(world.agent), "Gail Furious is difficult", customer_id=customer.id)
+    add_customer_turn(
+        world.ctx, Actor.for_customer(customer.id), conv.id, "I am Gail Furious, call me"
+    )
+    add_note(
+        world.ctx, world.actor(world.agent), "Gail Furious is difficult", customer_id=customer.id
+    )
     report = erase_customer(world.ctx, world.actor(world.supervisor), customer.id, "GDPR request")
     assert (report.conversations, report.notes) == (1, 1)
     stored = "\n".join(_every_stored_value(world))
     assert "Gail" not in stored and "Furious" not in stored
     with world.ctx.sessions() as session:
-        erased = session.scalars(select(AuditEntry).where(AuditEntry.action == "customer.erased")).one()
+        erased = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "customer.erased")
+        ).one()
     assert erased.entity_id == str(customer.id) and erased.after["conversations"] == 1  # type: ignore[index]
 
 

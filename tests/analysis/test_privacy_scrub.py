@@ -80,7 +80,9 @@ def test_contacts_are_masked_only_when_the_team_asks() -> None:
 
 
 def test_scrubbing_twice_changes_nothing_more() -> None:
-    once = scrub("4242 4242 4242 4242 cvv 123 DE89 3704 0044 0532 0130 00 a@b.io", mask_contacts=True)
+    once = scrub(
+        "4242 4242 4242 4242 cvv 123 DE89 3704 0044 0532 0130 00 a@b.io", mask_contacts=True
+    )
     assert scrub(once.text, mask_contacts=True).text == once.text
 
 

@@ -16,8 +16,8 @@ from calmdesk.domain import TooManyAttempts
 from calmdesk.storage import Note
 from calmdesk.web import create_app
 from calmdesk.web.auth import CSRF_HEADER, SESSION_COOKIE, issue_chat_token
-from calmdesk.web.ratelimit import LoginThrottle, MemoryStore
 from calmdesk.web.deps import CurrentUser
+from calmdesk.web.ratelimit import LoginThrottle, MemoryStore
 
 V = "/api/v1"
 
@@ -166,7 +166,10 @@ def test_login_failures_slow_one_account_from_one_address_without_locking_the_us
         blocked = attacker.post(f"{V}/login", json={"username": "cal", "password": PASSWORD})
         assert blocked.status_code == 429  # even the right password waits here
     with TestClient(app, client=("198.51.100.7", 5000)) as real_user:
-        assert real_user.post(f"{V}/login", json={"username": "cal", "password": PASSWORD}).status_code == 200
+        assert (
+            real_user.post(f"{V}/login", json={"username": "cal", "password": PASSWORD}).status_code
+            == 200
+        )
 
 
 def test_login_delays_grow_and_a_success_clears_them(settings: Settings) -> None:

@@ -102,6 +102,8 @@ def erasable_customer(s: Scene) -> dict[str, Any]:
     customer = create_customer(s.world.ctx, ADMIN, name=f"Erasable {next(_made)}")
     s.world.open(customer)
     return {"ids": {"customer_id": customer.id}, "json": {"reason": "Asked to be forgotten."}}
+
+
 MATRIX: list[Entry] = [
     Entry("GET", f"{V}/health", lambda s: {}, 200, EVERYONE),
     Entry("POST", f"{V}/login", lambda s: {"json": {"username": "cal", "password": PASSWORD}},
@@ -184,9 +186,7 @@ MATRIX: list[Entry] = [
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     """The web tests' settings; each persona calls every route, more than a chat may a minute."""
-    return Settings(
-        database_url=db_url, secret_key=SECRET, rate_chat_per_min=1000, _env_file=None
-    )  # type: ignore[call-arg]
+    return Settings(database_url=db_url, secret_key=SECRET, rate_chat_per_min=1000, _env_file=None)  # type: ignore[call-arg]
 
 
 def _api_routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -38,23 +38,33 @@ def _login(client: TestClient, username: str = "cal", password: str = PASSWORD) 
 # --- High: cross-team customer profiles ---------------------------------------------------
 
 
-def test_staff_cannot_open_a_case_for_another_teams_customer(client: TestClient, scene: Scene) -> None:
+def test_staff_cannot_open_a_case_for_another_teams_customer(
+    client: TestClient, scene: Scene
+) -> None:
     """Finding: `POST /conversations` took any customer_id; the caller then read the profile."""
     body = {"customer_id": scene.conv_b.customer_id, "channel": "chat"}
     refused = client.post(f"{V}/conversations", json=body, headers=scene.as_("other_agent"))
     assert refused.status_code == 404 and refused.json()["error"]["code"] == "E201"
     assert "Gail" not in refused.text
-    profile = client.get(f"{V}/customers/{scene.conv_b.customer_id}", headers=scene.as_("other_agent"))
+    profile = client.get(
+        f"{V}/customers/{scene.conv_b.customer_id}", headers=scene.as_("other_agent")
+    )
     assert profile.status_code == 404  # still invisible afterwards: no case was opened
     ok = client.post(f"{V}/conversations", json=body, headers=scene.as_("agent"))
     assert ok.status_code == 201 and ok.json()["chat_token"]
 
 
-def test_a_customer_without_any_case_is_opened_by_an_admin_only(client: TestClient, scene: Scene) -> None:
+def test_a_customer_without_any_case_is_opened_by_an_admin_only(
+    client: TestClient, scene: Scene
+) -> None:
     fresh = create_customer(scene.world.ctx, ADMIN, name="New Person", email="new@example.org")
     body = {"customer_id": fresh.id, "channel": "email"}
-    assert client.post(f"{V}/conversations", json=body, headers=scene.as_("agent")).status_code == 404
-    assert client.post(f"{V}/conversations", json=body, headers=scene.as_("admin")).status_code == 201
+    assert (
+        client.post(f"{V}/conversations", json=body, headers=scene.as_("agent")).status_code == 404
+    )
+    assert (
+        client.post(f"{V}/conversations", json=body, headers=scene.as_("admin")).status_code == 201
+    )
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -94,7 +104,9 @@ def test_deactivation_ends_sessions_and_tokens(client: TestClient, scene: Scene)
     assert client.get(f"{V}/me").status_code == 401
     assert client.get(f"{V}/conversations", headers=scene.as_("agent")).status_code == 401
     client.cookies.clear()
-    assert client.post(f"{V}/login", json={"username": "cal", "password": PASSWORD}).status_code == 401
+    assert (
+        client.post(f"{V}/login", json={"username": "cal", "password": PASSWORD}).status_code == 401
+    )
 
 
 def test_a_user_lists_and_revokes_their_sessions_and_an_admin_anyones(
@@ -112,9 +124,13 @@ def test_a_user_lists_and_revokes_their_sessions_and_an_admin_anyones(
         mine = next(s for s in listed if s["current"])
         stranger = scene.as_("supervisor")
         assert one.delete(f"{V}/sessions/{mine['id']}", headers=stranger).status_code == 404
-        everyone = one.get(f"{V}/sessions?user_id={scene.world.agent.id}", headers=scene.as_("admin"))
+        everyone = one.get(
+            f"{V}/sessions?user_id={scene.world.agent.id}", headers=scene.as_("admin")
+        )
         assert {s["user_id"] for s in everyone.json()} == {scene.world.agent.id}
-        assert one.delete(f"{V}/sessions/{mine['id']}", headers=scene.as_("admin")).status_code == 204
+        assert (
+            one.delete(f"{V}/sessions/{mine['id']}", headers=scene.as_("admin")).status_code == 204
+        )
         assert one.get(f"{V}/me").status_code == 401
 
 
@@ -130,16 +146,29 @@ def test_api_tokens_are_listed_with_last_use_and_revoked_at_once(
     assert len(mine) == 1 and mine[0]["last_used_at"] is not None
     assert "token_hash" not in mine[0] and mine[0]["prefix"].startswith("cdk_")
     team = client.get(f"{V}/tokens", headers=scene.as_("supervisor")).json()
-    assert {t["user_id"] for t in team} == {scene.world.agent.id, scene.world.supervisor.id, scene.world.admin.id}
+    assert {t["user_id"] for t in team} == {
+        scene.world.agent.id,
+        scene.world.supervisor.id,
+        scene.world.admin.id,
+    }
     token_id = mine[0]["id"]
-    assert client.delete(f"{V}/tokens/{token_id}", headers=scene.as_("supervisor")).status_code == 403
-    assert client.delete(f"{V}/tokens/{token_id}", headers=scene.as_("other_agent")).status_code == 404
+    assert (
+        client.delete(f"{V}/tokens/{token_id}", headers=scene.as_("supervisor")).status_code == 403
+    )
+    assert (
+        client.delete(f"{V}/tokens/{token_id}", headers=scene.as_("other_agent")).status_code == 404
+    )
     assert client.delete(f"{V}/tokens/{token_id}", headers=agent).status_code == 204
     assert client.get(f"{V}/conversations", headers=agent).status_code == 401
 
 
 def test_users_are_created_and_listed_by_role(client: TestClient, scene: Scene) -> None:
-    body = {"username": "dee", "password": PASSWORD, "role": "agent", "team_id": scene.world.team.id}
+    body = {
+        "username": "dee",
+        "password": PASSWORD,
+        "role": "agent",
+        "team_id": scene.world.team.id,
+    }
     created = client.post(f"{V}/users", json=body, headers=scene.as_("admin"))
     assert created.status_code == 201 and created.json()["username"] == "dee"
     again = client.post(f"{V}/users", json=body, headers=scene.as_("admin"))
@@ -159,8 +188,9 @@ def test_chat_tokens_expire(app: FastAPI, scene: Scene, settings: Settings) -> N
     import time
 
     time.sleep(2.1)  # itsdangerous timestamps have whole seconds
-    from calmdesk.web import create_app
     from tests.factories import CueAnalyzer
+
+    from calmdesk.web import create_app
 
     with TestClient(create_app(short, analyzer=CueAnalyzer())) as client:
         answer = client.get(f"{V}/me", headers={"Authorization": f"Bearer {token}"})
@@ -178,7 +208,9 @@ def test_staff_revoke_every_chat_link_of_a_conversation(client: TestClient, scen
     assert revoked.status_code == 200 and revoked.json()["revoked"] == 1
     assert client.get(f"{V}/me", headers=customer).status_code == 401  # unrecorded, older
     assert client.get(f"{V}/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 401
-    issued = client.post(f"{V}/conversations/{scene.conv_a.id}/chat-token", headers=scene.as_("agent"))
+    issued = client.post(
+        f"{V}/conversations/{scene.conv_a.id}/chat-token", headers=scene.as_("agent")
+    )
     new = {"Authorization": f"Bearer {issued.json()['chat_token']}"}
     assert client.get(f"{V}/me", headers=new).json()["conversation_id"] == scene.conv_a.id
 
@@ -258,7 +290,9 @@ def test_spoofed_forwarded_for_does_not_escape_the_login_throttle(
     wrong = {"username": "cal", "password": "nope nope"}
     with TestClient(app, client=("127.0.0.1", 4000)) as local:
         codes = [
-            local.post(f"{V}/login", json=wrong, headers={"X-Forwarded-For": f"10.9.9.{n}"}).status_code
+            local.post(
+                f"{V}/login", json=wrong, headers={"X-Forwarded-For": f"10.9.9.{n}"}
+            ).status_code
             for n in range(5)
         ]
     assert codes[:3] == [401] * 3 and codes[3:] == [429, 429]
@@ -286,7 +320,9 @@ def test_an_agent_escalates_only_to_eligible_people(
         assert answer.json()["error"]["code"] == "E701"
 
 
-def test_escalating_to_another_teams_supervisor_is_refused(client: TestClient, scene: Scene) -> None:
+def test_escalating_to_another_teams_supervisor_is_refused(
+    client: TestClient, scene: Scene
+) -> None:
     boss = create_user(
         scene.world.ctx, ADMIN, username="bob", password=PASSWORD, role="supervisor",
         team_id=scene.world.other_team.id,
@@ -301,7 +337,9 @@ def test_escalating_to_another_teams_supervisor_is_refused(client: TestClient, s
 # --- login timing ---------------------------------------------------------------------------------
 
 
-def test_an_unknown_username_checks_a_password_hash_too(monkeypatch: pytest.MonkeyPatch, scene: Scene) -> None:
+def test_an_unknown_username_checks_a_password_hash_too(
+    monkeypatch: pytest.MonkeyPatch, scene: Scene
+) -> None:
     """Finding: unknown usernames were refused in 3 ms, wrong passwords in 54 ms."""
     from calmdesk.actions import people
     from calmdesk.actions.passwords import verify_password
@@ -323,7 +361,9 @@ def test_an_unknown_username_checks_a_password_hash_too(monkeypatch: pytest.Monk
 
 
 @pytest.mark.parametrize("ident", ["99999999999999999999", "2147483648", "0"])
-def test_console_pages_answer_404_for_impossible_ids(client: TestClient, scene: Scene, ident: str) -> None:
+def test_console_pages_answer_404_for_impossible_ids(
+    client: TestClient, scene: Scene, ident: str
+) -> None:
     """Finding: huge integer ids made console routes answer 500."""
     _login(client)
     for path in (f"/console/conversations/{ident}", f"/console/conversations/{ident}/transcript"):
@@ -353,11 +393,15 @@ def test_one_authors_idempotency_key_never_swallows_anothers_turn(
     """Finding: an idempotency key from one author could swallow another author's turn."""
     url = f"{V}/conversations/{scene.conv_a.id}/turns"
     key = {"Idempotency-Key": "msg-1"}
-    first = client.post(url, json={"text": "From the customer"}, headers=scene.as_("customer_a") | key)
+    first = client.post(
+        url, json={"text": "From the customer"}, headers=scene.as_("customer_a") | key
+    )
     second = client.post(url, json={"text": "Recorded by staff"}, headers=scene.as_("agent") | key)
     assert first.status_code == 201 and second.status_code == 201
     assert second.json()["turn"]["text"] == "Recorded by staff"
-    replay = client.post(url, json={"text": "From the customer"}, headers=scene.as_("customer_a") | key)
+    replay = client.post(
+        url, json={"text": "From the customer"}, headers=scene.as_("customer_a") | key
+    )
     assert replay.status_code == 200 and replay.json()["turn"]["id"] == first.json()["turn"]["id"]
 
 
@@ -376,7 +420,9 @@ def test_an_open_chat_socket_stops_receiving_once_its_token_is_revoked(
         )
         assert revoked.status_code == 200
         posted = client.post(  # through the app, so its live feed publishes it
-            f"{V}/conversations/{conv.id}/replies", json={"text": "Secret"}, headers=scene.as_("admin")
+            f"{V}/conversations/{conv.id}/replies",
+            json={"text": "Secret"},
+            headers=scene.as_("admin"),
         )
         assert posted.status_code == 201
         with pytest.raises(WebSocketDisconnect) as closed:
@@ -386,13 +432,17 @@ def test_an_open_chat_socket_stops_receiving_once_its_token_is_revoked(
         assert closed.value.code == 4401
 
 
-def test_an_agent_socket_closes_when_the_agent_is_deactivated(client: TestClient, scene: Scene) -> None:
+def test_an_agent_socket_closes_when_the_agent_is_deactivated(
+    client: TestClient, scene: Scene
+) -> None:
     _login(client)
     conv = scene.conv_a
     with client.websocket_connect(f"/console/conversations/{conv.id}/ws?after=999999") as ws:
         deactivate_user(scene.world.ctx, ADMIN, scene.world.agent.id, "left the company")
         posted = client.post(
-            f"{V}/conversations/{conv.id}/replies", json={"text": "Hidden"}, headers=scene.as_("admin")
+            f"{V}/conversations/{conv.id}/replies",
+            json={"text": "Hidden"},
+            headers=scene.as_("admin"),
         )
         assert posted.status_code == 201
         with pytest.raises(WebSocketDisconnect) as closed:
@@ -406,10 +456,14 @@ def test_an_agent_socket_closes_when_the_agent_is_deactivated(client: TestClient
 
 def test_export_html_has_the_security_headers(client: TestClient, scene: Scene) -> None:
     """Finding: export.html lacked the security headers."""
-    answer = client.get(f"{V}/conversations/{scene.conv_a.id}/export.html", headers=scene.as_("agent"))
+    answer = client.get(
+        f"{V}/conversations/{scene.conv_a.id}/export.html", headers=scene.as_("agent")
+    )
     assert answer.status_code == 200
     csp = answer.headers["content-security-policy"]
-    assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+    )
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["x-frame-options"] == "DENY"
 
@@ -448,5 +502,6 @@ def test_sessions_table_never_holds_the_cookie_secret(client: TestClient, scene:
         tokens = list(session.scalars(select(ApiToken.token_hash)))
     assert rows and all(r.token_hash not in cookie and len(r.token_hash) == 64 for r in rows)
     assert all(len(t) == 64 for t in tokens)
-    assert rows[0].expires_at - rows[0].created_at == timedelta(seconds=Settings(
-        _env_file=None, secret_key=SECRET).session_max_age_s)  # type: ignore[call-arg]
+    assert rows[0].expires_at - rows[0].created_at == timedelta(
+        seconds=Settings(_env_file=None, secret_key=SECRET).session_max_age_s
+    )  # type: ignore[call-arg]

@@ -42,7 +42,9 @@ def snapshot(row: Base | None, *fields: str, keep_text: bool = False) -> dict[st
     columns = fields or tuple(c.key for c in inspect(row).mapper.column_attrs)
     personal: set[str] = set()
     if not keep_text:
-        personal = _CUSTOMER_TEXT if getattr(row, "__tablename__", "") == "customers" else _FREE_TEXT
+        personal = (
+            _CUSTOMER_TEXT if getattr(row, "__tablename__", "") == "customers" else _FREE_TEXT
+        )
     return {
         name: text_ref(getattr(row, name)) if name in personal else to_jsonable(getattr(row, name))
         for name in columns

@@ -177,7 +177,9 @@ def add_note(
     with ctx.sessions.begin() as session:
         _require(session, Conversation, conversation_id)
         _require(session, Customer, customer_id)
-        note.text = personal_text(session, ctx.settings, _team_of(session, conversation_id), note.text)
+        note.text = personal_text(
+            session, ctx.settings, _team_of(session, conversation_id), note.text
+        )
         session.add(note)
         write_audit(session, actor, "note.added", note)
     return note
@@ -195,7 +197,9 @@ def record_action_taken(
     )
     with ctx.sessions.begin() as session:
         _require(session, Conversation, conversation_id)
-        row.detail = personal_text(session, ctx.settings, _team_of(session, conversation_id), row.detail)
+        row.detail = personal_text(
+            session, ctx.settings, _team_of(session, conversation_id), row.detail
+        )
         session.add(row)
         write_audit(session, actor, "action.recorded", row)
     return row

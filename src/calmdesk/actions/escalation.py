@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, text_ref, write_audit
-from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.handoff import handoff_summary
+from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.rules import Firing
 from calmdesk.actions.validate import clean_text
 from calmdesk.domain import Conflict, NotFound

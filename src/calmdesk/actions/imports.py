@@ -204,8 +204,11 @@ def _store(session: Any, ctx: ActionContext, item: ImportItem) -> tuple[Conversa
     session.flush()
     turns = [
         Turn(
-            conversation_id=conv.id, seq=n, author_role=role,
-            text=personal_text(session, ctx.settings, None, text), created_at=at or opened,
+            conversation_id=conv.id,
+            seq=n,
+            author_role=role,
+            text=personal_text(session, ctx.settings, None, text),
+            created_at=at or opened,
         )
         for n, (role, text, at) in enumerate(item.turns, 1)
     ]

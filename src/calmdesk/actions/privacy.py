@@ -143,7 +143,9 @@ def apply_retention(
     with ctx.sessions() as session:
         policies = [
             (p.team_id, p.retention_days, p.retention_mode)
-            for p in session.scalars(select(TeamPolicy).where(TeamPolicy.retention_days.is_not(None)))
+            for p in session.scalars(
+                select(TeamPolicy).where(TeamPolicy.retention_days.is_not(None))
+            )
         ]
         due: list[tuple[int, str]] = []
         for team_id, days, mode in policies:
@@ -192,17 +194,23 @@ def anonymise_conversation(
         update(Escalation).where(Escalation.conversation_id == cid)
         .values(reason=REMOVED, summary=REMOVED)
     )  # fmt: skip
-    session.execute(update(Commitment).where(Commitment.conversation_id == cid).values(action=REMOVED))
+    session.execute(
+        update(Commitment).where(Commitment.conversation_id == cid).values(action=REMOVED)
+    )
     session.execute(update(FollowUp).where(FollowUp.conversation_id == cid).values(outcome=""))
     session.execute(update(ActionTaken).where(ActionTaken.conversation_id == cid).values(detail=""))
-    session.execute(update(RuleFiring).where(RuleFiring.conversation_id == cid).values(reason=REMOVED))
+    session.execute(
+        update(RuleFiring).where(RuleFiring.conversation_id == cid).values(reason=REMOVED)
+    )
     _revoke_chat(session, cid, now)
     conversation.subject, conversation.outcome, conversation.risk_reasons = "", "", []
     conversation.meta = {**(conversation.meta or {}), "anonymised_at": now.isoformat(), "why": why}
     write_audit(session, actor, "conversation.anonymised", conversation, None, {"why": why})
 
 
-def delete_conversation(session: Session, actor: Actor, conversation: Conversation, why: str) -> None:
+def delete_conversation(
+    session: Session, actor: Actor, conversation: Conversation, why: str
+) -> None:
     """The conversation and everything recorded on it deleted; the audit keeps that it was."""
     cid = conversation.id
     _drop_timers(session, _TURN_TIMERS, _child_ids(session, Turn, cid))
@@ -230,7 +238,9 @@ class ErasureReport:
     notes: int
 
 
-def erase_customer(ctx: ActionContext, actor: Actor, customer_id: int, reason: str) -> ErasureReport:
+def erase_customer(
+    ctx: ActionContext, actor: Actor, customer_id: int, reason: str
+) -> ErasureReport:
     """Erase one customer on request (supervisor or admin): profile, conversations' texts, notes.
 
     The customer row stays (so ids in the audit still resolve) with its personal fields emptied;
@@ -248,7 +258,7 @@ def erase_customer(ctx: ActionContext, actor: Actor, customer_id: int, reason: s
             anonymise_conversation(session, actor, conversation, "erasure", now)
         notes = session.execute(
             update(Note).where(Note.customer_id == customer_id).values(text=REMOVED)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         customer.name, customer.email, customer.phone = f"Erased customer {customer_id}", None, None
         customer.profile, customer.bad_experiences, customer.standing_reason = {}, [], ""
         customer.external_id = None
@@ -264,4 +274,3 @@ def erase_customer(ctx: ActionContext, actor: Actor, customer_id: int, reason: s
              "reason": {"chars": len(reason or "")}},
         )  # fmt: skip
     return report
-

@@ -116,7 +116,9 @@ def _may_manage(actor: Actor, owner_id: int) -> None:
         raise PermissionDenied("Only its owner or an admin may do that.")
 
 
-def revoke_session(ctx: ActionContext, actor: Actor, session_id: int, reason: str = "revoked") -> UserSession:
+def revoke_session(
+    ctx: ActionContext, actor: Actor, session_id: int, reason: str = "revoked"
+) -> UserSession:
     """End one session (its owner or an admin)."""
     with ctx.sessions.begin() as session:
         row = session.get(UserSession, session_id)
@@ -157,10 +159,13 @@ def _revoke_all(
     )
     if keep is not None:
         stmt = stmt.where(UserSession.id != keep)
-    ended = int(session.execute(stmt.values(revoked_at=ctx.now(), revoked_reason=reason[:40])).rowcount or 0)
+    result = session.execute(stmt.values(revoked_at=ctx.now(), revoked_reason=reason[:40]))
+    ended = int(getattr(result, "rowcount", 0) or 0)
     user = session.get(User, user_id)
     if user is not None and ended:
-        write_audit(session, actor, "session.revoked_all", user, None, {"reason": reason, "ended": ended})
+        write_audit(
+            session, actor, "session.revoked_all", user, None, {"reason": reason, "ended": ended}
+        )
     return ended
 
 
@@ -187,7 +192,9 @@ def sign_chat_token(settings: Settings, conversation_id: int, customer_id: int) 
     return str(_chat_signer(settings).dumps(payload))
 
 
-def issue_chat_token(ctx: ActionContext, actor: Actor, conversation_id: int) -> tuple[str, ChatToken]:
+def issue_chat_token(
+    ctx: ActionContext, actor: Actor, conversation_id: int
+) -> tuple[str, ChatToken]:
     """A new chat token for the customer of `conversation_id`, recorded so it can be revoked."""
     with ctx.sessions.begin() as session:
         conversation = session.get(Conversation, conversation_id)
@@ -196,7 +203,9 @@ def issue_chat_token(ctx: ActionContext, actor: Actor, conversation_id: int) -> 
         return _issue(ctx, session, actor, conversation)
 
 
-def _issue(ctx: ActionContext, session: Session, actor: Actor, conversation: Conversation) -> tuple[str, ChatToken]:
+def _issue(
+    ctx: ActionContext, session: Session, actor: Actor, conversation: Conversation
+) -> tuple[str, ChatToken]:
     token = sign_chat_token(ctx.settings, conversation.id, conversation.customer_id)
     now = ctx.now()
     row = ChatToken(
@@ -229,7 +238,9 @@ def check_chat_token(session: Session, settings: Settings, token: str, now: date
     conversation_id, customer_id = int(raw["v"]), int(raw["c"])
     if not (1 <= conversation_id <= 2_147_483_647 and 1 <= customer_id <= 2_147_483_647):
         raise AuthenticationRequired(_BAD_CHAT)
-    row = session.scalars(select(ChatToken).where(ChatToken.token_hash == hash_secret(token))).first()
+    row = session.scalars(
+        select(ChatToken).where(ChatToken.token_hash == hash_secret(token))
+    ).first()
     if row is not None and (row.revoked_at is not None or row.expires_at <= now):
         raise AuthenticationRequired(_BAD_CHAT)
     conversation = session.get(Conversation, conversation_id)
@@ -244,7 +255,7 @@ def check_chat_token(session: Session, settings: Settings, token: str, now: date
 
 
 def revoke_chat_tokens(ctx: ActionContext, actor: Actor, conversation_id: int) -> int:
-    """Refuse every chat token of the conversation issued until now (staff); returns rows revoked."""
+    """Refuse every chat token of the conversation issued until now (staff); the rows revoked."""
     if not actor.is_staff and not actor.label.startswith("system:"):
         raise PermissionDenied("Only staff can revoke chat links.")
     now = ctx.now()
@@ -258,8 +269,10 @@ def revoke_chat_tokens(ctx: ActionContext, actor: Actor, conversation_id: int) -
             update(ChatToken)
             .where(ChatToken.conversation_id == conversation_id, ChatToken.revoked_at.is_(None))
             .values(revoked_at=now)
-        ).rowcount
-        write_audit(session, actor, "chat_token.revoked_all", conversation, None, {"revoked": revoked})
+        ).rowcount  # type: ignore[attr-defined]
+        write_audit(
+            session, actor, "chat_token.revoked_all", conversation, None, {"revoked": revoked}
+        )
     return int(revoked or 0)
 
 
@@ -306,7 +319,14 @@ def revoke_api_token(ctx: ActionContext, actor: Actor, token_id: int) -> ApiToke
         _may_manage(actor, row.user_id)
         if row.revoked_at is None:
             row.revoked_at = ctx.now()
-            write_audit(session, actor, "api_token.revoked", row, None, {"revoked_at": row.revoked_at.isoformat()})
+            write_audit(
+                session,
+                actor,
+                "api_token.revoked",
+                row,
+                None,
+                {"revoked_at": row.revoked_at.isoformat()},
+            )
     return row
 
 

@@ -1,12 +1,12 @@
 """Trust commands: users list/disable/passwd, tokens list/revoke, sessions, retention, erasure.
 
-    calmdesk users list                 everyone, with role, team and whether they may log in
-    calmdesk users disable NAME         no more logins; sessions ended, API tokens revoked
-    calmdesk users passwd NAME          a new password (prompted); the user's sessions end
-    calmdesk tokens list [--user NAME]  API tokens with their last use
-    calmdesk tokens revoke ID           revoke one API token at once
-    calmdesk retention run              apply every team's retention now
-    calmdesk customers erase ID         erase one customer on request (the audit keeps that)
+calmdesk users list                 everyone, with role, team and whether they may log in
+calmdesk users disable NAME         no more logins; sessions ended, API tokens revoked
+calmdesk users passwd NAME          a new password (prompted); the user's sessions end
+calmdesk tokens list [--user NAME]  API tokens with their last use
+calmdesk tokens revoke ID           revoke one API token at once
+calmdesk retention run              apply every team's retention now
+calmdesk customers erase ID         erase one customer on request (the audit keeps that)
 """
 
 from __future__ import annotations
@@ -143,10 +143,12 @@ def retention_run() -> None:
 
 @customers_app.command("erase")
 def customers_erase(
-    customer_id: Annotated[int, typer.Argument(min=1, max=2_147_483_647, help="The customer's id.")],
+    customer_id: Annotated[
+        int, typer.Argument(min=1, max=2_147_483_647, help="The customer's id.")
+    ],
     reason: Annotated[str, typer.Option(help="The request being honoured.")] = "erasure request",
 ) -> None:
-    """Erase one customer's personal data and conversation texts; the audit keeps that it happened."""
+    """Erase one customer's personal data and conversation texts; the audit keeps the fact."""
     from calmdesk.actions import Actor
     from calmdesk.actions.privacy import erase_customer
 

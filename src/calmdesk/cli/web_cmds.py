@@ -54,7 +54,7 @@ def serve(
 
 
 def app_factory() -> object:
-    """The app each server process builds (`uvicorn --factory calmdesk.cli.web_cmds:app_factory`)."""
+    """The app each server process builds (uvicorn --factory calmdesk.cli.web_cmds:app_factory)."""
     from calmdesk.web import create_app
 
     settings = Settings()

@@ -1,11 +1,11 @@
 """Trust tables (issue 9): server-side sessions, chat tokens, shared limits, team privacy policy.
 
-    user_sessions   one row per browser login; the cookie holds a random id whose SHA-256 is
-                    stored, so logging out, a password change or a deactivation revokes it
-    chat_tokens     a customer's access to one conversation: hashed, expiring, rotatable, revocable
-    rate_counters   fixed-window counters shared by every server process (rate limits)
-    login_failures  failed logins per account+address, for progressive delays
-    team_policies   per team: mask e-mails and phones in free text, retention of conversations
+user_sessions   one row per browser login; the cookie holds a random id whose SHA-256 is
+                stored, so logging out, a password change or a deactivation revokes it
+chat_tokens     a customer's access to one conversation: hashed, expiring, rotatable, revocable
+rate_counters   fixed-window counters shared by every server process (rate limits)
+login_failures  failed logins per account+address, for progressive delays
+team_policies   per team: mask e-mails and phones in free text, retention of conversations
 """
 
 from __future__ import annotations

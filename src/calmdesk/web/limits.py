@@ -143,7 +143,7 @@ async def _send_error(send: Send, refused: _Refused, *, html: bool = False) -> N
         text = escape(f"{refused.code}: {refused.message}")
         payload = (
             '<!doctype html><html lang="en"><meta charset="utf-8"><title>That did not work</title>'
-            f"<p role=\"alert\">{text}</p><p><a href=\"/console\">Back to calmdesk</a></p></html>"
+            f'<p role="alert">{text}</p><p><a href="/console">Back to calmdesk</a></p></html>'
         ).encode()
         kind = b"text/html; charset=utf-8"
     else:

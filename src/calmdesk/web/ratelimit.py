@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Engine, create_engine, delete, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, delete, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -123,7 +123,7 @@ class DatabaseStore:
         self._pg = engine.dialect.name == "postgresql"
         self._insert = postgresql.insert if self._pg else sqlite.insert
 
-    def _begin(self):  # type: ignore[no-untyped-def]
+    def _begin(self) -> Connection:
         conn = self.engine.connect()
         conn.begin()
         if self._pg:  # a lost counter is harmless: do not wait for the WAL flush
@@ -131,20 +131,24 @@ class DatabaseStore:
         return conn
 
     def hit(self, keys: list[tuple[str, int]], now: float) -> list[int]:
-        rows = [
+        rows: list[dict[str, int | str]] = [
             {"key": k[:200], "window": int(now // w), "hits": 1, "expires": int(now) + 2 * w}
             for k, w in keys
         ]
-        stmt = self._insert(RateCounter).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key", "window"], set_={"hits": RateCounter.hits + 1}
-        ).returning(RateCounter.key, RateCounter.window, RateCounter.hits)
+        stmt = (
+            self._insert(RateCounter)
+            .values(rows)
+            .on_conflict_do_update(
+                index_elements=["key", "window"], set_={"hits": RateCounter.hits + 1}
+            )
+            .returning(RateCounter.key, RateCounter.window, RateCounter.hits)
+        )
         with self._begin() as conn:
             got = {(r[0], r[1]): r[2] for r in conn.execute(stmt)}
             if random.random() < 0.001:  # noqa: S311 - housekeeping, not security
                 conn.execute(delete(RateCounter).where(RateCounter.expires < int(now)))
             conn.commit()
-        return [got.get((r["key"], r["window"]), 1) for r in rows]
+        return [int(got.get((str(r["key"]), int(r["window"])), 1)) for r in rows]
 
     def failures(self, key: str) -> tuple[int, float]:
         with self.engine.connect() as conn:
@@ -155,11 +159,15 @@ class DatabaseStore:
         return (int(row[0]), float(row[1])) if row else (0, 0.0)
 
     def fail(self, key: str, now: float) -> tuple[int, float]:
-        stmt = self._insert(LoginFailure).values(key=key[:300], failures=1, last_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"failures": LoginFailure.failures + 1, "last_at": now},
-        ).returning(LoginFailure.failures, LoginFailure.last_at)
+        stmt = (
+            self._insert(LoginFailure)
+            .values(key=key[:300], failures=1, last_at=now)
+            .on_conflict_do_update(
+                index_elements=["key"],
+                set_={"failures": LoginFailure.failures + 1, "last_at": now},
+            )
+            .returning(LoginFailure.failures, LoginFailure.last_at)
+        )
         with self._begin() as conn:
             row = conn.execute(stmt).one()
             conn.commit()
@@ -299,7 +307,8 @@ class LoginThrottle:
         wait = self.delay_for(failures) - (now - last) if failures else 0
         if wait > 0:
             raise RateLimited(
-                f"Too many failed logins for this account from this address; wait {math.ceil(wait)} s.",
+                "Too many failed logins for this account from this address; "
+                f"wait {math.ceil(wait)} s.",
                 retry_after=math.ceil(wait),
             )
         window = self.ADDRESS_WINDOW_S

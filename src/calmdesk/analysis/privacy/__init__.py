@@ -123,7 +123,9 @@ def find_cards(text: str) -> list[Finding]:
                 i += 1
                 continue
             j, digits = hit
-            found.append(Finding("card", groups[i][0], groups[j][1], f"[card ending {digits[-4:]}]"))
+            found.append(
+                Finding("card", groups[i][0], groups[j][1], f"[card ending {digits[-4:]}]")
+            )
             i = j + 1
     return found
 
@@ -182,7 +184,7 @@ def _iban_at(text: str, start: int) -> tuple[int, str] | None:
 
 
 def find_security_codes(text: str, cards: Iterable[Finding] = ()) -> list[Finding]:
-    """Codes after a word such as CVV or "security code", and a code or expiry right after a card."""
+    """Codes after a word such as CVV or "security code"; a code or expiry right after a card."""
     found = [
         Finding("security_code", m.start(1), m.end(1), "[security code]")
         for m in _CODE_WORDS.finditer(text)

@@ -40,9 +40,7 @@ def health(session: SessionDep) -> Health:
 
 
 @router.post("/login", response_model=MeOut, tags=["auth"])
-def login(
-    body: LoginIn, request: Request, response: Response, actions: ActionsDep
-) -> MeOut:
+def login(body: LoginIn, request: Request, response: Response, actions: ActionsDep) -> MeOut:
     """Check a username and password; start a server-side session, set its cookie and return the
     CSRF token.
 

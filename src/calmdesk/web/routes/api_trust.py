@@ -1,22 +1,22 @@
 """API routes for trust: sessions, API tokens, users, chat tokens, privacy policy, erasure.
 
-    GET    /sessions                        own sessions (admin: anyone's, `user_id`)
-    DELETE /sessions/{session_id}           end one (its owner or an admin)
-    POST   /me/password                     change one's password; other sessions end
-    GET    /tokens                          API tokens with last use (own; supervisor: team,
-                                            read-only; admin: all)
-    DELETE /tokens/{token_id}               revoke one (its owner or an admin)
-    GET    /users                           admin: everyone; supervisor: their team
-    POST   /users                           admin: create a user
-    POST   /users/{user_id}/deactivate      admin: no login, sessions ended, tokens revoked
-    POST   /users/{user_id}/sessions/revoke admin: end every session of a user
-    POST   /chat/token/rotate               the customer: a new chat token, the old one revoked
-    POST   /conversations/{id}/chat-token   staff: a new chat link for the customer
-    POST   /conversations/{id}/chat-tokens/revoke   staff: every chat link of it stops working
-    GET    /teams/{team_id}/privacy         supervisor of the team, admin
-    PUT    /teams/{team_id}/privacy         admin: mask contacts, retention days and mode
-    POST   /customers/{customer_id}/erase   supervisor, admin: erase a customer on request
-    POST   /retention/run                   admin: apply every team's retention now
+GET    /sessions                        own sessions (admin: anyone's, `user_id`)
+DELETE /sessions/{session_id}           end one (its owner or an admin)
+POST   /me/password                     change one's password; other sessions end
+GET    /tokens                          API tokens with last use (own; supervisor: team,
+                                        read-only; admin: all)
+DELETE /tokens/{token_id}               revoke one (its owner or an admin)
+GET    /users                           admin: everyone; supervisor: their team
+POST   /users                           admin: create a user
+POST   /users/{user_id}/deactivate      admin: no login, sessions ended, tokens revoked
+POST   /users/{user_id}/sessions/revoke admin: end every session of a user
+POST   /chat/token/rotate               the customer: a new chat token, the old one revoked
+POST   /conversations/{id}/chat-token   staff: a new chat link for the customer
+POST   /conversations/{id}/chat-tokens/revoke   staff: every chat link of it stops working
+GET    /teams/{team_id}/privacy         supervisor of the team, admin
+PUT    /teams/{team_id}/privacy         admin: mask contacts, retention days and mode
+POST   /customers/{customer_id}/erase   supervisor, admin: erase a customer on request
+POST   /retention/run                   admin: apply every team's retention now
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from calmdesk.actions import people, privacy, sessions
 from calmdesk.domain.errors import NotFound, PermissionDenied
@@ -239,14 +239,16 @@ def list_users(user: CurrentSupervisor, session: SessionDep) -> list[UserDetail]
     """Everyone (admin) or the supervisor's team, with whether they may log in."""
     stmt = select(User).order_by(User.id)
     if user.role is not UserRole.ADMIN:
-        stmt = stmt.where(User.team_id == user.team_id) if user.team_id else stmt.where(False)
+        stmt = stmt.where(User.team_id == user.team_id) if user.team_id else stmt.where(false())
     rows = list(session.scalars(stmt).all())
     session.commit()
     return [UserDetail.model_validate(r) for r in rows]
 
 
 @router.post("/users", status_code=201, response_model=UserDetail)
-def create_user(body: UserCreate, user: CurrentAdmin, session: SessionDep, actions: ActionsDep) -> UserDetail:
+def create_user(
+    body: UserCreate, user: CurrentAdmin, session: SessionDep, actions: ActionsDep
+) -> UserDetail:
     """Create a user (admin)."""
     if body.team_id is not None and session.get(Team, body.team_id) is None:
         session.commit()
@@ -293,13 +295,17 @@ def _bearer(request: Request) -> str:
 
 
 @router.post("/chat/token/rotate", response_model=ChatTokenOut)
-def rotate_chat_token(request: Request, customer: CurrentCustomer, actions: ActionsDep) -> ChatTokenOut:
+def rotate_chat_token(
+    request: Request, customer: CurrentCustomer, actions: ActionsDep
+) -> ChatTokenOut:
     """The customer's fresh chat token; the one sent stops working."""
     token, row = sessions.rotate_chat_token(actions, _bearer(request))
     return ChatTokenOut(chat_token=token, expires_at=row.expires_at)
 
 
-@router.post("/conversations/{conversation_id}/chat-token", status_code=201, response_model=ChatTokenOut)
+@router.post(
+    "/conversations/{conversation_id}/chat-token", status_code=201, response_model=ChatTokenOut
+)
 def new_chat_token(
     conversation_id: IdPath, user: CurrentUser, session: SessionDep, actions: ActionsDep
 ) -> ChatTokenOut:
@@ -373,4 +379,3 @@ def run_retention(user: CurrentAdmin, actions: ActionsDep) -> RetentionOut:
     """Apply every team's retention now (the worker does it daily)."""
     report = privacy.apply_retention(actions, user.acting())
     return RetentionOut(anonymised=report.anonymised, deleted=report.deleted)
-

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from calmdesk import actions as act
+from calmdesk.actions.sessions import issue_chat_token
 from calmdesk.actions.turns import PostedTurn
 from calmdesk.web import access
-from calmdesk.actions.sessions import issue_chat_token
 from calmdesk.web.deps import (
     ActionsDep,
     CurrentPrincipal,

@@ -199,7 +199,9 @@ def typing_relay(hub: Hub, role: str) -> Callable[[Subscription], None]:
 def _staff_from_cookie(ws: WebSocket) -> StaffPrincipal | None:
     ctx = ws.app.state.actions
     with ctx.sessions() as session:
-        found = staff_from_cookie(ctx.settings, session, ws.cookies.get(auth.SESSION_COOKIE), ctx.now())
+        found = staff_from_cookie(
+            ctx.settings, session, ws.cookies.get(auth.SESSION_COOKIE), ctx.now()
+        )
         session.commit()
     return found[0] if found else None
 
