@@ -59,9 +59,9 @@ class Settings(BaseSettings):
     rate_limit_store: str = "database"  # database | redis (needs redis_url) | memory
     rate_chat_per_min: int = 30  # turns one chat token may post a minute
     rate_ip_per_min: int = 600  # requests one client address may make a minute (API tokens exempt)
-    rate_user_per_s: int = 200  # requests one staff member or integration token may make a second
+    rate_user_per_s: int = 1000  # requests one staff member or integration token may make a second
     rate_route_per_s: int = 2000  # requests to one route a second, all callers together
     login_free_failures: int = 3  # failures per account+address before delays start
     login_max_delay_s: int = 900  # longest delay the login throttle asks for
     login_per_address: int = 100  # failures from one address in 15 minutes, all accounts
-    live_backend: str = "auto"  # auto | memory | postgres | redis: the live hub across processes
+    live_backend: str = "memory"  # memory (one process) | postgres: LISTEN/NOTIFY across processes

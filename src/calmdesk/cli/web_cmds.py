@@ -64,11 +64,14 @@ def app_factory() -> object:
 def _check_shared(settings: Settings) -> None:
     from calmdesk.domain.errors import ConfigError
 
-    if settings.database_url.startswith("sqlite") and not settings.redis_url:
+    import os
+
+    if not settings.database_url.startswith("postgresql"):
         raise ConfigError(
-            "Several workers need a shared live hub: use PostgreSQL (CALMDESK_DATABASE_URL) or "
-            "set CALMDESK_REDIS_URL; on SQLite run one worker."
+            "Several workers need a shared live hub: use PostgreSQL (CALMDESK_DATABASE_URL); "
+            "on SQLite run one worker."
         )
+    os.environ.setdefault("CALMDESK_LIVE_BACKEND", "postgres")  # the workers inherit it
 
 
 def _scheduler(settings: Settings) -> Scheduler:

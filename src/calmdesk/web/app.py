@@ -50,6 +50,9 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         drain_turn_feed()
+        hub = getattr(app.state, "hub", None)
+        if hasattr(hub, "close"):
+            hub.close()
         engine.dispose()
         if limits_engine is not None:
             limits_engine.dispose()
@@ -74,6 +77,10 @@ def create_app(
     app.state.login_throttle = LoginThrottle(settings, store)
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     install_access_log_scrub()
+    if settings.live_backend == "postgres" and engine.dialect.name == "postgresql":
+        from calmdesk.web.live_pg import PgHub
+
+        app.state.hub = PgHub(settings.database_url, app.state.actions.sessions)
     install_error_handlers(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
     if _STATIC.is_dir():
