@@ -62,9 +62,9 @@ def app_factory() -> object:
 
 
 def _check_shared(settings: Settings) -> None:
-    from calmdesk.domain.errors import ConfigError
-
     import os
+
+    from calmdesk.domain.errors import ConfigError
 
     if not settings.database_url.startswith("postgresql"):
         raise ConfigError(

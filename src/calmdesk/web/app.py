@@ -50,9 +50,9 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         drain_turn_feed()
-        hub = getattr(app.state, "hub", None)
-        if hasattr(hub, "close"):
-            hub.close()
+        close = getattr(getattr(app.state, "hub", None), "close", None)
+        if close is not None:
+            close()
         engine.dispose()
         if limits_engine is not None:
             limits_engine.dispose()
