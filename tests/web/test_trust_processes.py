@@ -1,4 +1,4 @@
-"""Two real server processes on one PostgreSQL database: live messages, sessions and limits are shared.
+"""Two server processes on one PostgreSQL database: live messages, sessions and limits shared.
 
 Each server is `uvicorn` in its own process (like `calmdesk serve --workers 2` behind a proxy) with
 `CALMDESK_LIVE_BACKEND=postgres`. A message posted on one reaches a websocket connected to the
