@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need, only where missing: PostgreSQL 15 and Debian's chromium.
+# Installs the system packages the tests need, only where missing: PostgreSQL 15, Debian's chromium
+# and redis-server.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,9 @@ if ! command -v initdb >/dev/null 2>&1 && [ -z "$pg_bin" ]; then
 fi
 if ! command -v chromium >/dev/null 2>&1; then
   need+=(chromium)
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+  need+=(redis-server)  # huey on Redis and the shared limits are tested against a real one
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
