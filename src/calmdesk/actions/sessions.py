@@ -49,6 +49,7 @@ __all__ = [
     "sign_chat_token",
     "start_session",
     "touch_api_token",
+    "touch_session",
 ]
 
 _CHAT_SALT = "calmdesk.chat.v2"
@@ -328,6 +329,17 @@ def revoke_api_token(ctx: ActionContext, actor: Actor, token_id: int) -> ApiToke
                 {"revoked_at": row.revoked_at.isoformat()},
             )
     return row
+
+
+def touch_session(ctx: ActionContext, session_id: int, last_seen: datetime | None) -> None:
+    """Record that a session was used now (at most once a minute)."""
+    now = ctx.now()
+    if last_seen is not None and now - last_seen < _TOUCH_EVERY:
+        return
+    with ctx.sessions.begin() as session:
+        session.execute(
+            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+        )
 
 
 def touch_api_token(ctx: ActionContext, token_id: int, last_used: datetime | None) -> None:

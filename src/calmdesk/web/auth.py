@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -54,6 +55,7 @@ class SessionData:
     user_id: int
     csrf: str
     session_id: int | None = None
+    last_seen_at: datetime | None = None
 
 
 def session_cookie(settings: Settings, secret: str) -> str:

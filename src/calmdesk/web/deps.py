@@ -24,7 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.context import ActionContext, Actor
-from calmdesk.actions.sessions import check_chat_token, find_session, hash_secret, touch_api_token
+from calmdesk.actions.sessions import (
+    check_chat_token,
+    find_session,
+    hash_secret,
+    touch_api_token,
+    touch_session,
+)
 from calmdesk.config import Settings
 from calmdesk.domain.errors import AuthenticationRequired, PermissionDenied
 from calmdesk.storage.engine import SessionFactory
@@ -152,7 +158,7 @@ def staff_from_cookie(
     user = session.get(User, row.user_id)
     if user is None:
         return None
-    data = auth.SessionData(user.id, row.csrf, row.id)
+    data = auth.SessionData(user.id, row.csrf, row.id, row.last_seen_at)
     return _staff(user, "session", row.csrf, session_id=row.id), data
 
 
@@ -190,6 +196,9 @@ def _from_cookie(
     principal, data = found
     if request.method in _UNSAFE:
         auth.check_csrf(data, sent_csrf)
+    session.commit()
+    if data.session_id is not None:
+        touch_session(ctx, data.session_id, data.last_seen_at)
     return principal
 
 
