@@ -64,4 +64,4 @@ class Settings(BaseSettings):
     login_free_failures: int = 3  # failures per account+address before delays start
     login_max_delay_s: int = 900  # longest delay the login throttle asks for
     login_per_address: int = 100  # failures from one address in 15 minutes, all accounts
-    live_backend: str = "memory"  # memory (one process) | postgres: LISTEN/NOTIFY across processes
+    live_backend: str = "memory"  # memory (one process) | postgres (LISTEN/NOTIFY) | redis

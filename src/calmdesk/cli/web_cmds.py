@@ -66,12 +66,15 @@ def _check_shared(settings: Settings) -> None:
 
     from calmdesk.domain.errors import ConfigError
 
-    if not settings.database_url.startswith("postgresql"):
+    if settings.database_url.startswith("postgresql"):
+        os.environ.setdefault("CALMDESK_LIVE_BACKEND", "postgres")  # the workers inherit it
+    elif settings.redis_url:
+        os.environ.setdefault("CALMDESK_LIVE_BACKEND", "redis")
+    else:
         raise ConfigError(
-            "Several workers need a shared live hub: use PostgreSQL (CALMDESK_DATABASE_URL); "
-            "on SQLite run one worker."
+            "Several workers need a shared live hub: use PostgreSQL (CALMDESK_DATABASE_URL) or "
+            "set CALMDESK_REDIS_URL; on SQLite without Redis run one worker."
         )
-    os.environ.setdefault("CALMDESK_LIVE_BACKEND", "postgres")  # the workers inherit it
 
 
 def _scheduler(settings: Settings) -> Scheduler:

@@ -81,6 +81,10 @@ def create_app(
         from calmdesk.web.live_pg import PgHub
 
         app.state.hub = PgHub(settings.database_url, app.state.actions.sessions)
+    elif settings.live_backend == "redis" and settings.redis_url:
+        from calmdesk.web.live_pg import RedisHub
+
+        app.state.hub = RedisHub(settings.redis_url, app.state.actions.sessions)
     install_error_handlers(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
     if _STATIC.is_dir():

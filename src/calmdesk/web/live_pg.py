@@ -1,4 +1,4 @@
-"""The live hub across server processes, over PostgreSQL `LISTEN/NOTIFY`.
+"""The live hub across server processes, over PostgreSQL `LISTEN/NOTIFY` or Redis pub/sub.
 
 `PgHub` is a `Hub` whose `publish` also sends a notification on the `calmdesk_live` channel; a
 listener thread in every process receives the others' notifications and publishes them to its own
@@ -7,8 +7,9 @@ and turns may be 20,000 characters): the receiving process reads the turn from t
 it is already committed, exactly as its replay would. Typing and status events travel whole.
 
 Enabled with `CALMDESK_LIVE_BACKEND=postgres` (set for you by `calmdesk serve --workers N` on
-PostgreSQL). A lost connection is re-opened; clients that missed something replay it when they
-reconnect, as with the in-process hub.
+PostgreSQL) or `CALMDESK_LIVE_BACKEND=redis` with `CALMDESK_REDIS_URL` (`RedisHub`). A lost
+connection is re-opened; clients that missed something replay it when they reconnect, as with
+the in-process hub.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.engine import make_url
 from calmdesk.storage.engine import SessionFactory
 from calmdesk.web.realtime import Event, Hub
 
-__all__ = ["CHANNEL", "PgHub"]
+__all__ = ["CHANNEL", "BrokerHub", "PgHub", "RedisHub"]
 
 CHANNEL = "calmdesk_live"
 _MAX_PAYLOAD = 7_900
@@ -38,19 +39,21 @@ def _conninfo(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-class PgHub(Hub):
-    """A Hub shared by every process connected to the same PostgreSQL database."""
+class BrokerHub(Hub):
+    """A Hub that also hands every event to a broker and publishes what other processes sent.
 
-    def __init__(self, database_url: str, sessions: SessionFactory, max_queue: int = 256) -> None:
+    Subclasses provide `_send(payload)` and `_listen()` (a loop in its own thread that calls
+    `_receive(payload)` and sets `_ready` once listening)."""
+
+    def __init__(self, sessions: SessionFactory, max_queue: int = 256) -> None:
         super().__init__(max_queue)
         self.origin = uuid.uuid4().hex[:12]
-        self._conninfo = _conninfo(database_url)
         self._sessions = sessions
-        self._send_lock = threading.Lock()
-        self._send_conn: psycopg.Connection[Any] | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._listen, name="calmdesk-live-pg", daemon=True)
+        self._thread = threading.Thread(target=self._listen, name="calmdesk-live", daemon=True)
+
+    def _start(self) -> None:
         self._thread.start()
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
@@ -60,8 +63,8 @@ class PgHub(Hub):
     def publish(self, event: Event) -> int:
         delivered = super().publish(event)
         try:
-            self._notify(event)
-        except psycopg.Error as err:  # the local subscribers have it; others replay on reconnect
+            self._send(self._payload(event))
+        except Exception as err:  # noqa: BLE001 - local subscribers have it; others replay
             log.warning("live notification failed: %r", err)
             self._reset_sender()
         return delivered
@@ -70,6 +73,15 @@ class PgHub(Hub):
         self._stop.set()
         self._thread.join(timeout=5)
         self._reset_sender()
+
+    def _send(self, payload: str) -> None:
+        raise NotImplementedError
+
+    def _listen(self) -> None:
+        raise NotImplementedError
+
+    def _reset_sender(self) -> None:
+        return None
 
     def _payload(self, event: Event) -> str:
         body: dict[str, Any] = {"o": self.origin, "k": event.kind, "c": event.conversation_id}
@@ -83,8 +95,40 @@ class PgHub(Hub):
             text = json.dumps(body, separators=(",", ":"))
         return text
 
-    def _notify(self, event: Event) -> None:
-        payload = self._payload(event)
+    def _receive(self, payload: str | bytes) -> None:
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            return
+        if not isinstance(body, dict) or body.get("o") == self.origin:
+            return  # our own notification: local subscribers already have it
+        conversation = str(body.get("c", ""))
+        kind = body.get("k")
+        try:
+            if kind == "message" and isinstance(body.get("m"), int):
+                from calmdesk.web.turn_feed import turn_events
+
+                with self._sessions() as session:
+                    events = turn_events(session, [body["m"]])
+                for item in events:
+                    Hub.publish(self, item)
+            elif kind in ("typing", "status") and isinstance(body.get("d"), dict):
+                Hub.publish(self, Event(kind, conversation, body["d"]))
+        except Exception:  # noqa: BLE001 - one bad notification must not stop the listener
+            log.exception("could not deliver a live notification")
+
+
+class PgHub(BrokerHub):
+    """A Hub shared by every process connected to the same PostgreSQL database."""
+
+    def __init__(self, database_url: str, sessions: SessionFactory, max_queue: int = 256) -> None:
+        super().__init__(sessions, max_queue)
+        self._conninfo = _conninfo(database_url)
+        self._send_lock = threading.Lock()
+        self._send_conn: psycopg.Connection[Any] | None = None
+        self._start()
+
+    def _send(self, payload: str) -> None:
         with self._send_lock:
             if self._send_conn is None or self._send_conn.closed:
                 self._send_conn = psycopg.connect(self._conninfo, autocommit=True)
@@ -110,24 +154,34 @@ class PgHub(Hub):
                     log.warning("live listener lost its connection: %r; reconnecting", err)
                     time.sleep(1.0)
 
-    def _receive(self, payload: str) -> None:
-        try:
-            body = json.loads(payload)
-        except ValueError:
-            return
-        if not isinstance(body, dict) or body.get("o") == self.origin:
-            return  # our own notification: local subscribers already have it
-        conversation = str(body.get("c", ""))
-        kind = body.get("k")
-        try:
-            if kind == "message" and isinstance(body.get("m"), int):
-                from calmdesk.web.turn_feed import turn_events
 
-                with self._sessions() as session:
-                    events = turn_events(session, [body["m"]])
-                for item in events:
-                    Hub.publish(self, item)
-            elif kind in ("typing", "status") and isinstance(body.get("d"), dict):
-                Hub.publish(self, Event(kind, conversation, body["d"]))
-        except Exception:  # noqa: BLE001 - one bad notification must not stop the listener
-            log.exception("could not deliver a live notification")
+class RedisHub(BrokerHub):
+    """A Hub shared by every process using the same Redis (pub/sub on `calmdesk_live`)."""
+
+    def __init__(self, redis_url: str, sessions: SessionFactory, max_queue: int = 256) -> None:
+        import redis
+
+        super().__init__(sessions, max_queue)
+        self._redis = redis.Redis.from_url(redis_url)
+        self._start()
+
+    def _send(self, payload: str) -> None:
+        self._redis.publish(CHANNEL, payload)
+
+    def _listen(self) -> None:
+        import redis
+
+        while not self._stop.is_set():
+            try:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+                pubsub.subscribe(CHANNEL)
+                self._ready.set()
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=0.5)
+                    if message is not None and message.get("type") == "message":
+                        self._receive(message["data"])
+                pubsub.close()
+            except redis.RedisError as err:
+                if not self._stop.is_set():
+                    log.warning("live listener lost Redis: %r; reconnecting", err)
+                    time.sleep(1.0)
