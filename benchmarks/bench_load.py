@@ -86,8 +86,13 @@ def _world(url: str) -> tuple[str, list[int]]:
 
 
 def _start(url: str, processes: int) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
-    env = {**os.environ, "CALMDESK_DATABASE_URL": url, "CALMDESK_HUEY_BACKEND": "memory",
-           "CALMDESK_SECRET_KEY": "load-bench-secret", "PYTHONPATH": f"{REPO / 'src'}:{REPO}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "CALMDESK_DATABASE_URL": url,
+        "CALMDESK_HUEY_BACKEND": "memory",
+        "CALMDESK_SECRET_KEY": "load-bench-secret",
+        "PYTHONPATH": f"{REPO / 'src'}:{REPO}",
+    }
     if processes > 1:
         env["CALMDESK_LIVE_BACKEND"] = "postgres"
     procs, bases = [], []
