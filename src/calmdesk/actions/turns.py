@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -100,15 +100,25 @@ def add_customer_turn(
     *,
     idempotency_key: str | None = None,
 ) -> PostedTurn:
-    """Store a customer message, analyse the conversation, update the queue summary, apply rules."""
+    """Store a customer message, analyse the conversation, update the queue summary, apply rules.
+
+    The analysis runs before the write transaction (on SQLite that transaction holds the database's
+    write lock); if another turn was stored meanwhile, it runs again inside, on what is stored."""
     raw = clean_text(text, "message", ctx.settings.max_text_chars)
     key = scoped_key(actor, _check_key(idempotency_key))
+    pre = _pre_analyse(ctx, conversation_id, raw, key)
 
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         _check_open_to_customer(conversation)
         body = personal_text(session, ctx.settings, conversation.team_id, raw)
-        turn = _new_turn(session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None)
-        signals = _analyse(ctx, conversation, [*turns, turn])
+        fresh = pre is not None and pre.turn_ids == tuple(t.id for t in turns) and pre.body == body
+        at = pre.at if fresh and pre is not None else None
+        turn = _new_turn(
+            session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None, at=at
+        )
+        signals = _analyse(
+            ctx, conversation, [*turns, turn], pre.analysis if fresh and pre is not None else None
+        )
         firings = evaluate(ctx.rules, "customer_turn", customer_facts(conversation, signals))
         recorded = apply_firings(session, actor, conversation, firings, turn.id)
         minutes = ctx.rules.response_minutes(conversation.channel.value)
@@ -165,6 +175,43 @@ def send_agent_reply(
 
 
 _Writer = Callable[[Session, Conversation, list[Turn]], PostedTurn]
+
+
+@dataclass(frozen=True)
+class _PreAnalysis:
+    """The analysis of the conversation with the new turn, made before the write transaction."""
+
+    turn_ids: tuple[int, ...]
+    body: str
+    at: datetime
+    analysis: ConversationAnalysis | ModelUnavailable
+
+
+def _pre_analyse(
+    ctx: ActionContext, conversation_id: int, raw: str, key: str | None
+) -> _PreAnalysis | None:
+    with ctx.sessions() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None or _existing(session, conversation_id, key) is not None:
+            session.commit()
+            return None  # not found, or a retry: the write path answers without analysing
+        turns = list(
+            session.scalars(
+                select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
+            )
+        )
+        body = personal_text(session, ctx.settings, conversation.team_id, raw)
+        session.commit()
+    at = ctx.now()
+    history = to_domain(conversation_id, turns)
+    domain = DomainConversation(
+        id=history.id, turns=(*history.turns, DomainTurn(role=Role.CUSTOMER, text=body, at=at))
+    )
+    try:
+        analysis: ConversationAnalysis | ModelUnavailable = ctx.analysis.analyze(domain)
+    except ModelUnavailable as exc:
+        analysis = exc
+    return _PreAnalysis(tuple(t.id for t in turns), body, at, analysis)
 
 
 def _post(ctx: ActionContext, conversation_id: int, key: str | None, write: _Writer) -> PostedTurn:
@@ -259,8 +306,10 @@ def _new_turn(
     text: str,
     key: str | None,
     user_id: int | None,
+    *,
+    at: datetime | None = None,
 ) -> Turn:
-    now = ctx.now()
+    now = at or ctx.now()
     seq = (max((t.seq for t in turns), default=0)) + 1
     turn = Turn(
         conversation_id=conversation.id,
@@ -278,12 +327,18 @@ def _new_turn(
 
 
 def _analyse(
-    ctx: ActionContext, conversation: Conversation, turns: list[Turn]
+    ctx: ActionContext,
+    conversation: Conversation,
+    turns: list[Turn],
+    done: ConversationAnalysis | ModelUnavailable | None = None,
 ) -> CustomerSignals | None:
-    """Analyse and summarise; a missing model never loses the message (signals stay empty)."""
+    """Analyse (unless `done` already has it) and summarise; a missing model never loses the
+    message (signals stay empty)."""
     turn = turns[-1]
     try:
-        analysis = ctx.analysis.analyze(to_domain(conversation.id, turns))
+        if isinstance(done, ModelUnavailable):
+            raise done
+        analysis = done or ctx.analysis.analyze(to_domain(conversation.id, turns))
     except ModelUnavailable as exc:
         turn.signals = {"unavailable": exc.to_dict()}
         conversation.customer_turns += 1
