@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need, only where missing: PostgreSQL 15, Debian's chromium
-# and Dovecot's IMAP server (the email tests start a throwaway one on a loopback port).
+# Installs the system packages the tests need, only where missing: PostgreSQL 15, Debian's chromium,
+# Dovecot's IMAP server (the email tests start a throwaway one on a loopback port) and redis-server.
 set -euo pipefail
 
 need=()
@@ -13,6 +13,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 if { ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; } || [ ! -x /usr/lib/dovecot/imap ]; then
   need+=(dovecot-imapd)
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+  need+=(redis-server)  # huey on Redis and the shared limits are tested against a real one
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -68,3 +68,18 @@ class Settings(BaseSettings):
     attachments_dir: Path = Path("var/attachments")
     attachment_max_bytes: int = 10_000_000
     verify_max_age_s: int = 3 * 24 * 3600
+    # trust (issue 9): privacy, sessions, tokens, limits, several processes
+    privacy_mask_contacts: bool = False  # for records of no team (imports, customer notes)
+    privacy_phone_region: str = "US"  # region for phone numbers written without +country code
+    public_base_url: str = "http://127.0.0.1:8000"  # chat links are built from this, never Host
+    chat_token_ttl_s: int = 30 * 24 * 3600
+    trusted_proxies: str = ""  # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
+    rate_limit_store: str = "database"  # database | redis (needs redis_url) | memory
+    rate_chat_per_min: int = 30  # turns one chat token may post a minute
+    rate_ip_per_min: int = 600  # requests one client address may make a minute (API tokens exempt)
+    rate_user_per_s: int = 1000  # requests one staff member or integration token may make a second
+    rate_route_per_s: int = 2000  # requests to one route a second, all callers together
+    login_free_failures: int = 3  # failures per account+address before delays start
+    login_max_delay_s: int = 900  # longest delay the login throttle asks for
+    login_per_address: int = 100  # failures from one address in 15 minutes, all accounts
+    live_backend: str = "memory"  # memory (one process) | postgres (LISTEN/NOTIFY) | redis

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from tests.factories import CueAnalyzer
 
 from calmdesk.actions import ActionContext, Actor, create_customer, create_team, open_conversation
+from calmdesk.actions.turns import client_key
 from calmdesk.config import Settings
 from calmdesk.storage import Turn, make_engine, make_session_factory, upgrade
 from calmdesk.web.auth import issue_chat_token
@@ -147,7 +148,7 @@ def _stored_keys(url: str) -> Counter[str]:
     try:
         with make_session_factory(engine)() as session:
             keys = session.scalars(select(Turn.idempotency_key))
-            return Counter(k for k in keys if k is not None)
+            return Counter(client_key(k) for k in keys if k is not None)
     finally:
         engine.dispose()
 

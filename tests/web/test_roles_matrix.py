@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import count
 from typing import Any
 
 import pytest
@@ -20,9 +21,12 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.factories import ADMIN, PASSWORD
-from tests.web.conftest import PERSONAS, Scene
+from tests.web.conftest import PERSONAS, SECRET, Scene
 
+from calmdesk.actions import create_api_token, create_customer, create_user
 from calmdesk.actions.cases import open_case
+from calmdesk.actions.sessions import start_session
+from calmdesk.config import Settings
 from calmdesk.storage.cases import ResolutionCase
 
 STAFF = {"agent", "supervisor", "admin"}
@@ -75,6 +79,45 @@ def resolution_case(s: Scene, **body: Any) -> dict[str, Any]:
 
 V = "/api/v1"
 ALL_STAFF_LIST = {"other_agent", *STAFF}
+MANAGERS = {"supervisor", "admin"}
+STAFF_403 = {"agent": 403, "supervisor": 403, "other_agent": 403}
+_made = count(1)
+
+
+def agent_session(s: Scene) -> dict[str, Any]:
+    _, row = start_session(s.world.ctx, s.world.agent.id)
+    return {"ids": {"session_id": row.id}}
+
+
+def agent_token(s: Scene) -> dict[str, Any]:
+    _, row = create_api_token(s.world.ctx, ADMIN, s.world.agent.id, "matrix")
+    return {"ids": {"token_id": row.id}}
+
+
+def new_user_body(s: Scene) -> dict[str, Any]:
+    name = f"matrix{next(_made)}"
+    return {"json": {"username": name, "password": PASSWORD, "role": "agent",
+                     "team_id": s.world.team.id}}  # fmt: skip
+
+
+def fresh_user(s: Scene) -> dict[str, Any]:
+    user = create_user(
+        s.world.ctx, ADMIN, username=f"fresh{next(_made)}", password=PASSWORD, role="agent",
+        team_id=s.world.team.id,
+    )  # fmt: skip
+    return {"ids": {"user_id": user.id}}
+
+
+def orders_team(s: Scene, **body: Any) -> dict[str, Any]:
+    return {"ids": {"team_id": s.world.team.id}, "json": body or None}
+
+
+def erasable_customer(s: Scene) -> dict[str, Any]:
+    customer = create_customer(s.world.ctx, ADMIN, name=f"Erasable {next(_made)}")
+    s.world.open(customer)
+    return {"ids": {"customer_id": customer.id}, "json": {"reason": "Asked to be forgotten."}}
+
+
 MATRIX: list[Entry] = [
     Entry("GET", f"{V}/health", lambda s: {}, 200, EVERYONE),
     Entry("POST", f"{V}/login", lambda s: {"json": {"username": "cal", "password": PASSWORD}},
@@ -92,8 +135,9 @@ MATRIX: list[Entry] = [
           STAFF),
     Entry("GET", f"{V}/conversations/{{conversation_id}}/export.json", conv_a, 200, STAFF),
     Entry("GET", f"{V}/conversations/{{conversation_id}}/export.html", conv_a, 200, STAFF),
+    # the other team's agent cannot open a case for (and so read) another team's customer
     Entry("POST", f"{V}/conversations", lambda s: {"json": {
-          "customer_id": s.conv_b.customer_id, "channel": "email"}}, 201, ALL_STAFF_LIST),
+          "customer_id": s.conv_b.customer_id, "channel": "email"}}, 201, STAFF),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/turns",
           lambda s: conv_a(s, text="Any news on my order?"), 201, STAFF | CUSTOMER_A,
           {"customer_b": 404}),
@@ -132,8 +176,41 @@ MATRIX: list[Entry] = [
           "reason": "Same person, checked by phone."}}, 200, STAFF),
     Entry("POST", f"{V}/public/conversations", lambda s: {"json": {"name": "Visitor",
           "text": "Hello, my parcel is late."}}, 201, EVERYONE),
+    # trust (issue 9): sessions, tokens, users, chat tokens, privacy, erasure, retention
+    Entry("GET", f"{V}/sessions", lambda s: {}, 200, ALL_STAFF_LIST),
+    Entry("DELETE", f"{V}/sessions/{{session_id}}", agent_session, 204, {"agent", "admin"}),
+    Entry("GET", f"{V}/tokens", lambda s: {}, 200, ALL_STAFF_LIST),
+    Entry("DELETE", f"{V}/tokens/{{token_id}}", agent_token, 204, {"agent", "admin"},
+          {"supervisor": 403}),
+    Entry("GET", f"{V}/users", lambda s: {}, 200, MANAGERS, {"agent": 403, "other_agent": 403}),
+    Entry("POST", f"{V}/users", new_user_body, 201, {"admin"}, STAFF_403),
+    Entry("POST", f"{V}/users/{{user_id}}/deactivate", fresh_user, 200, {"admin"}, STAFF_403),
+    Entry("POST", f"{V}/users/{{user_id}}/sessions/revoke", fresh_user, 200, {"admin"},
+          STAFF_403),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/chat-token", conv_a, 201, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/chat-tokens/revoke", conv_a, 200,
+          STAFF),
+    Entry("GET", f"{V}/teams/{{team_id}}/privacy", orders_team, 200, MANAGERS,
+          {"agent": 403, "other_agent": 403}),
+    Entry("PUT", f"{V}/teams/{{team_id}}/privacy",
+          lambda s: orders_team(s, mask_contacts=True), 200, {"admin"}, STAFF_403),
+    Entry("POST", f"{V}/customers/{{customer_id}}/erase", erasable_customer, 200, MANAGERS,
+          {"agent": 403, "other_agent": 403}),
+    Entry("POST", f"{V}/retention/run", lambda s: {}, 200, {"admin"}, STAFF_403),
+    Entry("POST", f"{V}/me/password", lambda s: {"json": {
+          "current_password": PASSWORD, "new_password": "a brand new passphrase"}}, 204,
+          ALL_STAFF_LIST),
     Entry("POST", f"{V}/logout", lambda s: {}, 204, ALL_STAFF_LIST),
+    # last: rotating makes the customer's token used so far stop working
+    Entry("POST", f"{V}/chat/token/rotate", lambda s: {}, 200, {"customer_a", "customer_b"},
+          {"agent": 403, "supervisor": 403, "admin": 403, "other_agent": 403}),
 ]  # fmt: skip
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    """The web tests' settings; each persona calls every route, more than a chat may a minute."""
+    return Settings(database_url=db_url, secret_key=SECRET, rate_chat_per_min=1000, _env_file=None)  # type: ignore[call-arg]
 
 
 def _api_routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,15 +82,32 @@ class NullScheduler:
 
 
 class LibraryAnalyzer:
-    """`calmdesk.analysis`: signals per customer turn, trend and risk; reviews of agent drafts."""
+    """`calmdesk.analysis`: signals per customer turn, trend and risk; reviews of agent drafts.
+
+    The last analyses are kept (by the conversation's exact turns), so the review of a reply does
+    not analyse again the conversation its last customer turn already analysed."""
+
+    CACHE_SIZE = 256
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
+        self._cache: OrderedDict[Conversation, ConversationAnalysis] = OrderedDict()
+        self._lock = threading.Lock()
 
     def analyze(self, conversation: Conversation) -> ConversationAnalysis:
         from calmdesk.analysis.pipeline import analyze_conversation
 
-        return analyze_conversation(conversation, self.settings)
+        with self._lock:
+            cached = self._cache.get(conversation)
+            if cached is not None:
+                self._cache.move_to_end(conversation)
+                return cached
+        analysis = analyze_conversation(conversation, self.settings)
+        with self._lock:
+            self._cache[conversation] = analysis
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return analysis
 
     def review(self, conversation: Conversation, draft: str, now: datetime) -> Review:
         from calmdesk.analysis.reply import review_draft

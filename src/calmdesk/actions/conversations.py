@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import load_conversation
+from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
 from calmdesk.actions.validate import clean_text, parse_enum
 from calmdesk.domain import Conflict, InputError, NotFound, PermissionDenied
@@ -74,6 +75,7 @@ def open_conversation(
         if assignee_id is not None and session.get(User, assignee_id) is None:
             raise NotFound(f"No user with id {assignee_id} to assign to.")
         customer.contacts_count += 1
+        conversation.subject = personal_text(session, ctx.settings, team_id, conversation.subject)
         session.add(conversation)
         write_audit(session, actor, "conversation.opened", conversation)
     return conversation
@@ -104,12 +106,13 @@ def resolve_conversation(
     ctx: ActionContext, actor: Actor, conversation_id: int, outcome: str
 ) -> tuple[Conversation, FollowUp]:
     """Record the outcome (A1), stop the response timers and schedule the A3 follow-up."""
-    text = clean_text(outcome, "outcome", 4000)
+    raw = clean_text(outcome, "outcome", 4000)
     now = ctx.now()
     with ctx.sessions.begin() as session:
         conversation = load_conversation(session, conversation_id)
         if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
             raise Conflict("This conversation is already resolved.")
+        text = personal_text(session, ctx.settings, conversation.team_id, raw)
         before = snapshot(conversation, *_STATE)
         conversation.status, conversation.outcome = ConversationStatus.RESOLVED, text
         conversation.resolved_at = conversation.updated_at = now
@@ -174,6 +177,9 @@ def add_note(
     with ctx.sessions.begin() as session:
         _require(session, Conversation, conversation_id)
         _require(session, Customer, customer_id)
+        note.text = personal_text(
+            session, ctx.settings, _team_of(session, conversation_id), note.text
+        )
         session.add(note)
         write_audit(session, actor, "note.added", note)
     return note
@@ -191,9 +197,19 @@ def record_action_taken(
     )
     with ctx.sessions.begin() as session:
         _require(session, Conversation, conversation_id)
+        row.detail = personal_text(
+            session, ctx.settings, _team_of(session, conversation_id), row.detail
+        )
         session.add(row)
         write_audit(session, actor, "action.recorded", row)
     return row
+
+
+def _team_of(session: Session, conversation_id: int | None) -> int | None:
+    if conversation_id is None:
+        return None
+    conversation = session.get(Conversation, conversation_id)
+    return conversation.team_id if conversation is not None else None
 
 
 def _require(session: Session, model: type[Conversation | Customer], ident: int | None) -> None:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calmdesk.actions.audit import snapshot, write_audit
+from calmdesk.actions.audit import snapshot, text_ref, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.handoff import handoff_summary
+from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.rules import Firing
 from calmdesk.actions.validate import clean_text
 from calmdesk.domain import Conflict, NotFound
+from calmdesk.domain.trust_errors import EscalationTargetInvalid
 from calmdesk.storage import (
     Commitment,
     Conversation,
@@ -26,7 +28,13 @@ from calmdesk.storage import (
     UserRole,
 )
 
-__all__ = ["apply_firings", "escalate", "escalate_in_session", "load_conversation"]
+__all__ = [
+    "apply_firings",
+    "check_escalation_target",
+    "escalate",
+    "escalate_in_session",
+    "load_conversation",
+]
 
 _FIELDS = ("status", "assignee_id", "team_id", "priority")
 _RANK = {p: i for i, p in enumerate(Priority)}
@@ -53,14 +61,36 @@ def escalate(
     to_team_id: int | None = None,
 ) -> Escalation:
     """Hand the case to a supervisor (default: the team's) or a team, with a summary."""
-    why = clean_text(reason, "reason", 2000)
+    raw = clean_text(reason, "reason", 2000)
     with ctx.sessions.begin() as session:
         conversation = load_conversation(session, conversation_id)
         if conversation.status in (ConversationStatus.CLOSED, ConversationStatus.RESOLVED):
             raise Conflict("This conversation is resolved or closed; reopen it before escalating.")
+        why = personal_text(session, ctx.settings, conversation.team_id, raw)
+        if to_user_id is not None:
+            check_escalation_target(session, actor, conversation, to_user_id, to_team_id)
         return escalate_in_session(
             session, actor, conversation, why, to_user_id=to_user_id, to_team_id=to_team_id
         )
+
+
+def check_escalation_target(
+    session: Session, actor: Actor, conversation: Conversation, to_user_id: int,
+    to_team_id: int | None,
+) -> User:  # fmt: skip
+    """The user a person escalates to must be able to take it: active, a supervisor of the
+    case's team (or of the team escalated to) or an admin, and never the agent themselves."""
+    target = session.get(User, to_user_id)
+    if target is None or not target.is_active:
+        raise NotFound(f"No active user with id {to_user_id} to escalate to.")
+    if target.id == actor.user_id and actor.role is UserRole.AGENT:
+        raise EscalationTargetInvalid("You cannot escalate a case to yourself.")
+    if target.role is UserRole.ADMIN:
+        return target
+    teams = {t for t in (conversation.team_id, to_team_id) if t is not None}
+    if target.role is not UserRole.SUPERVISOR or (teams and target.team_id not in teams):
+        raise EscalationTargetInvalid()
+    return target
 
 
 def escalate_in_session(
@@ -100,7 +130,7 @@ def escalate_in_session(
         "conversation.escalated",
         conversation,
         before,
-        (snapshot(conversation, *_FIELDS) or {}) | {"reason": reason, "rule": rule},
+        (snapshot(conversation, *_FIELDS) or {}) | {"reason": text_ref(reason), "rule": rule},
     )
     return row
 

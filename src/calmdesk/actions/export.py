@@ -75,11 +75,11 @@ def record_as_dict(record: ConversationRecord) -> dict[str, Any]:
     """The record as JSON-ready values (`format` names this layout's version)."""
     data: dict[str, Any] = {
         "format": "calmdesk.record.v1",
-        "conversation": snapshot(record.conversation),
-        "customer": snapshot(record.conversation.customer),
+        "conversation": snapshot(record.conversation, keep_text=True),
+        "customer": snapshot(record.conversation.customer, keep_text=True),
     }
     for part in _PARTS:
-        data[part] = [snapshot(row) for row in getattr(record, part)]
+        data[part] = [snapshot(row, keep_text=True) for row in getattr(record, part)]
     return data
 
 

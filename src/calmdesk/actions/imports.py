@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from calmdesk.actions.audit import write_audit
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.turns import to_domain
 from calmdesk.actions.validate import clean_text, parse_enum
 from calmdesk.domain import (
@@ -193,7 +194,7 @@ def _store(session: Any, ctx: ActionContext, item: ImportItem) -> tuple[Conversa
         external_id=item.external_id,
         customer=_customer(session, item),
         channel=item.channel,
-        subject=item.subject,
+        subject=personal_text(session, ctx.settings, None, item.subject),
         opened_at=opened,
         updated_at=ctx.now(),
         status=ConversationStatus.RESOLVED,
@@ -202,7 +203,13 @@ def _store(session: Any, ctx: ActionContext, item: ImportItem) -> tuple[Conversa
     session.add(conv)
     session.flush()
     turns = [
-        Turn(conversation_id=conv.id, seq=n, author_role=role, text=text, created_at=at or opened)
+        Turn(
+            conversation_id=conv.id,
+            seq=n,
+            author_role=role,
+            text=personal_text(session, ctx.settings, None, text),
+            created_at=at or opened,
+        )
         for n, (role, text, at) in enumerate(item.turns, 1)
     ]
     session.add_all(turns)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
 from calmdesk.actions.validate import clean_text
 from calmdesk.domain import Commitment as Promise
@@ -128,11 +129,14 @@ def complete_follow_up(
     ctx: ActionContext, actor: Actor, follow_up_id: int, outcome: str
 ) -> FollowUp:
     """A3 done: what the customer said (satisfied, still unhappy, came back...)."""
-    text = clean_text(outcome, "outcome", 4000)
+    raw = clean_text(outcome, "outcome", 4000)
     with ctx.sessions.begin() as session:
         row = session.get(FollowUp, follow_up_id)
         if row is None:
             raise NotFound(f"No follow-up with id {follow_up_id}.")
+        conversation = session.get(Conversation, row.conversation_id)
+        team_id = conversation.team_id if conversation is not None else None
+        text = personal_text(session, ctx.settings, team_id, raw)
         if row.done:
             raise Conflict("This follow-up is already done.")
         before = snapshot(row, "done", "done_at", "outcome")

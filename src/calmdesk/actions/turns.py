@@ -6,9 +6,11 @@ and writes nothing new, even when two posts race (the unique key decides, the lo
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import apply_firings, load_conversation
 from calmdesk.actions.facts import agent_facts, customer_facts
+from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.promises import create_commitments
 from calmdesk.actions.rules import evaluate
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
@@ -48,7 +51,14 @@ from calmdesk.storage import (
     User,
 )
 
-__all__ = ["PostedTurn", "add_customer_turn", "send_agent_reply", "to_domain"]
+__all__ = [
+    "PostedTurn",
+    "add_customer_turn",
+    "client_key",
+    "scoped_key",
+    "send_agent_reply",
+    "to_domain",
+]
 
 _ROLES = {
     AuthorRole.CUSTOMER: Role.CUSTOMER,
@@ -56,6 +66,7 @@ _ROLES = {
     AuthorRole.BOT: Role.BOT,
 }
 _KEY_MAX = 200
+_SCOPE = re.compile(r"c|s|u\d+")
 
 
 @dataclass
@@ -89,14 +100,25 @@ def add_customer_turn(
     *,
     idempotency_key: str | None = None,
 ) -> PostedTurn:
-    """Store a customer message, analyse the conversation, update the queue summary, apply rules."""
-    body = clean_text(text, "message", ctx.settings.max_text_chars)
-    key = _check_key(idempotency_key)
+    """Store a customer message, analyse the conversation, update the queue summary, apply rules.
+
+    The analysis runs before the write transaction (on SQLite that transaction holds the database's
+    write lock); if another turn was stored meanwhile, it runs again inside, on what is stored."""
+    raw = clean_text(text, "message", ctx.settings.max_text_chars)
+    key = scoped_key(actor, _check_key(idempotency_key))
+    pre = _pre_analyse(ctx, conversation_id, raw, key)
 
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         _check_open_to_customer(conversation)
-        turn = _new_turn(session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None)
-        signals = _analyse(ctx, conversation, [*turns, turn])
+        body = personal_text(session, ctx.settings, conversation.team_id, raw)
+        fresh = pre is not None and pre.turn_ids == tuple(t.id for t in turns) and pre.body == body
+        at = pre.at if fresh and pre is not None else None
+        turn = _new_turn(
+            session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None, at=at
+        )
+        signals = _analyse(
+            ctx, conversation, [*turns, turn], pre.analysis if fresh and pre is not None else None
+        )
         firings = evaluate(ctx.rules, "customer_turn", customer_facts(conversation, signals))
         recorded = apply_firings(session, actor, conversation, firings, turn.id)
         minutes = ctx.rules.response_minutes(conversation.channel.value)
@@ -118,14 +140,15 @@ def send_agent_reply(
     idempotency_key: str | None = None,
 ) -> PostedTurn:
     """Store an agent's reply with its review; create its promises and their timers; apply rules."""
-    body = clean_text(text, "reply", ctx.settings.max_text_chars)
-    key = _check_key(idempotency_key)
+    raw = clean_text(text, "reply", ctx.settings.max_text_chars)
+    key = scoped_key(actor, _check_key(idempotency_key))
     if not actor.is_staff and not actor.label.startswith("system:"):
         raise PermissionDenied("Only staff can send agent replies.")
 
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         if conversation.status is ConversationStatus.CLOSED:
             raise Conflict("This conversation is closed; open a new one to reply.")
+        body = personal_text(session, ctx.settings, conversation.team_id, raw)
         now = ctx.now()
         review = ctx.analysis.review(to_domain(conversation.id, turns), body, now)
         turn = _new_turn(
@@ -152,6 +175,43 @@ def send_agent_reply(
 
 
 _Writer = Callable[[Session, Conversation, list[Turn]], PostedTurn]
+
+
+@dataclass(frozen=True)
+class _PreAnalysis:
+    """The analysis of the conversation with the new turn, made before the write transaction."""
+
+    turn_ids: tuple[int, ...]
+    body: str
+    at: datetime
+    analysis: ConversationAnalysis | ModelUnavailable
+
+
+def _pre_analyse(
+    ctx: ActionContext, conversation_id: int, raw: str, key: str | None
+) -> _PreAnalysis | None:
+    with ctx.sessions() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None or _existing(session, conversation_id, key) is not None:
+            session.commit()
+            return None  # not found, or a retry: the write path answers without analysing
+        turns = list(
+            session.scalars(
+                select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
+            )
+        )
+        body = personal_text(session, ctx.settings, conversation.team_id, raw)
+        session.commit()
+    at = ctx.now()
+    history = to_domain(conversation_id, turns)
+    domain = DomainConversation(
+        id=history.id, turns=(*history.turns, DomainTurn(role=Role.CUSTOMER, text=body, at=at))
+    )
+    try:
+        analysis: ConversationAnalysis | ModelUnavailable = ctx.analysis.analyze(domain)
+    except ModelUnavailable as exc:
+        analysis = exc
+    return _PreAnalysis(tuple(t.id for t in turns), body, at, analysis)
 
 
 def _post(ctx: ActionContext, conversation_id: int, key: str | None, write: _Writer) -> PostedTurn:
@@ -183,6 +243,33 @@ def _posted(
     turn: Turn, firings: list[RuleFiring], promises: list[Commitment], timers: list[Timer | None]
 ) -> PostedTurn:
     return PostedTurn(turn, True, firings, promises, timers)
+
+
+def scoped_key(actor: Actor, key: str | None) -> str | None:
+    """The stored form of an idempotency key: scoped to its author, so one author's key can never
+    match (and swallow) another author's message. `client_key` gives the client's key back."""
+    if key is None:
+        return None
+    if actor.customer_id is not None:
+        scope = "c"
+    elif actor.user_id is not None:
+        scope = f"u{actor.user_id}"
+    else:
+        scope = "s"
+    stored = f"{scope}:{key}"
+    if len(stored) > _KEY_MAX:
+        stored = f"{scope}#{hashlib.sha256(key.encode()).hexdigest()}"
+    return stored
+
+
+def client_key(stored: str | None) -> str | None:
+    """The key the client sent, from its stored, author-scoped form (None when hashed)."""
+    if stored is None:
+        return None
+    scope, sep, key = stored.partition(":")
+    if sep and _SCOPE.fullmatch(scope):
+        return key
+    return None if "#" in stored else stored
 
 
 def _check_key(key: object) -> str | None:
@@ -219,8 +306,10 @@ def _new_turn(
     text: str,
     key: str | None,
     user_id: int | None,
+    *,
+    at: datetime | None = None,
 ) -> Turn:
-    now = ctx.now()
+    now = at or ctx.now()
     seq = (max((t.seq for t in turns), default=0)) + 1
     turn = Turn(
         conversation_id=conversation.id,
@@ -238,12 +327,18 @@ def _new_turn(
 
 
 def _analyse(
-    ctx: ActionContext, conversation: Conversation, turns: list[Turn]
+    ctx: ActionContext,
+    conversation: Conversation,
+    turns: list[Turn],
+    done: ConversationAnalysis | ModelUnavailable | None = None,
 ) -> CustomerSignals | None:
-    """Analyse and summarise; a missing model never loses the message (signals stay empty)."""
+    """Analyse (unless `done` already has it) and summarise; a missing model never loses the
+    message (signals stay empty)."""
     turn = turns[-1]
     try:
-        analysis = ctx.analysis.analyze(to_domain(conversation.id, turns))
+        if isinstance(done, ModelUnavailable):
+            raise done
+        analysis = done or ctx.analysis.analyze(to_domain(conversation.id, turns))
     except ModelUnavailable as exc:
         turn.signals = {"unavailable": exc.to_dict()}
         conversation.customer_turns += 1
@@ -293,6 +388,4 @@ def _after_reply(
 
 
 def _turn_audit(turn: Turn) -> dict[str, Any] | None:
-    return snapshot(
-        turn, "conversation_id", "seq", "author_role", "author_user_id", "idempotency_key", "text"
-    )
+    return snapshot(turn, "conversation_id", "seq", "author_role", "author_user_id", "text")

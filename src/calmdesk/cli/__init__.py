@@ -15,6 +15,7 @@ from calmdesk.cli import (
     review_cmds,
     roleplay_cmds,
     suggest_cmds,
+    trust_cmds,
     web_cmds,
 )
 
@@ -51,6 +52,7 @@ for _module in (
     bot_cmds,
     qa_cmds,
     mail_cmds,
+    trust_cmds,
 ):
     _module.register(app)
 

@@ -23,23 +23,58 @@ _ROLES = ("agent", "supervisor", "admin")
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (PostgreSQL or Redis for >1).")
+    ] = 1,
 ) -> None:
-    """Serve calmdesk on http://HOST:PORT (default 127.0.0.1:8000, from the settings)."""
-    import uvicorn
+    """Serve calmdesk on http://HOST:PORT (default 127.0.0.1:8000, from the settings).
 
-    from calmdesk.web import create_app
+    With `--workers N` (N > 1) the live hub, sessions and limits must be shared: use PostgreSQL
+    (LISTEN/NOTIFY) or set CALMDESK_REDIS_URL; see docs/deploy.md. `X-Forwarded-*` headers are
+    only believed from CALMDESK_TRUSTED_PROXIES."""
+    import uvicorn
 
     settings = Settings()
     with coded_errors():
-        app = create_app(settings, scheduler=_scheduler(settings))
+        if workers > 1:
+            _check_shared(settings)
+            app: object = "calmdesk.cli.web_cmds:app_factory"
+        else:
+            app = app_factory()
     uvicorn.run(
-        app,
+        app,  # type: ignore[arg-type]
+        factory=workers > 1,
         host=host or settings.host,
         port=port or settings.port,
-        workers=1,
+        workers=workers,
         log_level="info",
+        proxy_headers=False,  # calmdesk reads X-Forwarded-For itself, from trusted proxies only
         timeout_graceful_shutdown=5,
     )
+
+
+def app_factory() -> object:
+    """The app each server process builds (uvicorn --factory calmdesk.cli.web_cmds:app_factory)."""
+    from calmdesk.web import create_app
+
+    settings = Settings()
+    return create_app(settings, scheduler=_scheduler(settings))
+
+
+def _check_shared(settings: Settings) -> None:
+    import os
+
+    from calmdesk.domain.errors import ConfigError
+
+    if settings.database_url.startswith("postgresql"):
+        os.environ.setdefault("CALMDESK_LIVE_BACKEND", "postgres")  # the workers inherit it
+    elif settings.redis_url:
+        os.environ.setdefault("CALMDESK_LIVE_BACKEND", "redis")
+    else:
+        raise ConfigError(
+            "Several workers need a shared live hub: use PostgreSQL (CALMDESK_DATABASE_URL) or "
+            "set CALMDESK_REDIS_URL; on SQLite without Redis run one worker."
+        )
 
 
 def _scheduler(settings: Settings) -> Scheduler:

@@ -24,6 +24,7 @@ class Jobs:
     huey: Huey
     fire: Any  # huey TaskWrapper: fire(timer_id)
     sweep: Any  # huey periodic TaskWrapper
+    retention: Any = None  # huey periodic TaskWrapper: every team's retention, daily
 
     @property
     def scheduler(self) -> HueyScheduler:
@@ -55,4 +56,12 @@ def register_jobs(huey: Huey, context: Callable[[], ActionContext]) -> Jobs:
 
     register_qa_jobs(huey, context)
 
-    return Jobs(huey=huey, fire=fire, sweep=sweep)
+    @huey.periodic_task(crontab(minute="17", hour="3"), name="calmdesk.retention")  # type: ignore[untyped-decorator]
+    def retention() -> dict[str, int]:
+        from calmdesk.actions import Actor
+        from calmdesk.actions.privacy import apply_retention
+
+        report = apply_retention(context(), Actor.system("retention"))
+        return {"anonymised": report.anonymised, "deleted": report.deleted}
+
+    return Jobs(huey=huey, fire=fire, sweep=sweep, retention=retention)

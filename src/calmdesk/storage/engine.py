@@ -72,7 +72,7 @@ def make_engine(database_url: str, *, check: bool = True) -> Engine:
     elif backend == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     else:
         raise ConfigError(f"Unsupported database {backend!r}; use sqlite:/// or postgresql://.")
     install_audit_guard()
@@ -88,7 +88,7 @@ def make_engine(database_url: str, *, check: bool = True) -> Engine:
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 10.0})
+    engine = create_engine(url, connect_args={"timeout": 10.0}, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine

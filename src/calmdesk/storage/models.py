@@ -26,6 +26,7 @@ from calmdesk.storage.records import (
     Turn,
 )
 from calmdesk.storage.timers import ImportCheckpoint, Timer
+from calmdesk.storage.trust import ChatToken, LoginFailure, RateCounter, TeamPolicy, UserSession
 
 __all__ = [
     "ActionTaken",
@@ -33,6 +34,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BotTeamSetting",
+    "ChatToken",
     "Commitment",
     "Conversation",
     "CsatSurvey",
@@ -56,10 +58,15 @@ __all__ = [
     "QaOverride",
     "QaResponse",
     "QaScorecard",
+    "LoginFailure",
+    "Note",
+    "RateCounter",
     "RuleFiring",
     "Team",
+    "TeamPolicy",
     "Timer",
     "Turn",
     "TurnChannel",
     "User",
+    "UserSession",
 ]

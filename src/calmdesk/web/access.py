@@ -62,8 +62,18 @@ def can_see(principal: Principal, conversation: Conversation) -> bool:
     return principal.role is UserRole.SUPERVISOR or conversation.assignee_id is None
 
 
+_MAX_ID = 2_147_483_647
+
+
+def _real_id(ident: int, what: str) -> None:
+    """An id no table can hold (0, negative, over 32 bits) is simply not found, never a 500."""
+    if not isinstance(ident, int) or not 1 <= ident <= _MAX_ID:
+        raise NotFound(f"There is no {what} {ident} that you can see.")
+
+
 def conversation_for(session: Session, principal: Principal, conversation_id: int) -> Conversation:
     """The conversation, or NotFound when it does not exist or `principal` may not see it."""
+    _real_id(conversation_id, "conversation")
     conversation = session.get(Conversation, conversation_id)
     session.commit()
     if conversation is None or not can_see(principal, conversation):
@@ -82,6 +92,7 @@ def customer_scope(user: StaffPrincipal) -> ColumnElement[bool]:
 
 
 def customer_for(session: Session, user: StaffPrincipal, customer_id: int) -> Customer:
+    _real_id(customer_id, "customer")
     stmt = select(Customer).where(Customer.id == customer_id, customer_scope(user))
     customer = session.scalars(stmt).first()
     session.commit()
@@ -91,6 +102,7 @@ def customer_for(session: Session, user: StaffPrincipal, customer_id: int) -> Cu
 
 
 def commitment_for(session: Session, user: StaffPrincipal, commitment_id: int) -> Commitment:
+    _real_id(commitment_id, "commitment")
     commitment = session.get(Commitment, commitment_id)
     session.commit()
     if commitment is None:
@@ -100,6 +112,7 @@ def commitment_for(session: Session, user: StaffPrincipal, commitment_id: int) -
 
 
 def follow_up_for(session: Session, user: StaffPrincipal, follow_up_id: int) -> FollowUp:
+    _real_id(follow_up_id, "follow-up")
     follow_up = session.get(FollowUp, follow_up_id)
     session.commit()
     if follow_up is None:

@@ -13,10 +13,11 @@ from calmdesk import __version__
 from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
-from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.intake_limits import IntakeLimits
 from calmdesk.web.limits import RequestLimits
+from calmdesk.web.logscrub import install_access_log_scrub
+from calmdesk.web.ratelimit import Limiter, LoginThrottle, TrustedProxies, make_store
 from calmdesk.web.routes import api, api_intake, console, csat, kb, public, qa
 from calmdesk.web.turn_feed import drain_turn_feed
 
@@ -50,7 +51,12 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         drain_turn_feed()
+        close = getattr(getattr(app.state, "hub", None), "close", None)
+        if close is not None:
+            close()
         engine.dispose()
+        if limits_engine is not None:
+            limits_engine.dispose()
 
     app = FastAPI(
         title="calmdesk",
@@ -66,8 +72,21 @@ def create_app(
         analyzer=analyzer,
         scheduler=scheduler or NullScheduler(),
     )
-    app.state.login_throttle = LoginThrottle()
-    app.state.intake_limits = IntakeLimits(settings)
+    store, limits_engine = make_store(settings, engine)
+    app.state.limit_store = store
+    app.state.limiter = Limiter(settings, store)
+    app.state.login_throttle = LoginThrottle(settings, store)
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
+    install_access_log_scrub()
+    if settings.live_backend == "postgres" and engine.dialect.name == "postgresql":
+        from calmdesk.web.live_pg import PgHub
+
+        app.state.hub = PgHub(settings.database_url, app.state.actions.sessions)
+    elif settings.live_backend == "redis" and settings.redis_url:
+        from calmdesk.web.live_pg import RedisHub
+
+        app.state.hub = RedisHub(settings.redis_url, app.state.actions.sessions)
+    app.state.intake_limits = IntakeLimits(settings, store)
     install_error_handlers(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
     if _STATIC.is_dir():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,6 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.sessions import (
+    check_chat_token,
+    find_session,
+    hash_secret,
+    touch_api_token,
+    touch_session,
+)
 from calmdesk.config import Settings
 from calmdesk.domain.errors import AuthenticationRequired, PermissionDenied
 from calmdesk.storage.engine import SessionFactory
@@ -61,6 +69,8 @@ class StaffPrincipal:
     team_id: int | None
     via: str
     csrf: str | None = None
+    session_id: int | None = None  # the server-side session (cookie logins)
+    token_id: int | None = None  # the API token (integrations)
 
     @property
     def actor(self) -> str:
@@ -78,6 +88,7 @@ class CustomerPrincipal:
 
     customer_id: int
     conversation_id: int
+    token_key: str = ""  # a short hash of the chat token: the key of its rate limit
 
     @property
     def actor(self) -> str:
@@ -128,54 +139,112 @@ async def _sent_csrf(request: Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _staff(user: User, via: str, csrf: str | None = None) -> StaffPrincipal:
+def _staff(user: User, via: str, csrf: str | None = None, **ids: int | None) -> StaffPrincipal:
     return StaffPrincipal(
-        user.id, user.username, user.display_name, user.role, user.team_id, via, csrf
+        user.id, user.username, user.display_name, user.role, user.team_id, via, csrf, **ids
     )
 
 
-def _from_bearer(settings: Settings, session: Session, token: str) -> Principal:
+def staff_from_cookie(
+    settings: Settings, session: Session, cookie: str | None, now: datetime
+) -> tuple[StaffPrincipal, auth.SessionData] | None:
+    """The staff member of a live server-side session named by a cookie, or None."""
+    secret = auth.cookie_secret(settings, cookie)
+    if secret is None:
+        return None
+    row = find_session(session, secret, now)
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None:
+        return None
+    data = auth.SessionData(user.id, row.csrf, row.id, row.last_seen_at)
+    return _staff(user, "session", row.csrf, session_id=row.id), data
+
+
+def customer_from_chat_token(
+    settings: Settings, session: Session, token: str, now: datetime
+) -> CustomerPrincipal:
+    """The customer a chat token names; AuthenticationRequired when forged, expired or revoked."""
+    access = check_chat_token(session, settings, token, now)
+    key = hash_secret(token)[:24]
+    return CustomerPrincipal(access.customer_id, access.conversation_id, key)
+
+
+def _from_bearer(ctx: ActionContext, session: Session, token: str) -> Principal:
     if token.startswith(auth.API_TOKEN_PREFIX):
         stmt = select(ApiToken).where(ApiToken.token_hash == auth.hash_api_token(token))
         row = session.scalars(stmt).first()
         if row is None or row.revoked_at is not None or not row.user.is_active:
             raise AuthenticationRequired("The API token is unknown or revoked.")
-        return _staff(row.user, "token")
-    conversation_id, customer_id = auth.read_chat_token(settings, token)
-    if not (conversation_id.isdigit() and customer_id.isdigit()):
-        raise AuthenticationRequired("The chat token is not valid; open the chat link again.")
-    return CustomerPrincipal(customer_id=int(customer_id), conversation_id=int(conversation_id))
+        principal = _staff(row.user, "token", token_id=row.id)
+        last_used = row.last_used_at
+        session.commit()
+        touch_api_token(ctx, row.id, last_used)
+        return principal
+    return customer_from_chat_token(ctx.settings, session, token, ctx.now())
 
 
 def _from_cookie(
-    request: Request, settings: Settings, session: Session, sent_csrf: str | None
+    request: Request, ctx: ActionContext, session: Session, sent_csrf: str | None
 ) -> Principal:
-    data = auth.read_session(settings, request.cookies.get(auth.SESSION_COOKIE))
-    if data is None:
+    found = staff_from_cookie(
+        ctx.settings, session, request.cookies.get(auth.SESSION_COOKIE), ctx.now()
+    )
+    if found is None:
         return None
-    user = session.get(User, data.user_id)
-    if user is None or not user.is_active:
-        return None
+    principal, data = found
     if request.method in _UNSAFE:
         auth.check_csrf(data, sent_csrf)
-    return _staff(user, "session", data.csrf)
+    session.commit()
+    if data.session_id is not None:
+        touch_session(ctx, data.session_id, data.last_seen_at)
+    return principal
 
 
 def get_principal(
     request: Request,
-    settings: SettingsDep,
+    actions: ActionsDep,
     session: SessionDep,
     sent_csrf: Annotated[str | None, Depends(_sent_csrf)],
 ) -> Principal:
-    """Who is asking: a Bearer token wins over the session cookie; None when anonymous."""
+    """Who is asking: a Bearer token wins over the session cookie; None when anonymous.
+
+    The request limits are checked here too, once who is asking is known (`web.ratelimit`)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     try:
         if scheme.lower() == "bearer" and token.strip():
-            return _from_bearer(settings, session, token.strip())
-        return _from_cookie(request, settings, session, sent_csrf)
+            principal = _from_bearer(actions, session, token.strip())
+        else:
+            principal = _from_cookie(request, actions, session, sent_csrf)
     finally:
         session.commit()  # end the read transaction: on SQLite it holds the write lock
+    enforce_limits(request, principal)
+    return principal
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the peer, or what a trusted proxy forwarded (`trusted_proxies`)."""
+    proxies = request.app.state.trusted_proxies
+    peer = request.client.host if request.client else None
+    return str(proxies.client(peer, request.headers.getlist("x-forwarded-for")))
+
+
+def enforce_limits(request: Request, principal: Principal) -> None:
+    """RateLimited (429) when this request is over a limit of its caller, address or route."""
+    limiter = getattr(request.app.state, "limiter", None)
+    if limiter is None:
+        return
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    name = f"{request.method} {path}"
+    if isinstance(principal, StaffPrincipal):
+        limiter.check(route=name, user=principal.user_id)
+    elif isinstance(principal, CustomerPrincipal):
+        limiter.check(route=name, ip=client_address(request), chat=principal.token_key)
+    else:
+        limiter.check(route=name, ip=client_address(request))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -96,7 +96,7 @@ async def _on_calmdesk_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, AuthenticationRequired):
         headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(exc, TooManyAttempts):
-        headers = {"Retry-After": "300"}
+        headers = {"Retry-After": str(getattr(exc, "retry_after", 300))}
     return JSONResponse(error_body(exc.code, exc.message), status_for(exc), headers=headers)
 
 

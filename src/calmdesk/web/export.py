@@ -6,7 +6,20 @@ from jinja2 import Environment, select_autoescape
 
 from calmdesk.web.schemas import ExportOut
 
-__all__ = ["render_export_html"]
+__all__ = ["EXPORT_HEADERS", "render_export_html"]
+
+EXPORT_HEADERS = {
+    # the page is self-contained: its own inline style, no script, no fetches, no framing
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "Content-Disposition": "inline",
+}
 
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 

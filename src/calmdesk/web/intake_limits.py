@@ -1,60 +1,56 @@
-"""Abuse limits of the public intake, built on the login throttle's sliding-window counter.
+"""Abuse limits of the public intake, counted in the shared limit store (`web.ratelimit`).
 
-New conversations are counted per client address (`CALMDESK_PUBLIC_PER_IP_PER_HOUR`), customer
-messages per chat token (`CALMDESK_PUBLIC_PER_TOKEN_PER_MINUTE`). Over a limit the caller gets
-429 with `Retry-After` and a message saying what to do. In memory, per process, like the login
-throttle (calmdesk serves with one worker).
+New conversations are counted per client address (`CALMDESK_PUBLIC_PER_IP_PER_HOUR`, a fixed
+hour), customer messages per chat token (`CALMDESK_PUBLIC_PER_TOKEN_PER_MINUTE`, a fixed minute).
+Over a limit the caller gets 429 with `Retry-After` and a message saying what to do. The store is
+the database, Redis or memory, as for every other request limit, so several server processes
+count together.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from calmdesk.config import Settings
-from calmdesk.domain.errors import IntakeLimited, TooManyAttempts
-from calmdesk.web.auth import LoginThrottle
+from calmdesk.domain.errors import IntakeLimited
+from calmdesk.web.ratelimit import LimitStore, MemoryStore
 
-__all__ = ["IntakeLimits", "LimitsDep", "client_address"]
-
-
-def client_address(scope_client: object) -> str:
-    """The peer address of a request (`request.client`), `unknown` when there is none."""
-    host = getattr(scope_client, "host", None)
-    return str(host) if host else "unknown"
+__all__ = ["IntakeLimits", "LimitsDep"]
 
 
 class IntakeLimits:
-    def __init__(self, settings: Settings) -> None:
-        per_ip = max(1, settings.public_per_ip_per_hour)
-        per_token = max(1, settings.public_per_token_per_minute)
-        self._ip = LoginThrottle(per_user=per_ip, per_client=per_ip, window_s=3600.0)
-        self._token = LoginThrottle(per_user=per_token, per_client=per_token, window_s=60.0)
+    """New conversations per client address and messages per chat token, counted in the shared
+    limit store (`web.ratelimit`), so several server processes enforce the same limits."""
+
+    def __init__(self, settings: Settings, store: LimitStore | None = None) -> None:
+        self._per_ip = max(1, settings.public_per_ip_per_hour)
+        self._per_token = max(1, settings.public_per_token_per_minute)
+        self._store: LimitStore = store if store is not None else MemoryStore()
+
+    def _over(self, key: str, window_s: int, limit: int) -> bool:
+        (count,) = self._store.hit([(key, window_s)], time.time())
+        return count > limit
 
     def new_conversation(self, address: str) -> None:
         """Count a new conversation from `address`; IntakeLimited over the hourly limit."""
-        try:
-            self._ip.check(address, address)
-        except TooManyAttempts:
+        if self._over(f"intake-ip:{address}", 3600, self._per_ip):
             raise IntakeLimited(
                 "Too many new conversations from your network in the last hour; please wait "
                 "a while, or continue in the conversation you already started."
-            ) from None
-        self._ip.failed(address, address)
+            )
 
     def message(self, token: str) -> None:
         """Count a customer message sent with `token`; IntakeLimited over the per-minute limit."""
         key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
-        try:
-            self._token.check(key, key)
-        except TooManyAttempts:
+        if self._over(f"intake-token:{key}", 60, self._per_token):
             raise IntakeLimited(
                 "You are sending messages very fast; wait a minute, then send again. "
                 "Nothing you sent before was lost."
-            ) from None
-        self._token.failed(key, key)
+            )
 
 
 def get_limits(request: Request) -> IntakeLimits:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
+from urllib.parse import unquote_to_bytes
 
 import numpy as np
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,11 +36,25 @@ def json_depth(body: bytes) -> int:
     return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
 
 
-def _is_json(scope: Scope) -> bool:
+def _content_type(scope: Scope) -> bytes:
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return b"json" in value.lower()
-    return False
+            return bytes(value).lower()
+    return b""
+
+
+def _is_json(scope: Scope) -> bool:
+    return b"json" in _content_type(scope)
+
+
+def form_is_utf8(body: bytes) -> bool:
+    """Whether an `application/x-www-form-urlencoded` body decodes to UTF-8 text, as the API's
+    JSON bodies must (the form parser would otherwise turn bad bytes into U+FFFD silently)."""
+    try:
+        unquote_to_bytes(body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -70,8 +86,10 @@ class RequestLimits:
         try:
             body = await self._read(scope, receive)
             self._check_depth(scope, body)
+            self._check_form(scope, body)
         except _Refused as refused:
-            await _send_error(send, refused)
+            page = str(scope.get("path", "")).startswith(("/console", "/chat"))
+            await _send_error(send, refused, html=page)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -97,6 +115,10 @@ class RequestLimits:
         message = f"The request body is over {self.max_bytes} bytes; send less."
         return _Refused(413, "E102", message)
 
+    def _check_form(self, scope: Scope, body: bytes) -> None:
+        if body and b"x-www-form-urlencoded" in _content_type(scope) and not form_is_utf8(body):
+            raise _Refused(400, "E103", "The form is not valid UTF-8 text; send UTF-8.")
+
     def _check_depth(self, scope: Scope, body: bytes) -> None:
         if body and _is_json(scope) and json_depth(body) > self.max_depth:
             message = f"The JSON body nests deeper than {self.max_depth} levels; flatten it."
@@ -116,8 +138,17 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _send_error(send: Send, refused: _Refused) -> None:
-    payload = json.dumps(error_body(refused.code, refused.message)).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+async def _send_error(send: Send, refused: _Refused, *, html: bool = False) -> None:
+    if html:  # a person's browser: a page, not raw JSON
+        text = escape(f"{refused.code}: {refused.message}")
+        payload = (
+            '<!doctype html><html lang="en"><meta charset="utf-8"><title>That did not work</title>'
+            f'<p role="alert">{text}</p><p><a href="/console">Back to calmdesk</a></p></html>'
+        ).encode()
+        kind = b"text/html; charset=utf-8"
+    else:
+        payload = json.dumps(error_body(refused.code, refused.message)).encode()
+        kind = b"application/json"
+    headers = [(b"content-type", kind), (b"content-length", b"%d" % len(payload))]
     await send({"type": "http.response.start", "status": refused.status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

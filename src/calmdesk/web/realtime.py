@@ -11,7 +11,8 @@ Nothing is lost in the gap between replay and live, and nothing is shown twice.
 A subscriber that falls too far behind is closed (`Subscription.lagged`) rather than buffered
 without bound; its client reconnects and replays from storage.
 
-The hub lives in one process: run the web server with one worker, or put a broker in front of it.
+This hub lives in one process; `web/live_pg.PgHub` shares it across processes over PostgreSQL
+LISTEN/NOTIFY (`CALMDESK_LIVE_BACKEND=postgres`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -285,8 +285,19 @@ class NoteIn(_In):
     text: ShortText
 
 
+def _sane_when(value: datetime) -> datetime:
+    """A date calmdesk can store and compute with: in UTC between 1970 and 2200."""
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("must be a date between 1970 and 2200") from None
+    if not 1970 <= utc.year <= 2200:
+        raise ValueError("must be a date between 1970 and 2200")
+    return value
+
+
 class FollowUpIn(_In):
-    due_at: AwareDatetime
+    due_at: Annotated[AwareDatetime, AfterValidator(_sane_when)]
 
 
 class CommitmentDoneIn(_In):

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from calmdesk.actions.turns import client_key
 from calmdesk.storage.engine import SessionFactory
 from calmdesk.storage.records import Conversation, Turn
 from calmdesk.web.console_reads import author_names
@@ -141,6 +142,7 @@ def turn_event(turn: Turn, customer: str, names: dict[int, str]) -> Event:
     else:
         author = names.get(turn.author_user_id or 0, "Support")
     data = {"role": role, "author": author, "text": turn.text, "at": turn.created_at.isoformat()}
-    if turn.idempotency_key:
-        data["client_id"] = turn.idempotency_key
+    key = client_key(turn.idempotency_key)
+    if key:
+        data["client_id"] = key
     return Event("message", str(turn.conversation_id), data, message_id=turn.id)

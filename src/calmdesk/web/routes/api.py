@@ -6,18 +6,20 @@ from fastapi import APIRouter, Request, Response
 
 from calmdesk import __version__
 from calmdesk.actions.people import authenticate
+from calmdesk.actions.sessions import revoke_session, start_session
 from calmdesk.domain.errors import AuthenticationRequired, PermissionDenied
+from calmdesk.storage.people import User
 from calmdesk.web import auth, queries
-from calmdesk.web.auth import LoginThrottle
 from calmdesk.web.deps import (
     ActionsDep,
     CurrentPrincipal,
     CurrentUser,
     SessionDep,
-    SettingsDep,
     StaffPrincipal,
+    client_address,
 )
-from calmdesk.web.routes import api_analysis, api_cases, api_reads, api_writes
+from calmdesk.web.ratelimit import LoginThrottle
+from calmdesk.web.routes import api_analysis, api_cases, api_reads, api_trust, api_writes
 from calmdesk.web.schemas import ErrorOut, Health, LoginIn, MeOut, UserOut
 
 __all__ = ["PREFIX", "router"]
@@ -38,39 +40,67 @@ def health(session: SessionDep) -> Health:
 
 
 @router.post("/login", response_model=MeOut, tags=["auth"])
-def login(
-    body: LoginIn, request: Request, response: Response, settings: SettingsDep,
-    actions: ActionsDep,
-) -> MeOut:  # fmt: skip
-    """Check a username and password; set the session cookie and return the CSRF token.
+def login(body: LoginIn, request: Request, response: Response, actions: ActionsDep) -> MeOut:
+    """Check a username and password; start a server-side session, set its cookie and return the
+    CSRF token.
 
-    After 10 failures in 5 minutes for a username (50 from one client address), logins answer
-    429 until the window has passed."""
+    Failures slow down per account and address (progressive delays, see docs/api.md); the real
+    user logging in from elsewhere is never locked out."""
+    user = throttled_login(request, actions, body.username, body.password)
+    cookie, csrf = start_browser_session(request, actions, user.id, response)
+    return MeOut(kind="user", user=UserOut.model_validate(user), csrf_token=csrf)
+
+
+def throttled_login(request: Request, actions: ActionsDep, username: str, password: str) -> User:
+    """The password check behind both login forms, throttled in the shared store."""
     throttle: LoginThrottle = request.app.state.login_throttle
-    client = request.client.host if request.client else "unknown"
-    throttle.check(body.username, client)
+    client = client_address(request)
+    request.app.state.limiter.check(route="POST login", ip=client)
+    throttle.check(username, client)
     try:
-        user = authenticate(actions, body.username, body.password)
+        user = authenticate(actions, username, password)
     except PermissionDenied as err:
-        throttle.failed(body.username, client)
+        throttle.failed(username, client)
         raise AuthenticationRequired(err.message) from None
-    throttle.succeeded(body.username)
-    cookie, data = auth.issue_session(settings, user.id)
+    throttle.succeeded(username, client)
+    return user
+
+
+def start_browser_session(
+    request: Request, actions: ActionsDep, user_id: int, response: Response
+) -> tuple[str, str]:
+    """Record a new server-side session and set its cookie on `response`; `(cookie, csrf)`."""
+    secret, row = start_session(
+        actions, user_id, client=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )  # fmt: skip
+    cookie = auth.session_cookie(actions.settings, secret)
     response.set_cookie(
         auth.SESSION_COOKIE,
         cookie,
-        max_age=settings.session_max_age_s,
+        max_age=actions.settings.session_max_age_s,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         path="/",
     )
-    return MeOut(kind="user", user=UserOut.model_validate(user), csrf_token=data.csrf)
+    return cookie, row.csrf
+
+
+def is_https(request: Request) -> bool:
+    """Whether the browser talks HTTPS (directly, or to a trusted proxy that says so)."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-proto", "").lower() == "https"
+    return forwarded and bool(request.app.state.trusted_proxies.trusts(peer))
 
 
 @router.post("/logout", status_code=204, tags=["auth"])
-def logout(user: CurrentUser, response: Response) -> Response:
-    """End the browser session (clears the cookie)."""
+def logout(user: CurrentUser, response: Response, actions: ActionsDep) -> Response:
+    """End the browser session: its server-side row is revoked and the cookie cleared."""
+    if user.session_id is not None:
+        revoke_session(actions, user.acting(), user.session_id, "logout")
     response.status_code = 204
     response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
@@ -99,3 +129,4 @@ router.include_router(api_reads.router)
 router.include_router(api_writes.router)
 router.include_router(api_analysis.router)
 router.include_router(api_cases.router)
+router.include_router(api_trust.router)

@@ -10,7 +10,7 @@ from calmdesk.actions.turns import to_domain
 from calmdesk.domain import EmptyInput, to_jsonable
 from calmdesk.web import access, queries
 from calmdesk.web.deps import ActionsDep, CurrentUser, SessionDep
-from calmdesk.web.export import render_export_html
+from calmdesk.web.export import EXPORT_HEADERS, render_export_html
 from calmdesk.web.routes.api_reads import IdPath, conversation_detail
 from calmdesk.web.schemas import ExportOut, ReviewIn, ReviewOut, SuggestIn, SuggestOut
 
@@ -78,4 +78,4 @@ def export_html(
 ) -> Response:
     """The whole record of one conversation (A1) as a readable HTML page."""
     record = _export(session, user, conversation_id, actions.now())
-    return HTMLResponse(render_export_html(record))
+    return HTMLResponse(render_export_html(record), headers=EXPORT_HEADERS)

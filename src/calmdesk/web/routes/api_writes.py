@@ -7,16 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from calmdesk import actions as act
+from calmdesk.actions.sessions import issue_chat_token
 from calmdesk.actions.turns import PostedTurn
 from calmdesk.web import access
-from calmdesk.web.auth import issue_chat_token
 from calmdesk.web.deps import (
     ActionsDep,
     CurrentPrincipal,
     CurrentUser,
     CustomerPrincipal,
     SessionDep,
-    SettingsDep,
     StaffPrincipal,
 )
 from calmdesk.web.intake_limits import LimitsDep
@@ -74,16 +73,20 @@ def _posted(response: Response, posted: PostedTurn, staff: bool) -> PostedTurnOu
     "/conversations", status_code=201, response_model=ConversationCreated, tags=["conversations"]
 )
 def create_conversation(
-    body: ConversationCreate, user: CurrentUser, actions: ActionsDep, settings: SettingsDep
+    body: ConversationCreate, user: CurrentUser, actions: ActionsDep, session: SessionDep
 ) -> ConversationCreated:
-    """Open a case for a customer in the caller's team; returns a chat token for the customer."""
+    """Open a case for a customer in the caller's team; returns a chat token for the customer.
+
+    Staff may only name a customer they can already see (one with a conversation in their
+    scope); an admin may name any. Otherwise 404, as for a customer that does not exist."""
+    access.customer_for(session, user, body.customer_id)
     conversation = act.open_conversation(
         actions, user.acting(), customer_id=body.customer_id, channel=body.channel.value,
         subject=body.subject, team_id=user.team_id, priority=body.priority.value,
     )  # fmt: skip
     if body.text is not None:
         act.add_customer_turn(actions, user.acting(), conversation.id, body.text)
-    token = issue_chat_token(settings, conversation.id, conversation.customer_id)
+    token, _ = issue_chat_token(actions, user.acting(), conversation.id)
     summary = ConversationSummary.model_validate(conversation)
     return ConversationCreated(conversation=summary, chat_token=token)
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from calmdesk.actions.context import ActionContext
-from calmdesk.actions.people import authenticate
+from calmdesk.actions.sessions import revoke_session
 from calmdesk.domain.errors import NotFound, PermissionDenied, TooManyAttempts
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import User
@@ -26,6 +26,7 @@ from calmdesk.web.console_supervisor import supervisor_board
 from calmdesk.web.deps import ActionsDep, PrincipalDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.pages import LoginRequired, install_pages, render, team_tz
 from calmdesk.web.realtime import Hub
+from calmdesk.web.routes.api import start_browser_session, throttled_login
 from calmdesk.web.turn_feed import install_turn_feed
 
 __all__ = ["ConsoleUser", "page_context", "register", "router"]
@@ -79,32 +80,21 @@ def login_submit(
         return _login_form(request, _safe_next(next), err.message, username, 429)
     except PermissionDenied as err:
         return _login_form(request, _safe_next(next), err.message, username, 401)
-    cookie, _ = auth.issue_session(settings, user.id)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        auth.SESSION_COOKIE, cookie, max_age=settings.session_max_age_s,
-        httponly=True, samesite="lax", path="/",
-    )  # fmt: skip
+    start_browser_session(request, actions, user.id, response)
     response.delete_cookie(_LOGIN_CSRF_COOKIE, path="/console/login")
     return response
 
 
 def _authenticate(request: Request, actions: ActionContext, username: str, password: str) -> User:
-    """The password check, throttled exactly like the API's login (shared per app)."""
-    throttle: auth.LoginThrottle = request.app.state.login_throttle
-    client = request.client.host if request.client else "unknown"
-    throttle.check(username, client)
-    try:
-        user = authenticate(actions, username, password)
-    except PermissionDenied:
-        throttle.failed(username, client)
-        raise
-    throttle.succeeded(username)
-    return user
+    """The password check, throttled exactly like the API's login (the shared store)."""
+    return throttled_login(request, actions, username, password)
 
 
 @router.post("/logout")
-def logout(user: ConsoleUser) -> Response:
+def logout(user: ConsoleUser, actions: ActionsDep) -> Response:
+    if user.session_id is not None:
+        revoke_session(actions, user.acting(), user.session_id, "logout")
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
@@ -159,7 +149,7 @@ def conversation(
     session.commit()
     if convo.channel == "chat":
         token = auth.issue_chat_token(settings, convo.id, convo.customer.id)
-        convo.chat_link = f"{str(request.base_url).rstrip('/')}/chat/{token}"
+        convo.chat_link = f"{settings.public_base_url.rstrip('/')}/chat/{token}"
     context = page_context(user, nav="queue", convo=convo, max_chars=settings.max_text_chars)
     return render(request, "console/conversation.html", context | {"review": None})
 

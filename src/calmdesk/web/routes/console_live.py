@@ -26,10 +26,9 @@ from sqlalchemy.orm import Session
 
 from calmdesk.domain.errors import CalmdeskError
 from calmdesk.storage.engine import SessionFactory
-from calmdesk.storage.people import User
 from calmdesk.storage.records import Turn
 from calmdesk.web import access, auth
-from calmdesk.web.deps import StaffPrincipal
+from calmdesk.web.deps import StaffPrincipal, staff_from_cookie
 from calmdesk.web.realtime import Cursor, Event, Hub, Subscription
 from calmdesk.web.turn_feed import turn_events
 
@@ -82,10 +81,15 @@ async def pump(
     handle: Handler,
     visible: Callable[[Event], bool] = lambda _e: True,
     worker: Callable[[Subscription], Awaitable[None]] | None = None,
+    still_allowed: Callable[[], bool] | None = None,
 ) -> None:
     """Run one accepted socket until either side closes it (with `worker`, a third task that
-    lives as long as the socket, e.g. storing the customer's messages in order)."""
+    lives as long as the socket, e.g. storing the customer's messages in order).
+
+    `still_allowed` is asked again before every event sent and every frame handled: once the
+    session, chat token or visibility is gone, the socket is closed (4401) and gets nothing more."""
     hub: Hub = ws.app.state.hub
+    after = min(max(0, after), 2_147_483_647)  # a huge `after` must not reach the database
     sub = hub.subscribe(str(conversation_id))
     sessions = ws.app.state.actions.sessions
     try:
@@ -94,8 +98,9 @@ async def pump(
         for event in cursor.filter(replayed):
             await ws.send_json(event.to_json())
         async with anyio.create_task_group() as group:
-            group.start_soon(_until_done, group, _forward(ws, sub, cursor, visible))
-            group.start_soon(_until_done, group, _receive(ws, sub, handle))
+            guard = _Guard(ws, still_allowed)
+            group.start_soon(_until_done, group, _forward(ws, sub, cursor, visible, guard))
+            group.start_soon(_until_done, group, _receive(ws, sub, handle, guard))
             if worker is not None:
                 group.start_soon(_until_done, group, worker(sub))
     except WebSocketDisconnect:
@@ -116,20 +121,43 @@ async def _until_done(group: anyio.abc.TaskGroup, work: Awaitable[None]) -> None
         group.cancel_scope.cancel()
 
 
+class _Guard:
+    """Re-checks access (in a worker thread); closes the socket once it is gone."""
+
+    def __init__(self, ws: WebSocket, check: Callable[[], bool] | None) -> None:
+        self.ws, self.check, self.closed = ws, check, False
+
+    async def ok(self) -> bool:
+        if self.closed:
+            return False
+        if self.check is None or await run_in_threadpool(self.check):
+            return True
+        self.closed = True
+        await self.ws.close(code=CLOSE_UNAUTHORISED)
+        return False
+
+
 async def _forward(
-    ws: WebSocket, sub: Subscription, cursor: Cursor, visible: Callable[[Event], bool]
-) -> None:
+    ws: WebSocket, sub: Subscription, cursor: Cursor, visible: Callable[[Event], bool],
+    guard: _Guard,
+) -> None:  # fmt: skip
     while (event := await sub.next()) is not None:
-        if visible(event) and cursor.accept(event):
+        if not visible(event):
+            continue
+        if not await guard.ok():
+            return
+        if cursor.accept(event):
             await ws.send_json(event.to_json())
     if sub.lagged:
         await ws.close(code=CLOSE_LAGGED)
 
 
-async def _receive(ws: WebSocket, sub: Subscription, handle: Handler) -> None:
+async def _receive(ws: WebSocket, sub: Subscription, handle: Handler, guard: _Guard) -> None:
     try:
         while True:
             raw = await ws.receive_text()
+            if not await guard.ok():
+                return
             frame = _parse(raw)
             if frame is None:
                 sub.deliver(_error(sub, "E103", "Send JSON objects with a `type`."))
@@ -169,17 +197,13 @@ def typing_relay(hub: Hub, role: str) -> Callable[[Subscription], None]:
 
 
 def _staff_from_cookie(ws: WebSocket) -> StaffPrincipal | None:
-    settings = ws.app.state.settings
-    data = auth.read_session(settings, ws.cookies.get(auth.SESSION_COOKIE))
-    if data is None:
-        return None
-    with ws.app.state.actions.sessions() as session:
-        user = session.get(User, data.user_id)
-        if user is None or not user.is_active:
-            return None
-        return StaffPrincipal(
-            user.id, user.username, user.display_name, user.role, user.team_id, "session", data.csrf
+    ctx = ws.app.state.actions
+    with ctx.sessions() as session:
+        found = staff_from_cookie(
+            ctx.settings, session, ws.cookies.get(auth.SESSION_COOKIE), ctx.now()
         )
+        session.commit()
+    return found[0] if found else None
 
 
 def _may_watch(ws: WebSocket, user: StaffPrincipal, conversation_id: int) -> bool:
@@ -205,4 +229,8 @@ async def agent_socket(ws: WebSocket, conversation_id: int, after: int = 0) -> N
         if frame["type"] == "typing":
             relay(sub)
 
-    await pump(ws, conversation_id, max(0, after), handle)
+    def still_allowed() -> bool:
+        now_user = _staff_from_cookie(ws)
+        return now_user is not None and _may_watch(ws, now_user, conversation_id)
+
+    await pump(ws, conversation_id, max(0, after), handle, still_allowed=still_allowed)

@@ -39,9 +39,9 @@ from calmdesk.domain.errors import (
     VerificationInvalid,
 )
 from calmdesk.web import auth
-from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep
+from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, client_address
 from calmdesk.web.errors import status_for
-from calmdesk.web.intake_limits import IntakeLimits, client_address
+from calmdesk.web.intake_limits import IntakeLimits
 from calmdesk.web.pages import CSP, SECURITY_HEADERS, render
 from calmdesk.web.routes.widget import chat_identity, chat_page
 from calmdesk.web.schemas import ErrorOut, Name, Text, _In
@@ -117,7 +117,7 @@ def _start(
     """Checks shared by every way in, then the action; returns the case, token and chat URL."""
     if fields.get("website"):
         raise HoneypotFilled("Leave the hidden website field empty (it is there to catch bots).")
-    _limits(request).new_conversation(client_address(request.client))
+    _limits(request).new_conversation(client_address(request))
     opened = open_public_conversation(
         actions, name=fields.get("name"), text=fields.get("text"), email=fields.get("email"),
         team=fields.get("team") or None,

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from calmdesk.actions.bot import bot_answer
 from calmdesk.actions.context import Actor
+from calmdesk.actions.sessions import check_chat_token, hash_secret
 from calmdesk.actions.turns import add_customer_turn
 from calmdesk.domain.errors import AuthenticationRequired, CalmdeskError
 from calmdesk.storage.enums import CustomerStanding
 from calmdesk.storage.records import Conversation
-from calmdesk.web import auth
+from calmdesk.storage.types import utcnow
 from calmdesk.web.deps import SessionDep, SettingsDep
 from calmdesk.web.pages import render, team_tz
 from calmdesk.web.realtime import Event, Subscription
@@ -52,16 +53,18 @@ _INBOX = 32  # messages waiting to be stored before the socket stops reading
 class ChatIdentity:
     conversation_id: int
     customer_id: int
+    token_key: str = ""
 
 
-def chat_identity(settings: Any, token: str) -> ChatIdentity:
-    """The conversation and customer a chat token names; AuthenticationRequired otherwise."""
+def chat_identity(settings: Any, token: str, session: Session | None = None) -> ChatIdentity:
+    """The conversation and customer a chat token names; AuthenticationRequired when the token
+    is forged, expired or revoked (checked against the database when `session` is given)."""
     if not token or len(token) > _MAX_TOKEN:
         raise AuthenticationRequired("The chat link is not valid; ask the team for a new one.")
-    conversation_id, customer_id = auth.read_chat_token(settings, token)
-    if not (conversation_id.isdigit() and customer_id.isdigit()):
-        raise AuthenticationRequired("The chat link is not valid; ask the team for a new one.")
-    return ChatIdentity(int(conversation_id), int(customer_id))
+    if session is None:
+        raise AuthenticationRequired("The chat link could not be checked; try again.")
+    access = check_chat_token(session, settings, token, utcnow())
+    return ChatIdentity(access.conversation_id, access.customer_id, hash_secret(token)[:24])
 
 
 def _conversation(session: Session, who: ChatIdentity) -> Conversation:
@@ -74,7 +77,7 @@ def _conversation(session: Session, who: ChatIdentity) -> Conversation:
 @router.get("/chat/{token}", response_class=HTMLResponse)
 def chat_page(request: Request, token: str, settings: SettingsDep, session: SessionDep) -> Response:
     """The chat as the customer sees it: messages only, live."""
-    who = chat_identity(settings, token)
+    who = chat_identity(settings, token, session)
     conversation = _conversation(session, who)
     tz = team_tz(settings)
     messages = [
@@ -130,6 +133,8 @@ async def chat_socket(ws: WebSocket, token: str, after: int = 0) -> None:
     async def store(sub: Subscription) -> None:
         async with outbox:
             async for frame in outbox:  # one at a time, in the order they were sent
+                if not await run_in_threadpool(_chat_limit_ok, ws, who, sub):
+                    continue
                 await run_in_threadpool(_post_message, ws, who, frame, sub)
 
     def visible(event: Event) -> bool:
@@ -137,18 +142,36 @@ async def chat_socket(ws: WebSocket, token: str, after: int = 0) -> None:
             event.kind == "typing" and event.data.get("role") == "customer"
         )
 
+    def still_allowed() -> bool:
+        return _identify(ws, token) is not None
+
     async with inbox:
-        await pump(ws, who.conversation_id, max(0, after), handle, visible, store)
+        await pump(ws, who.conversation_id, max(0, after), handle, visible, store, still_allowed)
 
 
 def _identify(ws: WebSocket, token: str) -> ChatIdentity | None:
     try:
-        who = chat_identity(ws.app.state.settings, token)
         with ws.app.state.actions.sessions() as session:
+            who = chat_identity(ws.app.state.settings, token, session)
             _conversation(session, who)
     except CalmdeskError:
         return None
     return who
+
+
+def _chat_limit_ok(ws: WebSocket, who: ChatIdentity, sub: Subscription) -> bool:
+    """The chat token's rate limit, shared with its HTTP posts; an error frame when over."""
+    limiter = getattr(ws.app.state, "limiter", None)
+    if limiter is None:
+        return True
+    peer = ws.client.host if ws.client else None
+    ip = ws.app.state.trusted_proxies.client(peer, ws.headers.getlist("x-forwarded-for"))
+    try:
+        limiter.check(route="WS /chat/{token}/ws", ip=ip, chat=who.token_key)
+    except CalmdeskError as err:
+        sub.deliver(Event("error", sub.conversation_id, err.to_dict()))
+        return False
+    return True
 
 
 def _post_message(

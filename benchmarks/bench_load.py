@@ -1,0 +1,212 @@
+"""Load: 50 clients, 100 customer turns/s plus 300 reads/s against a real server process.
+
+The target (issue 9): p95 < 150 ms, p99 < 500 ms, 0 errors, on SQLite with one process and on
+PostgreSQL with two, analysis on. The load comes through an integration's API token (posting
+customer turns for many conversations), so the default limits apply unchanged.
+
+Open loop: requests are started on a fixed schedule whatever the server's speed, so a slow server
+shows up as latency and errors, not as a lower offered rate. Latency is measured from the planned
+start time (so queueing in the client counts too).
+
+Environment: CALMDESK_BENCH_LOAD_SECONDS (default 20), CALMDESK_BENCH_LOAD_TURNS (per second, 100),
+CALMDESK_BENCH_LOAD_READS (per second, 300), CALMDESK_BENCH_LOAD_ANALYSIS (`real` default, or
+`fixed` for the FixedSignals stand-in), CALMDESK_BENCH_LOAD_DB (a PostgreSQL URL; default a
+temporary SQLite file), CALMDESK_BENCH_LOAD_PROCESSES (server processes, default 1; >1 needs
+PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from calmdesk.actions import (
+    ActionContext,
+    Actor,
+    create_api_token,
+    create_customer,
+    create_team,
+    create_user,
+    open_conversation,
+)
+from calmdesk.config import Settings
+from calmdesk.storage import make_engine, make_session_factory, upgrade
+
+CLIENTS = 50
+CONVERSATIONS = 200
+SYSTEM = Actor.system("bench")
+REPO = Path(__file__).resolve().parents[1]
+SERVER = """
+import os, sys, uvicorn
+from calmdesk.config import Settings
+from calmdesk.web import create_app
+analyzer = None
+if os.environ.get("CALMDESK_BENCH_LOAD_ANALYSIS") == "fixed":
+    from benchmarks.fixed_signals import FixedSignals
+    analyzer = FixedSignals()
+app = create_app(Settings(), analyzer=analyzer)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+            access_log=False)
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _world(url: str) -> tuple[str, list[int]]:
+    upgrade(url)
+    engine = make_engine(url)
+    ctx = ActionContext(make_session_factory(engine), Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
+    team = create_team(ctx, SYSTEM, "Orders")
+    user = create_user(ctx, SYSTEM, username="integration", password="bench password",
+                       role="admin", team_id=team.id)  # fmt: skip
+    token, _ = create_api_token(ctx, SYSTEM, user.id, "load bench")
+    ids = []
+    for n in range(CONVERSATIONS):
+        customer = create_customer(ctx, SYSTEM, name=f"Customer {n}")
+        conv = open_conversation(ctx, SYSTEM, customer_id=customer.id, channel="chat",
+                                 team_id=team.id)  # fmt: skip
+        ids.append(conv.id)
+    engine.dispose()
+    return token, ids
+
+
+def _start(url: str, processes: int) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+    env = {
+        **os.environ,
+        "CALMDESK_DATABASE_URL": url,
+        "CALMDESK_HUEY_BACKEND": "memory",
+        "CALMDESK_SECRET_KEY": "load-bench-secret",
+        "PYTHONPATH": f"{REPO / 'src'}:{REPO}",
+    }
+    if processes > 1:
+        env["CALMDESK_LIVE_BACKEND"] = "postgres"
+    procs, bases = [], []
+    for _ in range(processes):
+        port = _free_port()
+        command = [sys.executable, "-c", SERVER, str(port)]
+        procs.append(subprocess.Popen(command, cwd=REPO, env=env))
+        bases.append(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 120
+    for base in bases:
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.3)
+    return procs, bases
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+async def _load(bases: list[str], token: str, ids: list[int], seconds: float,
+                turns_per_s: int, reads_per_s: int) -> dict[str, Any]:  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    results: dict[str, list[float]] = {"turn": [], "read": []}
+    errors: dict[str, int] = {}
+    gate = asyncio.Semaphore(CLIENTS)  # at most 50 requests in flight: the 50 clients
+    async with httpx.AsyncClient(timeout=30.0, limits=limits) as client:
+
+        async def one(kind: str, n: int, planned: float) -> None:
+            base = bases[n % len(bases)]
+            conv = ids[n % len(ids)]
+            async with gate:
+                try:
+                    if kind == "turn":
+                        answer = await client.post(
+                            f"{base}/api/v1/conversations/{conv}/turns",
+                            json={"text": f"Where is my order {n}? It is late again."},
+                            headers=headers | {"Idempotency-Key": f"load-{n}"},
+                        )
+                    elif n % 3:
+                        answer = await client.get(f"{base}/api/v1/conversations/{conv}/chat",
+                                                  headers=headers)  # fmt: skip
+                    else:
+                        answer = await client.get(f"{base}/api/v1/conversations?limit=20",
+                                                  headers=headers)  # fmt: skip
+                    status = str(answer.status_code) if answer.status_code >= 300 else ""
+                except httpx.HTTPError as err:
+                    status = type(err).__name__
+            if status:
+                errors[f"{kind}:{status}"] = errors.get(f"{kind}:{status}", 0) + 1
+            else:
+                results[kind].append((time.perf_counter() - planned) * 1000)
+
+        plan: list[tuple[float, str, int]] = []
+        for i in range(int(seconds * turns_per_s)):
+            plan.append((i / turns_per_s, "turn", i))
+        for i in range(int(seconds * reads_per_s)):
+            plan.append((i / reads_per_s, "read", i))
+        plan.sort()
+        start = time.perf_counter()
+        tasks = []
+        for offset, kind, n in plan:
+            delay = start + offset - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(kind, n, start + offset)))
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - start
+    out: dict[str, Any] = {"seconds": round(wall, 1), "errors": errors}
+    for kind, values in results.items():
+        out[kind] = {
+            "ok": len(values), "per_s": round(len(values) / wall, 1),
+            "p50_ms": _pct(values, 0.50), "p95_ms": _pct(values, 0.95),
+            "p99_ms": _pct(values, 0.99),
+            "mean_ms": round(statistics.fmean(values), 1) if values else None,
+        }  # fmt: skip
+    return out
+
+
+def run() -> dict[str, Any]:
+    seconds = float(os.environ.get("CALMDESK_BENCH_LOAD_SECONDS", "20"))
+    turns = int(os.environ.get("CALMDESK_BENCH_LOAD_TURNS", "100"))
+    reads = int(os.environ.get("CALMDESK_BENCH_LOAD_READS", "300"))
+    processes = int(os.environ.get("CALMDESK_BENCH_LOAD_PROCESSES", "1"))
+    with tempfile.TemporaryDirectory() as folder:
+        url = os.environ.get("CALMDESK_BENCH_LOAD_DB") or f"sqlite:///{Path(folder) / 'load.db'}"
+        token, ids = _world(url)
+        procs, bases = _start(url, processes)
+        try:
+            result = asyncio.run(_load(bases, token, ids, seconds, turns, reads))
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(timeout=20)
+    result |= {
+        "clients": CLIENTS, "offered_turns_per_s": turns, "offered_reads_per_s": reads,
+        "processes": processes, "database": url.split(":")[0],
+        "analysis": os.environ.get("CALMDESK_BENCH_LOAD_ANALYSIS", "real"),
+        "target": "p95 < 150 ms, p99 < 500 ms, 0 errors",
+    }  # fmt: skip
+    return result
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))
