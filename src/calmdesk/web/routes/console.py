@@ -203,6 +203,9 @@ def register(app: FastAPI) -> None:
     app.include_router(console_actions.router)
     app.include_router(console_live.router)
     app.include_router(widget.router)
+    from calmdesk.web.routes import console_admin  # people: users, tokens, sessions, account
+
+    app.include_router(console_admin.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:
