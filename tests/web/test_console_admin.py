@@ -15,8 +15,12 @@ from calmdesk.domain.admin_errors import LastActiveAdmin
 from calmdesk.storage import AuditEntry, User
 
 XSS = '<script>window.__xss=1</script>"><img src=x onerror=alert(1)>'
-ADMIN_PAGES = ["/console/admin", "/console/admin/users", "/console/admin/tokens",
-               "/console/admin/sessions"]  # fmt: skip
+ADMIN_PAGES = [
+    "/console/admin",
+    "/console/admin/users",
+    "/console/admin/tokens",
+    "/console/admin/sessions",
+]
 
 
 def _row(page: Node, username: str) -> Node:
@@ -56,10 +60,14 @@ def test_agents_are_refused_every_admin_page_and_form(client, world) -> None:
     csrf = login(client, "cal")
     for path in ADMIN_PAGES:
         assert client.get(path, follow_redirects=False).status_code == 403, path
-    posts = ["/console/admin/users", f"/console/admin/users/{world.agent.id}/role",
-             f"/console/admin/users/{world.other_agent.id}/deactivate",
-             f"/console/admin/users/{world.other_agent.id}/password", "/console/admin/tokens",
-             "/console/admin/sessions/revoke-all"]  # fmt: skip
+    posts = [
+        "/console/admin/users",
+        f"/console/admin/users/{world.agent.id}/role",
+        f"/console/admin/users/{world.other_agent.id}/deactivate",
+        f"/console/admin/users/{world.other_agent.id}/password",
+        "/console/admin/tokens",
+        "/console/admin/sessions/revoke-all",
+    ]
     for path in posts:
         data = {"csrf_token": csrf, "username": "mallory", "role": "admin", "reason": "x"}
         assert client.post(path, data=data, follow_redirects=False).status_code == 403, path
@@ -72,7 +80,11 @@ def test_agents_are_refused_every_admin_page_and_form(client, world) -> None:
 def test_supervisors_see_their_own_team_read_only(client, world) -> None:
     csrf = login(client, "sam")
     page = parse(client.get("/console/admin/users").text)
-    shown = {tr.attrs["data-user"] for tr in page.by_id("users").find_all("tr") if "data-user" in tr.attrs}
+    shown = {
+        tr.attrs["data-user"]
+        for tr in page.by_id("users").find_all("tr")
+        if "data-user" in tr.attrs
+    }
     assert shown == {"ada", "sam", "cal"}  # not bea, of the other team
     assert not page.find_all("form", action="/console/admin/users")
     assert not page.find_all("details")
@@ -112,8 +124,10 @@ def test_admin_lists_everyone_with_team_state_last_login_and_sessions(client, ap
     page = parse(client.get("/console/admin/users").text)
     cal, bea = _row(page, "cal"), _row(page, "bea")
     assert (_field(cal, "role"), _field(cal, "team"), _field(cal, "active")) == (
-        "agent", "Orders", "active",
-    )  # fmt: skip
+        "agent",
+        "Orders",
+        "active",
+    )
     assert _field(cal, "sessions") == "1" and _field(cal, "last-login") != "never"
     assert _field(bea, "team") == "Billing" and _field(bea, "last-login") == "never"
     assert _field(bea, "sessions") == "0"
@@ -121,8 +135,14 @@ def test_admin_lists_everyone_with_team_state_last_login_and_sessions(client, ap
 
 def test_create_with_a_one_time_password_shown_once(client, app, world) -> None:
     csrf = login(client, "ada")
-    data = {"csrf_token": csrf, "username": "dee", "display_name": "Dee Lane", "role": "agent",
-            "team_id": str(world.other_team.id), "password": ""}  # fmt: skip
+    data = {
+        "csrf_token": csrf,
+        "username": "dee",
+        "display_name": "Dee Lane",
+        "role": "agent",
+        "team_id": str(world.other_team.id),
+        "password": "",
+    }
     answer = client.post("/console/admin/users", data=data)
     assert answer.status_code == 200
     page = parse(answer.text)
@@ -140,8 +160,13 @@ def test_create_with_a_one_time_password_shown_once(client, app, world) -> None:
 
 def test_create_with_a_chosen_password_shows_no_secret(client, app, world) -> None:
     csrf = login(client, "ada")
-    data = {"csrf_token": csrf, "username": "Finn", "role": "supervisor",
-            "team_id": str(world.team.id), "password": "finn-password-1"}  # fmt: skip
+    data = {
+        "csrf_token": csrf,
+        "username": "Finn",
+        "role": "supervisor",
+        "team_id": str(world.team.id),
+        "password": "finn-password-1",
+    }
     page = parse(client.post("/console/admin/users", data=data).text)
     assert not page.find_all(None, id="one-time-secret")
     assert _field(_row(page, "finn"), "role") == "supervisor"
@@ -233,8 +258,9 @@ def test_the_last_active_admin_cannot_be_demoted_or_deactivated(client, world) -
     assert not parse(client.get("/console/admin/users").text).find_all(
         "form", action=f"/console/admin/users/{me}/deactivate"
     )  # no deactivate form for yourself
-    own = client.post(f"/console/admin/users/{me}/deactivate", data={"csrf_token": csrf,
-                      "reason": "leaving"})  # fmt: skip
+    own = client.post(
+        f"/console/admin/users/{me}/deactivate", data={"csrf_token": csrf, "reason": "leaving"}
+    )
     assert own.status_code == 409 and "yourself" in parse(own.text).by_id(f"user-{me}-error").text
     with pytest.raises(LastActiveAdmin):  # the CLI's system actor is held to it too
         admin_actions.deactivate(world.ctx, ADMIN, me, "no admins left")
@@ -265,8 +291,9 @@ def test_deactivating_needs_a_reason_then_ends_sessions_and_tokens(client, app, 
     assert empty.status_code == 400
     assert "reason is empty" in parse(empty.text).by_id(f"user-{world.agent.id}-error").text
     assert _logged_in(browser)
-    answer = client.post(url, data={"csrf_token": csrf, "reason": "left the company"},
-                         follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        url, data={"csrf_token": csrf, "reason": "left the company"}, follow_redirects=False
+    )
     assert answer.status_code == 303
     assert not _logged_in(browser)
     assert client.get("/api/v1/tokens", headers=bearer).status_code == 401
@@ -282,8 +309,9 @@ def test_deactivating_needs_a_reason_then_ends_sessions_and_tokens(client, app, 
 def test_reset_password_shows_it_once_and_ends_their_sessions(client, app, world) -> None:
     browser, _ = _other_browser(app, "cal")
     csrf = login(client, "ada")
-    answer = client.post(f"/console/admin/users/{world.agent.id}/password",
-                         data={"csrf_token": csrf})  # fmt: skip
+    answer = client.post(
+        f"/console/admin/users/{world.agent.id}/password", data={"csrf_token": csrf}
+    )
     assert answer.status_code == 200
     secret = parse(answer.text).by_id("secret-value").text.strip()
     assert not _logged_in(browser)
@@ -291,8 +319,11 @@ def test_reset_password_shows_it_once_and_ends_their_sessions(client, app, world
     assert _logged_in(_other_browser(app, "cal", secret)[0])
     old = TestClient(app)
     form = parse(old.get("/console/login").text).find("input", name="csrf_token").attrs["value"]
-    refused = old.post("/console/login", data={"username": "cal", "password": PASSWORD,
-                       "csrf_token": form}, follow_redirects=False)  # fmt: skip
+    refused = old.post(
+        "/console/login",
+        data={"username": "cal", "password": PASSWORD, "csrf_token": form},
+        follow_redirects=False,
+    )
     assert refused.status_code == 401
     assert _audits(world, "user.password_changed")[-1].actor == "user:ada"
     own = client.post(f"/console/admin/users/{world.admin.id}/password", data={"csrf_token": csrf})
@@ -302,8 +333,9 @@ def test_reset_password_shows_it_once_and_ends_their_sessions(client, app, world
 def test_impossible_user_ids_are_not_found(client, world) -> None:
     csrf = login(client, "ada")
     for ident in ("999999", str(2**40)):
-        answer = client.post(f"/console/admin/users/{ident}/role",
-                             data={"csrf_token": csrf, "role": "agent"})  # fmt: skip
+        answer = client.post(
+            f"/console/admin/users/{ident}/role", data={"csrf_token": csrf, "role": "agent"}
+        )
         assert answer.status_code in (400, 404)
         assert "Traceback" not in answer.text
     assert client.get(f"/console/admin/sessions?user_id={2**40}").status_code == 404
@@ -314,8 +346,10 @@ def test_impossible_user_ids_are_not_found(client, world) -> None:
 
 def test_tokens_created_shown_once_listed_and_revoked(client, world) -> None:
     csrf = login(client, "ada")
-    answer = client.post("/console/admin/tokens", data={"csrf_token": csrf,
-                         "user_id": str(world.agent.id), "name": "helpdesk sync"})  # fmt: skip
+    answer = client.post(
+        "/console/admin/tokens",
+        data={"csrf_token": csrf, "user_id": str(world.agent.id), "name": "helpdesk sync"},
+    )
     assert answer.status_code == 200
     page = parse(answer.text)
     secret = page.by_id("secret-value").text.strip()
@@ -330,8 +364,11 @@ def test_tokens_created_shown_once_listed_and_revoked(client, world) -> None:
     used = parse(listing.text).find("tr", **{"data-token": secret[:10]})
     assert used.find("td", **{"data-field": "last-used"}).text.strip() != "never"
     token_id = used.attrs["id"].removeprefix("token-")
-    revoked = client.post(f"/console/admin/tokens/{token_id}/revoke", data={"csrf_token": csrf},
-                          follow_redirects=False)  # fmt: skip
+    revoked = client.post(
+        f"/console/admin/tokens/{token_id}/revoke",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert revoked.status_code == 303
     after = parse(client.get(revoked.headers["location"]).text)
     assert after.find("tr", **{"data-token": secret[:10]}).attrs["data-revoked"] == "yes"
@@ -352,8 +389,9 @@ def test_token_refusals_keep_the_name(client, world, owner, name, status, says) 
         admin_actions.deactivate(world.ctx, ADMIN, world.other_agent.id, "left")
     ids = {"cal": str(world.agent.id), "deactivated": str(world.other_agent.id), "": ""}
     csrf = login(client, "ada")
-    answer = client.post("/console/admin/tokens",
-                         data={"csrf_token": csrf, "user_id": ids[owner], "name": name})  # fmt: skip
+    answer = client.post(
+        "/console/admin/tokens", data={"csrf_token": csrf, "user_id": ids[owner], "name": name}
+    )
     assert answer.status_code == status
     page = parse(answer.text)
     assert says in page.by_id("token-error").text
@@ -383,16 +421,21 @@ def test_admin_revokes_one_session_then_all(client, app, world) -> None:
     live = page.find_all("tr", **{"data-live": "yes"})
     assert len(live) == 2
     newest = live[0].attrs["data-session"]
-    answer = client.post(f"/console/admin/sessions/{newest}/revoke",
-                         data={"csrf_token": csrf, "back": "user"}, follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        f"/console/admin/sessions/{newest}/revoke",
+        data={"csrf_token": csrf, "back": "user"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303 and answer.headers["location"].startswith(url)
     assert not _logged_in(second) and _logged_in(first)
     everyone = parse(client.get("/console/admin/sessions").text)
     assert {s.attrs["data-user"] for s in everyone.find_all("section", **{"data-user": "cal"})} == {
         "cal"
     }
-    client.post("/console/admin/sessions/revoke-all",
-                data={"csrf_token": csrf, "user_id": str(world.agent.id)})  # fmt: skip
+    client.post(
+        "/console/admin/sessions/revoke-all",
+        data={"csrf_token": csrf, "user_id": str(world.agent.id)},
+    )
     assert not _logged_in(first) and _logged_in(client)
     assert not parse(client.get(url).text).find_all("tr", **{"data-live": "yes"})
     assert _audits(world, "session.revoked_all")[-1].actor == "user:ada"
@@ -416,11 +459,15 @@ def test_account_page_lists_and_revokes_ones_own_sessions(client, app, world) ->
         ada_session = session.scalars(
             select(UserSession.id).where(UserSession.user_id == world.admin.id)
         ).first()
-    refused = client.post(f"/console/account/sessions/{ada_session}/revoke",
-                          data={"csrf_token": csrf})  # fmt: skip
+    refused = client.post(
+        f"/console/account/sessions/{ada_session}/revoke", data={"csrf_token": csrf}
+    )
     assert refused.status_code == 404 and _logged_in(admin_browser)
-    answer = client.post(f"/console/account/sessions/{not_me}/revoke", data={"csrf_token": csrf},
-                         follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        f"/console/account/sessions/{not_me}/revoke",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303 and not _logged_in(other) and _logged_in(client)
 
 
@@ -441,9 +488,15 @@ def test_logging_out_everywhere_else_keeps_this_session(client, app, world) -> N
 )
 def test_a_refused_password_change_says_why(client, world, current, new, confirm, says) -> None:
     csrf = login(client, "cal")
-    answer = client.post("/console/account/password", data={"csrf_token": csrf,
-                         "current_password": current, "new_password": new,
-                         "confirm_password": confirm})  # fmt: skip
+    answer = client.post(
+        "/console/account/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": confirm,
+        },
+    )
     assert answer.status_code == 400
     assert says in parse(answer.text).by_id("password-error").text
     assert not _audits(world, "user.password_changed")
@@ -452,9 +505,16 @@ def test_a_refused_password_change_says_why(client, world, current, new, confirm
 def test_changing_ones_password_ends_the_other_sessions(client, app, world) -> None:
     other, _ = _other_browser(app, "cal")
     csrf = login(client, "cal")
-    answer = client.post("/console/account/password", data={"csrf_token": csrf,
-                         "current_password": PASSWORD, "new_password": "brand-new-pass",
-                         "confirm_password": "brand-new-pass"}, follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        "/console/account/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": PASSWORD,
+            "new_password": "brand-new-pass",
+            "confirm_password": "brand-new-pass",
+        },
+        follow_redirects=False,
+    )
     assert answer.status_code == 303
     page = parse(client.get(answer.headers["location"]).text)
     assert "Password changed" in page.by_id("account-flash").text
@@ -466,7 +526,10 @@ def test_revoking_this_session_logs_out(client, world) -> None:
     csrf = login(client, "cal")
     page = parse(client.get("/console/account").text)
     mine = next(r for r in page.find_all("tr", **{"data-live": "yes"}) if "this one" in r.text)
-    answer = client.post(f"/console/account/sessions/{mine.attrs['data-session']}/revoke",
-                         data={"csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        f"/console/account/sessions/{mine.attrs['data-session']}/revoke",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert answer.headers["location"] == "/console/login"
     assert not _logged_in(client)
