@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions import people
@@ -61,10 +61,12 @@ def _active_user(session: Session, user_id: int) -> User:
 
 
 def _other_active_admins(session: Session, user_id: int) -> int:
-    stmt = select(func.count(User.id)).where(
+    """Active admins other than `user_id`; their rows are locked (PostgreSQL) until commit, so
+    two admins demoting each other at once cannot both succeed."""
+    stmt = select(User.id).where(
         User.role == UserRole.ADMIN, User.is_active.is_(True), User.id != user_id
     )
-    return int(session.scalar(stmt) or 0)
+    return len(session.scalars(stmt.with_for_update()).all())
 
 
 def add_user(
