@@ -533,3 +533,16 @@ def test_revoking_this_session_logs_out(client, world) -> None:
     )
     assert answer.headers["location"] == "/console/login"
     assert not _logged_in(client)
+
+
+def test_forms_with_invalid_utf8_are_refused_and_create_nothing(client, world) -> None:
+    csrf = login(client, "ada")
+    body = b"username=bad%FF%FEname&role=agent&csrf_token=" + csrf.encode()
+    answer = client.post(
+        "/console/admin/users",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf},
+    )
+    assert 400 <= answer.status_code < 500 and "Traceback" not in answer.text
+    with world.ctx.sessions() as session:
+        assert len(session.scalars(select(User)).all()) == 4
