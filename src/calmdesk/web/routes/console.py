@@ -205,6 +205,9 @@ def register(app: FastAPI) -> None:
     app.include_router(practice.router)
     app.include_router(cases.router)
     app.include_router(widget.router)
+    from calmdesk.web.routes import console_admin  # people: users, tokens, sessions, account
+
+    app.include_router(console_admin.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:
