@@ -107,6 +107,7 @@ def live_server(
         "CALMDESK_SECRET_KEY": secrets.token_urlsafe(32),
         "CALMDESK_HUEY_BACKEND": "memory",
         "CALMDESK_HUEY_PATH": str(folder / "jobs.db"),
+        "CALMDESK_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     _cli(env, "db", "upgrade")
     _cli(env, "seed")

@@ -12,10 +12,10 @@ from tests.factories import ADMIN, World
 from tests.web.console_support import parse
 
 from calmdesk.actions import block_customer, create_customer
+from calmdesk.actions.sessions import check_chat_token
 from calmdesk.config import Settings
 from calmdesk.storage import Conversation, Customer, Turn
 from calmdesk.storage.intake import EmailMessage, TurnChannel
-from calmdesk.web.auth import read_chat_token
 
 URL = "/api/v1/public/conversations"
 STATIC = Path(__file__).resolve().parents[2] / "src/calmdesk/web/static"
@@ -32,8 +32,10 @@ def test_public_conversation_answers_exactly_the_contract_and_lands_in_the_queue
     assert res.status_code == 201
     body = res.json()
     assert set(body) == {"conversation_id", "chat_token", "chat_url"}
-    assert read_chat_token(world.ctx.settings.model_copy(update={"secret_key": _secret(client)}),
-                           body["chat_token"])[0] == str(body["conversation_id"])  # fmt: skip
+    settings = world.ctx.settings.model_copy(update={"secret_key": _secret(client)})
+    with world.ctx.sessions() as session:
+        access = check_chat_token(session, settings, body["chat_token"], world.ctx.now())
+    assert access.conversation_id == body["conversation_id"]
     assert urlparse(body["chat_url"]).path == f"/chat/{body['chat_token']}"
     with world.ctx.sessions() as session:
         conv = session.get(Conversation, body["conversation_id"])

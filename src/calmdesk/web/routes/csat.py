@@ -41,7 +41,7 @@ def _survey(session: Session, conversation_id: int) -> CsatSurvey | None:
 @router.get("/chat/{token}/csat", response_class=HTMLResponse)
 def csat_page(request: Request, token: str, settings: SettingsDep, session: SessionDep) -> Response:
     """The question, or a thank-you when it was answered."""
-    who = chat_identity(settings, token)
+    who = chat_identity(settings, token, session)
     return _page(request, token, _survey(session, who.conversation_id))
 
 
@@ -55,7 +55,8 @@ def csat_answer(
     comment: Annotated[str, Form(max_length=4_000)] = "",
 ) -> Response:
     """Store the answer once; a bad rating shows the form again with the reason."""
-    who = chat_identity(settings, token)
+    with ctx.sessions() as session:
+        who = chat_identity(settings, token, session)
     try:
         survey = answer_csat(
             ctx, Actor.for_customer(who.customer_id), who.conversation_id, score, comment

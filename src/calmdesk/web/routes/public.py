@@ -95,13 +95,16 @@ def _limits(request: Request) -> IntakeLimits:
     return limits
 
 
-def _returning_customer(settings: Settings, authorization: str | None) -> int | None:
+def _returning_customer(
+    actions: ActionContext, settings: Settings, authorization: str | None
+) -> int | None:
     """The customer of a chat token this browser already holds (None when absent or invalid)."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        return chat_identity(settings, token.strip()).customer_id
+        with actions.sessions() as session:
+            return chat_identity(settings, token.strip(), session).customer_id
     except AuthenticationRequired:
         return None
 
@@ -121,12 +124,12 @@ def _start(
     opened = open_public_conversation(
         actions, name=fields.get("name"), text=fields.get("text"), email=fields.get("email"),
         team=fields.get("team") or None,
-        returning_customer_id=_returning_customer(settings, authorization),
+        returning_customer_id=_returning_customer(actions, settings, authorization),
         channel_label=channel_label,
     )  # fmt: skip
     conversation = opened.conversation
     token = auth.issue_chat_token(settings, conversation.id, opened.customer_id)
-    base = str(request.base_url).rstrip("/")
+    base = settings.public_base_url.rstrip("/")  # never the request's Host header
     address = fields.get("email")
     if isinstance(address, str) and address.strip():
         link_token = _verify_signer(settings).dumps(
@@ -225,14 +228,16 @@ def contact_submit(
 
 
 @router.get("/contact/sent/{token}", response_class=HTMLResponse, include_in_schema=False)
-def contact_sent(request: Request, token: str, settings: SettingsDep) -> Response:
+def contact_sent(
+    request: Request, token: str, settings: SettingsDep, session: SessionDep
+) -> Response:
     try:
-        who = chat_identity(settings, token)
+        who = chat_identity(settings, token, session)
     except AuthenticationRequired as err:
         return _problem(request, "That link is not valid", err.message, "/contact", 401)
     context = {
         "user": None, "csrf_token": "", "conversation_id": who.conversation_id,
-        "chat_url": f"{str(request.base_url).rstrip('/')}/chat/{token}",
+        "chat_url": f"{settings.public_base_url.rstrip('/')}/chat/{token}",
         "email_note": "If you gave an email address, we sent a link to confirm it.",
     }  # fmt: skip
     return render(request, "public/sent.html", context)
