@@ -68,7 +68,19 @@ _THREAT_RULES: tuple[Rule, ...] = (
         r"\b(?:lawyers?|solicitors?|attorneys?|legal\s+(?:action|team|advice|proceedings)|sue|"
         r"suing|lawsuit|(?:take|taking)\s+(?:you|this)\s+to\s+court|small\s+claims|ombudsman|"
         r"trading\s+standards|consumer\s+(?:protection|rights|agency|council)|regulator|"
-        r"chargeback|ftc|fca|ofcom|ofgem|cfpb|better\s+business\s+bureau|bbb)\b",
+        r"ftc|fca|ofcom|ofgem|cfpb|better\s+business\s+bureau|bbb)\b",
+        0.9,
+    ),
+    Rule.of(
+        _K.CHARGEBACK,
+        r"\b(?:charge\s*-?\s*backs?|dispute\s+(?:the|this|that|your|these|those|every|a)\s+"
+        r"(?:\w+\s+)?(?:charges?|payments?|transactions?|debits?)|(?:file|open|raise|start|put\s+in)"
+        r"\s+a\s+(?:dispute|claim)\s+with\s+(?:my|the)\s+(?:bank|card|credit\s+card|paypal|visa|"
+        r"amex)|(?:call|ring|contact|tell|go\s+to|speak\s+(?:to|with)|ask|talk\s+to)(?:ing)?\s+"
+        r"(?:to\s+)?my\s+(?:bank|card\s+"
+        r"(?:company|issuer|provider)|credit\s+card\s+company)|(?:reverse|cancel|block|stop)\s+"
+        r"(?:the|this|that|my)\s+(?:charge|payment|transaction|direct\s+debit)\s+(?:with|through|"
+        r"via)\s+my\s+bank|paypal\s+(?:dispute|claim))\b",
         0.9,
     ),
     Rule.of(
@@ -78,7 +90,10 @@ _THREAT_RULES: tuple[Rule, ...] = (
         r"tweet(?:ing)?|facebook|instagram|tiktok|reddit|social\s+media|post\s+(?:this|it|about\s+"
         r"(?:this|you))\s+(?:online|everywhere|on)|tell\s+(?:everyone|everybody|all\s+my\s+"
         r"friends)|go(?:ing)?\s+public|the\s+(?:press|media|newspapers?)|journalists?|"
-        r"warn\s+(?:others|everyone|people))\b",
+        r"warn\s+(?:others|everyone|people)|post(?:ing)?\s+(?:\w+\s+){0,4}?(?:everywhere|"
+        r"all\s+over|online)|(?:let|make\s+sure)\s+(?:everyone|everybody|the\s+world|all\s+my\s+"
+        r"\w+)\s+know|(?:review|reviews|rating)\s+(?:everywhere|all\s+over)|tell\s+the\s+"
+        r"(?:whole\s+)?world)\b",
         0.85,
     ),
     Rule.of(
