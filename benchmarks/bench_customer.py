@@ -53,11 +53,17 @@ def _pct(x: float) -> float:
     return round(100 * float(x), 1)
 
 
+def _vectors(texts: list[str]) -> np.ndarray:
+    """Multilingual vectors, through the training cache (BRIGHTER train is already there)."""
+    from calmdesk.training.embeddings import embed
+
+    return embed(texts, multilingual=True)
+
+
 def _customer_scores(texts: list[str]) -> Any:
     from calmdesk.analysis.customer import heads
-    from calmdesk.analysis.language import encoder
 
-    return heads.predict(texts, encoder.encode(texts))
+    return heads.predict(texts, _vectors(texts))
 
 
 def _binary_row(
@@ -120,13 +126,12 @@ def _one_vs_rest(x_train: Any, y_train: np.ndarray, x_dev: Any) -> np.ndarray:
 
 def _brighter(root: Path, language: str) -> dict[str, Any]:
     from calmdesk.analysis.customer.heads import load
-    from calmdesk.analysis.language import encoder
 
     train, dev = d.brighter(root, language, "train"), d.brighter(root, language, "dev")
     y_train, y_dev = _matrix(train), _matrix(dev)
     featurizer = load().featurizer
-    x_train = featurizer.transform(train.texts, encoder.encode(train.texts))
-    x_dev = featurizer.transform(dev.texts, encoder.encode(dev.texts))
+    x_train = featurizer.transform(train.texts, _vectors(train.texts))
+    x_dev = featurizer.transform(dev.texts, _vectors(dev.texts))
     row: dict[str, Any] = {"task": f"brighter-{language}", "metric": "macro_f1"}
     row["n_train"], row["n_dev"] = len(train), len(dev)
     anger = _customer_scores(dev.texts).anger

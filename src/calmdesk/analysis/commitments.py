@@ -198,10 +198,9 @@ def _commitment(
 ) -> Commitment:
     # A deadline inside the action's own words wins over one earlier in the region ("... ships
     # tomorrow, you will get tracking tonight": tracking is due tonight).
-    own = find_due(text[action_start:end], when.now, when.tz, when.rules)
-    if own is not None:
+    due = find_due(text[action_start:end], when.now, when.tz, when.rules)
+    if due is not None:
         region_start = action_start
-        due = own
     else:
         due = find_due(text[region_start:end], when.now, when.tz, when.rules)
     action = text[action_start:end]

@@ -31,7 +31,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-_PARTS = ("all", "english", "customer")
+_PARTS = ("all", "english", "customer", "replies")
 
 
 @models_app.command("train")
@@ -45,13 +45,20 @@ def train(
         str,
         typer.Option(
             "--heads",
-            help="Which artefact: english (heads.npz), customer (customer_heads.npz) or all.",
+            help="Which artefact: english (heads.npz), customer (customer_heads.npz), "
+            "replies (reply_heads.npz) or all.",
         ),
     ] = "all",
     labelled: Annotated[
         Path | None,
         typer.Option(
             help="The project's labelled customer set (its dev part trains the cause head)."
+        ),
+    ] = None,
+    replies: Annotated[
+        Path | None,
+        typer.Option(
+            help="The project's labelled agent replies (their dev part trains the reply heads)."
         ),
     ] = None,
 ) -> None:
@@ -80,8 +87,21 @@ def train(
             typer.echo(
                 f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})"
             )
+        if heads in ("all", "replies"):
+            _train_replies(root, out, replies)
     except CalmdeskError as err:
         raise _fail(err) from None
+
+
+def _train_replies(root: Path, out: Path | None, replies: Path | None) -> None:
+    from calmdesk.analysis.reply.model import ARTEFACT as REPLY_HEADS
+    from calmdesk.training.reply_train import LABELLED_REPLIES, train_reply_heads
+
+    target = out or REPLY_HEADS
+    trained = train_reply_heads(replies or LABELLED_REPLIES, root, target)
+    typer.echo(f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})")
+    figures = ", ".join(f"{k} {v['cv_auc']}" for k, v in trained.meta["heads"].items())
+    typer.echo(f"reply heads, dev cross-validated ROC AUC: {figures}")
 
 
 @models_app.command("info")

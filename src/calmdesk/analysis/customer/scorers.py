@@ -88,7 +88,7 @@ def _emotion(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
             0.6 * tone.shouting,
             0.3 * tone.exclaiming,
             0.5 * tone.negative,
-            0.55 if pressing else 0.0,
+            0.75 if pressing else 0.0,
             0.6 * done["waiting"],
             0.7 * _sarcastic_praise(ctx, done),
         )
@@ -109,8 +109,9 @@ def _abuse(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     extra = ctx.cues.abuse
     spans = sorted(found.spans + extra.spans, key=lambda s: s.start)
     kinds = list(dict.fromkeys([*found.kinds, *extra.kinds]))
-    # The offensive head alone (no rule hit) is trusted only when it is confident.
-    model = max(0.0, ctx.heads.offensive - 0.3) / 0.7 * 0.85
+    # The offensive head alone (no rule hit) is trusted only when it is confident, and less when
+    # the turn says it is minor ("kind of annoying, no big deal" is not abuse).
+    model = max(0.0, ctx.heads.offensive - 0.3) / 0.7 * 0.85 * (1.0 - 0.7 * ctx.tone.mild)
     score = combine((found.score, extra.score)) if spans else 0.0
     return {
         "abuse": _clip(max(score, combine((score * 0.8, model)) if score else model)),
@@ -172,7 +173,7 @@ def _urgency(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
         ctx.tone.urgency,
         0.3 * ctx.tone.exclaiming,
         0.35 if repeat else 0.0,
-        0.45 * done["waiting"],
+        0.55 * done["waiting"],
         min(0.3, 0.1 * earlier_upset),
         min(0.3, _hours_waiting(ctx) / 72 * 0.3),
         carried,
@@ -208,7 +209,8 @@ def _upset(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     )
     relief = tone.gratitude * (1.0 - tone.negative) * (0.5 + 0.5 * emo["satisfaction"])
     relief *= 1.0 - sarcastic
-    mild = 1.0 - 0.75 * tone.mild * (1.0 - 0.7 * done["abuse"])
+    spans = 0.7 if done["abuse_spans"] else 0.0  # words that say it is minor do not excuse abuse
+    mild = 1.0 - 0.85 * tone.mild * (1.0 - spans)
     return {"upset": _clip(combine(pieces) * (1.0 - 0.85 * relief) * mild)}
 
 
