@@ -73,7 +73,7 @@ class TurnContext:
             tone = replace(
                 tone,
                 negative=combine((tone.negative, cues.negative)),
-                gratitude=combine((tone.gratitude, cues.gratitude)),
+                gratitude=combine((tone.gratitude, cues.gratitude * (1.0 - cues.irony))),
                 urgency=combine((tone.urgency, cues.urgency)),
                 waiting=combine((tone.waiting, cues.waiting)),
             )

@@ -31,7 +31,18 @@ _REQUEST_RULES: tuple[Rule, ...] = (
     Rule.of(
         _K.SUPERVISOR,
         r"\b(?:someone|somebody)\s+(?:more\s+senior|senior|in\s+charge|higher\s+up|with\s+authority)"
-        r"|\b(?:a\s+)?(?:real|actual)\s+(?:person|human)\b|\bescalat(?:e|ion)\b",
+        r"|\b(?:a\s+)?(?:real|actual)\s+(?:person|human)\b|\bescalat(?:e|ion|ed)\b",
+        0.8,
+    ),
+    Rule.of(
+        _K.SUPERVISOR,
+        r"^\W*(?:a\s+|your\s+)?(?:manager|supervisor|boss)\b|\b(?:manager|supervisor|boss)\s*"
+        r"(?:please|pls|plz|now|asap)\b|\bput\s+(?:your|the|a)\s+(?:manager|supervisor|boss|"
+        r"superior)\s+on\b|\bput\s+me\s+through\s+to\s+(?:someone|somebody|your|the|a)\b|"
+        r"\b(?:get|want|need|speak\s+to|talk\s+to|give)\s+(?:me\s+)?(?:to\s+)?(?:a|an)\s+"
+        r"(?:human(?:\s+being)?|person)\b|\b(?:person|someone|somebody)\s+in\s+charge\b|"
+        r"\bhead\s+office\b|\b(?:someone|somebody)\s+(?:who\s+(?:actually\s+)?knows|from\s+"
+        r"(?:the\s+)?complaints)",
         0.8,
     ),
     Rule.of(

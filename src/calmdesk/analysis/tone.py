@@ -51,7 +51,8 @@ _GRATITUDE_RULES: tuple[Rule, ...] = (
     ),
     Rule.of(
         "resolved",
-        r"\b(?:(?:that|this|it)(?:'s|\s+has|\s+is)?\s+(?:solved|fixed|sorted|resolved|worked|"
+        r"\b(?:(?<!need\s)(?<!want\s)(?<!get\s)(?<!have\s)(?<!got\s)"
+        r"(?:that|this|it)(?:'s|\s+has|\s+is)?\s+(?:solved|fixed|sorted|resolved|worked|"
         r"working)|works\s+(?:now|fine|perfectly|great)|all\s+(?:good|sorted|set)|problem\s+solved|"
         r"perfect|brilliant|awesome|excellent|great\s+(?:service|help|job)|much\s+better|"
         r"happy\s+(?:now|with)|you(?:'ve|\s+have)\s+been\s+(?:very\s+|so\s+)?helpful)\b",
@@ -112,6 +113,17 @@ _WAITING_RULES: tuple[Rule, ...] = (
         r"\s*\?+|chas(?:e|ing)\s+(?:this|you|it))\b",
         0.7,
     ),
+    Rule.of(
+        "how_long",
+        r"\b(?:(?:it'?s|it\s+has|has|that'?s)\s+been\s+(?:\w+\s+){0,2}?(?:minutes|hours|days|weeks|"
+        r"months|ages|forever|a\s+(?:week|month|fortnight))|(?:\d+|two|three|four|five|six|ten|"
+        r"forty|ninety)\s+(?:minutes|mins|hours|hrs|days|weeks|months)\s+(?:ago|later|now|already|"
+        r"without|on\s+hold|and\s+(?:still|nothing|counting))|still\s+(?:hasn'?t|haven'?t|don'?t|"
+        r"doesn'?t|didn'?t|isn'?t|not|no|nothing)|(?:week|day|month|hour)\s+(?:two|three|four|five|"
+        r"\d+)\s+of\s+waiting|checking\s+in\s+(?:on|again|about)|call\s+me\s+back|"
+        r"(?:would|will)\s+wait\s+(?:\d+|\w+)\s+(?:days|weeks|months))\b",
+        0.6,
+    ),
 )
 
 _MILD_RULES: tuple[Rule, ...] = (
@@ -134,7 +146,9 @@ _POSITIVE_RULES: tuple[Rule, ...] = (
         r"lovely|love|loving|impressive|impressed|outstanding|stellar|marvell?ous|terrific|"
         r"thanks\s+(?:a\s+lot|so\s+much)|thank\s+you\s+so\s+much|well\s+done|good\s+job|"
         r"top\s+notch|first\s+class|world\s+class|five\s+stars?|best|glad|happy|nice|"
-        r"just\s+what\s+i\s+needed|oh\s+joy|yay|bravo|genius|stunning)\b",
+        r"just\s+what\s+i\s+needed|oh\s+joy|yay|bravo|genius|stunning|generous|(?:really\s+)?"
+        r"appreciate|makes\s+(?:total|perfect)\s+sense|what\s+a\s+surprise|10/10|shocking|"
+        r"consistency|take\s+your\s+time)\b",
         0.6,
     ),
 )
@@ -143,7 +157,8 @@ _CONTRAST = re.compile(
     r"\b(?:as\s+(?:always|usual|ever)|yet\s+again|once\s+again|again|(?:like|as)\s+every\s+"
     r"(?:time|week)|(?:another|third|fourth|fifth|second)\s+(?:week|day|month|time)|"
     r"yeah\s+right|sure\s+thing|thanks\s+for\s+nothing|not|never|no|nothing|still|waiting|"
-    r"lost|broken|late|wrong|charged|cancel+ed|hours|days|weeks)\b|\.{3}|…|🙄|😒|🙃",
+    r"lost|losing|broken|late|wrong|charged|cancel+ed|hours|days|weeks|another|after|only|"
+    r"but\s+not|didn't|offline|pay|paid)\b|\.{3}|…|🙄|😒|🙃",
     re.IGNORECASE,
 )
 

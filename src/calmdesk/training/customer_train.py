@@ -3,15 +3,17 @@
 Every row is encoded with the multilingual encoder. Training rows per head:
 - sarcasm: iSarcasmEval train (sarcastic 1, not 0; the sarcastic class weighted up to balance);
 - cause: a fixed sixth of Bitext and a third of banking77, intents mapped by `BITEXT_CAUSES` /
-  `BANKING_CAUSES` (unmapped intents are dropped), the project's sentences (`cause_seed.SEED`, weight 3) and the
-  dev part of tests/data/labelled/customer_messages.jsonl where it exists (weight 3; items
-  whose cause is `none` are skipped: the topic head says what a complaint is about);
+  `BANKING_CAUSES` (unmapped intents are dropped), the project's sentences (`cause_seed.SEED`,
+  weight 3) and the dev part of tests/data/labelled/customer_messages.jsonl where it exists
+  (weight 3; items whose cause is `none` are skipped: the topic head says what a complaint is
+  about);
 - emotion: BRIGHTER de/es/pt train (anger, disgust -> anger; fear -> anxiety; joy -> satisfaction;
   sadness; surprise or nothing -> neutral), TweetEval emotion train, a fixed eighth of GoEmotions
   train (mapped as for the English heads), complaints as frustration, Bitext requests neutral;
 - anger: the same texts (anger or disgust 1);
-- offensive: GermEval 2018 train (OFFENSE 1) and Bitext's flagged rows (English turns keep the
-  English offensive head, trained on TweetEval);
+- offensive: GermEval 2018 train (OFFENSE 1) and Bitext's flagged rows; BRIGHTER de/es/pt train
+  as not offensive (weight 0.3) and the Bitext share used for emotion (weight 0.5), so other
+  languages have negatives too (English turns keep the English offensive head, on TweetEval);
 - complaint: the complaints corpus without its held-out fold;
 - politeness: a fixed quarter of Stanford Politeness without its held-out fold (polite 1,
   impolite 0, middle half).
@@ -245,13 +247,7 @@ def _mood(root: Path) -> tuple[Rows, Rows]:
     for text, label, v in zip(rest.texts, rest.labels, _embedded(rest.texts), strict=True):
         if label == "complaint":
             emotion.add(text, v, EMOTIONS.index("frustration"), 0.5)
-    support = d.bitext(root)
-    support = support.subset(
-        [
-            d.fold_of(i, 16) == 0 or y == "1"
-            for i, y in zip(support.ids, support.labels, strict=True)
-        ]
-    )
+    support = _support_subset(root)
     for text, label, v in zip(support.texts, support.labels, _embedded(support.texts), strict=True):
         if label == "1":
             add(text, v, ["anger", "frustration"], 1.0, 0.5)
@@ -272,7 +268,22 @@ def _offensive(root: Path) -> Rows:
     labels += [1] * len(flagged)
     rows = Rows()
     _add_all(rows, texts, labels, [1.0] * len(texts))
+    # Everyday text in the other languages as (mostly) not offensive, so a Spanish or Portuguese
+    # request does not look offensive for not being German; and plain support requests.
+    for language in d.BRIGHTER_LANGUAGES:
+        data = d.brighter(root, language, "train")
+        _add_all(rows, data.texts, [0] * len(data), [0.3] * len(data))
+    plain = _support_subset(root)
+    _add_all(rows, plain.texts, [int(y == "1") for y in plain.labels], [0.5] * len(plain))
     return rows
+
+
+def _support_subset(root: Path) -> d.Labelled:
+    support = d.bitext(root)
+    keep = [
+        d.fold_of(i, 16) == 0 or y == "1" for i, y in zip(support.ids, support.labels, strict=True)
+    ]
+    return support.subset(keep)
 
 
 def _complaint(root: Path) -> Rows:

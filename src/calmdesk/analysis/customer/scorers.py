@@ -40,7 +40,8 @@ _PRESSING = frozenset(
 
 def _sarcastic_praise(ctx: TurnContext, done: dict[str, Any]) -> float:
     """How much of the turn's praise is sarcastic: praise words read the other way round."""
-    return _clip(done["sarcasm"] * (0.4 + 0.6 * ctx.tone.positive) * 1.3)
+    praise = max(ctx.tone.positive, ctx.cues.irony)
+    return _clip(done["sarcasm"] * (0.4 + 0.6 * praise) * 1.3)
 
 
 @register("language", needs={"heads"}, sets=("language", "language_supported"))
@@ -53,8 +54,9 @@ def _sarcasm(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     # The head (iSarcasmEval) is trusted more where there is praise to turn; the rule is praise
     # beside a complaint ("Fantastic service as always. Third week waiting...").
     tone = ctx.tone
-    rule = tone.positive * tone.contrast
-    model = ctx.heads.sarcasm * (0.45 + 0.55 * tone.positive)
+    rule = combine((tone.positive * tone.contrast, ctx.cues.irony))
+    praise = max(tone.positive, ctx.cues.irony)
+    model = ctx.heads.sarcasm * (0.45 + 0.55 * praise)
     return {"sarcasm": _clip(combine((0.8 * rule, model)))}
 
 
@@ -82,7 +84,9 @@ def _emotion(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     tone = ctx.tone
     # Sarcastic praise is not satisfaction; a demand, shouting or waiting is not neutral.
     turned = emo["satisfaction"] * min(1.0, 1.2 * _sarcastic_praise(ctx, done))
-    pressing = any(m.kind in _PRESSING for m in (*done["requests"], *done["threats"]))
+    pressing = any(m.kind is MentionKind.SUPERVISOR for m in done["requests"]) or any(
+        m.kind in _PRESSING for m in done["threats"]
+    )
     pressure = combine(
         (
             0.6 * tone.shouting,

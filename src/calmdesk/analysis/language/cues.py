@@ -37,7 +37,8 @@ _DE = LanguageCues(
             r"\b(?:vorgesetzte[nrm]?|vorgesetzten|chef(?:in)?|teamleit(?:er|erin|ung)|"
             r"geschäftsführ\w*|geschaftsfuhr\w*|geschäftsleitung|abteilungsleiter\w*|"
             r"verantwortliche[nrm]?|zuständige[nrm]?\s+(?:person|stelle)|beschwerdestelle|"
-            r"(?:echte[nrm]?|richtige[nrm]?)\s+(?:mensch(?:en)?|mitarbeiter\w*))\b",
+            r"(?:echte[nrm]?|richtige[nrm]?)\s+(?:mensch(?:en)?|mitarbeiter\w*)|verbinden\s+sie\s+"
+            r"mich\s+(?:bitte\s+)?mit\s+(?:einem|einer|jemandem|ihrem|ihrer))\b",
             0.9,
         ),
         Rule.of(
@@ -135,10 +136,17 @@ _DE = LanguageCues(
         Rule.of(
             "waiting",
             r"\b(?:(?:immer\s+)?noch\s+(?:nichts|keine?n?\s+(?:antwort|r[üu]ckmeldung|lieferung|"
-            r"paket|geld))|warte\s+(?:schon\s+)?(?:seit|immer\s+noch|ewig)|wartezeit|"
+            r"paket|geld))|warte\s+(?:(?:jetzt|schon|nun)\s+)*(?:seit|immer\s+noch|ewig)|wartezeit|"
+            r"warteschleife|"
             r"niemand\s+(?:meldet|ruft|antwortet)|keiner\s+(?:meldet|ruft|antwortet)|"
             r"keine\s+(?:antwort|r[üu]ckmeldung)|ist\s+da\s+(?:jemand|wer)|hallo\s*\?+)",
             0.6,
+        ),
+        Rule.of(
+            "irony",
+            r"\b(?:danke\s+f[üu]r\s+nichts|na\s+toll|super\s+service|echt\s+toll|klasse\s+gemacht|"
+            r"herzlichen\s+gl[üu]ckwunsch|ganz\s+gro[ßs]es\s+kino|wie\s+immer\s+super)\b",
+            0.7,
         ),
         Rule.of(
             "urgent",
@@ -252,6 +260,12 @@ _ES = LanguageCues(
             r"(?:me\s+)?(?:responde|contesta|llama|ha\s+llamado)|\bsin\s+respuesta|"
             r"\bhay\s+alguien|¿?\s*hola\s*\?+)",
             0.6,
+        ),
+        Rule.of(
+            "irony",
+            r"\b(?:gracias\s+por\s+nada|qu[ée]\s+maravilla|de\s+lujo|enhorabuena|menudo\s+servicio|"
+            r"muy\s+bonito)\b",
+            0.7,
         ),
         Rule.of(
             "urgent",
@@ -369,6 +383,12 @@ _FR = LanguageCues(
             0.6,
         ),
         Rule.of(
+            "irony",
+            r"\b(?:merci\s+pour\s+rien|bravo|bien\s+jou[ée]|vraiment\s+impressionnant|quel\s+service|"
+            r"chapeau|trop\s+fort)\b",
+            0.7,
+        ),
+        Rule.of(
             "urgent",
             r"\b(?:urgent\w*|imm[ée]diatement|tout\s+de\s+suite|au\s+plus\s+vite|aujourd'hui|d'urgence)\b",
             0.6,
@@ -484,6 +504,12 @@ _PT = LanguageCues(
             0.6,
         ),
         Rule.of(
+            "irony",
+            r"\b(?:obrigad[oa]\s+por\s+nada|parab[ée]ns|que\s+maravilha|[óo]timo\s+servi[çc]o|"
+            r"show\s+de\s+bola|que\s+beleza)\b",
+            0.7,
+        ),
+        Rule.of(
             "urgent",
             r"\b(?:urgente\w*|imediatamente|o\s+quanto\s+antes|hoje\s+mesmo|agora\s+mesmo|emerg[êe]ncia)\b",
             0.6,
@@ -497,7 +523,7 @@ _IT = LanguageCues(
     requests=(
         Rule.of(
             _K.SUPERVISOR,
-            r"\b(?:(?:un|il|al|col|con\s+il|vostro)\s+(?:responsabile|supervisore|"
+            r"\b(?:(?:un|il|al|col|con\s+il|vostro)\s+(?:(?:suo|vostro|tuo)\s+)?(?:responsabile|supervisore|"
             r"superiore|direttore|capo|manager)|parlare\s+con\s+(?:qualcuno|una\s+persona)|"
             r"persona\s+vera|operatore\s+umano)\b",
             0.9,
@@ -587,6 +613,12 @@ _IT = LanguageCues(
             r"aspettando|aspetto\s+da|nessuno\s+(?:risponde|richiama|mi\s+ha\s+richiamato)|"
             r"senza\s+risposta|c'[èe]\s+qualcuno)|\bpronto\s*\?+)",
             0.6,
+        ),
+        Rule.of(
+            "irony",
+            r"\b(?:grazie\s+(?:per|di)\s+niente|complimenti|bravi|ottimo\s+servizio|che\s+bello|"
+            r"bel\s+servizio)\b",
+            0.7,
         ),
         Rule.of(
             "urgent",

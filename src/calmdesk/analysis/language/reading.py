@@ -34,6 +34,7 @@ class CueFindings:
     waiting: float = 0.0
     gratitude: float = 0.0
     urgency: float = 0.0
+    irony: float = 0.0  # praise said the other way round ("danke für nichts", "bravo ...")
 
 
 _NOTHING = CueFindings()
@@ -98,4 +99,5 @@ def read_cues(text: str, code: str) -> CueFindings:
         tone.get("waiting", 0.0),
         tone.get("thanks", 0.0),
         tone.get("urgent", 0.0),
+        tone.get("irony", 0.0),
     )
