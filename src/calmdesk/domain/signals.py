@@ -121,6 +121,8 @@ class AgentSignals:
     offers_solution: float = 0.0
     review: Review | None = None
     truncated: bool = False
+    reflection: float = 0.0  # says back the customer's concern (P2)
+    blame: float = 0.0  # blames or implies fault of the customer (P5)
 
 
 @dataclass(slots=True)
