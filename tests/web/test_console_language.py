@@ -49,3 +49,15 @@ def test_a_supported_turn_has_no_limited_chip() -> None:
     convo = SimpleNamespace(id=3, last_id=7, turns=[view])
     html = templates.get_template("_partials/transcript.html").render(convo=convo)
     assert "analysis limited" not in html
+
+
+def test_stored_signals_keep_language_sarcasm_and_waiting() -> None:
+    from calmdesk.domain import CustomerSignals, to_jsonable
+    from calmdesk.web.console_review import signals_from_json
+
+    signals = CustomerSignals(
+        upset=0.7, anger=0.3, abuse=0.0, complaint=0.8, urgency=0.5, politeness=0.4,
+        emotion={"frustration": 1.0}, sarcasm=0.7, waiting=0.6, language="pl",
+        language_supported=False,
+    )  # fmt: skip
+    assert signals_from_json(to_jsonable(signals)) == signals

@@ -47,6 +47,7 @@ def _vocabulary(
 def fit_featurizer(texts: Sequence[str], settings: FitSettings = DEFAULT_SETTINGS) -> Featurizer:
     """Word and character vocabularies (most frequent first, ties by text) with smooth idf."""
     words, word_idf = _vocabulary(texts, word_grams, settings.max_words, settings.min_df)
+    chars: dict[str, int]
     if settings.max_chars <= 0:  # word grams only
         chars, char_idf = {}, np.zeros(0)
     else:
