@@ -3,12 +3,12 @@
 Rows: the DEV split of `tests/data/labelled/agent_replies.jsonl` (the test split is never read
 here; only `benchmarks/bench_replies.py` reads it, for the final figure). Each dev reply is also
 added once without its context at a quarter weight (reflection 0 then), so a draft reviewed with
-no history is not out of the heads' range. Public rows can be added per signal at a small weight
-where they fit (`PUBLIC`): CaSiNo's showing-empathy utterances (empathy), Stanford Politeness
-requests (politeness), DiaSafety's replies that offend the user (blame). Whether a public set is
-used, and each head's regularisation C, is chosen by 5-fold cross-validated ROC AUC on the dev
-rows only (the public rows only ever join the training folds). No randomness: the same data give
-the same file.
+no history is not out of the heads' range. Each head's regularisation C is chosen by 5-fold
+cross-validated ROC AUC on the dev rows. Public rows can be offered per signal at a small weight
+where they fit (`PUBLIC`: CaSiNo's showing-empathy utterances, Stanford Politeness requests,
+DiaSafety's replies that offend the user) by giving `ReplySettings.public_weights` a weight above
+0; cross-validation then decides whether each is used (public rows only ever join the training
+folds). The packaged heads use none (the default). No randomness: the same data give the same file.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class ReplySettings:
     cs: tuple[float, ...] = (0.01, 0.1, 1.0)
     folds: int = 5
     no_context_weight: float = 0.25
-    public_weights: tuple[float, ...] = (0.0, 0.3)
+    public_weights: tuple[float, ...] = (0.0,)  # (0.0, 0.3): let CV try the public sets
     public_per_signal: int = 1500  # rows of each public set at most (a fixed share by id)
     max_iter: int = 1000
 
@@ -324,11 +324,12 @@ def train_reply_heads(
     for s in SIGNALS:
         if len({r.labels[s] for r in dev}) < 2:
             raise MalformedInput(f"The labelled replies in {replies} lack examples of {s} 0 and 1.")
-    rows = reply_rows(dev, data_dir, settings)
+    public = data_dir if any(w > 0 for w in settings.public_weights) else None
+    rows = reply_rows(dev, public, settings)
     chosen: dict[str, dict[str, float]] = {}
     for s in SIGNALS:
         options = [(c, pw) for pw in settings.public_weights for c in settings.cs]
-        if s not in PUBLIC or data_dir is None:
+        if s not in PUBLIC or public is None:
             options = [(c, 0.0) for c in settings.cs]
         aucs = {opt: cv_auc(rows, s, opt[0], opt[1], settings) for opt in options}
         best = max(options, key=lambda o: (np.nan_to_num(aucs[o], nan=-1.0), -o[1], -o[0]))

@@ -142,7 +142,8 @@ def _offline() -> list[str]:
 def test_the_reply_heads_load_and_score_with_no_network() -> None:
     code = (
         "from calmdesk.analysis.reply import model; "
-        "print(round(model.score_replies(['So sorry!'], [['late again']])[0]['apology'], 3))"
+        "r = model.score_replies(['I am so sorry your order is late again.'], [['late again']]); "
+        "print(round(r[0]['apology'], 3))"
     )
     out = subprocess.run(
         [*_offline(), sys.executable, "-c", code], capture_output=True, text=True, timeout=120

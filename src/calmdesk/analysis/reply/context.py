@@ -137,11 +137,13 @@ def _abusive(sig: CustomerSignals) -> bool:
 
 
 def _answered(history: Sequence[Turn], recent: list[int], earlier: str) -> tuple[str, ...]:
-    """The customer turns a draft answers: the recent ones, after the earlier turn that holds the
-    concern when the recent ones do not say what went wrong; at most the last 3, oldest first."""
-    turns = [earlier] if earlier else []
-    turns += [history[i].text for i in recent]
-    return tuple(t for t in turns if t.strip())[-3:]
+    """The customer turns a draft answers, at most 3, the one it answers last: the recent ones,
+    oldest first; when they do not say what went wrong ("Yes please."), the earlier turn that does
+    comes last, as the turn the draft answers (the reply heads read the last turn most)."""
+    turns = [history[i].text for i in recent if history[i].text.strip()][-3:]
+    if earlier:
+        turns = [*turns[-2:], earlier]
+    return tuple(turns)
 
 
 def _earlier_concern(history: Sequence[Turn], recent: list[int], text: str, abuse: set[str]) -> str:
