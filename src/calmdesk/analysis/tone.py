@@ -93,10 +93,13 @@ _WAITING_RULES: tuple[Rule, ...] = (
         r"(?:even\s+)?(?:reading|listening|working|awake))\b|^\W*(?:hello|hallo|hi|hey)\s*\?+|"
         r"\b(?:hello|hallo)\s*\?{1,}\s*(?:hello|anyone|is)|\bhello{2,}\b|"
         r"\b(?:nobody|no\s*one|no-one)\s+(?:has\s+)?(?:ever\s+)?(?:called|rang|phoned|got|gotten|"
-        r"came|come|wrote|written|emailed|replied|responded|answer(?:s|ed)?|bother(?:s|ed))\b"
+        r"came|come|wrote|written|emailed|replied|responded|answer(?:s|ed)?|bother(?:s|ed)|calls|"
+        r"rings|replies|responds|gets|picks\s+up)\b"
         r"(?:\s+(?:me\s+)?back)?|\b(?:never|didn't|did\s+not|haven't|have\s+not|hasn't|has\s+"
         r"not)\s+(?:been\s+)?(?:called|got(?:ten)?|heard|rang|phoned)\s+(?:me\s+)?back\b|"
-        r"\bno\s+(?:reply|response|answer|call\s*back|callback|word|update)s?\b)",
+        r"\bno\s+(?:reply|response|answer|call\s*back|callback|word|update)s?\b|"
+        r"\b(?:no\s*one|nobody|no-one)\s+(?:at|on|in)\s+(?:your|the)\s+(?:desk|phone|counter|"
+        r"office|line|chat)\b)",
         0.75,
     ),
     Rule.of(
@@ -121,7 +124,11 @@ _WAITING_RULES: tuple[Rule, ...] = (
         r"without|on\s+hold|and\s+(?:still|nothing|counting))|still\s+(?:hasn'?t|haven'?t|don'?t|"
         r"doesn'?t|didn'?t|isn'?t|not|no|nothing)|(?:week|day|month|hour)\s+(?:two|three|four|five|"
         r"\d+)\s+of\s+waiting|checking\s+in\s+(?:on|again|about)|call\s+me\s+back|"
-        r"(?:would|will)\s+wait\s+(?:\d+|\w+)\s+(?:days|weeks|months))\b",
+        r"(?:would|will)\s+wait\s+(?:\d+|\w+)\s+(?:days|weeks|months)|been\s+(?:\w+\s+){0,2}?"
+        r"for\s+(?:\d+|two|three|four|five|six|several|many)\s+(?:hours|days|weeks|months)|"
+        r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|last\s+"
+        r"(?:week|month|night))|(?:asked|called|rang|phoned|emailed|written|wrote|contacted|chased)"
+        r"\s+(?:you\s+)?(?:twice|three\s+times|again))\b",
         0.6,
     ),
 )

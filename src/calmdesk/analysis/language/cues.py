@@ -34,7 +34,8 @@ _DE = LanguageCues(
     requests=(
         Rule.of(
             _K.SUPERVISOR,
-            r"\b(?:vorgesetzte[nrm]?|vorgesetzten|chef(?:in)?|teamleit(?:er|erin|ung)|"
+            r"\b(?:vorgesetzte[nrm]?|vorgesetzten|chef(?:in)?|teamleit(?:er|erin|ung)|\w*leitung|"
+            r"jemand\w*,?\s+der\s+(?:entscheid\w*|entscheidungen|was\s+zu\s+sagen)|"
             r"geschäftsführ\w*|geschaftsfuhr\w*|geschäftsleitung|abteilungsleiter\w*|"
             r"verantwortliche[nrm]?|zuständige[nrm]?\s+(?:person|stelle)|beschwerdestelle|"
             r"(?:echte[nrm]?|richtige[nrm]?)\s+(?:mensch(?:en)?|mitarbeiter\w*)|verbinden\s+sie\s+"
@@ -67,7 +68,7 @@ _DE = LanguageCues(
             _K.LEGAL,
             r"\b(?:anwalt|anw[äa]lt(?:in|e|en)?|rechtsanwalt\w*|klage|verklagen|gericht|"
             r"rechtliche\s+schritte|verbraucherzentrale|schlichtungsstelle|bundesnetzagentur|"
-            r"bafin|abmahnung)\b",
+            r"bafin|abmahnung|zeigen?\s+(?:sie|euch|dich)\s+an|anzeige\s+erstatten|strafanzeige)\b",
             0.9,
         ),
         Rule.of(
@@ -80,8 +81,9 @@ _DE = LanguageCues(
         Rule.of(
             _K.PUBLIC_REVIEW,
             r"\b(?:bewertung|rezension|trustpilot|google|facebook|twitter|instagram|tiktok|"
-            r"soziale[nr]?\s+medien|[öo]ffentlich\s+machen|presse|zeitung|allen\s+erz[äa]hlen|"
-            r"[üu]berall\s+(?:posten|schreiben|erz[äa]hlen))\b",
+            r"soziale[nr]?\s+medien|[öo]ffentlich\s+machen|presse|zeitung(?!\s+abbestell)|allen\s+erz[äa]hlen|"
+            r"[üu]berall\s+(?:posten|schreiben|erz[äa]hlen)|(?:schreib|post|erz[äa]hl|teil)\w*\s+"
+            r"(?:\w+\s+){0,3}[üu]berall)\b",
             0.85,
         ),
         Rule.of(
@@ -137,7 +139,8 @@ _DE = LanguageCues(
             "waiting",
             r"\b(?:(?:immer\s+)?noch\s+(?:nichts|keine?n?\s+(?:antwort|r[üu]ckmeldung|lieferung|"
             r"paket|geld))|warte\s+(?:(?:jetzt|schon|nun)\s+)*(?:seit|immer\s+noch|ewig)|wartezeit|"
-            r"warteschleife|"
+            r"warteschleife|noch\s+immer\s+(?:nicht|kein\w*)|seit\s+(?:montag|dienstag|mittwoch|"
+            r"donnerstag|freitag|samstag|sonntag|gestern|tagen|wochen|monaten|\d+\s+\w+)|"
             r"niemand\s+(?:meldet|ruft|antwortet)|keiner\s+(?:meldet|ruft|antwortet)|"
             r"keine\s+(?:antwort|r[üu]ckmeldung)|ist\s+da\s+(?:jemand|wer)|hallo\s*\?+)",
             0.6,
@@ -197,14 +200,15 @@ _ES = LanguageCues(
         Rule.of(
             _K.CHARGEBACK,
             r"\b(?:contracargo|devolver\s+el\s+recibo|anular\s+el\s+cargo|disputar\s+el\s+cargo|"
-            r"reclamar\s+al?\s+(?:mi\s+)?banco|hablar\s+con\s+(?:mi\s+)?banco|mi\s+banco)\b",
+            r"reclam\w*\s+(?:al|a\s+mi|con\s+mi)\s+banco|hablar\s+con\s+(?:mi\s+)?banco|mi\s+banco|"
+            r"cargo\s+no\s+autorizado)\b",
             0.9,
         ),
         Rule.of(
             _K.PUBLIC_REVIEW,
             r"\b(?:rese[ñn]a|opini[óo]n\s+negativa|redes\s+sociales|twitter|facebook|instagram|"
             r"tiktok|trustpilot|google|publicar(?:lo)?|contarlo\s+a\s+todo\s+el\s+mundo|"
-            r"prensa|periódico|periodico)\b",
+            r"prensa|periódico|periodico|en\s+todas\s+partes|contarlo)\b",
             0.85,
         ),
         Rule.of(
@@ -325,7 +329,7 @@ _FR = LanguageCues(
             _K.PUBLIC_REVIEW,
             r"\b(?:avis\s+(?:n[ée]gatif|sur)|laisser\s+un\s+avis|r[ée]seaux\s+sociaux|twitter|"
             r"facebook|instagram|tiktok|trustpilot|google|presse|journalistes?|"
-            r"le\s+dire\s+[àa]\s+tout\s+le\s+monde|partout)\b",
+            r"le\s+dire\s+[àa]\s+tout\s+le\s+monde|partout|tous\s+les\s+r[ée]seaux|raconter)\b",
             0.85,
         ),
         Rule.of(
@@ -438,14 +442,14 @@ _PT = LanguageCues(
             _K.CHARGEBACK,
             r"\b(?:chargeback|contestar\s+(?:a|o)\s+(?:compra|cobran[çc]a|pagamento|d[ée]bito)|"
             r"cancelar\s+(?:a\s+)?compra\s+no\s+cart[ãa]o|(?:meu|o)\s+banco|"
-            r"operadora\s+do\s+cart[ãa]o)\b",
+            r"operadora\s+do\s+cart[ãa]o|estorno\s+no\s+cart[ãa]o|pedir\s+o\s+estorno)\b",
             0.9,
         ),
         Rule.of(
             _K.PUBLIC_REVIEW,
             r"\b(?:reclame\s+aqui|reclameaqui|avalia[çc][ãa]o\s+negativa|redes\s+sociais|twitter|"
             r"facebook|instagram|tiktok|google|expor|divulgar|contar\s+para\s+todo\s+mundo|"
-            r"imprensa)\b",
+            r"imprensa|em\s+todo\s+o\s+lado|seguidores|espalhar|publicar)\b",
             0.85,
         ),
         Rule.of(
@@ -563,7 +567,8 @@ _IT = LanguageCues(
         Rule.of(
             _K.PUBLIC_REVIEW,
             r"\b(?:recensione|recensioni|social|twitter|facebook|instagram|tiktok|trustpilot|"
-            r"google|lo\s+dir[òo]\s+a\s+tutti|giornal[ei]|stampa|pubblicher[òo])\b",
+            r"google|lo\s+dir[òo]\s+a\s+tutti|giornal[ei]|stampa|pubblicher[òo]|ovunque|"
+            r"scriver[òo])\b",
             0.85,
         ),
         Rule.of(
