@@ -145,3 +145,29 @@ def test_the_recipe_refuses_data_without_both_classes(customer_data: Path, tmp_p
 def test_the_intent_maps_name_only_calmdesk_causes() -> None:
     assert set(BITEXT_CAUSES.values()) | set(BANKING_CAUSES.values()) <= set(CAUSE_TOPICS)
     assert BITEXT_CAUSES["change_shipping_address"] == "other"
+
+
+def test_models_train_heads_customer_writes_the_customer_artefact(
+    customer_data: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from calmdesk.cli import app
+
+    out = tmp_path / "customer.npz"
+    args = ["models", "train", "--heads", "customer", "--data-dir", str(customer_data)]
+    args += ["--out", str(out), "--labelled", str(tmp_path / "none.jsonl")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and f"wrote {out}" in result.output
+    assert customer_heads.load(out).featurizer.dim == 512
+
+
+def test_models_train_refuses_an_unknown_heads_name(tiny_data: Path) -> None:
+    from typer.testing import CliRunner
+
+    from calmdesk.cli import app
+
+    result = CliRunner().invoke(app, ["models", "train", "--heads", "reply-ish"])
+    assert result.exit_code == 2
+    assert "--heads must be one of" in result.output and "Traceback" not in result.output
