@@ -182,7 +182,7 @@ def _due(hour: int, day: int = 1) -> datetime:
     ("text", "expected"),
     [
         (
-            "I have sent a replacement that ships tomorrow, you will get tracking by email tonight.",
+            "I have sent a replacement that ships tomorrow, you will get tracking by email tonight",
             [("replacement will ship", _due(17, 2)), ("you will get tracking by email", _due(21))],
         ),
         (
