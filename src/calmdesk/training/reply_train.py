@@ -4,11 +4,12 @@ Rows: the DEV split of `tests/data/labelled/agent_replies.jsonl` (the test split
 here; only `benchmarks/bench_replies.py` reads it, for the final figure). Each dev reply is also
 added once without its context at a quarter weight (reflection 0 then), so a draft reviewed with
 no history is not out of the heads' range. Each head's regularisation C is chosen by 5-fold
-cross-validated ROC AUC on the dev rows. Public rows can be offered per signal at a small weight
+cross-validated ROC AUC on the dev rows. Public rows are offered per signal at a small weight
 where they fit (`PUBLIC`: CaSiNo's showing-empathy utterances, Stanford Politeness requests,
-DiaSafety's replies that offend the user) by giving `ReplySettings.public_weights` a weight above
-0; cross-validation then decides whether each is used (public rows only ever join the training
-folds). The packaged heads use none (the default). No randomness: the same data give the same file.
+DiaSafety's replies that offend the user); cross-validation decides whether each is used (public
+rows only ever join the training folds; a public set that is not there is skipped). For the
+packaged heads it kept CaSiNo for empathy and no other. No randomness: the same data give the
+same file.
 """
 
 from __future__ import annotations
@@ -56,10 +57,10 @@ _LABEL = {name: name for name in SIGNALS} | {"politeness": "polite"}
 class ReplySettings:
     """What `calmdesk models train` uses for the reply heads."""
 
-    cs: tuple[float, ...] = (0.01, 0.1, 1.0)
+    cs: tuple[float, ...] = (0.003, 0.01, 0.1, 1.0)
     folds: int = 5
     no_context_weight: float = 0.25
-    public_weights: tuple[float, ...] = (0.0,)  # (0.0, 0.3): let CV try the public sets
+    public_weights: tuple[float, ...] = (0.0, 0.3)  # (0.0,): never offer the public sets
     public_per_signal: int = 1500  # rows of each public set at most (a fixed share by id)
     max_iter: int = 1000
 
