@@ -52,3 +52,30 @@ def fit_and_predict(
     model = LogisticRegression(max_iter=2000)
     model.fit(scorer(train), list(labels))
     return [str(p) for p in model.predict(scorer(test))]
+
+
+def keyword_rules(texts: Sequence[str]) -> np.ndarray:
+    """calmdesk's own rule layer alone (no model): tone words, abuse rules, requests, threats.
+
+    Columns: shouting, exclaiming, negative, gratitude, urgency, waiting, mild, positive,
+    contrast, abuse (rules), requests, threats.
+    """
+    from calmdesk.analysis.mentions import find_mentions
+    from calmdesk.analysis.patterns import find_abuse
+    from calmdesk.analysis.tone import read_tone
+
+    rows = []
+    for text in texts:
+        t = read_tone(text)
+        found = find_mentions(text)
+        rows.append(
+            [
+                t.shouting, t.exclaiming, t.negative, t.gratitude, t.urgency, t.waiting, t.mild,
+                t.positive, t.contrast, find_abuse(text).score, len(found.requests),
+                len(found.threats),
+            ]
+        )  # fmt: skip
+    return np.array(rows, dtype=np.float64).reshape(-1, 12)
+
+
+BASELINES["keyword-rules"] = keyword_rules

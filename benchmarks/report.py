@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-BASELINES = ("vader", "textblob", "profanity-check")
+BASELINES = ("vader", "textblob", "profanity-check", "keyword-rules")
 TARGETS = {
     "tweeteval-emotion": ">= 80",
     "tweeteval-offensive": ">= 81",
@@ -19,8 +19,9 @@ def _accuracy(result: dict[str, Any]) -> list[str]:
         "calmdesk = `calmdesk eval TASK`; baselines mapped to each task by a logistic regression "
         "over their scores, fitted on the same training split.",
         "",
-        "| task | metric | calmdesk | VADER | TextBlob | profanity-check | target | published |",
-        "|---|---|---|---|---|---|---|---|",
+        "| task | metric | calmdesk | VADER | TextBlob | profanity-check | keyword rules | target "
+        "| published |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result.get("tasks", []):
         metric = row["metric"]
@@ -64,6 +65,86 @@ def _speed(result: dict[str, Any]) -> list[str]:
     return lines + [f"| {a} | {b} | {c} |" for a, b, c in rows]
 
 
+_CUSTOMER_BASELINES = ("vader", "profanity-check", "keyword-rules")
+
+
+def _customer(result: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Customer reading (percent)",
+        "",
+        "Dev splits of the public sets: calmdesk's packaged heads (BRIGHTER: heads trained for the "
+        "task on the customer heads' features); baselines mapped by a logistic regression over "
+        "their scores. The project's labelled set: TEST split, each turn read in context by the "
+        "pipeline; baselines' raw scores (VADER negativity, profanity-check probability, keyword "
+        "rules' negative words).",
+        "",
+        "| task | metric | calmdesk | VADER | profanity-check | keyword rules | target "
+        "| published |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    labelled = None
+    for row in result.get("tasks", []):
+        if row["task"] == "labelled":
+            labelled = row
+            continue
+        metric = row["metric"]
+        ours = row.get("calmdesk", {})
+        extra = "; ".join(f"{k} {v}" for k, v in ours.items() if k != metric)
+        cells = [
+            row["task"],
+            metric,
+            f"**{ours.get(metric, '-')}**" + (f" ({extra})" if extra else ""),
+        ]
+        cells += [str(row.get(b, {}).get(metric, "-")) for b in _CUSTOMER_BASELINES]
+        cells += [row.get("target", ""), row.get("published", "")]
+        lines.append("| " + " | ".join(cells) + " |")
+    if labelled is not None:
+        lines += ["", "### Labelled customer messages, test split: ROC AUC (target >= 90)", ""]
+        ours = labelled.get("calmdesk")
+        if not ours:
+            lines.append(labelled.get("notes", "not measured"))
+            return lines
+        lines += [
+            f"{ours['n']} messages. Cause macro-F1 {ours.get('cause_macro_f1')} (accuracy "
+            f"{ours.get('cause_accuracy')}); emotion macro-F1 {ours.get('emotion_macro_f1')} "
+            f"(accuracy {ours.get('emotion_accuracy')}); upset AUC English "
+            f"{ours.get('upset_roc_auc_english')}, other supported languages "
+            f"{ours.get('upset_roc_auc_other_supported')}; unsupported languages flagged "
+            f"{ours.get('unsupported_flagged', '-')}.",
+            "",
+            "| signal | calmdesk | VADER | profanity-check | keyword rules |",
+            "|---|---|---|---|---|",
+        ]
+        for signal, auc in ours["roc_auc"].items():
+            base = ours["baselines_roc_auc"].get(signal, {})
+            cells = [signal, f"**{auc}**", *(str(base.get(b)) for b in _CUSTOMER_BASELINES)]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _replies(result: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Reply signals on the labelled test split (ROC AUC)",
+        "",
+        f"{result.get('test_rows')} test replies; heads trained on {result.get('dev_rows')} dev "
+        "replies. calmdesk = the score the review reports (learned heads with the lexicon); "
+        "learned = the heads alone; lexicon = the rules alone (before the heads).",
+        "",
+        "| signal | positives | calmdesk | learned | lexicon | baseline | dev (CV) | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result.get("signals", []):
+        baseline = (
+            f"regex {row['regex']}" if "regex" in row else
+            f"'?' {row['qmark']}" if "qmark" in row else "-"
+        )  # fmt: skip
+        met = ">= 0.90 (met)" if row.get("met") else ">= 0.90 (**not met**)"
+        cells = [row["signal"], str(row["positives"]), f"**{row['calmdesk']}**"]
+        cells += [str(row["learned"]), str(row["lexicon"]), baseline, str(row["dev_cv"]), met]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def _generic(name: str, result: dict[str, Any]) -> list[str]:
     lines = [f"## {name}", "", "| key | value |", "|---|---|"]
     for key, value in result.items():
@@ -89,6 +170,10 @@ def render(results: dict[str, dict[str, Any]]) -> str:
             out += _accuracy(result)
         elif name == "speed":
             out += _speed(result)
+        elif name == "replies":
+            out += _replies(result)
+        elif name == "customer":
+            out += _customer(result)
         else:
             out += _generic(name, result)
         out += ["", f"_measured {when}_", ""]

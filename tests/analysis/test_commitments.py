@@ -169,3 +169,45 @@ def test_extract_commitments_rejects_a_naive_now() -> None:
 def test_extract_commitments_survives_hostile_text(text: str) -> None:
     found = extract_commitments(text, SATURDAY, BERLIN)
     assert all(text[c.span.start : c.span.end] == c.span.text for c in found)
+
+
+TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def _due(hour: int, day: int = 1) -> datetime:
+    return datetime(2026, 12, day, hour, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "I have sent a replacement that ships tomorrow, you will get tracking by email tonight",
+            [("replacement will ship", _due(17, 2)), ("you will get tracking by email", _due(21))],
+        ),
+        (
+            "The new unit ships on Friday and you'll receive the invoice tomorrow.",
+            [("unit will ship", _due(17, 4)), ("you will receive the invoice", _due(17, 2))],
+        ),
+        ("Your parcel arrives on Thursday.", [("parcel will arrive", _due(17, 3))]),
+    ],
+)
+def test_a_thing_in_the_present_tense_with_a_deadline_is_a_promise(
+    text: str, expected: list[tuple[str, datetime]]
+) -> None:
+    found = extract_commitments(text, TUESDAY)
+    assert [(c.action, c.due) for c in found] == expected
+    assert all(c.owner == "team" for c in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have sent a replacement that shipped yesterday.",
+        "If the parcel arrives tomorrow, let me know.",
+        "I think the replacement ships tomorrow.",
+        "The replacement ships from our Leeds warehouse.",
+    ],
+)
+def test_present_tense_without_a_promise_is_not_one(text: str) -> None:
+    assert extract_commitments(text, TUESDAY) == []

@@ -31,7 +31,7 @@ def test_registry_scorers_together_set_every_signal_but_truncated() -> None:
 
 def test_registry_lookup_of_an_unknown_name_is_a_clear_error() -> None:
     assert scorer("upset").name == "upset"
-    with pytest.raises(UnsupportedValue, match="known: emotion"):
+    with pytest.raises(UnsupportedValue, match="known: language, sarcasm"):
         scorer("mood")
 
 

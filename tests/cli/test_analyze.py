@@ -14,7 +14,8 @@ from calmdesk.analysis import HeadRow, Models
 from calmdesk.cli import app
 
 CUSTOMER_KEYS = {"upset", "anger", "abuse", "complaint", "urgency", "politeness", "emotion"}
-CUSTOMER_KEYS |= {"cause", "requests", "threats"}
+CUSTOMER_KEYS |= {"cause", "requests", "threats", "sarcasm", "waiting", "language"}
+CUSTOMER_KEYS |= {"language_supported"}
 
 
 @pytest.fixture
@@ -138,6 +139,22 @@ def test_analyze_with_the_real_models_end_to_end() -> None:
     assert code == 0
     assert first["upset"] >= 0.5 and first["cause"] == "delivery_delay"
     assert record["turns"][1]["signals"]["review"] is not None
+
+
+@pytest.mark.slow
+def test_analyze_names_each_turns_language_and_flags_an_unsupported_one() -> None:
+    stdin = convo(
+        "langs",
+        ("customer", "Ich will sofort mit Ihrem Vorgesetzten sprechen!"),
+        ("customer", "Gdzie jest moja paczka? Czekam już dwa tygodnie."),
+    )
+    code, (record,), _ = run(stdin=stdin)
+    german, polish = (t["signals"] for t in record["turns"])
+    assert code == 0
+    assert (german["language"], german["language_supported"]) == ("de", True)
+    assert [m["kind"] for m in german["requests"]] == ["supervisor"]
+    assert (polish["language"], polish["language_supported"]) == ("pl", False)
+    assert "analysis limited: Polish" in record["reasons"]
 
 
 def test_analyze_every_option_is_documented() -> None:

@@ -157,7 +157,15 @@ def send_agent_reply(
         turn.review = to_jsonable(review)
         turn.signals = {
             k: round(getattr(review, k), 4)
-            for k in ("empathy", "apology", "politeness", "asks_question", "offers_solution")
+            for k in (
+                "empathy",
+                "apology",
+                "politeness",
+                "asks_question",
+                "offers_solution",
+                "reflection",
+                "blame",
+            )
         }
         promises, timers = create_commitments(
             session, ctx, conversation, turn.id, review.commitments, actor.user_id

@@ -7,7 +7,7 @@ process, with the same encoder as the turns, the first time a turn's vector is g
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,12 +30,20 @@ _RULES: tuple[Rule, ...] = (
         r"(?:my\s+)?(?:order|package|parcel|delivery))\b",
         0.7,
     ),
-    Rule.of(_C.DELIVERY_DELAY, r"\b(?:order|package|parcel|delivery|shipping|shipment)\b", 0.3),
+    Rule.of(
+        _C.DELIVERY_DELAY,
+        r"\b(?:order|package|parcel|delivery|shipping|shipment)\b(?!\s+(?:address|details|"
+        r"instructions|options|preferences|note|name|number))",
+        0.3,
+    ),
     Rule.of(
         _C.DEFECT,
         r"\b(?:broken|damaged|defective|faulty|cracked|torn|leak(?:s|ing|ed)?|dead\s+on\s+arrival|"
         r"stopped\s+working|doesn't\s+work|does\s+not\s+work|won't\s+(?:turn\s+on|charge|start)|"
-        r"missing\s+(?:parts?|pieces?)|wrong\s+(?:item|size|colou?r|product|model)|"
+        r"missing\s+(?:parts?|pieces?|screws?|bolts?|components?|accessor(?:y|ies))|"
+        r"(?:screws?|bolts?|nuts|parts?|pieces?|components?|cables?|chargers?|instructions|"
+        r"accessor(?:y|ies)|buttons?|lid|batter(?:y|ies))\s+(?:was|were|is|are)\s+(?:\w+\s+)?"
+        r"missing|wrong\s+(?:item|size|colou?r|product|model)|"
         r"malfunction\w*|poor\s+quality|fell\s+apart|scratched|dent(?:ed)?)\b",
         0.7,
     ),
@@ -200,15 +208,25 @@ def guess_cause(
     complaint: float,
     embedding: np.ndarray | None = None,
     encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+    learned: Mapping[str, float] | None = None,
 ) -> CauseGuess:
     """The most likely cause and a confidence; `none` when the turn reports no problem.
 
-    Keyword evidence and embedding similarity combine as a noisy-or; without an embedding only
-    keywords count. When nothing points to a cause, a complaint is `other` and the rest `none`.
+    Keyword evidence, embedding similarity to the prototypes and the learned cause head's topic
+    probabilities (`learned`, over `customer.heads.CAUSE_TOPICS`) combine as a noisy-or; a turn
+    the head reads as about something else ("other": changing an address, a question) weakens
+    the rest. When nothing points to a cause, a complaint is `other` and the rest `none`.
     """
     words = keyword_scores(text)
     sims = _similarity_scores(embedding, encode) if embedding is not None and encode else {}
-    scores = {c: combine((words.get(c, 0.0), 0.75 * sims.get(c, 0.0))) for c in _CAUSES}
+    topic = dict(learned or {})
+    sim_weight = 0.5 if topic else 0.75
+    elsewhere = 1.0 - 0.6 * topic.get("other", 0.0)
+    scores = {
+        c: combine((words.get(c, 0.0), sim_weight * sims.get(c, 0.0), 0.85 * topic.get(c, 0.0)))
+        * elsewhere
+        for c in _CAUSES
+    }
     best = max(scores, key=lambda c: scores[c])
     confidence = scores[best] * (0.5 + 0.5 * complaint)
     if confidence >= 0.3:

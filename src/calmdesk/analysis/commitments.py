@@ -100,7 +100,52 @@ def _sentence_commitments(text: str, start: int, end: int, when: _When) -> list[
             region_start = m.start()  # a deadline in "if ... by Friday" or "please ..." is not ours
         out.extend(_clause_commitments(text, m, region_start, clause_end, when))
         region_start = clause_end
+    taken = [(c.span.start, c.span.end) for c in out]
+    out += [
+        c
+        for c in _present_commitments(text, start, end, triggers, when)
+        if not any(a <= c.span.start < b or c.span.start <= a < c.span.end for a, b in taken)
+    ]
+    return sorted(out, key=lambda c: c.span.start)
+
+
+def _present_commitments(
+    text: str, start: int, end: int, triggers: list[re.Match[str]], when: _When
+) -> list[Commitment]:
+    """ "A replacement that ships tomorrow": a thing in the present tense with its own deadline."""
+    out: list[Commitment] = []
+    for m in pp.PRESENT_FUTURE.finditer(text, start, end):
+        before = pp.local_context(text, start, m.start())
+        if pp.HEDGE.search(before) or pp.REFUSAL.search(before) or pp.CONDITION.search(before):
+            continue
+        limit = min([t.start() for t in triggers if t.start() > m.end()] + [end])
+        stop = re.search(r"[,;:]|\s+(?:and|but|so|because|if|unless)\b", text[m.end() : limit])
+        clause_end = pp.trim_end(text, m.end() + stop.start() if stop else limit, m.end())
+        due = find_due(text[m.end() : clause_end], when.now, when.tz, when.rules)
+        if due is None:
+            continue
+        thing = " ".join(m.group("thing").split()).lower()
+        verb = " ".join(m.group("verb").split()).lower()
+        action = f"{thing} will {_FUTURE.get(verb, verb)}"
+        out.append(
+            Commitment(
+                action=action,
+                due=due.due,
+                owner="team",
+                span=Span(m.start(), clause_end, text[m.start() : clause_end], "promise"),
+            )
+        )
     return out
+
+
+_FUTURE = {
+    "ships": "ship",
+    "arrives": "arrive",
+    "goes out": "go out",
+    "leaves": "leave",
+    "lands": "land",
+    "gets to you": "get to you",
+}
 
 
 def _clause_commitments(
@@ -151,7 +196,13 @@ def _has_due(text: str, start: int, end: int, when: _When) -> bool:
 def _commitment(
     text: str, m: re.Match[str], region_start: int, action_start: int, end: int, when: _When
 ) -> Commitment:
-    due = find_due(text[region_start:end], when.now, when.tz, when.rules)
+    # A deadline inside the action's own words wins over one earlier in the region ("... ships
+    # tomorrow, you will get tracking tonight": tracking is due tonight).
+    due = find_due(text[action_start:end], when.now, when.tz, when.rules)
+    if due is not None:
+        region_start = action_start
+    else:
+        due = find_due(text[region_start:end], when.now, when.tz, when.rules)
     action = text[action_start:end]
     if due is not None:
         lo, hi = due.start + region_start - action_start, due.end + region_start - action_start

@@ -111,10 +111,11 @@ class Featurizer:
     word_idf: np.ndarray
     char_idf: np.ndarray
     embedding_scale: float = 1.0
+    dim: int = encoder.DIM  # width of the sentence vector (512 for the multilingual encoder)
 
     @property
     def width(self) -> int:
-        return encoder.DIM + len(self.words) + len(self.chars) + CUES
+        return self.dim + len(self.words) + len(self.chars) + CUES
 
     def _tfidf(self, grams: list[str], vocab: dict[str, int], idf: np.ndarray) -> tuple[Any, Any]:
         counts = Counter(vocab[g] for g in grams if g in vocab)
@@ -127,8 +128,9 @@ class Featurizer:
 
     def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         w_idx, w_val = self._tfidf(word_grams(text), self.words, self.word_idf)
-        c_idx, c_val = self._tfidf(char_grams(text), self.chars, self.char_idf)
-        offset = encoder.DIM
+        grams = char_grams(text) if self.chars else []
+        c_idx, c_val = self._tfidf(grams, self.chars, self.char_idf)
+        offset = self.dim
         cue_start = offset + len(self.words) + len(self.chars)
         idx = np.concatenate([w_idx + offset, c_idx + offset + len(self.words)])
         idx = np.concatenate([idx, np.arange(cue_start, cue_start + CUES)])
@@ -138,14 +140,14 @@ class Featurizer:
     def transform(self, texts: Sequence[str], embeddings: np.ndarray) -> sparse.csr_matrix:
         """The feature matrix (len(texts), width) as CSR float32."""
         rows = [self._row(t) for t in texts]
-        dense = np.tile(np.arange(encoder.DIM), len(texts))
+        dense = np.arange(self.dim)
         indptr = [0]
         indices: list[np.ndarray] = []
         data: list[np.ndarray] = []
         for i, (idx, values) in enumerate(rows):
-            indices += [dense[: encoder.DIM], idx]
+            indices += [dense, idx]
             data += [embeddings[i] * self.embedding_scale, values]
-            indptr.append(indptr[-1] + encoder.DIM + len(idx))
+            indptr.append(indptr[-1] + self.dim + len(idx))
         shape = (len(texts), self.width)
         if not rows:
             return sparse.csr_matrix(shape, dtype=np.float32)
@@ -169,7 +171,7 @@ class LinearHeads:
 
     def save(self, path: Path) -> None:
         f = self.featurizer
-        meta = {"columns": self.columns, "embedding_scale": f.embedding_scale}
+        meta = {"columns": self.columns, "embedding_scale": f.embedding_scale, "dim": f.dim}
         np.savez_compressed(
             path,
             meta=np.array(json.dumps(meta, sort_keys=True)),
@@ -191,6 +193,7 @@ class LinearHeads:
                 z["word_idf"].astype(np.float64),
                 z["char_idf"].astype(np.float64),
                 float(meta["embedding_scale"]),
+                int(meta.get("dim", encoder.DIM)),
             )
             columns = {k: (int(v[0]), int(v[1])) for k, v in meta["columns"].items()}
             return cls(featurizer, z["weights"].astype(np.float32), z["bias"], columns)

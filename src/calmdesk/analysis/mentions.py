@@ -31,7 +31,20 @@ _REQUEST_RULES: tuple[Rule, ...] = (
     Rule.of(
         _K.SUPERVISOR,
         r"\b(?:someone|somebody)\s+(?:more\s+senior|senior|in\s+charge|higher\s+up|with\s+authority)"
-        r"|\b(?:a\s+)?(?:real|actual)\s+(?:person|human)\b|\bescalat(?:e|ion)\b",
+        r"|\b(?:a\s+)?(?:real|actual)\s+(?:person|human)\b|\bescalat(?:e|ion|ed)\b",
+        0.8,
+    ),
+    Rule.of(
+        _K.SUPERVISOR,
+        r"^\W*(?:a\s+|your\s+)?(?:manager|supervisor|boss)\b|\b(?:manager|supervisor|boss)\s*"
+        r"(?:please|pls|plz|now|asap)\b|\bput\s+(?:your|the|a)\s+(?:manager|supervisor|boss|"
+        r"superior)\s+on\b|\bput\s+me\s+through\s+to\s+(?:someone|somebody|your|the|a)\b|"
+        r"\b(?:get|want|need|speak\s+to|talk\s+to|give)\s+(?:me\s+)?(?:to\s+)?(?:a|an)\s+"
+        r"(?:human(?:\s+being)?|person)\b|\b(?:person|someone|somebody)\s+in\s+charge\b|"
+        r"\bhead\s+office\b|\b(?:someone|somebody)\s+(?:who\s+(?:actually\s+)?knows|from\s+"
+        r"(?:the\s+)?complaints|(?:more\s+)?experienced)|\b(?:complaints|duty|store|branch|floor|"
+        r"general|area)\s+manager\b|\b(?:from|call\s+from|speak\s+to|talk\s+to)\s+"
+        r"(?:your\s+|the\s+)?management\b|\bsenior\s+(?:engineer|member|colleague|manager)\b",
         0.8,
     ),
     Rule.of(
@@ -68,8 +81,43 @@ _THREAT_RULES: tuple[Rule, ...] = (
         r"\b(?:lawyers?|solicitors?|attorneys?|legal\s+(?:action|team|advice|proceedings)|sue|"
         r"suing|lawsuit|(?:take|taking)\s+(?:you|this)\s+to\s+court|small\s+claims|ombudsman|"
         r"trading\s+standards|consumer\s+(?:protection|rights|agency|council)|regulator|"
-        r"chargeback|ftc|fca|ofcom|ofgem|cfpb|better\s+business\s+bureau|bbb)\b",
+        r"ftc|fca|ofcom|ofgem|cfpb|better\s+business\s+bureau|bbb)\b",
         0.9,
+    ),
+    Rule.of(
+        _K.LEGAL,
+        r"\b(?:(?:see\s+you\s+in|in\s+the\s+(?:county\s+)?|to\s+(?:the\s+)?(?:county\s+|small\s+"
+        r"claims\s+)?)court|(?:issue|commence|start)\s+(?:legal\s+)?proceedings|letter\s+before\s+"
+        r"action|report(?:ing|ed)?\s+(?:you|your\s+(?:company|firm|business|driver|staff|shop|"
+        r"store|hotel))\s+to|(?:civil\s+aviation|financial\s+conduct|advertising\s+standards|"
+        r"competition\s+and\s+markets)\s+authority|ico|police|my\s+mp|licensing\s+(?:team|"
+        r"authority|board)|pursu(?:e|ing)\s+you)\b",
+        0.85,
+    ),
+    Rule.of(
+        _K.CHARGEBACK,
+        r"\b(?:charge\s*-?\s*backs?|dispute\s+(?:the|this|that|your|these|those|every|a)\s+"
+        r"(?:\w+\s+)?(?:charges?|payments?|transactions?|debits?)|(?:file|open|raise|start|put\s+in)"
+        r"\s+a\s+(?:dispute|claim)\s+with\s+(?:my|the)\s+(?:bank|card|credit\s+card|paypal|visa|"
+        r"amex)|(?:call|ring|contact|tell|go\s+to|speak\s+(?:to|with)|ask|talk\s+to)(?:ing)?\s+"
+        r"(?:to\s+)?my\s+(?:bank|card\s+"
+        r"(?:company|issuer|provider)|credit\s+card\s+company)|(?:reverse|cancel|block|stop)\s+"
+        r"(?:the|this|that|my)\s+(?:charge|payment|transaction|direct\s+debit)\s+(?:with|through|"
+        r"via)\s+my\s+bank|paypal\s+(?:dispute|claim))\b",
+        0.9,
+    ),
+    Rule.of(
+        _K.CHARGEBACK,
+        r"\b(?:disput(?:e|ed|ing)\s+(?:it|this|that|the\s+(?:\w+\s+){0,2}?(?:thing|one|lot))\s+"
+        r"(?:with|through|via)\s+(?:my\s+|the\s+)?(?:bank|card|credit\s+card|visa|mastercard|amex|"
+        r"american\s+express|paypal)|disput(?:e|ed|ing)\s+(?:the|this|that|these)\s+(?:\w+\s+)?"
+        r"(?:transactions?|charges?|payments?|debits?)|(?:open(?:ed|ing)?|raised?|filed?)\s+a\s+"
+        r"dispute|charg(?:e|ing)\s+(?:it|this|that)\s+back|buyer\s+protection|my\s+(?:bank|card\s+"
+        r"(?:company|provider|issuer)|credit\s+card\s+(?:company|provider))\s+will|(?:told|"
+        r"contacted|called|rung|rang|phoned)\s+my\s+(?:bank|credit\s+card\s+(?:company|provider)|"
+        r"card\s+(?:company|provider|issuer))|reported\s+(?:\w+\s+){0,3}?to\s+my\s+bank|"
+        r"american\s+express|amex)\b",
+        0.85,
     ),
     Rule.of(
         _K.PUBLIC_REVIEW,
@@ -77,8 +125,15 @@ _THREAT_RULES: tuple[Rule, ...] = (
         r"(?:on\s+\w+|everywhere|online)|trustpilot|yelp|google\s+reviews?|tripadvisor|twitter|"
         r"tweet(?:ing)?|facebook|instagram|tiktok|reddit|social\s+media|post\s+(?:this|it|about\s+"
         r"(?:this|you))\s+(?:online|everywhere|on)|tell\s+(?:everyone|everybody|all\s+my\s+"
-        r"friends)|go(?:ing)?\s+public|the\s+(?:press|media|newspapers?)|journalists?|"
-        r"warn\s+(?:others|everyone|people))\b",
+        r"friends)|go(?:ing)?\s+public|the\s+(?:press|media|newspapers?)(?!\s+(?:delivery|subscription|round))|journalists?|"
+        r"warn\s+(?:others|everyone|people)|post(?:ing)?\s+(?:\w+\s+){0,4}?(?:everywhere|"
+        r"all\s+over|online)|(?:let|make\s+sure)\s+(?:everyone|everybody|the\s+world|all\s+my\s+"
+        r"\w+)\s+know|(?:review|reviews|rating)\s+(?:everywhere|all\s+over)|tell\s+the\s+"
+        r"(?:whole\s+)?world|(?:everyone|everybody)\s+(?:\w+\s+){0,4}?(?:will|is\s+going\s+to|"
+        r"are\s+going\s+to)\s+hear|post(?:ing)?\s+the\s+(?:video|photos?|pics?|pictures?)|"
+        r"tell(?:ing)?\s+(?:all\s+)?my\s+(?:friends|family|followers|neighbou?rs)|mak(?:e|ing)\s+"
+        r"a\s+(?:thread|video|post|tiktok)|(?:my\s+)?next\s+(?:post|blog|video|article)|"
+        r"my\s+(?:followers|blog|readers|subscribers))\b",
         0.85,
     ),
     Rule.of(

@@ -57,9 +57,15 @@ _NEGATION = re.compile(
 )
 
 
+_SENTENCE_END = re.compile(r"[.!?;]")
+
+
 def is_negated(text: str, start: int) -> bool:
-    """True when a negation word stands within three words before `start`."""
-    return _NEGATION.search(text[max(0, start - 30) : start]) is not None
+    """True when a negation word stands within three words before `start`, in the same sentence
+    ("no explanation. My lawyer ..." is not a negated lawyer)."""
+    window = text[max(0, start - 30) : start]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    return _NEGATION.search(window[ends[-1] :] if ends else window) is not None
 
 
 def find_hits(text: str, rules: Sequence[Rule], *, skip_negated: bool = False) -> list[Hit]:

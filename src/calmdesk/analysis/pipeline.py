@@ -97,14 +97,19 @@ def _playbook(path: str) -> Playbook:
 
 
 def _agent_signals(
-    turn: Turn, before: Sequence[Turn], done: Sequence[TurnAnalysis], scored: Scored, run: _Run
+    turn: Turn,
+    before: Sequence[Turn],
+    done: Sequence[TurnAnalysis],
+    scores: dict[str, Scored],
+    run: _Run,
 ) -> AgentSignals:
-    politeness = scored.heads.politeness
     if turn.role is not Role.AGENT:
-        return AgentSignals(politeness=politeness)
-    return agent_signals(
-        turn.text, before, done, politeness=politeness, now=turn.at, config=run.playbook
-    )
+        return AgentSignals(politeness=scores[turn.text].heads.politeness)
+    # the reply heads read the vectors the batch already computed: nothing is encoded twice
+    vectors = {
+        t.text: v for t in (*before[-6:], turn) if (v := scores[t.text].embedding) is not None
+    }
+    return agent_signals(turn.text, before, done, now=turn.at, config=run.playbook, vectors=vectors)
 
 
 @dataclass(slots=True)
@@ -171,7 +176,7 @@ def _read(p: _Prepared, scores: dict[str, Scored], run: _Run) -> ConversationAna
             signals = _customer(p, i, scored, run, history)
             history.append(signals)
         else:
-            signals = _agent_signals(turn, p.turns[:i], done, scored, run)
+            signals = _agent_signals(turn, p.turns[:i], done, scores, run)
             signals.truncated = p.truncated[i]
         done.append(TurnAnalysis(turn.role, signals))
     _remember(p, run, done, history)

@@ -12,6 +12,7 @@ __all__ = [
     "HEDGE",
     "NOT_ACTIONS",
     "NOT_AFTER_HAVE",
+    "PRESENT_FUTURE",
     "QUESTION_OPENING",
     "REFUSAL",
     "SENTENCE",
@@ -65,6 +66,16 @@ TRIGGER = re.compile(
     rf"\s+(?:(?:{_ADVERBS})\s+)*(?P<verb>[a-z]+)\b",
     _F,
 )
+
+PRESENT_FUTURE = re.compile(
+    r"\b(?:your|the|a|an|this)\s+(?:new\s+|full\s+|replacement\s+|return\s+)?"
+    rf"(?P<thing>{_THINGS})(?:\s+(?:that|which))?\s+(?P<verb>ships|arrives|goes\s+out|leaves|"
+    r"lands|is\s+(?:being\s+)?(?:dispatched|shipped|sent|delivered|due|scheduled|arriving|"
+    r"going\s+out|processed|issued)|gets\s+to\s+you)\b",
+    _F,
+)
+"""A thing in the present tense with a deadline: "a replacement that ships tomorrow" is a
+promise of the team's when its clause names a time."""
 
 NOT_ACTIONS = frozenset(
     "not never need probably likely maybe perhaps try understand hope want wish appreciate "

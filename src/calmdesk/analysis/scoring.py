@@ -72,19 +72,36 @@ class Models:
 
 
 def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
+    """English heads for English turns; the multilingual heads for every other language.
+
+    Every text also gets the customer heads (sarcasm, cause topic) and its detected language.
+    """
     from calmdesk.analysis import heads
+    from calmdesk.analysis.customer import heads as customer_heads
+    from calmdesk.analysis.language import detect_language
+    from calmdesk.analysis.language import encoder as multilingual
 
     scores = heads.predict(list(texts), vectors)
-    return [
-        HeadRow(
-            scores.emotions(i),
-            float(scores.anger[i]),
-            float(scores.offensive[i]),
-            float(scores.complaint[i]),
-            float(scores.politeness[i]),
+    extra = customer_heads.predict(list(texts), multilingual.encode(list(texts)))
+    rows = []
+    for i, text in enumerate(texts):
+        found = detect_language(text)
+        english = found.code == "en"
+        source: heads.HeadScores | customer_heads.CustomerHeadScores = scores if english else extra
+        rows.append(
+            HeadRow(
+                source.emotions(i),
+                float(source.anger[i]),
+                float(source.offensive[i]),
+                float(source.complaint[i]),
+                float(source.politeness[i]),
+                sarcasm=float(extra.sarcasm[i]),
+                cause=extra.causes(i),
+                language=found.code,
+                language_supported=found.supported,
+            )
         )
-        for i in range(len(scores))
-    ]
+    return rows
 
 
 def _encode(texts: Sequence[str]) -> np.ndarray:

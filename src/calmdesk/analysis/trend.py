@@ -98,12 +98,17 @@ def _mood_evidence(turns: Sequence[CustomerSignals]) -> list[tuple[float, str]]:
         found.append((0.25, f"raised the same {cause} problem {repeated} times"))
     if turns[-1].urgency >= 0.6:
         found.append((0.15, "says it is urgent"))
+    if turns[-1].waiting >= 0.5:
+        found.append((0.2, "complains of waiting or of nobody answering"))
+    if turns[-1].sarcasm >= 0.6:
+        found.append((0.1, "sarcastic"))
     return found
 
 
 _MENTION_REASONS: tuple[tuple[MentionKind, float, float, str], ...] = (
     (MentionKind.SUPERVISOR, 0.35, 0.55, "asked for a manager{n}"),
     (MentionKind.LEGAL, 0.5, 0.6, "threatened legal action"),
+    (MentionKind.CHARGEBACK, 0.45, 0.55, "threatened to dispute the charge with their bank"),
     (MentionKind.PUBLIC_REVIEW, 0.35, 0.45, "threatened a public review or social media post"),
     (MentionKind.CANCEL, 0.3, 0.4, "wants to cancel or leave"),
     (MentionKind.REPEAT_CONTACT, 0.3, 0.4, "says they have had to contact you before"),
@@ -120,7 +125,12 @@ def _mention_evidence(turns: Sequence[CustomerSignals]) -> list[tuple[float, str
     return found
 
 
-_PRESSING = (MentionKind.LEGAL, MentionKind.PUBLIC_REVIEW, MentionKind.CANCEL)
+_PRESSING = (
+    MentionKind.LEGAL,
+    MentionKind.CHARGEBACK,
+    MentionKind.PUBLIC_REVIEW,
+    MentionKind.CANCEL,
+)
 
 
 def _presses(last: CustomerSignals) -> bool:
@@ -148,4 +158,13 @@ def outlook(turns: Sequence[CustomerSignals]) -> Outlook:
         reasons.insert(0, "the customer is calming down")
     elif trend is Trend.HEATING and len(turns) > 1:
         reasons.insert(0, "the customer is getting more upset")
+    reasons.extend(_limits(turns))
     return Outlook(trend, round(min(1.0, risk), 4), reasons)
+
+
+def _limits(turns: Sequence[CustomerSignals]) -> list[str]:
+    """ "analysis limited: Polish" for each unsupported language the customer wrote in."""
+    from calmdesk.analysis.language import language_name
+
+    codes = dict.fromkeys(t.language for t in turns if not t.language_supported)
+    return [f"analysis limited: {language_name(code)}" for code in codes]

@@ -21,13 +21,17 @@ def _mentions(signals: dict[str, Any]) -> str:
 
 def _turn_table(record: dict[str, Any]) -> Table:
     table = Table(title=f"{record['id']}: turns", show_lines=False)
-    for name in ("#", "role", *_SCORES, "emotion", "cause", "found"):
+    for name in ("#", "role", "lang", *_SCORES, "emotion", "cause", "found"):
         table.add_column(name, overflow="fold")
     for i, turn in enumerate(record["turns"], start=1):
         s = turn["signals"] or {}
         scores = [f"{s[k]:.2f}" if k in s else "" for k in _SCORES]
         emotion = max(s["emotion"], key=s["emotion"].get) if s.get("emotion") else ""
-        table.add_row(str(i), turn["role"], *scores, emotion, s.get("cause", ""), _mentions(s))
+        lang = str(s.get("language", ""))
+        if s.get("language_supported") is False:
+            lang += " (limited)"
+        row = (str(i), turn["role"], lang, *scores, emotion, s.get("cause", ""), _mentions(s))
+        table.add_row(*row)
     return table
 
 

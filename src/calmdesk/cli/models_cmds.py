@@ -31,23 +31,77 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+_PARTS = ("all", "english", "customer", "replies")
+
+
 @models_app.command("train")
 def train(
     data_dir: DataDir = None,
     out: Annotated[
-        Path | None, typer.Option(help="Where to write the heads (default: the packaged file).")
+        Path | None,
+        typer.Option(help="Where to write one artefact (default: the packaged files)."),
+    ] = None,
+    heads: Annotated[
+        str,
+        typer.Option(
+            "--heads",
+            help="Which artefact: english (heads.npz), customer (customer_heads.npz), "
+            "replies (reply_heads.npz) or all.",
+        ),
+    ] = "all",
+    labelled: Annotated[
+        Path | None,
+        typer.Option(
+            help="The project's labelled customer set (its dev part trains the cause head)."
+        ),
+    ] = None,
+    replies: Annotated[
+        Path | None,
+        typer.Option(
+            help="The project's labelled agent replies (their dev part trains the reply heads)."
+        ),
     ] = None,
 ) -> None:
-    """Retrain every head from the labelled data; same data gives the same file."""
+    """Retrain the heads from the labelled data; same data gives the same files."""
+    from calmdesk.analysis.customer.heads import ARTEFACT as CUSTOMER
     from calmdesk.analysis.heads import ARTEFACT
+    from calmdesk.training.customer_train import train_customer_heads
     from calmdesk.training.heads_train import train_heads
 
-    target = out or ARTEFACT
+    if heads not in _PARTS:
+        typer.echo(f"--heads must be one of {', '.join(_PARTS)}; got {heads!r}.", err=True)
+        raise typer.Exit(2)
+    if out is not None and heads == "all":
+        heads = "english"  # --out names one file: the English heads unless --heads says otherwise
+    root = data_dir or Settings().data_dir
     try:
-        train_heads(data_dir or Settings().data_dir, target)
+        if heads in ("all", "english"):
+            target = out or ARTEFACT
+            train_heads(root, target)
+            typer.echo(
+                f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})"
+            )
+        if heads in ("all", "customer"):
+            target = out or CUSTOMER
+            train_customer_heads(root, target, labelled=labelled)
+            typer.echo(
+                f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})"
+            )
+        if heads in ("all", "replies"):
+            _train_replies(root, out, replies)
     except CalmdeskError as err:
         raise _fail(err) from None
+
+
+def _train_replies(root: Path, out: Path | None, replies: Path | None) -> None:
+    from calmdesk.analysis.reply.model import ARTEFACT as REPLY_HEADS
+    from calmdesk.training.reply_train import LABELLED_REPLIES, train_reply_heads
+
+    target = out or REPLY_HEADS
+    trained = train_reply_heads(replies or LABELLED_REPLIES, root, target)
     typer.echo(f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})")
+    figures = ", ".join(f"{k} {v['cv_auc']}" for k, v in trained.meta["heads"].items())
+    typer.echo(f"reply heads, dev cross-validated ROC AUC: {figures}")
 
 
 @models_app.command("info")
@@ -65,6 +119,17 @@ def info() -> None:
     f = loaded.featurizer
     typer.echo(f"features: {f.width:,} ({len(f.words):,} word, {len(f.chars):,} char grams)")
     typer.echo("outputs: " + ", ".join(f"{k} {b - a}" for k, (a, b) in loaded.columns.items()))
+    from calmdesk.analysis.customer import heads as customer
+    from calmdesk.analysis.language import encoder as multilingual
+
+    try:
+        extra = customer.load()
+    except CalmdeskError as err:
+        raise _fail(err) from None
+    typer.echo(f"multilingual encoder: {multilingual.MODEL_ID} (dim {multilingual.DIM})")
+    typer.echo(f"customer heads: {customer.ARTEFACT} ({customer.ARTEFACT.stat().st_size:,} bytes)")
+    typer.echo(f"sha256:  {_sha256(customer.ARTEFACT)}")
+    typer.echo("outputs: " + ", ".join(f"{k} {b - a}" for k, (a, b) in extra.columns.items()))
 
 
 def evaluate(

@@ -131,7 +131,15 @@ def _print(review: Review, fmt: str) -> None:
     console.print(_table(review))
     signals = ", ".join(
         f"{n} {getattr(review, n):.2f}"
-        for n in ("empathy", "apology", "politeness", "asks_question", "offers_solution")
+        for n in (
+            "empathy",
+            "apology",
+            "reflection",
+            "politeness",
+            "asks_question",
+            "offers_solution",
+            "blame",
+        )
     )
     console.print(f"signals: {signals}")
     for p in review.tone_problems:

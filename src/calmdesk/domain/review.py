@@ -60,6 +60,8 @@ class Review:
     offers_solution: float
     tone_problems: list[ToneProblem] = field(default_factory=list)
     commitments: list[Commitment] = field(default_factory=list)
+    reflection: float = 0.0  # says back the customer's concern (P2)
+    blame: float = 0.0  # blames or implies fault of the customer (P5)
 
     def failing(self) -> list[CheckResult]:
         return [c for c in self.checks if c.status is CheckStatus.FAIL]

@@ -62,6 +62,7 @@ class MentionKind(StrEnum):
     CANCEL = "cancel"
     LEGAL = "legal"
     PUBLIC_REVIEW = "public_review"
+    CHARGEBACK = "chargeback"  # dispute the charge with the bank or card issuer
     REPEAT_CONTACT = "repeat_contact"
 
 
@@ -105,6 +106,10 @@ class CustomerSignals:
     requests: list[Mention] = field(default_factory=list)
     threats: list[Mention] = field(default_factory=list)
     truncated: bool = False
+    sarcasm: float = 0.0
+    waiting: float = 0.0  # complains of waiting, repeat contact or nobody answering
+    language: str = "en"  # ISO 639-1 code of the turn's language
+    language_supported: bool = True  # False: read with limits (no cues; scores marked limited)
 
 
 @dataclass(slots=True)
@@ -116,6 +121,8 @@ class AgentSignals:
     offers_solution: float = 0.0
     review: Review | None = None
     truncated: bool = False
+    reflection: float = 0.0  # says back the customer's concern (P2)
+    blame: float = 0.0  # blames or implies fault of the customer (P5)
 
 
 @dataclass(slots=True)

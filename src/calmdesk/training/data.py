@@ -23,13 +23,17 @@ __all__ = [
     "Labelled",
     "banking77",
     "bitext",
+    "bitext_intents",
+    "brighter",
     "cga",
     "clinc150",
     "complaints",
     "fold_of",
+    "germeval",
     "goemotions",
     "politeness",
     "read_rows",
+    "sarcasm",
     "tweeteval",
 ]
 
@@ -167,4 +171,43 @@ def cga(path: Path) -> list[Conversation]:
                 out.append(Conversation(str(row["convo_id"]), turns, bool(row["label"])))
             except (ValueError, KeyError, TypeError) as exc:
                 raise MalformedInput(f"{path} line {number} is not a CGA conversation.") from exc
+    return out
+
+
+def sarcasm(data_dir: Path, split: str) -> Labelled:
+    """iSarcasmEval tweets, `train` or `dev`; label `sarcastic` / `not_sarcastic`."""
+    return _simple(data_dir / "sarcasm" / f"{split}.csv")
+
+
+BRIGHTER_LANGUAGES = {"de": "deu", "es": "esp", "pt": "ptbr"}
+BRIGHTER_EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise")
+
+
+def brighter(data_dir: Path, language: str, split: str) -> Labelled:
+    """BRIGHTER texts of `language` (de, es, pt); each label is the tuple of emotions present."""
+    folder = BRIGHTER_LANGUAGES.get(language, language)
+    path = data_dir / "brighter" / folder / f"{split}.csv"
+    out = Labelled()
+    for number, row in enumerate(read_rows(path, ("text", *BRIGHTER_EMOTIONS))):
+        names = tuple(e for e in BRIGHTER_EMOTIONS if row[e].strip() == "1")
+        out.add(row["text"], names, f"{folder}:{split}:{number}")
+    return out
+
+
+def germeval(data_dir: Path, split: str) -> Labelled:
+    """GermEval 2018 tweets, `train` or `dev`; label is the coarse OFFENSE / OTHER."""
+    out = Labelled()
+    path = data_dir / "germeval2018" / f"{split}.csv"
+    for number, row in enumerate(read_rows(path, ("text", "coarse"))):
+        out.add(row["text"].replace("|LBR|", " "), row["coarse"], f"germeval:{split}:{number}")
+    return out
+
+
+def bitext_intents(data_dir: Path) -> Labelled:
+    """Bitext customer-support utterances labelled with their intent (27 intents)."""
+    out = Labelled()
+    for name in ("utterances_20k", "customer_service_8k"):
+        for number, row in enumerate(read_rows(data_dir / "bitext" / f"{name}.csv")):
+            label = "check_invoices" if row["label"] == "check_invoice" else row["label"]
+            out.add(row["text"], label, f"{name}:{number}")
     return out

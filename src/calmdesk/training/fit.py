@@ -47,7 +47,11 @@ def _vocabulary(
 def fit_featurizer(texts: Sequence[str], settings: FitSettings = DEFAULT_SETTINGS) -> Featurizer:
     """Word and character vocabularies (most frequent first, ties by text) with smooth idf."""
     words, word_idf = _vocabulary(texts, word_grams, settings.max_words, settings.min_df)
-    chars, char_idf = _vocabulary(texts, char_grams, settings.max_chars, settings.min_df)
+    chars: dict[str, int]
+    if settings.max_chars <= 0:  # word grams only
+        chars, char_idf = {}, np.zeros(0)
+    else:
+        chars, char_idf = _vocabulary(texts, char_grams, settings.max_chars, settings.min_df)
     return Featurizer(words, chars, word_idf, char_idf, settings.embedding_scale)
 
 

@@ -87,8 +87,9 @@ def signals_from_json(data: Mapping[str, Any] | None) -> CustomerSignals | None:
     if not isinstance(data, Mapping) or not all(_is_num(data.get(k)) for k in _NUMBERS):
         return None
     emotion = data.get("emotion")
+    numbers: dict[str, Any] = {k: float(data[k]) for k in _NUMBERS}
     return CustomerSignals(
-        **{k: float(data[k]) for k in _NUMBERS},
+        **numbers,
         emotion={str(k): float(v) for k, v in emotion.items() if _is_num(v)}
         if isinstance(emotion, Mapping)
         else {},
@@ -103,6 +104,10 @@ def signals_from_json(data: Mapping[str, Any] | None) -> CustomerSignals | None:
         requests=_mentions(_list(data, "requests")),
         threats=_mentions(_list(data, "threats")),
         truncated=bool(data.get("truncated", False)),
+        sarcasm=float(data["sarcasm"]) if _is_num(data.get("sarcasm")) else 0.0,
+        waiting=float(data["waiting"]) if _is_num(data.get("waiting")) else 0.0,
+        language=str(data.get("language") or "en")[:12],
+        language_supported=data.get("language_supported") is not False,
     )
 
 

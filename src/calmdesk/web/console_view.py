@@ -121,6 +121,7 @@ class TurnView:
     requests: tuple[str, ...] = ()
     score: int | None = None
     failed: tuple[str, ...] = ()
+    limited: str = ""  # the language's name when calmdesk does not read it ("Polish")
 
 
 def turn_view(
@@ -163,7 +164,16 @@ def _customer_notes(signals: Mapping[str, Any]) -> dict[str, Any]:
         "abuse_kinds": tuple(str(k) for k in _list(signals.get("abuse_kinds"))),
         "threats": _kinds(signals.get("threats")),
         "requests": _kinds(signals.get("requests")),
+        "limited": _limited(signals),
     }
+
+
+def _limited(signals: Mapping[str, Any]) -> str:
+    if signals.get("language_supported") is not False:
+        return ""
+    from calmdesk.analysis.language import language_name
+
+    return language_name(str(signals.get("language") or "unknown"))
 
 
 def _agent_notes(review: Mapping[str, Any] | None) -> dict[str, Any]:

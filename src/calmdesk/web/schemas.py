@@ -371,6 +371,8 @@ class ReviewOut(BaseModel):
     offers_solution: float
     tone_problems: list[ToneProblemOut]
     commitments: list[PromiseOut]
+    reflection: float = 0.0
+    blame: float = 0.0
 
 
 class ExportOut(ConversationDetail):

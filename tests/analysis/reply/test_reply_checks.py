@@ -31,10 +31,16 @@ CASES: list[tuple[str, Customer, str, CheckStatus]] = [
     ("P3", ANGRY_LATE, "I understand. The order is in transit.", FAIL),
     ("P3", CALM_QUESTION, "I'm heartbroken to hear that, truly devastated.", FAIL),
     ("P3", CALM_QUESTION, "You can change it under Orders > Edit address.", NOT_NEEDED),
-    (
+    (  # an apology alone is not empathy (the labelled replies' convention; it passes P7)
         "P3",
         Customer("My parcel is late again and nobody told me why.", upset=0.5),
         "I'm sorry your parcel is late again; it is on today's van.",
+        FAIL,
+    ),
+    (
+        "P3",
+        Customer("My parcel is late again and nobody told me why.", upset=0.5),
+        "Late again and not a word from us - no wonder you're fed up. It is on today's van.",
         PASS,
     ),
     ("P3", ANGRY_LATE, "I'm sorry your order is late; it ships today.", FAIL),

@@ -20,8 +20,14 @@ def _p2(draft: str, *said: tuple[Role, str]) -> CheckStatus:
 @pytest.mark.parametrize(
     ("draft", "expected"),
     [
-        ("Done: I've asked payments to release the refund for your blender today.", "pass"),
+        (
+            "Done: your blender refund from three weeks ago still had not come through, so I've "
+            "asked payments to release it today.",
+            "pass",
+        ),
         ("Done, I have sorted that out for you now.", "fail"),
+        # naming the topic is not saying back what went wrong (the labelled replies' convention)
+        ("Done: I've asked payments to release the refund for your blender today.", "fail"),
     ],
 )
 def test_reflects_concern_reads_the_earlier_complaint_after_a_short_answer(

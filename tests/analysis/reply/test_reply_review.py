@@ -36,10 +36,10 @@ def test_review_scores_a_good_reply_full_and_a_hostile_one_low(review) -> None:
 def test_review_reports_the_draft_signals(review) -> None:
     result = review(GOOD_LATE, ANGRY_LATE)
     assert result.empathy >= 0.7 and result.apology == 1.0
-    assert result.asks_question == 1.0 and result.offers_solution == 1.0
+    assert result.asks_question == 1.0 and result.offers_solution >= 0.9
     assert result.politeness == 0.8  # the caller's (model's) politeness is kept
     plain = review("The parcel is in transit.", CALM_QUESTION)
-    assert plain.empathy == plain.apology == plain.asks_question == 0.0
+    assert max(plain.empathy, plain.apology, plain.asks_question) < 0.2  # scores, not flags
 
 
 def test_review_score_counts_only_checks_that_apply() -> None:
@@ -127,5 +127,5 @@ def test_agent_signals_wraps_the_review(review) -> None:
         politeness=0.6,
     )
     assert isinstance(signals, AgentSignals) and signals.review is not None
-    assert signals.politeness == 0.6 and signals.offers_solution == 1.0
+    assert signals.politeness == 0.6 and signals.offers_solution >= 0.5
     assert status(signals.review, "P13") is CheckStatus.PASS

@@ -55,6 +55,7 @@ class CustomerState:
     unclear: bool
     wants_escalation: bool
     has_signals: bool
+    answered: tuple[str, ...] = ()  # the customer turns the draft answers (at most 3, oldest first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,11 @@ class ReviewContext:
     hits: dict[str, tuple[Span, ...]]
     now: datetime | None = None
     memo: dict[str, Any] = field(default_factory=dict)  # results several checks share
+    scores: dict[str, float] = field(default_factory=dict)  # learned + rule scores (signals.py)
+
+    def score(self, name: str) -> float:
+        """The draft's combined score for signal `name` (0 when the review has none)."""
+        return self.scores.get(name, 0.0)
 
     def found(self, name: str) -> tuple[Span, ...]:
         return self.hits.get(name, ())
@@ -130,25 +136,34 @@ def _abusive(sig: CustomerSignals) -> bool:
     return bool(kinds & set(sig.abuse_kinds)) or sig.abuse >= 0.8
 
 
-def _concern(history: Sequence[Turn], recent: list[int], text: str, abuse: set[str]) -> str:
-    """Where the customer said what went wrong: the recent text when it says so, else the newest
-    earlier customer turn that does (a let-down cue first, else enough content words)."""
+def _answered(history: Sequence[Turn], recent: list[int], earlier: str) -> tuple[str, ...]:
+    """The customer turns a draft answers, at most 3, the one it answers last: the recent ones,
+    oldest first; when they do not say what went wrong ("Yes please."), the earlier turn that does
+    comes last, as the turn the draft answers (the reply heads read the last turn most)."""
+    turns = [history[i].text for i in recent if history[i].text.strip()][-3:]
+    if earlier:
+        turns = [*turns[-2:], earlier]
+    return tuple(turns)
+
+
+def _earlier_concern(history: Sequence[Turn], recent: list[int], text: str, abuse: set[str]) -> str:
+    """The earlier customer turn that says what went wrong, or "" when the recent text does."""
     skip = {_stem(w) for w in abuse}
     if CUSTOMER_CUES["let_down"].search(text) and len(key_terms(text) - skip) >= 3:
-        return text
+        return ""
     first = min(recent, default=len(history))
     earlier = [
         history[i].text for i in range(first - 1, -1, -1) if history[i].role is Role.CUSTOMER
     ]
     for said in earlier:
         if CUSTOMER_CUES["let_down"].search(said):
-            return f"{said}\n{text}"
+            return said
     if len(key_terms(text) - skip) >= 3:
-        return text
+        return ""
     for said in earlier:
         if len(key_terms(said) - skip) >= 3:
-            return f"{said}\n{text}"
-    return text
+            return said
+    return ""
 
 
 def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) -> CustomerState:
@@ -189,9 +204,10 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
         and max([s.upset for s in sigs], default=0.0) < 0.4
         and max([s.complaint for s in sigs], default=0.0) < 0.5  # "oh wonderful, five days late"
     )
+    earlier = _earlier_concern(history, recent, text, abuse)
     return CustomerState(
         text=text,
-        concern=_concern(history, recent, text, abuse),
+        concern=f"{earlier}\n{text}" if earlier else text,
         satisfied=satisfied,
         upset=upset,
         abusive=abusive,
@@ -201,4 +217,5 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
         unclear=unclear,
         wants_escalation=wants,
         has_signals=bool(sigs),
+        answered=_answered(history, recent, earlier),
     )

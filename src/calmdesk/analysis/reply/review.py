@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+
+import numpy as np
 
 from calmdesk.analysis.reply.context import ReviewContext, customer_state, draft_hits
 from calmdesk.analysis.reply.lexicon import compile_phrases
+from calmdesk.analysis.reply.model import score_replies
 from calmdesk.analysis.reply.playbook import Playbook, default_playbook
-from calmdesk.analysis.reply.politeness import lexical_politeness
 from calmdesk.analysis.reply.registry import CheckSpec, Outcome, checks
-from calmdesk.analysis.reply.signals import (
-    apology_score,
-    empathy_strength,
-    find_tone_problems,
-    question_score,
-    solution_score,
-)
+from calmdesk.analysis.reply.signals import combine, find_tone_problems, rule_scores
 from calmdesk.domain import (
     AgentSignals,
     CalmdeskError,
@@ -112,27 +109,36 @@ def review_draft(
     politeness: float | None = None,
     now: datetime | None = None,
     config: Playbook | None = None,
+    vectors: Mapping[str, np.ndarray] | None = None,
 ) -> Review:
     """Judge `draft` against every enabled playbook check, given the turns before it.
 
     `history_analysis[i]` holds the signals of `history[i]` (missing or None signals fall back to
-    cues from the customer's words). Raises an InputError subclass for unusable input."""
+    cues from the customer's words). The draft's signals are the learned reply heads read with
+    the customer turns it answers, combined with the lexicon (`signals.combine`); `vectors` maps
+    texts to sentence vectors the caller already has (the pipeline's), so none is encoded twice.
+    `politeness`, when given, is reported as the draft's politeness instead of the learned one.
+    Raises an InputError subclass for unusable input."""
     text = _validate(draft, history, history_analysis)
     playbook = config or default_playbook()
-    ctx = ReviewContext(
-        text, customer_state(history, history_analysis), playbook, draft_hits(text), now
-    )
+    hits = draft_hits(text)
+    ctx = ReviewContext(text, customer_state(history, history_analysis), playbook, hits, now)
+    learned = score_replies([text], [ctx.customer.answered], hits=[hits], vectors=vectors)[0]
+    scores = combine(learned, rule_scores(ctx))
+    ctx = dataclasses.replace(ctx, scores=scores)
     results = [_run(s, ctx) for s in checks() if playbook.setting(s.name).enabled]
     return Review(
         score=_score(results, playbook),
         checks=results,
-        empathy=empathy_strength(ctx),
-        apology=apology_score(ctx),
-        politeness=lexical_politeness(text) if politeness is None else politeness,
-        asks_question=question_score(ctx),
-        offers_solution=solution_score(ctx),
+        empathy=scores["empathy"],
+        apology=scores["apology"],
+        politeness=scores["politeness"] if politeness is None else politeness,
+        asks_question=scores["asks_question"],
+        offers_solution=scores["offers_solution"],
         tone_problems=find_tone_problems(ctx),
         commitments=_commitments(text, now, playbook),
+        reflection=scores["reflection"],
+        blame=scores["blame"],
     )
 
 
@@ -141,13 +147,20 @@ def agent_signals(
     history: Sequence[Turn],
     history_analysis: Sequence[TurnAnalysis],
     *,
-    politeness: float,
+    politeness: float | None = None,
     now: datetime | None = None,
     config: Playbook | None = None,
+    vectors: Mapping[str, np.ndarray] | None = None,
 ) -> AgentSignals:
     """Signals of an agent turn, with its review judged against the turns before it."""
     review = review_draft(
-        draft, history, history_analysis, politeness=politeness, now=now, config=config
+        draft,
+        history,
+        history_analysis,
+        politeness=politeness,
+        now=now,
+        config=config,
+        vectors=vectors,
     )
     return AgentSignals(
         politeness=review.politeness,
@@ -156,4 +169,6 @@ def agent_signals(
         asks_question=review.asks_question,
         offers_solution=review.offers_solution,
         review=review,
+        reflection=review.reflection,
+        blame=review.blame,
     )

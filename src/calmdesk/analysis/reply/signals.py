@@ -1,4 +1,12 @@
-"""The draft's own signals (empathy, apology, politeness, question, solution) and tone problems."""
+"""The draft's own signals and tone problems.
+
+Each signal has a rule score from the lexicon (`empathy_strength`, `apology_score`, ...: the
+explanation, with spans) and a learned score from `model.py` (the reply read with the customer
+turns it answers). `combine` joins them into the score the checks use: the learned score, raised
+to the rule score where the rules found explicit evidence (a sincere apology, a concrete step, a
+blaming phrase), so wording the lexicon knows always counts and wording it does not know is read
+by the model.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +17,13 @@ from calmdesk.analysis.reply.lexicon import ACRONYMS
 from calmdesk.domain import Span, ToneProblem
 
 __all__ = [
+    "RULE_FLOOR",
     "apology_score",
+    "combine",
     "empathy_strength",
     "find_tone_problems",
     "question_score",
+    "rule_scores",
     "solution_score",
 ]
 
@@ -101,3 +112,51 @@ def solution_score(ctx: ReviewContext) -> float:
     if any(ctx.found(name) for name in concrete):
         return 1.0
     return 0.4 if ctx.found("vague_solution") else 0.0
+
+
+def reflection_score(ctx: ReviewContext) -> float:
+    """1 when two or more of the concern's content words come back, 0.5 for one, else 0."""
+    from calmdesk.analysis.reply.checks.listen import reflecting_terms
+
+    return min(1.0, reflecting_terms(ctx) / 2)
+
+
+def rule_scores(ctx: ReviewContext, politeness: float | None = None) -> dict[str, float]:
+    """The lexicon's score of every reply signal (the rules alone, as before the model)."""
+    from calmdesk.analysis.reply.politeness import lexical_politeness
+
+    return {
+        "empathy": empathy_strength(ctx),
+        "apology": apology_score(ctx),
+        "reflection": reflection_score(ctx),
+        "asks_question": question_score(ctx),
+        "offers_solution": solution_score(ctx),
+        "blame": 1.0 if ctx.found("blame") else 0.0,
+        "politeness": lexical_politeness(ctx.draft) if politeness is None else politeness,
+    }
+
+
+RULE_FLOOR: dict[str, float] = {
+    "empathy": 0.7,
+    "apology": 1.0,
+    "reflection": 2.0,
+    "asks_question": 0.5,
+    "offers_solution": 2.0,
+    "blame": 1.0,
+    "politeness": 2.0,
+}
+"""A rule score at or above this raises the learned score to it (2.0: never; the model decides).
+
+Chosen on the dev split (out-of-fold learned scores, 1,150 replies): the floor raised ROC AUC for
+empathy (0.890 -> 0.900), apology (0.955 -> 0.961) and questions (0.965 -> 0.979) and lowered it
+for reflection (0.883 -> 0.788), solutions (0.864 -> 0.852) and politeness; for blame it costs
+0.007 and keeps the score in step with the hard check of P5 (a blaming phrase always fails)."""
+
+
+def combine(learned: dict[str, float], rules: dict[str, float]) -> dict[str, float]:
+    """The score each check uses: learned, raised to the rule score where the rule is explicit."""
+    out = {}
+    for name, p in learned.items():
+        rule = rules.get(name, 0.0)
+        out[name] = max(p, rule) if rule >= RULE_FLOOR.get(name, 2.0) else p
+    return out

@@ -110,7 +110,7 @@ def offers_solution(ctx: ReviewContext) -> Outcome:
     if not c.let_down and c.upset < 0.4:
         names.append("answer")  # a plain question is met by a plain answer
     concrete = [s for n in names for s in ctx.found(n)]
-    if concrete:
+    if concrete or ctx.score("offers_solution") >= 0.5:
         return passed(concrete, ctx.found("options"))
     fix = "Say the concrete step you are taking (what, by whom), or offer options to choose from."
     return fail(fix, ctx.found("vague_solution"), missing=True)

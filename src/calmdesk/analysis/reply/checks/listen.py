@@ -10,7 +10,13 @@ from calmdesk.analysis.reply.lexicon import STOPWORDS
 from calmdesk.analysis.reply.registry import Outcome, register
 from calmdesk.domain import Severity, Span
 
-__all__ = ["checks_need", "clarifies", "is_clarifying", "reflects_concern"]
+__all__ = [
+    "checks_need",
+    "clarifies",
+    "is_clarifying",
+    "reflecting_terms",
+    "reflects_concern",
+]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{3,}")
 _OFFERED = ("solution_done", "solution_future", "remedy", "offer", "self_serve", "pending_done")
@@ -50,6 +56,13 @@ def _distinct(spans: list[Span]) -> int:
     return len({t for s in spans for t in key_terms(s.text)})
 
 
+def reflecting_terms(ctx: ReviewContext) -> int:
+    """How many distinct content words of the customer's concern the draft says back."""
+    if "reflects" not in ctx.memo:
+        ctx.memo["reflects"] = _reflecting_spans(ctx.draft, ctx.customer.concern)
+    return _distinct(ctx.memo["reflects"])
+
+
 @register(
     "P2",
     "reflects_concern",
@@ -61,8 +74,9 @@ def reflects_concern(ctx: ReviewContext) -> Outcome:
     c = ctx.customer
     if not (c.let_down or c.upset >= 0.4) or c.unclear or c.satisfied:
         return not_needed()
-    spans = _reflecting_spans(ctx.draft, c.concern)
-    if _distinct(spans) >= 2:
+    reflecting_terms(ctx)
+    spans = ctx.memo["reflects"]
+    if ctx.score("reflection") >= 0.5:
         return passed(spans)
     terms = _example_words(c.concern, set(c.abuse_words))
     hint = f" (for example: {', '.join(terms)})" if terms else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
 from calmdesk.analysis.reply.context import ReviewContext
 from calmdesk.analysis.reply.registry import Outcome, register
-from calmdesk.analysis.reply.signals import empathy_strength, find_tone_problems
+from calmdesk.analysis.reply.signals import find_tone_problems
 from calmdesk.domain import Severity
 
 __all__ = ["apologises", "calm_professional", "empathises", "no_blame", "sets_boundary"]
@@ -34,7 +34,7 @@ def empathises(ctx: ReviewContext) -> Outcome:
         return not_needed()
     evidence = [s for name in _EMPATHY for s in ctx.found(name)]
     needed = 0.7 if upset >= 0.75 else 0.4
-    if empathy_strength(ctx) >= needed:
+    if ctx.score("empathy") >= needed:
         return passed(evidence, overdone)
     if evidence:
         return fail(
@@ -73,8 +73,12 @@ def calm_professional(ctx: ReviewContext) -> Outcome:
 )
 def no_blame(ctx: ReviewContext) -> Outcome:
     blame = ctx.found("blame")
-    if blame:
+    if blame:  # a blaming phrase always fails (hard check); the learned score finds the rest
         return fail("Drop the blame or excuse; say what you will do instead.", blame)
+    if ctx.score("blame") >= 0.5:
+        return fail(
+            "This reads as putting the fault on the customer; say what you will do instead."
+        )
     return passed()
 
 
@@ -102,10 +106,10 @@ def apologises(ctx: ReviewContext) -> Outcome:
         for s in ctx.found("apology")
         if not any(b.start <= s.end and b.end >= s.start for b in bad)
     ]
-    if sincere:
-        return passed(sincere)
-    if bad:
+    if bad and not sincere:  # "sorry you feel that way" always fails (hard check)
         return fail("Apologise for what happened, not for how they feel about it.", bad)
+    if sincere or ctx.score("apology") >= 0.5:
+        return passed(sincere)
     return fail("Apologise for what went wrong, e.g. 'I'm sorry your order is late.'", missing=True)
 
 

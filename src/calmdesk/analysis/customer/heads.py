@@ -1,0 +1,109 @@
+"""The customer heads over the multilingual encoder: sarcasm, cause topic, and the mood heads
+that read turns not in English.
+
+One linear model per head over one feature row: the multilingual sentence vector
+(`analysis.language.encoder`, 512-d), word and character TF-IDF and the surface cues, the same
+`Featurizer` as `analysis.heads`. Heads:
+- `sarcasm`: iSarcasmEval (authors' own labels), English;
+- `cause`: the topic of the turn over `CAUSE_TOPICS` (Bitext and banking77 intents mapped to
+  calmdesk causes, project-written sentences and the dev part of the project's labelled set);
+  whether it is a complaint at all stays with the complaint head;
+- `emotion` (7 classes), `anger`, `offensive`, `complaint`, `politeness`: BRIGHTER (de/es/pt),
+  GermEval 2018 and the English sets, so that German, Spanish, French, Portuguese and Italian turns
+  get scores from a model that has read those languages (or shares their vector space).
+Weights are plain arrays in `analysis/models/customer_heads.npz` (no pickle), written by
+`calmdesk models train`; loaded once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from calmdesk.analysis.heads import LinearHeads
+from calmdesk.analysis.language import encoder as multilingual
+from calmdesk.domain.errors import MalformedInput, ModelUnavailable
+from calmdesk.domain.signals import EMOTIONS, Cause
+
+__all__ = ["ARTEFACT", "BINARY", "CAUSE_TOPICS", "CustomerHeadScores", "load", "predict"]
+
+ARTEFACT = Path(__file__).resolve().parent.parent / "models" / "customer_heads.npz"
+CAUSE_TOPICS: tuple[str, ...] = tuple(
+    c.value for c in Cause if c is not Cause.NONE
+)  # the named causes, then "other" (any other topic)
+BINARY: tuple[str, ...] = ("sarcasm", "anger", "offensive", "complaint", "politeness")
+_lock = threading.Lock()
+_loaded: dict[Path, LinearHeads] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHeadScores:
+    """Scores of n texts: `cause` (n, len(CAUSE_TOPICS)) and `emotion` (n, 7) rows sum to 1."""
+
+    sarcasm: np.ndarray
+    cause: np.ndarray
+    emotion: np.ndarray
+    anger: np.ndarray
+    offensive: np.ndarray
+    complaint: np.ndarray
+    politeness: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.sarcasm.shape[0])
+
+    def causes(self, i: int) -> dict[str, float]:
+        return {name: float(p) for name, p in zip(CAUSE_TOPICS, self.cause[i], strict=True)}
+
+    def emotions(self, i: int) -> dict[str, float]:
+        return {name: float(p) for name, p in zip(EMOTIONS, self.emotion[i], strict=True)}
+
+
+def load(path: Path = ARTEFACT) -> LinearHeads:
+    """The customer heads in `path`, read once per process."""
+    with _lock:
+        if path not in _loaded:
+            try:
+                heads = LinearHeads.read(path)
+            except (OSError, ValueError, KeyError) as exc:
+                raise ModelUnavailable(f"Cannot read the customer heads file {path}.") from exc
+            if heads.featurizer.dim != multilingual.DIM:
+                raise ModelUnavailable(f"{path} was not trained on the multilingual encoder.")
+            _loaded[path] = heads
+        return _loaded[path]
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
+
+
+def predict(
+    texts: Sequence[str], vectors: np.ndarray | None = None, path: Path = ARTEFACT
+) -> CustomerHeadScores:
+    """Score `texts`; pass `vectors` from `language.encoder.encode(texts)` to encode once."""
+    if isinstance(texts, str | bytes) or not all(isinstance(t, str) for t in texts):
+        raise MalformedInput("predict() takes a list of texts (str).")
+    clean = list(texts)
+    if vectors is None:
+        vectors = multilingual.encode(clean)
+    if vectors.shape != (len(clean), multilingual.DIM):
+        raise MalformedInput(f"vectors must have shape ({len(clean)}, {multilingual.DIM}).")
+    heads = load(path)
+    z = heads.logits(clean, vectors)
+
+    def block(name: str) -> np.ndarray:
+        start, end = heads.columns[name]
+        return z[:, start:end]
+
+    binary = {name: _sigmoid(block(name)[:, 0]) for name in BINARY}
+    return CustomerHeadScores(
+        cause=_softmax(block("cause")), emotion=_softmax(block("emotion")), **binary
+    )
