@@ -308,7 +308,7 @@ def test_per_token_limit_on_the_chat_socket(client: TestClient, world: World) ->
             frame = ws.receive_json()
             if frame["type"] == "error":
                 errors.append(frame)
-    assert errors[0]["code"] == "E754" and "wait a minute" in str(errors[0]["message"])
+    assert errors[0]["code"] == "E700" and "wait" in str(errors[0]["message"])
     with world.ctx.sessions() as session:
         texts = session.scalars(
             select(Turn.text).where(Turn.conversation_id == first["conversation_id"])

@@ -473,6 +473,6 @@ def case_records(session: Session, conversation_id: int) -> list[dict[str, Any]]
         ).all()
         record = snapshot(case) or {}
         record["steps"] = [snapshot(s) for s in steps]
-        record["audit"] = [snapshot(a) for a in audit]
+        record["audit"] = [snapshot(a, keep_text=True) for a in audit]
         out.append(record)
     return out

@@ -1,7 +1,8 @@
 """Abuse limits of the public intake, counted in the shared limit store (`web.ratelimit`).
 
 New conversations are counted per client address (`CALMDESK_PUBLIC_PER_IP_PER_HOUR`, a fixed
-hour), customer messages per chat token (`CALMDESK_PUBLIC_PER_TOKEN_PER_MINUTE`, a fixed minute).
+hour). Messages per chat token (API and chat socket together) are limited by the request limits
+of `web.ratelimit` (`CALMDESK_RATE_CHAT_PER_MIN`).
 Over a limit the caller gets 429 with `Retry-After` and a message saying what to do. The store is
 the database, Redis or memory, as for every other request limit, so several server processes
 count together.
@@ -9,7 +10,6 @@ count together.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Annotated
 
@@ -23,12 +23,11 @@ __all__ = ["IntakeLimits", "LimitsDep"]
 
 
 class IntakeLimits:
-    """New conversations per client address and messages per chat token, counted in the shared
-    limit store (`web.ratelimit`), so several server processes enforce the same limits."""
+    """New conversations per client address, counted in the shared limit store
+    (`web.ratelimit`), so several server processes enforce the same limit."""
 
     def __init__(self, settings: Settings, store: LimitStore | None = None) -> None:
         self._per_ip = max(1, settings.public_per_ip_per_hour)
-        self._per_token = max(1, settings.public_per_token_per_minute)
         self._store: LimitStore = store if store is not None else MemoryStore()
 
     def _over(self, key: str, window_s: int, limit: int) -> bool:
@@ -41,15 +40,6 @@ class IntakeLimits:
             raise IntakeLimited(
                 "Too many new conversations from your network in the last hour; please wait "
                 "a while, or continue in the conversation you already started."
-            )
-
-    def message(self, token: str) -> None:
-        """Count a customer message sent with `token`; IntakeLimited over the per-minute limit."""
-        key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
-        if self._over(f"intake-token:{key}", 60, self._per_token):
-            raise IntakeLimited(
-                "You are sending messages very fast; wait a minute, then send again. "
-                "Nothing you sent before was lost."
             )
 
 

@@ -14,11 +14,9 @@ from calmdesk.web.deps import (
     ActionsDep,
     CurrentPrincipal,
     CurrentUser,
-    CustomerPrincipal,
     SessionDep,
     StaffPrincipal,
 )
-from calmdesk.web.intake_limits import LimitsDep
 from calmdesk.web.routes.api_reads import IdPath
 from calmdesk.web.schemas import (
     ChatTurnOut,
@@ -99,14 +97,12 @@ def create_conversation(
 )
 def post_customer_turn(
     conversation_id: IdPath, body: TextIn, response: Response,
-    principal: CurrentPrincipal, session: SessionDep, actions: ActionsDep, limits: LimitsDep,
+    principal: CurrentPrincipal, session: SessionDep, actions: ActionsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> PostedTurnOut:  # fmt: skip
     """A customer message (the chat customer, or staff recording one); 201 stored, 200 replay."""
     access.conversation_for(session, principal, conversation_id)
     assert principal is not None
-    if isinstance(principal, CustomerPrincipal):  # per-token limit of the public intake
-        limits.message(f"{principal.conversation_id}:{principal.customer_id}")
     posted = act.add_customer_turn(
         actions, principal.acting(), conversation_id, body.text, idempotency_key=idempotency_key
     )

@@ -181,7 +181,6 @@ def _post_message(
     text, client_id = frame.get("text"), frame.get("client_id")
     ctx = ws.app.state.actions
     try:
-        ws.app.state.intake_limits.message(f"{who.conversation_id}:{who.customer_id}")
         key = client_id if isinstance(client_id, str) and client_id else None
         posted = add_customer_turn(
             ctx, Actor.for_customer(who.customer_id), who.conversation_id, text,  # type: ignore[arg-type]
