@@ -54,6 +54,10 @@ def conv_a(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"conversation_id": s.conv_a.id}, "json": body or None}
 
 
+def conv_b(s: Scene, **body: Any) -> dict[str, Any]:
+    return {"ids": {"conversation_id": s.conv_b.id}, "json": body or None}
+
+
 def customer_a(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"customer_id": s.conv_a.customer_id}, "json": body or None}
 
@@ -95,10 +99,26 @@ MATRIX: list[Entry] = [
     Entry("POST", f"{V}/follow-ups/{{follow_up_id}}/complete",
           lambda s: {"ids": {"follow_up_id": s.follow_up_id}, "json": {"outcome": "Happy."}},
           200, STAFF),
+    # the desk (issue 11): claim, hand back and assign act on customer B's unassigned case
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/claim", conv_b, 200, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/hand-back",
+          lambda s: conv_b(s, reason="Going off shift."), 200, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/assign",
+          lambda s: conv_b(s, team_id=s.conv_b.team_id, reason="Rebalance."), 200,
+          {"supervisor", "admin"}, {"agent": 403}),
+    Entry("PUT", f"{V}/presence", lambda s: {"json": {"status": "away"}}, 200, ALL_STAFF_LIST),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/tags",
+          lambda s: conv_a(s, tag="late-delivery"), 200, STAFF),
+    Entry("DELETE", f"{V}/conversations/{{conversation_id}}/tags/{{tag}}",
+          lambda s: {"ids": {"conversation_id": s.conv_a.id, "tag": "late-delivery"}}, 200, STAFF),
+    Entry("GET", f"{V}/search", lambda s: {"params": {"q": "order"}}, 200, ALL_STAFF_LIST),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/escalate",
           lambda s: conv_a(s, reason="Needs billing.", to_team_id=s.conv_a.team_id), 201, STAFF),
+    # the escalation above hands customer A's case to the supervisor: the agent may read it,
+    # not resolve it (403, saying who has it now)
     Entry("POST", f"{V}/conversations/{{conversation_id}}/resolve",
-          lambda s: conv_a(s, outcome="Replacement sent."), 200, STAFF),
+          lambda s: conv_a(s, outcome="Replacement sent."), 200, STAFF - {"agent"},
+          {"agent": 403}),
     Entry("POST", f"{V}/customers/{{customer_id}}/warn",
           lambda s: customer_a(s, reason="Insults in the chat."), 200, STAFF),
     Entry("POST", f"{V}/customers/{{customer_id}}/block",
@@ -129,7 +149,7 @@ def _call(client: TestClient, entry: Entry, scene: Scene, persona: str) -> int:
     spec = entry.fill(scene)
     path = entry.path.format(**spec.get("ids", {}))
     headers = scene.as_(persona)
-    kwargs: dict[str, Any] = {"headers": headers}
+    kwargs: dict[str, Any] = {"headers": headers, "params": spec.get("params")}
     if spec.get("json") is not None:
         kwargs["json"] = spec["json"]
     elif entry.method == "POST" and "json" in spec:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import load_conversation
+from calmdesk.actions.routing import auto_assign_in_session
+from calmdesk.actions.sla import sla_on_open, sla_on_resolve
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
 from calmdesk.actions.validate import clean_text, parse_enum
 from calmdesk.domain import Conflict, InputError, NotFound, PermissionDenied
@@ -76,6 +78,8 @@ def open_conversation(
         customer.contacts_count += 1
         session.add(conversation)
         write_audit(session, actor, "conversation.opened", conversation)
+        auto_assign_in_session(session, ctx, actor, conversation)
+        sla_on_open(session, ctx, conversation)
     return conversation
 
 
@@ -125,6 +129,7 @@ def resolve_conversation(
             select(Turn.id).where(Turn.conversation_id == conversation.id)
         ):
             cancel_timers(session, turn_id, TimerKind.RESPONSE_DUE)
+        sla_on_resolve(session, ctx, conversation, now)
         write_audit(
             session,
             actor,

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
+from calmdesk.storage.desk import (
+    Assignment,
+    ConversationSla,
+    ConversationTag,
+    DeskAgent,
+    Macro,
+    SlaOutcome,
+    SlaPolicy,
+    TeamSettings,
+)
 from calmdesk.storage.people import ApiToken, Customer, Team, User
 from calmdesk.storage.records import (
     ActionTaken,
@@ -20,17 +30,25 @@ from calmdesk.storage.timers import ImportCheckpoint, Timer
 __all__ = [
     "ActionTaken",
     "ApiToken",
+    "Assignment",
     "AuditEntry",
     "Base",
     "Commitment",
     "Conversation",
+    "ConversationSla",
+    "ConversationTag",
     "Customer",
+    "DeskAgent",
     "Escalation",
     "FollowUp",
     "ImportCheckpoint",
+    "Macro",
     "Note",
     "RuleFiring",
+    "SlaOutcome",
+    "SlaPolicy",
     "Team",
+    "TeamSettings",
     "Timer",
     "Turn",
     "User",

@@ -17,6 +17,7 @@ from calmdesk.web.access import conversation_for, conversation_scope
 from calmdesk.web.console_reads import author_names, local_label, overdue
 from calmdesk.web.console_view import TurnView, chart_for, due_label, turn_view
 from calmdesk.web.deps import StaffPrincipal
+from calmdesk.web.desk_view import DeskPanel, desk_panel
 from calmdesk.web.markup import UpsetChart
 
 __all__ = ["CaseView", "CustomerView", "case_view", "transcript_view"]
@@ -65,6 +66,7 @@ class CaseView:
     commitments: list[dict[str, Any]] = field(default_factory=list)
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
     chat_link: str = ""
+    desk: DeskPanel | None = None  # who holds the case, SLA time left, tags, what you may do
 
 
 def transcript_view(
@@ -108,7 +110,7 @@ def case_view(
     session: Session, user: StaffPrincipal, conversation_id: int, tz: ZoneInfo, now: datetime
 ) -> CaseView:
     """Everything the conversation page needs; NotFound when `user` may not see it."""
-    c = conversation_for(session, user, conversation_id)
+    c = conversation_for(session, user, conversation_id, read=True)
     turns, signals = transcript_view(session, c, tz)
     risk = float(c.escalation_risk or 0.0)
     view = CaseView(
@@ -130,6 +132,7 @@ def case_view(
         outcome=c.outcome,
     )
     _add_records(session, view, c, tz, now)
+    view.desk = desk_panel(session, user, c, now)
     return view
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from calmdesk.storage.desk import ConversationSla
 from calmdesk.storage.enums import Channel, ConversationStatus, Priority
 from calmdesk.storage.people import Customer
 from calmdesk.storage.records import (
@@ -37,6 +38,7 @@ __all__ = [
     "customers_page",
     "database_ok",
     "queue_page",
+    "sla_dues",
     "turns_of",
 ]
 
@@ -50,6 +52,7 @@ class SortKey(StrEnum):
     ESCALATION_RISK = "escalation_risk"
     UPSET = "upset"
     PRIORITY = "priority"
+    SLA_DUE = "sla_due"
 
 
 class SortOrder(StrEnum):
@@ -67,6 +70,7 @@ _SORT_COLUMNS: dict[SortKey, Any] = {
     SortKey.ESCALATION_RISK: Conversation.escalation_risk,
     SortKey.UPSET: Conversation.upset,
     SortKey.PRIORITY: _PRIORITY_RANK,
+    SortKey.SLA_DUE: ConversationSla.due_at,
 }
 
 
@@ -115,9 +119,24 @@ def queue_page(
     column = _SORT_COLUMNS[f.sort]
     ordered = column.desc() if f.order is SortOrder.DESC else column.asc()
     tie = Conversation.id.desc() if f.order is SortOrder.DESC else Conversation.id.asc()
-    stmt = select(Conversation).where(*where).order_by(ordered, tie).limit(f.limit)
+    stmt = select(Conversation).where(*where)
+    if f.sort is SortKey.SLA_DUE:  # no due time (resolved, no policy) always last
+        stmt = stmt.outerjoin(ConversationSla, ConversationSla.conversation_id == Conversation.id)
+        stmt = stmt.order_by(ConversationSla.due_at.is_(None), ordered, tie).limit(f.limit)
+    else:
+        stmt = stmt.order_by(ordered, tie).limit(f.limit)
     rows = session.scalars(stmt.offset(f.offset)).unique().all()
     return list(rows), total
+
+
+def sla_dues(session: Session, ids: list[int]) -> dict[int, Any]:
+    """The nearest pending SLA due time of each conversation (absent when none is pending)."""
+    if not ids:
+        return {}
+    stmt = select(ConversationSla.conversation_id, ConversationSla.due_at).where(
+        ConversationSla.conversation_id.in_(ids), ConversationSla.due_at.is_not(None)
+    )
+    return {int(cid): due for cid, due in session.execute(stmt)}
 
 
 def customers_page(

@@ -166,6 +166,7 @@ class ConversationSummary(_Out):
     opened_at: datetime
     updated_at: datetime
     last_customer_at: datetime | None
+    sla_due_at: datetime | None = None
 
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from calmdesk.web.deps import (
     SettingsDep,
     StaffPrincipal,
 )
-from calmdesk.web.routes import api_analysis, api_reads, api_writes
+from calmdesk.web.routes import api_analysis, api_reads, api_writes, desk
 from calmdesk.web.schemas import ErrorOut, Health, LoginIn, MeOut, UserOut
 
 __all__ = ["PREFIX", "router"]
@@ -98,3 +98,4 @@ def me(principal: CurrentPrincipal) -> MeOut:
 router.include_router(api_reads.router)
 router.include_router(api_writes.router)
 router.include_router(api_analysis.router)
+router.include_router(desk.router)

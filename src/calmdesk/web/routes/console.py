@@ -20,7 +20,6 @@ from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import User
 from calmdesk.web import auth
 from calmdesk.web.console_case import case_view
-from calmdesk.web.console_reads import QUEUE_VIEWS, queue_rows
 from calmdesk.web.console_review import warm_up
 from calmdesk.web.console_supervisor import supervisor_board
 from calmdesk.web.deps import ActionsDep, PrincipalDep, SessionDep, SettingsDep, StaffPrincipal
@@ -136,12 +135,16 @@ def queue(
     session: SessionDep,
     actions: ActionsDep,
     view: str = "active",
+    sort: str = "urgent",
+    tag: str = "",
 ) -> Response:
-    """The queue: riskiest and most urgent first, each row with mood, cause and waiting time."""
-    view = view if view in dict(QUEUE_VIEWS) else "active"
-    rows = queue_rows(session, user, view, actions.now())
-    session.commit()  # end the read before rendering (SQLite reads hold the write lock)
-    context = page_context(user, nav="queue", rows=rows, view=view, filters=QUEUE_VIEWS)
+    """The queue: overdue first, then riskiest and most urgent; SLA time left, tags, counts."""
+    from calmdesk.actions.assignment import touch_presence
+    from calmdesk.web.routes.console_desk import queue_context
+
+    session.commit()
+    touch_presence(actions, user.user_id)  # having the queue open makes an agent "online"
+    context = queue_context(session, user, actions, view, sort, tag)
     return render(request, "console/queue.html", context)
 
 
@@ -203,15 +206,18 @@ def supervisor(
 
 def register(app: FastAPI) -> None:
     """Add the console, the customer chat and their live channels to `app`."""
-    from calmdesk.web.routes import console_actions, console_live, widget
+    from calmdesk.web.desk_feed import install_desk_feed
+    from calmdesk.web.routes import console_actions, console_desk, console_live, widget
 
     app.state.hub = getattr(app.state, "hub", None) or Hub()
     install_turn_feed(app.state.actions.sessions, app.state.hub)
+    install_desk_feed(app.state.actions.sessions, app.state.hub)
     warm_up()
     install_pages(app)
     app.include_router(router)
     app.include_router(console_actions.router)
     app.include_router(console_live.router)
+    app.include_router(console_desk.router)
     app.include_router(widget.router)
 
     @app.get("/", include_in_schema=False)

@@ -53,7 +53,7 @@ def review(
     settings: SettingsDep, actions: ActionsDep, text: Text = "",
 ) -> Response:  # fmt: skip
     """The coaching panel for a draft: failing checks with fixes, and the promises it would make."""
-    conversation = access.conversation_for(session, user, conversation_id)
+    conversation = access.conversation_for(session, user, conversation_id, read=True)
     context = page_context(user, convo_id=conversation_id, review=None, error="")
     if text.strip():
         rows = [
@@ -77,7 +77,7 @@ def suggest(
     actions: ActionsDep, settings: SettingsDep,
 ) -> Response:  # fmt: skip
     """A reply written by calmdesk's offline composer (or the configured model) to start from."""
-    conversation = access.conversation_for(session, user, conversation_id)
+    conversation = access.conversation_for(session, user, conversation_id, read=True)
     history = to_domain(conversation.id, queries.turns_of(session, conversation.id))
     session.commit()
     context = page_context(user, text="", source="", error="")
@@ -94,10 +94,13 @@ def suggest(
 def reply(
     request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
     actions: ActionsDep, settings: SettingsDep, text: Text = "",
+    client_id: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
-    """Send the reply: stored with its review, its promises tracked, the customer told live."""
+    """Send the reply: stored with its review, its promises tracked, the customer told live.
+    `client_id` (one per draft) makes a retry after a lost connection store the reply once."""
     access.conversation_for(session, user, conversation_id)
-    posted = send_agent_reply(actions, actor_for(user), conversation_id, text)
+    key = client_id.strip() or None
+    posted = send_agent_reply(actions, actor_for(user), conversation_id, text, idempotency_key=key)
     if not is_htmx(request):
         return _back(conversation_id)
     tz, now = team_tz(settings), actions.now()
@@ -130,6 +133,8 @@ def _insight(
     except NotFound:
         context = {"flash": f"{flash} The case has left your queue.", "flash_kind": "ok"}
         return render(request, "_partials/flash.html", context)
+    if convo.desk is not None and convo.desk.held_notice:
+        flash += " The case has left your queue; you can still read it here."
     context = page_context(user, convo=convo, flash=flash, flash_kind="ok")
     return render(request, "_partials/insight.html", context)
 

@@ -34,6 +34,7 @@ from calmdesk.web.realtime import Cursor, Event, Hub, Subscription
 from calmdesk.web.turn_feed import turn_events
 
 __all__ = [
+    "CLOSE_FORBIDDEN",
     "CLOSE_LAGGED",
     "CLOSE_UNAUTHORISED",
     "Handler",
@@ -48,6 +49,7 @@ router = APIRouter()
 log = logging.getLogger("calmdesk.web.live")
 
 CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403  # the case changed hands and this person may no longer watch it
 CLOSE_LAGGED = 4000
 _MAX_FRAME = 64_000
 _TYPING_EVERY_S = 1.0
@@ -82,11 +84,15 @@ async def pump(
     handle: Handler,
     visible: Callable[[Event], bool] = lambda _e: True,
     worker: Callable[[Subscription], Awaitable[None]] | None = None,
+    still_allowed: Callable[[], Awaitable[bool]] | None = None,
+    who: str = "",
 ) -> None:
     """Run one accepted socket until either side closes it (with `worker`, a third task that
-    lives as long as the socket, e.g. storing the customer's messages in order)."""
+    lives as long as the socket, e.g. storing the customer's messages in order). When the case
+    changes hands (`access` events), `still_allowed` is asked again; a watcher who lost access
+    is told why once and the socket closes with CLOSE_FORBIDDEN."""
     hub: Hub = ws.app.state.hub
-    sub = hub.subscribe(str(conversation_id))
+    sub = hub.subscribe(str(conversation_id), who)
     sessions = ws.app.state.actions.sessions
     try:
         cursor = Cursor(after)
@@ -94,7 +100,7 @@ async def pump(
         for event in cursor.filter(replayed):
             await ws.send_json(event.to_json())
         async with anyio.create_task_group() as group:
-            group.start_soon(_until_done, group, _forward(ws, sub, cursor, visible))
+            group.start_soon(_until_done, group, _forward(ws, sub, cursor, visible, still_allowed))
             group.start_soon(_until_done, group, _receive(ws, sub, handle))
             if worker is not None:
                 group.start_soon(_until_done, group, worker(sub))
@@ -117,9 +123,17 @@ async def _until_done(group: anyio.abc.TaskGroup, work: Awaitable[None]) -> None
 
 
 async def _forward(
-    ws: WebSocket, sub: Subscription, cursor: Cursor, visible: Callable[[Event], bool]
+    ws: WebSocket,
+    sub: Subscription,
+    cursor: Cursor,
+    visible: Callable[[Event], bool],
+    still_allowed: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
     while (event := await sub.next()) is not None:
+        if event.kind == "access" and still_allowed is not None and not await still_allowed():
+            await ws.send_json({"type": "access", "lost": True})
+            await ws.close(code=CLOSE_FORBIDDEN)
+            return
         if visible(event) and cursor.accept(event):
             await ws.send_json(event.to_json())
     if sub.lagged:
@@ -153,8 +167,11 @@ def _error(sub: Subscription, code: str, message: str) -> Event:
     return Event("error", sub.conversation_id, {"code": code, "message": message})
 
 
-def typing_relay(hub: Hub, role: str) -> Callable[[Subscription], None]:
-    """Publish `typing` for a subscriber at most once a second."""
+def typing_relay(
+    hub: Hub, role: str, name: str = "", user_id: int | None = None
+) -> Callable[[Subscription], None]:
+    """Publish `typing` for a subscriber at most once a second (staff: with their name and id,
+    so a second agent drafting in the same case is warned)."""
     last = 0.0
 
     def relay(sub: Subscription) -> None:
@@ -162,7 +179,9 @@ def typing_relay(hub: Hub, role: str) -> Callable[[Subscription], None]:
         now = time.monotonic()
         if now - last >= _TYPING_EVERY_S:
             last = now
-            data = {"role": role, "at": datetime.now(UTC).isoformat()}
+            data: dict[str, Any] = {"role": role, "at": datetime.now(UTC).isoformat()}
+            if name:
+                data |= {"name": name, "user": str(user_id)}
             hub.publish(Event("typing", sub.conversation_id, data, sender=sub.id))
 
     return relay
@@ -199,10 +218,22 @@ async def agent_socket(ws: WebSocket, conversation_id: int, after: int = 0) -> N
         await ws.close(code=CLOSE_UNAUTHORISED)
         return
     await ws.accept()
-    relay = typing_relay(ws.app.state.hub, "agent")
+    hub: Hub = ws.app.state.hub
+    relay = typing_relay(hub, "agent", user.display_name, user.user_id)
 
     async def handle(frame: dict[str, Any], sub: Subscription) -> None:
         if frame["type"] == "typing":
             relay(sub)
 
-    await pump(ws, conversation_id, max(0, after), handle)
+    async def still_allowed() -> bool:
+        return bool(await run_in_threadpool(_may_watch, ws, user, conversation_id))
+
+    channel = str(conversation_id)
+    hub.publish(Event("presence", channel, {"viewers": [*hub.viewers(channel), user.display_name]}))
+    try:
+        await pump(
+            ws, conversation_id, max(0, after), handle, still_allowed=still_allowed,
+            who=user.display_name,
+        )  # fmt: skip
+    finally:
+        hub.publish(Event("presence", channel, {"viewers": hub.viewers(channel)}))

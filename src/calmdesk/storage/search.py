@@ -1,0 +1,147 @@
+"""Full-text search over conversations and customers, one interface on SQLite and PostgreSQL.
+
+Words are matched as whole-word prefixes ("refund" finds "refunded"), every word must appear:
+in one message of the conversation, its subject, or the customer's name or email. SQLite answers
+from FTS5 tables, PostgreSQL from GIN-indexed `to_tsvector('simple', ...)` (migration 0004); the
+query is built from word characters only and always passed as a bound parameter.
+
+The caller passes the visibility clause (`scope`), so search never shows what a person may not
+see. Results are newest first on both databases, so they agree row for row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
+from sqlalchemy.orm import Session
+
+from calmdesk.storage.desk import ConversationTag
+from calmdesk.storage.enums import ConversationStatus
+from calmdesk.storage.people import Customer
+from calmdesk.storage.records import Conversation, Turn
+from calmdesk.storage.search_schema import PG_VECTORS
+
+__all__ = ["MAX_WORDS", "SearchFilters", "search_conversations", "search_customers", "words_of"]
+
+MAX_WORDS = 8
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words_of(query: str) -> list[str]:
+    """The words of a query (lower case, at most MAX_WORDS, each at most 40 characters)."""
+    return [w.lower()[:40] for w in _WORD.findall(query or "")][:MAX_WORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    words: tuple[str, ...] = ()
+    customer_id: int | None = None
+    status: ConversationStatus | None = None
+    tag: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 20
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _fts5(words: Sequence[str]) -> str:
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def _tsquery(words: Sequence[str]) -> str:
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def _matching_ids(session: Session, table: str, words: Sequence[str]) -> Any:
+    """A subquery of the ids in `table` whose indexed text holds every word."""
+    if _is_pg(session):
+        vector = literal_column(PG_VECTORS[table])
+        query = func.to_tsquery("simple", _tsquery(words))
+        model = {"turns": Turn, "conversations": Conversation, "customers": Customer}[table]
+        return select(model.id).where(vector.op("@@")(query))
+    fts = f"search_{table}"
+    return (
+        select(literal_column("rowid"))
+        .select_from(text(fts))
+        .where(literal_column(fts).op("MATCH")(_fts5(words)))
+    )
+
+
+def _conversation_query(
+    session: Session, f: SearchFilters, scope: ColumnElement[bool]
+) -> Select[Any]:
+    stmt = select(Conversation).where(scope)
+    if f.words:
+        turn_hits = select(Turn.conversation_id).where(
+            Turn.id.in_(_matching_ids(session, "turns", f.words))
+        )
+        stmt = stmt.where(
+            or_(
+                Conversation.id.in_(turn_hits),
+                Conversation.id.in_(_matching_ids(session, "conversations", f.words)),
+                Conversation.customer_id.in_(_matching_ids(session, "customers", f.words)),
+            )
+        )
+    if f.customer_id is not None:
+        stmt = stmt.where(Conversation.customer_id == f.customer_id)
+    if f.status is not None:
+        stmt = stmt.where(Conversation.status == f.status)
+    if f.tag:
+        tagged = select(ConversationTag.conversation_id).where(ConversationTag.tag == f.tag)
+        stmt = stmt.where(Conversation.id.in_(tagged))
+    if f.since is not None:
+        stmt = stmt.where(Conversation.opened_at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(Conversation.opened_at < f.until)
+    return stmt
+
+
+def search_conversations(
+    session: Session, f: SearchFilters, scope: ColumnElement[bool]
+) -> list[tuple[Conversation, str]]:
+    """Matching conversations `scope` allows, newest first, each with a matching message."""
+    stmt = _conversation_query(session, f, scope)
+    stmt = stmt.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(f.limit)
+    found = list(session.scalars(stmt).unique().all())
+    snippets: dict[int, str] = {}
+    if f.words and found:
+        rows = session.execute(
+            select(Turn.conversation_id, Turn.text)
+            .where(Turn.conversation_id.in_([c.id for c in found]))
+            .where(Turn.id.in_(_matching_ids(session, "turns", f.words)))
+            .order_by(Turn.id.desc())
+        ).all()
+        for conversation_id, body in rows:
+            snippets.setdefault(int(conversation_id), _snippet(str(body), f.words))
+    return [(c, snippets.get(c.id, c.subject)) for c in found]
+
+
+def search_customers(
+    session: Session, words: Sequence[str], scope: ColumnElement[bool], limit: int = 20
+) -> list[Customer]:
+    """Customers `scope` allows whose name or email holds every word."""
+    if not words:
+        return []
+    stmt = (
+        select(Customer)
+        .where(scope, Customer.id.in_(_matching_ids(session, "customers", words)))
+        .order_by(Customer.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt).all())
+
+
+def _snippet(body: str, words: Sequence[str], width: int = 160) -> str:
+    low = body.lower()
+    hits = [i for i in (low.find(w) for w in words) if i >= 0]
+    start = max(0, min(hits, default=0) - 40)
+    piece = body[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(body) else "")

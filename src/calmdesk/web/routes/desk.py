@@ -1,0 +1,112 @@
+"""The desk's API routes: claim, assign, hand back, presence, tags, search. Each validates,
+authorises, then calls one action (reads go through `storage.search` and `web.desk_view`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from calmdesk.actions import assignment, tags
+from calmdesk.storage.enums import ConversationStatus
+from calmdesk.web import access
+from calmdesk.web.deps import ActionsDep, CurrentUser, SessionDep
+from calmdesk.web.desk_schemas import (
+    AssignIn,
+    AssignmentOut,
+    HandBackIn,
+    PresenceIn,
+    PresenceOut,
+    SearchOut,
+    TagIn,
+    TagsOut,
+)
+from calmdesk.web.desk_search import run_search
+from calmdesk.web.routes.api_reads import IdPath
+from calmdesk.web.schemas import MAX_ID
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["desk"])
+
+
+@router.post("/conversations/{conversation_id}/claim", response_model=AssignmentOut)
+def claim(
+    conversation_id: IdPath, user: CurrentUser, session: SessionDep, actions: ActionsDep
+) -> AssignmentOut:
+    """Take an unassigned case of your own team."""
+    access.conversation_for(session, user, conversation_id)
+    return AssignmentOut.model_validate(assignment.claim(actions, user.acting(), conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/assign", response_model=AssignmentOut)
+def assign(
+    conversation_id: IdPath, body: AssignIn, user: CurrentUser, session: SessionDep,
+    actions: ActionsDep,
+) -> AssignmentOut:  # fmt: skip
+    """Give the case to a person (`user_id`) or a team's queue (`team_id`); supervisors, admins."""
+    access.conversation_for(session, user, conversation_id)
+    row = assignment.assign(
+        actions, user.acting(), conversation_id, user_id=body.user_id, team_id=body.team_id,
+        reason=body.reason,
+    )  # fmt: skip
+    return AssignmentOut.model_validate(row)
+
+
+@router.post("/conversations/{conversation_id}/hand-back", response_model=AssignmentOut)
+def hand_back(
+    conversation_id: IdPath, body: HandBackIn, user: CurrentUser, session: SessionDep,
+    actions: ActionsDep,
+) -> AssignmentOut:  # fmt: skip
+    """Return the case to the team's queue (its assignee, or a supervisor or admin)."""
+    access.conversation_for(session, user, conversation_id)
+    row = assignment.hand_back(actions, user.acting(), conversation_id, body.reason)
+    return AssignmentOut.model_validate(row)
+
+
+@router.put("/presence", response_model=PresenceOut)
+def presence(body: PresenceIn, user: CurrentUser, actions: ActionsDep) -> PresenceOut:
+    """Say you are online (auto-assignment may give you cases) or away; optional capacity."""
+    row = assignment.set_presence(actions, user.acting(), user.user_id, body.status, body.capacity)
+    return PresenceOut.model_validate(row)
+
+
+@router.post("/conversations/{conversation_id}/tags", response_model=TagsOut)
+def add_tag(
+    conversation_id: IdPath, body: TagIn, user: CurrentUser, session: SessionDep,
+    actions: ActionsDep,
+) -> TagsOut:  # fmt: skip
+    access.conversation_for(session, user, conversation_id)
+    names = tags.add_tag(actions, user.acting(), conversation_id, body.tag)
+    return TagsOut(conversation_id=conversation_id, tags=names)
+
+
+@router.delete("/conversations/{conversation_id}/tags/{tag}", response_model=TagsOut)
+def remove_tag(
+    conversation_id: IdPath, tag: str, user: CurrentUser, session: SessionDep,
+    actions: ActionsDep,
+) -> TagsOut:  # fmt: skip
+    access.conversation_for(session, user, conversation_id)
+    names = tags.remove_tag(actions, user.acting(), conversation_id, tag)
+    return TagsOut(conversation_id=conversation_id, tags=names)
+
+
+@router.get("/search", response_model=SearchOut)
+def search(
+    user: CurrentUser,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=500)] = "",
+    customer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    status: ConversationStatus | None = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchOut:
+    """Conversations (and customers) matching every word, within what you may see."""
+    hits = run_search(
+        session, user, q, customer_id=customer_id, status=status, tag=tag, since=since,
+        until=until, limit=limit,
+    )  # fmt: skip
+    return SearchOut(items=hits)
