@@ -4,7 +4,8 @@ the assignment history every change of hands writes (inside the caller's transac
 Load is the number of active cases (open, pending, escalated) a person holds. Auto-assignment
 considers the team's agents who are active, online (the console was open within the team's
 `online_minutes`) and under their capacity; `round_robin` takes the one assigned longest ago,
-`least_open` the one with the fewest active cases (ties: assigned longest ago, then lowest id).
+`least_open` the one with the fewest active cases (ties: given a case longest ago, then lowest
+id).
 """
 
 from __future__ import annotations
@@ -98,15 +99,11 @@ def auto_assign_in_session(
     room = [(u, d) for u, d in candidates if load[u.id] < (d.capacity or routing.capacity)]
     if not room:
         return None
-    oldest = datetime.min.replace(tzinfo=now.tzinfo)
-
-    def since(d: DeskAgent) -> datetime:
-        return d.last_assigned_at or oldest
-
+    given = _last_given(session, [u.id for u, _ in room])
     if routing.mode == "round_robin":
-        user, desk = min(room, key=lambda p: (since(p[1]), p[0].id))
+        user, desk = min(room, key=lambda p: (given.get(p[0].id, 0), p[0].id))
     else:
-        user, desk = min(room, key=lambda p: (load[p[0].id], since(p[1]), p[0].id))
+        user, desk = min(room, key=lambda p: (load[p[0].id], given.get(p[0].id, 0), p[0].id))
     conversation.assignee_id = user.id
     desk.last_assigned_at = now
     record_assignment(
@@ -114,6 +111,17 @@ def auto_assign_in_session(
         f"Auto-assigned ({routing.mode.replace('_', ' ')}).",
     )  # fmt: skip
     return user
+
+
+def _last_given(session: Session, user_ids: list[int]) -> dict[int, int]:
+    """The id of the latest assignment row that gave each person a case (the order of turns,
+    independent of clock resolution); absent for those never given one."""
+    rows = session.execute(
+        select(Assignment.to_user_id, func.max(Assignment.id))
+        .where(Assignment.to_user_id.in_(user_ids))
+        .group_by(Assignment.to_user_id)
+    ).all()
+    return {int(uid): int(last) for uid, last in rows}
 
 
 def mark_assigned(session: Session, user_id: int | None, now: datetime) -> None:

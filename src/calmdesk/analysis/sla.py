@@ -153,11 +153,13 @@ def business_minutes_between(start: datetime, end: datetime, hours: BusinessHour
     if hours.always:
         return (end - start).total_seconds() / 60
     total = timedelta()
+    utc = ZoneInfo("UTC")  # subtract in UTC: same-zone aware datetimes subtract as wall time
+    start, end = start.astimezone(utc), end.astimezone(utc)
     day = start.astimezone(hours.tz).date()
     last = end.astimezone(hours.tz).date()
     while day <= last:
         for opens, closes in hours.windows(day):
-            lo, hi = max(opens, start), min(closes, end)
+            lo, hi = max(opens.astimezone(utc), start), min(closes.astimezone(utc), end)
             if hi > lo:
                 total += hi - lo
         day += timedelta(days=1)
