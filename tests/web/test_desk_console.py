@@ -1,0 +1,121 @@
+"""The desk in the console: an escalation while the agent is typing (the socket says so and
+closes, the page says who has the case and why, sending is refused with that message), claiming,
+the queue's SLA column and counts, the live queue channel, search, and Block kept from agents."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from starlette.websockets import WebSocketDisconnect
+from tests.web.console_support import htmx, login, parse
+
+from calmdesk.actions import Actor, add_customer_turn
+from calmdesk.storage import Turn
+
+
+@pytest.fixture
+def case(world):
+    conv = world.open(world.calm_customer)
+    add_customer_turn(world.ctx, Actor.for_customer(conv.customer_id), conv.id, "My order is late.")
+    return conv
+
+
+def _turns(world) -> int:
+    with world.ctx.sessions() as session:
+        return session.scalar(select(func.count()).select_from(Turn)) or 0
+
+
+def _next(ws, kind: str) -> dict:
+    for _ in range(20):
+        message = ws.receive_json()
+        if message["type"] == kind:
+            return message
+    raise AssertionError(f"no {kind} message")
+
+
+def test_desk_console_escalation_while_typing_keeps_the_draft_and_says_why(
+    client, world, case
+) -> None:
+    csrf = login(client, "cal")
+    client.post(f"/console/conversations/{case.id}/claim", headers=htmx(csrf))
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect(f"/console/conversations/{case.id}/ws") as ws:
+            ws.send_json({"type": "typing"})  # cal is drafting
+            # the supervisor takes it over (a rule or a person: both publish the change)
+            sam = client.__class__(client.app)
+            sam_csrf = login(sam, "sam")
+            data = {"target": f"user:{world.supervisor.id}", "reason": "Legal threat"}
+            sam.post(f"/console/conversations/{case.id}/assign", data=data, headers=htmx(sam_csrf))
+            assert _next(ws, "access") == {"type": "access", "lost": True}
+            ws.receive_json()
+    assert closed.value.code == 4403
+    page = parse(client.get(f"/console/conversations/{case.id}").text)
+    notice = page.by_id("reply-held").text
+    assert "Sam has this case now" in notice and "Legal threat" in notice
+    assert "draft is kept" in notice
+    assert page.by_id("reply-draft").tag == "textarea"  # the box (and the draft in it) stays
+    before = _turns(world)
+    sent = client.post(
+        f"/console/conversations/{case.id}/reply", data={"text": "Here is the refund."},
+        headers=htmx(csrf),
+    )  # fmt: skip
+    assert sent.status_code == 403
+    assert "Sam has this case now" in parse(sent.text).by_id("flash").text
+    assert "no conversation" not in sent.text
+    assert _turns(world) == before
+
+
+def test_desk_console_claim_shows_the_new_holder(client, world, case) -> None:
+    csrf = login(client, "cal")
+    page = parse(client.get(f"/console/conversations/{case.id}").text)
+    assert "Unassigned" in page.by_id("holder").text
+    answer = parse(client.post(f"/console/conversations/{case.id}/claim", headers=htmx(csrf)).text)
+    assert "With Cal" in answer.by_id("holder").text
+    assert answer.by_id("flash").text == "It is yours now."
+    again = parse(client.post(f"/console/conversations/{case.id}/claim", headers=htmx(csrf)).text)
+    assert again.by_id("flash").attrs["class"] == "banner banner--bad"  # beside the forms
+    assert again.by_id("desk-panel") is not None
+
+
+def test_desk_console_queue_shows_sla_time_left_and_counts(client, world, case) -> None:
+    login(client, "cal")
+    page = parse(client.get("/console").text)
+    row = page.by_id("queue").find("tr", **{"data-conversation": str(case.id)})
+    sla = row.find("td", **{"data-label": "SLA"})
+    assert "overdue" in sla.text or "left" in sla.text
+    counts = {n.attrs["data-count"]: int(n.text) for n in page.find_all("span", class_="count")}
+    assert counts["active"] == 1 and counts["unassigned"] == 1 and counts["mine"] == 0
+
+
+def test_desk_console_live_queue_hears_of_changes(client, world, case) -> None:
+    csrf = login(client, "cal")
+    with client.websocket_connect("/console/desk/ws") as ws:
+        client.post(f"/console/conversations/{case.id}/claim", headers=htmx(csrf))
+        assert ws.receive_json() == {"type": "queue"}
+
+
+def test_desk_console_desk_socket_needs_a_login(client) -> None:
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect("/console/desk/ws"):
+            pass
+    assert closed.value.code == 4401
+
+
+def test_desk_console_search_page_lists_matches(client, world, case) -> None:
+    login(client, "cal")
+    page = parse(client.get("/console/search", params={"q": "late"}).text)
+    items = page.by_id("results").find_all("li")
+    assert [li.attrs["data-id"] for li in items] == [str(case.id)]
+    hostile = client.get("/console/search", params={"q": "<script>alert(1)</script>"})
+    assert hostile.status_code == 200 and "<script>alert(1)" not in hostile.text
+
+
+def test_desk_console_agents_are_not_offered_block(client, world, case) -> None:
+    login(client, "cal")
+    page = parse(client.get(f"/console/conversations/{case.id}").text)
+    options = [o.attrs["value"] for o in page.by_id("standing-action").find_all("option")]
+    assert options == ["warn"]
+    client.cookies.clear()
+    login(client, "sam")
+    page = parse(client.get(f"/console/conversations/{case.id}").text)
+    assert "block" in [o.attrs["value"] for o in page.by_id("standing-action").find_all("option")]
