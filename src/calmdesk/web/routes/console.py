@@ -23,7 +23,7 @@ from calmdesk.web.console_case import case_view
 from calmdesk.web.console_review import warm_up
 from calmdesk.web.console_supervisor import supervisor_board
 from calmdesk.web.deps import ActionsDep, PrincipalDep, SessionDep, SettingsDep, StaffPrincipal
-from calmdesk.web.pages import LoginRequired, install_pages, render, team_tz
+from calmdesk.web.pages import LoginRequired, docs_page, install_pages, render, team_tz
 from calmdesk.web.realtime import Hub
 from calmdesk.web.turn_feed import install_turn_feed
 
@@ -219,6 +219,8 @@ def register(app: FastAPI) -> None:
     app.include_router(console_live.router)
     app.include_router(console_desk.router)
     app.include_router(widget.router)
+
+    app.add_api_route("/docs", docs_page, include_in_schema=False, methods=["GET"])
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:
