@@ -18,7 +18,7 @@ def test_desk_api_sla_due_sort_is_nearest_first_with_due_times(
     assert all("sla_due_at" in item for item in body["items"])
     assert len(dues) == 3 and None not in dues
     assert dues == sorted(dues)
-    # B owes a first chat reply by 09:05, the email one by 13:00, A (answered) its resolution at 17:00
+    # B owes a first chat reply by 09:05, the email by 13:00, A (answered) its resolution by 17:00
     assert [i["id"] for i in body["items"]] == [scene.conv_b.id, email.id, scene.conv_a.id]
     later_first = client.get(
         f"{V}/conversations?sort=sla_due&order=desc", headers=scene.as_("admin")

@@ -47,7 +47,7 @@ def loads(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
         .where(Conversation.assignee_id.in_(ids), Conversation.status.in_(ACTIVE))
         .group_by(Conversation.assignee_id)
     ).all()
-    found = {int(uid): int(n) for uid, n in rows}
+    found = {int(uid): int(n) for uid, n in rows if uid is not None}
     return {i: found.get(i, 0) for i in ids}
 
 
@@ -121,7 +121,7 @@ def _last_given(session: Session, user_ids: list[int]) -> dict[int, int]:
         .where(Assignment.to_user_id.in_(user_ids))
         .group_by(Assignment.to_user_id)
     ).all()
-    return {int(uid): int(last) for uid, last in rows}
+    return {int(uid): int(last) for uid, last in rows if uid is not None}
 
 
 def mark_assigned(session: Session, user_id: int | None, now: datetime) -> None:

@@ -190,6 +190,8 @@ def sweep_slas(ctx: ActionContext, now: datetime | None = None, limit: int = 500
         ).all()
     warned = breached = 0
     for conversation_id, due in soon:
+        if due is None:
+            continue
         warned += _mark(ctx, int(conversation_id), due, when, breach=False)
         if due <= when:
             breached += _mark(ctx, int(conversation_id), due, when, breach=True)

@@ -222,7 +222,16 @@ def parse_policy(raw: Mapping[str, Any], order: int = 0) -> SlaPolicySpec:
     if not isinstance(business, bool):
         raise ValueError(f"{name}: business_hours must be true or false.")
     return SlaPolicySpec(
-        name.strip(), **targets, **match, team_id=team, business_hours=business, order=order
+        name=name.strip(),
+        first_response_minutes=targets["first_response_minutes"],
+        next_response_minutes=targets["next_response_minutes"],
+        resolution_minutes=targets["resolution_minutes"],
+        priority=match["priority"],
+        tier=match["tier"],
+        channel=match["channel"],
+        team_id=team,
+        business_hours=business,
+        order=order,
     )
 
 

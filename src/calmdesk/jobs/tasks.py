@@ -1,7 +1,7 @@
 """Job functions: thin wrappers over the timer actions, plus the scheduler actions hand timers to.
 
 `fire_timer` runs at each timer's due time; `sweep_timers` runs every minute and fires anything
-due that was missed (a queue lost, a worker down). Both go through `actions.fire_timer`, which
+due that was missed (a queue lost, a worker down); `sweep_slas` writes SLA warnings and breaches. Both go through `actions.fire_timer`, which
 claims the timer row first, so a retry or a second worker cannot fire it twice.
 """
 
@@ -24,6 +24,7 @@ class Jobs:
     huey: Huey
     fire: Any  # huey TaskWrapper: fire(timer_id)
     sweep: Any  # huey periodic TaskWrapper
+    sla_sweep: Any = None  # huey periodic TaskWrapper: SLA warnings and breaches (actions.sla)
 
     @property
     def scheduler(self) -> HueyScheduler:
@@ -51,4 +52,11 @@ def register_jobs(huey: Huey, context: Callable[[], ActionContext]) -> Jobs:
     def sweep() -> int:
         return fire_due_timers(context())
 
-    return Jobs(huey=huey, fire=fire, sweep=sweep)
+    @huey.periodic_task(crontab(minute="*"), name="calmdesk.sweep_slas")  # type: ignore[untyped-decorator]
+    def sla_sweep() -> int:
+        from calmdesk.actions.sla import sweep_slas
+
+        done = sweep_slas(context())
+        return done.warned + done.breached
+
+    return Jobs(huey=huey, fire=fire, sweep=sweep, sla_sweep=sla_sweep)

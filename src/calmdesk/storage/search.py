@@ -63,10 +63,10 @@ def _tsquery(words: Sequence[str]) -> str:
 def _matching_ids(session: Session, table: str, words: Sequence[str]) -> Any:
     """A subquery of the ids in `table` whose indexed text holds every word."""
     if _is_pg(session):
-        vector = literal_column(PG_VECTORS[table])
+        vector: Any = literal_column(PG_VECTORS[table])
         query = func.to_tsquery("simple", _tsquery(words))
-        model = {"turns": Turn, "conversations": Conversation, "customers": Customer}[table]
-        return select(model.id).where(vector.op("@@")(query))
+        ident = {"turns": Turn.id, "conversations": Conversation.id, "customers": Customer.id}
+        return select(ident[table]).where(vector.op("@@")(query))
     fts = f"search_{table}"
     return (
         select(literal_column("rowid"))

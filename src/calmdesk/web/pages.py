@@ -141,14 +141,16 @@ def _install_http_pages(app: FastAPI) -> None:
         if handler is None:
             raise exc
         answer = handler(request, exc)
-        return await answer if inspect.isawaitable(answer) else answer
+        result: Response = await answer if inspect.isawaitable(answer) else answer
+        return result
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if not _is_page(request) or exc.status_code not in _HTTP_TITLES:
             return await delegate(json_http, request, exc)
         title, message = _HTTP_TITLES[exc.status_code]
-        context = {"title": title, "message": message, "code": f"HTTP {exc.status_code}"}
+        context: dict[str, Any] = {"title": title, "message": message}
+        context["code"] = f"HTTP {exc.status_code}"
         context |= {"flash": message, "flash_kind": "bad", "user": None}
         name = "_partials/flash.html" if is_htmx(request) else "console/error.html"
         return render(request, name, context, exc.status_code)
@@ -158,7 +160,8 @@ def _install_http_pages(app: FastAPI) -> None:
             return await delegate(json_crash, request, exc)
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         message = "calmdesk hit an unexpected problem; it was logged. Try again, or tell an admin."
-        context = {"title": "Something went wrong", "message": message, "code": "E000"}
+        context: dict[str, Any] = {"title": "Something went wrong", "message": message}
+        context["code"] = "E000"
         context |= {"flash": message, "flash_kind": "bad", "user": None}
         name = "_partials/flash.html" if is_htmx(request) else "console/error.html"
         return render(request, name, context, 500)
