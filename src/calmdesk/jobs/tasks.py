@@ -1,8 +1,9 @@
 """Job functions: thin wrappers over the timer actions, plus the scheduler actions hand timers to.
 
 `fire_timer` runs at each timer's due time; `sweep_timers` runs every minute and fires anything
-due that was missed (a queue lost, a worker down); `sweep_slas` writes SLA warnings and breaches. Both go through `actions.fire_timer`, which
-claims the timer row first, so a retry or a second worker cannot fire it twice.
+due that was missed (a queue lost, a worker down). Both go through `actions.fire_timer`, which
+claims the timer row first, so a retry or a second worker cannot fire it twice. `sweep_slas`
+runs every minute and writes SLA warnings and breaches, each once (`actions.sla`).
 """
 
 from __future__ import annotations
