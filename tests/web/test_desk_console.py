@@ -119,3 +119,27 @@ def test_desk_console_agents_are_not_offered_block(client, world, case) -> None:
     login(client, "sam")
     page = parse(client.get(f"/console/conversations/{case.id}").text)
     assert "block" in [o.attrs["value"] for o in page.by_id("standing-action").find_all("option")]
+
+
+def test_desk_console_macro_is_filled_in_and_flagged_when_it_fails_a_check(
+    client, world, case
+) -> None:
+    csrf = login(client, "cal")
+    blaming = {"title": "Policy", "body": "That is not our fault, you should have read the policy.",
+               "csrf_token": csrf}  # fmt: skip
+    saved = parse(client.post("/console/macros", data=blaming).text)
+    assert "fails" in saved.by_id("flash").text
+    assert "Policy" in saved.by_id("flagged").text
+    good = {"title": "Order", "body": "I'm sorry {customer_name}, I am checking order {order} now.",
+            "csrf_token": csrf}  # fmt: skip
+    client.post("/console/macros", data=good)
+    page = parse(client.get(f"/console/conversations/{case.id}").text)
+    options = {o.text: o.attrs["value"] for o in page.by_id("macro-pick").find_all("option")}
+    shown = parse(client.post(
+        f"/console/conversations/{case.id}/macro", data={"macro_id": options["Order"]},
+        headers=htmx(csrf),
+    ).text)  # fmt: skip
+    use = shown.find(
+        "button", **{"data-use-text": "I'm sorry Carl Calm, I am checking order 1042 now."}
+    )
+    assert use.text == "Use suggestion"

@@ -112,6 +112,9 @@ MATRIX: list[Entry] = [
     Entry("DELETE", f"{V}/conversations/{{conversation_id}}/tags/{{tag}}",
           lambda s: {"ids": {"conversation_id": s.conv_a.id, "tag": "late-delivery"}}, 200, STAFF),
     Entry("GET", f"{V}/search", lambda s: {"params": {"q": "order"}}, 200, ALL_STAFF_LIST),
+    Entry("POST", f"{V}/macros", lambda s: {"json": {"title": "Late", "body":
+          "I'm sorry {customer_name}, I will check order {order} today."}}, 201, ALL_STAFF_LIST),
+    Entry("GET", f"{V}/macros", lambda s: {}, 200, ALL_STAFF_LIST),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/escalate",
           lambda s: conv_a(s, reason="Needs billing.", to_team_id=s.conv_a.team_id), 201, STAFF),
     # the escalation above hands customer A's case to the supervisor: the agent may read it,

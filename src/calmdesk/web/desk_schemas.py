@@ -14,6 +14,8 @@ __all__ = [
     "AssignIn",
     "AssignmentOut",
     "HandBackIn",
+    "MacroIn",
+    "MacroOut",
     "PresenceIn",
     "PresenceOut",
     "SearchHit",
@@ -85,6 +87,24 @@ class SearchHit(BaseModel):
     status: ConversationStatus | None = None
     opened_at: datetime | None = None
     tags: list[str] = []
+
+
+class MacroIn(_In):
+    title: Annotated[str, Field(min_length=1, max_length=120)]
+    body: Annotated[str, Field(min_length=1, max_length=4000)]
+    team_id: Id | None = None
+
+
+class MacroOut(_Out):
+    """`failed_checks` lists the playbook checks the text fails (flagged to its author)."""
+
+    id: int
+    team_id: int | None
+    author_id: int | None
+    title: str
+    body: str
+    failed_checks: list[str]
+    updated_at: datetime
 
 
 class SearchOut(BaseModel):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from calmdesk.storage.desk import Assignment, ConversationSla, ConversationTag
+from calmdesk.storage.desk import Assignment, ConversationSla, ConversationTag, Macro
 from calmdesk.storage.enums import CommitmentStatus, ConversationStatus, UserRole
 from calmdesk.storage.people import Team, User
 from calmdesk.storage.records import Commitment, Conversation, FollowUp
@@ -27,6 +27,7 @@ __all__ = [
     "DeskRow",
     "desk_panel",
     "desk_queue",
+    "macros_for",
     "sla_due_map",
     "tags_of",
     "time_left",
@@ -233,6 +234,7 @@ class DeskPanel:
     sla_policy: str = ""
     tags: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
+    macros: list[tuple[int, str]] = field(default_factory=list)
 
 
 def desk_panel(session: Session, user: StaffPrincipal, c: Conversation, now: datetime) -> DeskPanel:
@@ -267,6 +269,7 @@ def desk_panel(session: Session, user: StaffPrincipal, c: Conversation, now: dat
         panel.sla_metric, panel.sla_policy = sla.due_metric.replace("_", " "), sla.policy
     panel.tags = tags_of(session, [c.id]).get(c.id, [])
     panel.history = _history(session, c.id)
+    panel.macros = [(m.id, m.title) for m in macros_for(session, user)]
     return panel
 
 
@@ -290,3 +293,11 @@ def _history(session: Session, conversation_id: int) -> list[str]:
             who = names.get(r.from_user_id or 0, "someone")
         out.append(f"{labels.get(r.kind, r.kind)} {who}" + (f": {r.reason}" if r.reason else ""))
     return out
+
+
+def macros_for(session: Session, user: StaffPrincipal) -> list[Macro]:
+    """The macros `user` may use: their team's and those for every team (admins: all)."""
+    stmt = select(Macro).order_by(Macro.title, Macro.id)
+    if user.role is not UserRole.ADMIN:
+        stmt = stmt.where(or_(Macro.team_id.is_(None), Macro.team_id == user.team_id))
+    return list(session.scalars(stmt).all())

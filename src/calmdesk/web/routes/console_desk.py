@@ -13,15 +13,14 @@ from fastapi import APIRouter, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from calmdesk.actions import assignment, tags
+from calmdesk.actions import assignment, macros, tags
 from calmdesk.domain.errors import CalmdeskError, InputError
-from calmdesk.storage.enums import UserRole
 from calmdesk.web import access
 from calmdesk.web.console_case import case_view
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.desk_feed import DESK_CHANNEL
 from calmdesk.web.desk_search import run_search
-from calmdesk.web.desk_view import DESK_VIEWS, QUEUE_SORTS, desk_queue
+from calmdesk.web.desk_view import DESK_VIEWS, QUEUE_SORTS, desk_queue, macros_for
 from calmdesk.web.pages import is_htmx, render, team_tz
 from calmdesk.web.realtime import Hub
 from calmdesk.web.routes.console import ConsoleUser, page_context
@@ -204,5 +203,58 @@ async def desk_socket(ws: WebSocket) -> None:
         hub.unsubscribe(sub)
 
 
-def is_supervisor(user: StaffPrincipal) -> bool:
-    return user.role in (UserRole.SUPERVISOR, UserRole.ADMIN)
+@router.post("/conversations/{conversation_id}/macro", response_class=HTMLResponse)
+def use_macro(
+    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
+    macro_id: Annotated[int, Form(ge=1, le=2_147_483_647)] = 0,
+) -> Response:  # fmt: skip
+    """A macro filled in for this case, to put into the reply box (it is reviewed like any draft)."""
+    conversation = access.conversation_for(session, user, conversation_id, read=True)
+    chosen = next((m for m in macros_for(session, user) if m.id == macro_id), None)
+    context = page_context(user, text="", source="", error="")
+    if chosen is None:
+        context["error"] = "Choose one of your team's macros."
+    else:
+        filled = macros.fill_macro(session, chosen, conversation, user.display_name)
+        context["text"] = filled.text
+        note = f"Macro “{chosen.title}”; review it before sending."
+        if filled.missing:
+            note += " Fill in: " + ", ".join(filled.missing) + "."
+        if chosen.failed_checks:
+            note += " It fails: " + ", ".join(chosen.failed_checks) + "."
+        context["source"] = note
+    session.commit()
+    return render(request, "_partials/suggestion.html", context)
+
+
+@router.get("/macros", response_class=HTMLResponse)
+def macro_list(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
+    """Your team's macros; those failing a playbook check are flagged (to their author first)."""
+    rows = macros_for(session, user)
+    session.commit()
+    mine = [m for m in rows if m.author_id == user.user_id and m.failed_checks]
+    context = page_context(user, nav="macros", macros=rows, flagged=mine, error="", flash="")
+    return render(request, "console/macros.html", context)
+
+
+@router.post("/macros", response_class=HTMLResponse)
+def macro_save(
+    request: Request, user: ConsoleUser, session: SessionDep, actions: ActionsDep,
+    title: Annotated[str, Form(max_length=200)] = "", body: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:  # fmt: skip
+    error = flash = ""
+    try:
+        saved = macros.save_macro(
+            actions, user.acting(), title=title, body=body, team_id=user.team_id
+        )
+        flash = "Macro saved." + (
+            f" It fails {', '.join(saved.failed_checks)}: fix it before the team uses it."
+            if saved.failed_checks else ""
+        )  # fmt: skip
+    except CalmdeskError as err:
+        error = err.message
+    rows = macros_for(session, user)
+    session.commit()
+    mine = [m for m in rows if m.author_id == user.user_id and m.failed_checks]
+    context = page_context(user, nav="macros", macros=rows, flagged=mine, error=error, flash=flash)
+    return render(request, "console/macros.html", context, 400 if error else 200)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from calmdesk.actions import assignment, tags
+from calmdesk.actions import assignment, macros, tags
 from calmdesk.storage.enums import ConversationStatus
 from calmdesk.web import access
 from calmdesk.web.deps import ActionsDep, CurrentUser, SessionDep
@@ -16,6 +16,8 @@ from calmdesk.web.desk_schemas import (
     AssignIn,
     AssignmentOut,
     HandBackIn,
+    MacroIn,
+    MacroOut,
     PresenceIn,
     PresenceOut,
     SearchOut,
@@ -23,6 +25,7 @@ from calmdesk.web.desk_schemas import (
     TagsOut,
 )
 from calmdesk.web.desk_search import run_search
+from calmdesk.web.desk_view import macros_for
 from calmdesk.web.routes.api_reads import IdPath
 from calmdesk.web.schemas import MAX_ID
 
@@ -110,3 +113,20 @@ def search(
         until=until, limit=limit,
     )  # fmt: skip
     return SearchOut(items=hits)
+
+
+@router.get("/macros", response_model=list[MacroOut])
+def list_macros(user: CurrentUser, session: SessionDep) -> list[MacroOut]:
+    """Your team's macros (and those for every team); admins see all."""
+    rows = macros_for(session, user)
+    session.commit()
+    return [MacroOut.model_validate(m) for m in rows]
+
+
+@router.post("/macros", status_code=201, response_model=MacroOut)
+def create_macro(body: MacroIn, user: CurrentUser, actions: ActionsDep) -> MacroOut:
+    """A saved reply with placeholders ({customer_name}, {order}, {agent_name}); reviewed by the
+    playbook checks, and stored with those it fails."""
+    team = body.team_id if body.team_id is not None else user.team_id
+    row = macros.save_macro(actions, user.acting(), title=body.title, body=body.body, team_id=team)
+    return MacroOut.model_validate(row)
