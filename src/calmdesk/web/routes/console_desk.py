@@ -208,7 +208,7 @@ def use_macro(
     request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
     macro_id: Annotated[int, Form(ge=1, le=2_147_483_647)] = 0,
 ) -> Response:  # fmt: skip
-    """A macro filled in for this case, to put into the reply box (it is reviewed like any draft)."""
+    """A macro filled in for this case, for the reply box (reviewed there like any draft)."""
     conversation = access.conversation_for(session, user, conversation_id, read=True)
     chosen = next((m for m in macros_for(session, user) if m.id == macro_id), None)
     context = page_context(user, text="", source="", error="")
@@ -240,7 +240,8 @@ def macro_list(request: Request, user: ConsoleUser, session: SessionDep) -> Resp
 @router.post("/macros", response_class=HTMLResponse)
 def macro_save(
     request: Request, user: ConsoleUser, session: SessionDep, actions: ActionsDep,
-    title: Annotated[str, Form(max_length=200)] = "", body: Annotated[str, Form(max_length=8000)] = "",
+    title: Annotated[str, Form(max_length=200)] = "",
+    body: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:  # fmt: skip
     error = flash = ""
     try:
