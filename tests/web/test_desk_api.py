@@ -100,3 +100,36 @@ def test_desk_api_escalated_away_agent_reads_but_cannot_reply(
     assert (
         client.get(f"{V}/conversations/{conv}", headers=scene.as_("other_agent")).status_code == 404
     )
+
+
+def test_desk_api_admin_settings_are_validated_and_used(client: TestClient, scene: Scene) -> None:
+    url = f"{V}/teams/{scene.world.team.id}/settings"
+    body = {"routing_mode": "least_open", "capacity": 4, "timezone": "Mars/Olympus",
+            "business_hours": {"mon": ["09:00", "17:00"]}}  # fmt: skip
+    broken = client.put(url, json=body, headers=scene.as_("admin"))
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "E805"
+    assert "Mars/Olympus" in broken.json()["error"]["message"]
+    backwards = body | {"timezone": "UTC", "business_hours": {"mon": ["17:00", "09:00"]}}
+    assert (
+        "closes before it opens" in client.put(url, json=backwards, headers=scene.as_("admin")).text
+    )
+    ok = body | {"timezone": "America/New_York", "business_hours": {"mon": ["09:00", "17:00"]}}
+    assert client.put(url, json=ok, headers=scene.as_("admin")).status_code == 200
+    bad_policy = {"name": "x", "first_response_minutes": 5, "next_response_minutes": 5,
+                  "resolution_minutes": 5, "team_id": 999_999}  # fmt: skip
+    refused = client.post(f"{V}/sla-policies", json=bad_policy, headers=scene.as_("admin"))
+    assert refused.status_code == 400 and "no team" in refused.json()["error"]["message"]
+    policy = bad_policy | {
+        "name": "orders",
+        "first_response_minutes": 60,
+        "resolution_minutes": 600,
+        "team_id": scene.world.team.id,
+    }
+    assert (
+        client.post(f"{V}/sla-policies", json=policy, headers=scene.as_("admin")).status_code == 201
+    )
+    # Monday 09:00 UTC is 04:00 in New York (EST): 60 working minutes end at 10:00 there, 15:00 UTC
+    conv = scene.world.open(scene.world.calm_customer, channel="email")
+    listed = client.get(f"{V}/conversations?sort=sla_due&order=desc", headers=scene.as_("admin"))
+    due = {i["id"]: i["sla_due_at"] for i in listed.json()["items"]}[conv.id]
+    assert due.startswith("2026-03-02T15:00:00")

@@ -115,6 +115,15 @@ MATRIX: list[Entry] = [
     Entry("POST", f"{V}/macros", lambda s: {"json": {"title": "Late", "body":
           "I'm sorry {customer_name}, I will check order {order} today."}}, 201, ALL_STAFF_LIST),
     Entry("GET", f"{V}/macros", lambda s: {}, 200, ALL_STAFF_LIST),
+    Entry("PUT", f"{V}/teams/{{team_id}}/settings", lambda s: {
+          "ids": {"team_id": s.conv_a.team_id}, "json": {"routing_mode": "manual", "capacity": 5,
+          "timezone": "Europe/Berlin", "business_hours": {"mon": ["09:00", "17:00"]}}},
+          200, {"admin"}, {"agent": 403, "other_agent": 403, "supervisor": 403}),
+    Entry("POST", f"{V}/sla-policies", lambda s: {"json": {"name": "vip",
+          "first_response_minutes": 30, "next_response_minutes": 60, "resolution_minutes": 600}},
+          201, {"admin"}, {"agent": 403, "other_agent": 403, "supervisor": 403}),
+    Entry("GET", f"{V}/sla-policies", lambda s: {}, 200, {"supervisor", "admin"},
+          {"agent": 403, "other_agent": 403}),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/escalate",
           lambda s: conv_a(s, reason="Needs billing.", to_team_id=s.conv_a.team_id), 201, STAFF),
     # the escalation above hands customer A's case to the supervisor: the agent may read it,

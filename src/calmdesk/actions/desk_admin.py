@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
@@ -19,7 +20,7 @@ from calmdesk.storage.desk import SlaPolicy, TeamSettings
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import Team
 
-__all__ = ["deactivate_sla_policy", "save_sla_policy", "set_team_settings"]
+__all__ = ["deactivate_sla_policy", "policy_rows", "save_sla_policy", "set_team_settings"]
 
 
 def set_team_settings(
@@ -90,3 +91,8 @@ def deactivate_sla_policy(ctx: ActionContext, actor: Actor, policy_id: int) -> S
         row.active = False
         write_audit(session, actor, "sla_policy.deactivated", row, before, snapshot(row))
     return row
+
+
+def policy_rows(session: Session) -> list[SlaPolicy]:
+    """Every stored SLA policy, active or not (a read helper for the admin screens)."""
+    return list(session.scalars(select(SlaPolicy).order_by(SlaPolicy.id)))

@@ -16,10 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calmdesk.storage.base import Base, CreatedAt
+from calmdesk.storage.records import Conversation
 from calmdesk.storage.types import JSONType, UTCDateTime, utcnow
 
 __all__ = [
@@ -149,3 +150,7 @@ class Macro(CreatedAt, Base):
     body: Mapped[str] = mapped_column(Text)
     failed_checks: Mapped[list[str]] = mapped_column(JSONType, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# The queue's default order and search results (newest first) walk this index (migration 0004).
+UPDATED_AT_INDEX = Index("ix_conversations_updated_at", Conversation.__table__.c.updated_at)

@@ -112,15 +112,15 @@ def search_conversations(
     stmt = stmt.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(f.limit)
     found = list(session.scalars(stmt).unique().all())
     snippets: dict[int, str] = {}
-    if f.words and found:
+    if f.words and found:  # the newest message of each holding a word (a page's few turns)
         rows = session.execute(
             select(Turn.conversation_id, Turn.text)
             .where(Turn.conversation_id.in_([c.id for c in found]))
-            .where(Turn.id.in_(_matching_ids(session, "turns", f.words)))
             .order_by(Turn.id.desc())
         ).all()
         for conversation_id, body in rows:
-            snippets.setdefault(int(conversation_id), _snippet(str(body), f.words))
+            if int(conversation_id) not in snippets and _holds(str(body), f.words):
+                snippets[int(conversation_id)] = _snippet(str(body), f.words)
     return [(c, snippets.get(c.id, c.subject)) for c in found]
 
 
@@ -137,6 +137,11 @@ def search_customers(
         .limit(limit)
     )
     return list(session.scalars(stmt).all())
+
+
+def _holds(body: str, words: Sequence[str]) -> bool:
+    found = {w.lower() for w in _WORD.findall(body)}
+    return any(any(t.startswith(w) for t in found) for w in words)
 
 
 def _snippet(body: str, words: Sequence[str], width: int = 160) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -19,6 +19,10 @@ __all__ = [
     "PresenceIn",
     "PresenceOut",
     "SearchHit",
+    "SlaPolicyIn",
+    "SlaPolicyOut",
+    "TeamSettingsIn",
+    "TeamSettingsOut",
     "SearchOut",
     "TagIn",
     "TagsOut",
@@ -105,6 +109,52 @@ class MacroOut(_Out):
     body: str
     failed_checks: list[str]
     updated_at: datetime
+
+
+class TeamSettingsIn(_In):
+    """A team's routing and working hours (see docs/desk.md); validated as a whole."""
+
+    routing_mode: Literal["round_robin", "least_open", "manual"]
+    capacity: Annotated[int, Field(ge=1, le=500)]
+    timezone: Annotated[str, Field(min_length=1, max_length=64)]
+    business_hours: dict[str, Any]
+    holidays: Annotated[list[Annotated[str, Field(max_length=10)]], Field(max_length=366)] = []
+
+
+class TeamSettingsOut(_Out):
+    team_id: int
+    routing_mode: str
+    capacity: int
+    timezone: str
+    business_hours: dict[str, Any]
+    holidays: list[str]
+    updated_at: datetime
+
+
+class SlaPolicyIn(_In):
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    first_response_minutes: Annotated[int, Field(ge=1, le=525_600)]
+    next_response_minutes: Annotated[int, Field(ge=1, le=525_600)]
+    resolution_minutes: Annotated[int, Field(ge=1, le=525_600)]
+    priority: Annotated[str, Field(max_length=24)] | None = None
+    tier: Annotated[str, Field(max_length=40)] | None = None
+    channel: Annotated[str, Field(max_length=24)] | None = None
+    team_id: Id | None = None
+    business_hours: bool = True
+
+
+class SlaPolicyOut(_Out):
+    id: int
+    name: str
+    first_response_minutes: int
+    next_response_minutes: int
+    resolution_minutes: int
+    priority: str | None
+    tier: str | None
+    channel: str | None
+    team_id: int | None
+    business_hours: bool
+    active: bool
 
 
 class SearchOut(BaseModel):

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from calmdesk.actions import assignment, macros, tags
+from calmdesk.actions import assignment, desk_admin, macros, tags
 from calmdesk.storage.enums import ConversationStatus
 from calmdesk.web import access
-from calmdesk.web.deps import ActionsDep, CurrentUser, SessionDep
+from calmdesk.web.deps import ActionsDep, CurrentAdmin, CurrentSupervisor, CurrentUser, SessionDep
 from calmdesk.web.desk_schemas import (
     AssignIn,
     AssignmentOut,
@@ -21,8 +21,12 @@ from calmdesk.web.desk_schemas import (
     PresenceIn,
     PresenceOut,
     SearchOut,
+    SlaPolicyIn,
+    SlaPolicyOut,
     TagIn,
     TagsOut,
+    TeamSettingsIn,
+    TeamSettingsOut,
 )
 from calmdesk.web.desk_search import run_search
 from calmdesk.web.desk_view import macros_for
@@ -130,3 +134,30 @@ def create_macro(body: MacroIn, user: CurrentUser, actions: ActionsDep) -> Macro
     team = body.team_id if body.team_id is not None else user.team_id
     row = macros.save_macro(actions, user.acting(), title=body.title, body=body.body, team_id=team)
     return MacroOut.model_validate(row)
+
+
+@router.put("/teams/{team_id}/settings", response_model=TeamSettingsOut)
+def put_team_settings(
+    team_id: IdPath, body: TeamSettingsIn, user: CurrentAdmin, actions: ActionsDep
+) -> TeamSettingsOut:
+    """A team's routing mode, capacity, time zone, business hours and holidays (admins)."""
+    row = desk_admin.set_team_settings(
+        actions, user.acting(), team_id, routing_mode=body.routing_mode, capacity=body.capacity,
+        timezone=body.timezone, business_hours=body.business_hours, holidays=body.holidays,
+    )  # fmt: skip
+    return TeamSettingsOut.model_validate(row)
+
+
+@router.get("/sla-policies", response_model=list[SlaPolicyOut])
+def list_sla_policies(user: CurrentSupervisor, session: SessionDep) -> list[SlaPolicyOut]:
+    """The SLA policies defined here (none: the packaged defaults apply; docs/desk.md)."""
+    rows = desk_admin.policy_rows(session)
+    session.commit()
+    return [SlaPolicyOut.model_validate(r) for r in rows]
+
+
+@router.post("/sla-policies", status_code=201, response_model=SlaPolicyOut)
+def save_sla_policy(body: SlaPolicyIn, user: CurrentAdmin, actions: ActionsDep) -> SlaPolicyOut:
+    """Create or replace (by name) an SLA policy (admins); a broken one is refused with why."""
+    row = desk_admin.save_sla_policy(actions, user.acting(), body.model_dump())
+    return SlaPolicyOut.model_validate(row)

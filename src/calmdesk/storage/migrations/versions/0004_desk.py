@@ -208,11 +208,13 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_sla_outcomes_conversation_id"), ["conversation_id"], unique=False
         )
+    op.create_index("ix_conversations_updated_at", "conversations", ["updated_at"])
     create_search_index()
 
 
 def downgrade() -> None:
     drop_search_index()
+    op.drop_index("ix_conversations_updated_at", table_name="conversations")
     with op.batch_alter_table("sla_outcomes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sla_outcomes_conversation_id"))
 
