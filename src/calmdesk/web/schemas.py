@@ -369,6 +369,7 @@ class ExportOut(ConversationDetail):
     exported_at: datetime
     actions_taken: list[dict[str, Any]]
     rule_firings: list[dict[str, Any]]
+    p15_cases: list[dict[str, Any]] = []  # negotiation, mediation, arbitration (P15)
 
 
 class SuggestIn(_In):

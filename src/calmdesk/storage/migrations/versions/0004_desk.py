@@ -208,6 +208,39 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_sla_outcomes_conversation_id"), ["conversation_id"], unique=False
         )
+    op.create_table(
+        "p15_cases",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=24), nullable=False),
+        sa.Column("opened_by", sa.Integer(), nullable=True),
+        sa.Column("neutral_id", sa.Integer(), nullable=True),
+        sa.Column("record", JSONType, nullable=False),
+        sa.Column("binding", sa.Boolean(), nullable=False),
+        sa.Column("deadline_at", calmdesk.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("overdue_at", calmdesk.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "customer_informed_at", calmdesk.storage.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("appeal_until", calmdesk.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", calmdesk.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", calmdesk.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", calmdesk.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"], ["conversations.id"],
+            name=op.f("fk_p15_cases_conversation_id_conversations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["opened_by"], ["users.id"], name=op.f("fk_p15_cases_opened_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["neutral_id"], ["users.id"], name=op.f("fk_p15_cases_neutral_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_p15_cases")),
+    )  # fmt: skip
+    op.create_index(op.f("ix_p15_cases_conversation_id"), "p15_cases", ["conversation_id"])
+    op.create_index(op.f("ix_p15_cases_deadline_at"), "p15_cases", ["deadline_at"])
     op.create_index("ix_conversations_updated_at", "conversations", ["updated_at"])
     create_search_index()
 
@@ -215,6 +248,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     drop_search_index()
     op.drop_index("ix_conversations_updated_at", table_name="conversations")
+    op.drop_index(op.f("ix_p15_cases_deadline_at"), table_name="p15_cases")
+    op.drop_index(op.f("ix_p15_cases_conversation_id"), table_name="p15_cases")
+    op.drop_table("p15_cases")
     with op.batch_alter_table("sla_outcomes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sla_outcomes_conversation_id"))
 
