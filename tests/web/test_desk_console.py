@@ -143,3 +143,37 @@ def test_desk_console_macro_is_filled_in_and_flagged_when_it_fails_a_check(
         "button", **{"data-use-text": "I'm sorry Carl Calm, I am checking order 1042 now."}
     )
     assert use.text == "Use suggestion"
+
+
+def test_desk_console_refused_action_keeps_the_sidebar_and_says_why(client, world, case) -> None:
+    csrf = login(client, "cal")
+    data = {"action": "block", "reason": "Threats", "conversation_id": str(case.id)}
+    answer = client.post(
+        f"/console/customers/{case.customer_id}/standing", data=data, headers=htmx(csrf)
+    )
+    page = parse(answer.text)
+    assert page.by_id("flash").attrs["class"] == "banner banner--bad"
+    assert "supervisor" in page.by_id("flash").text
+    assert page.by_id("insight").tag == "aside" and page.by_id("standing-action")
+
+
+def test_desk_console_warning_offers_the_boundary_message(client, world, case) -> None:
+    csrf = login(client, "cal")
+    data = {"action": "warn", "reason": "Insults", "conversation_id": str(case.id)}
+    page = parse(client.post(
+        f"/console/customers/{case.customer_id}/standing", data=data, headers=htmx(csrf)
+    ).text)  # fmt: skip
+    offer = page.by_id("flash").find("button")
+    assert "can't continue" in offer.attrs["data-use-text"]
+
+
+def test_desk_console_kept_promise_is_not_labelled_overdue(client, world, case) -> None:
+    from calmdesk.actions import complete_commitment, send_agent_reply
+
+    reply = send_agent_reply(world.ctx, world.actor(world.agent), case.id,
+                             "I'm sorry. I will send the tracking number by tomorrow 5pm.")  # fmt: skip
+    complete_commitment(world.ctx, world.actor(world.agent), reply.commitments[0].id)
+    login(client, "cal")
+    page = parse(client.get(f"/console/conversations/{case.id}").text)
+    labels = [n.text for n in page.find_all("span", class_="due")]
+    assert labels and not any("overdue" in text for text in labels)

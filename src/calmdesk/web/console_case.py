@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calmdesk.storage.enums import AuthorRole, ConversationStatus
+from calmdesk.storage.enums import AuthorRole, CommitmentStatus, ConversationStatus
 from calmdesk.storage.people import Customer
 from calmdesk.storage.records import Commitment, Conversation, Escalation, FollowUp, Note, Turn
 from calmdesk.web.access import conversation_for, conversation_scope
@@ -196,7 +196,9 @@ def _commitments(
             "owner": k.owner or "team",
             "status": str(k.status),
             "customer_told": k.customer_told,
-            "due_label": due_label(k.due_at, tz, now),
+            "due_label": due_label(k.due_at, tz, now)
+            if k.status is CommitmentStatus.OPEN
+            else due_label(k.due_at, tz, k.due_at or now),  # kept or broken: no "overdue" prefix
             "overdue": overdue(k.status, k.due_at, now),
         }  # fmt: skip
         for k in session.scalars(stmt).all()

@@ -19,12 +19,13 @@ from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import escalate
 from calmdesk.actions.turns import send_agent_reply, to_domain
 from calmdesk.analysis.suggest import suggest_reply
-from calmdesk.domain.errors import CalmdeskError, NotFound, UnsupportedValue
+from calmdesk.domain.errors import CalmdeskError, EmptyInput, NotFound, UnsupportedValue
 from calmdesk.web import access, queries
 from calmdesk.web.console_case import case_view
 from calmdesk.web.console_review import review_against_stored
 from calmdesk.web.console_view import review_view
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
+from calmdesk.web.errors import status_for
 from calmdesk.web.pages import is_htmx, render, team_tz
 from calmdesk.web.realtime import Event
 from calmdesk.web.routes.console import ConsoleUser, page_context
@@ -121,7 +122,7 @@ def _back(conversation_id: int) -> Response:
 
 def _insight(
     request: Request, user: StaffPrincipal, actions: ActionContext, settings: SettingsDep,
-    conversation_id: int, flash: str, session: SessionDep,
+    conversation_id: int, flash: str, session: SessionDep, kind: str = "ok", use: str = "",
 ) -> Response:  # fmt: skip
     """The sidebar re-rendered after an action, with its result on top."""
     if not is_htmx(request):
@@ -133,10 +134,24 @@ def _insight(
     except NotFound:
         context = {"flash": f"{flash} The case has left your queue.", "flash_kind": "ok"}
         return render(request, "_partials/flash.html", context)
-    if convo.desk is not None and convo.desk.held_notice:
+    if kind == "ok" and convo.desk is not None and convo.desk.held_notice:
         flash += " The case has left your queue; you can still read it here."
-    context = page_context(user, convo=convo, flash=flash, flash_kind="ok")
+    context = page_context(user, convo=convo, flash=flash, flash_kind=kind, flash_use=use)
     return render(request, "_partials/insight.html", context)
+
+
+def _refused(
+    request: Request, user: StaffPrincipal, actions: ActionContext, settings: SettingsDep,
+    conversation_id: int, err: CalmdeskError, session: SessionDep,
+) -> Response:  # fmt: skip
+    """A refused sidebar action: its reason on top of the sidebar, the forms still there."""
+    if not is_htmx(request) or not conversation_id:
+        raise err
+    answer = _insight(
+        request, user, actions, settings, conversation_id, err.message, session, "bad"
+    )
+    answer.status_code = status_for(err)  # htmx swaps 4xx answers in too (base.html config)
+    return answer
 
 
 @router.post("/conversations/{conversation_id}/escalate", response_class=HTMLResponse)
@@ -148,9 +163,14 @@ def escalate_case(
     """P14: tell the customer what happens next, hand over with a summary, record why."""
     access.conversation_for(session, user, conversation_id)
     actor = actor_for(user)
-    if customer_message.strip():
-        send_agent_reply(actions, actor, conversation_id, customer_message)
-    row = escalate(actions, actor, conversation_id, reason)
+    try:
+        if not reason.strip():
+            raise EmptyInput("Say why you are handing the case over.")
+        if customer_message.strip():
+            send_agent_reply(actions, actor, conversation_id, customer_message)
+        row = escalate(actions, actor, conversation_id, reason)
+    except CalmdeskError as err:
+        return _refused(request, user, actions, settings, conversation_id, err, session)
     if summary.strip():
         conv_actions.add_note(
             actions, actor, f"Hand-off note: {summary}", conversation_id=conversation_id
@@ -169,9 +189,12 @@ def resolve_case(
 ) -> Response:  # fmt: skip
     """A1/A3: record the outcome and schedule the follow-up."""
     access.conversation_for(session, user, conversation_id)
-    _, follow_up = conv_actions.resolve_conversation(
-        actions, actor_for(user), conversation_id, outcome
-    )
+    try:
+        _, follow_up = conv_actions.resolve_conversation(
+            actions, actor_for(user), conversation_id, outcome
+        )
+    except CalmdeskError as err:
+        return _refused(request, user, actions, settings, conversation_id, err, session)
     _publish_status(request, conversation_id, "resolved", user.user_id)
     when = _due(follow_up.due_at, team_tz(settings), actions.now())
     flash = f"Resolved. Follow-up scheduled for {when}."
@@ -184,9 +207,18 @@ def add_note(
     actions: ActionsDep, settings: SettingsDep, text: Text = "",
 ) -> Response:  # fmt: skip
     access.conversation_for(session, user, conversation_id)
-    conv_actions.add_note(actions, actor_for(user), text, conversation_id=conversation_id)
+    try:
+        conv_actions.add_note(actions, actor_for(user), text, conversation_id=conversation_id)
+    except CalmdeskError as err:
+        return _refused(request, user, actions, settings, conversation_id, err, session)
     return _insight(request, user, actions, settings, conversation_id, "Note added.", session)
 
+
+BOUNDARY_MESSAGE = (
+    "I want to help you sort this out, and I will keep working on it with you. I can't continue "
+    "if the conversation includes insults, so please keep to the problem and we will fix it."
+)
+"""P13: what the agent says to set the boundary after warning a customer (offered, not sent)."""
 
 _STANDING = {
     "warn": (people_actions.warn_customer, "Warning recorded."),
@@ -206,11 +238,17 @@ def set_standing(
         raise UnsupportedValue("Choose warn, block or unblock.")
     access.customer_for(session, user, customer_id)
     access.conversation_for(session, user, conversation_id)
-    if action != "warn":
-        access.require_supervisor_of(user, action)
     do, flash = _STANDING[action]
-    do(actions, actor_for(user), customer_id, reason)
-    return _insight(request, user, actions, settings, conversation_id, flash, session)
+    try:
+        if action != "warn":
+            access.require_supervisor_of(user, action)
+        do(actions, actor_for(user), customer_id, reason)
+    except CalmdeskError as err:
+        return _refused(request, user, actions, settings, conversation_id, err, session)
+    if action == "warn":
+        flash += f" Tell the customer: “{BOUNDARY_MESSAGE}”"
+    return _insight(request, user, actions, settings, conversation_id, flash, session,
+                    use=BOUNDARY_MESSAGE if action == "warn" else "")  # fmt: skip
 
 
 @router.post("/commitments/{commitment_id}/done", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipa
 from calmdesk.web.desk_feed import DESK_CHANNEL
 from calmdesk.web.desk_search import run_search
 from calmdesk.web.desk_view import DESK_VIEWS, QUEUE_SORTS, desk_queue, macros_for
+from calmdesk.web.errors import status_for
 from calmdesk.web.pages import is_htmx, render, team_tz
 from calmdesk.web.realtime import Hub
 from calmdesk.web.routes.console import ConsoleUser, page_context
@@ -83,8 +84,11 @@ def _act(
     except CalmdeskError as err:
         if not is_htmx(request):
             raise
-        return _sidebar(request, user, session, actions, settings, conversation_id,
-                        err.message, "bad")  # fmt: skip
+        answer = _sidebar(
+            request, user, session, actions, settings, conversation_id, err.message, "bad"
+        )
+        answer.status_code = status_for(err)  # htmx swaps 4xx answers in too
+        return answer
     return _sidebar(request, user, session, actions, settings, conversation_id, done)
 
 
