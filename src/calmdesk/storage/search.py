@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from calmdesk.storage.desk import ConversationTag
@@ -29,6 +29,7 @@ from calmdesk.storage.search_schema import PG_VECTORS
 __all__ = ["MAX_WORDS", "SearchFilters", "search_conversations", "search_customers", "words_of"]
 
 MAX_WORDS = 8
+_BATCH = 400
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -60,48 +61,108 @@ def _tsquery(words: Sequence[str]) -> str:
     return " & ".join(f"{w}:*" for w in words)
 
 
-def _matching_ids(session: Session, table: str, words: Sequence[str]) -> Any:
-    """A subquery of the ids in `table` whose indexed text holds every word."""
+def _matching_ids(
+    session: Session, table: str, words: Sequence[str], *, before: int | None = None,
+    limit: int | None = None,
+) -> Any:  # fmt: skip
+    """A subquery of the ids in `table` whose indexed text holds every word (newest first, at
+    most `limit`, below `before` when given)."""
     if _is_pg(session):
         vector: Any = literal_column(PG_VECTORS[table])
         query = func.to_tsquery("simple", _tsquery(words))
         ident = {"turns": Turn.id, "conversations": Conversation.id, "customers": Customer.id}
-        return select(ident[table]).where(vector.op("@@")(query))
-    fts = f"search_{table}"
-    return (
-        select(literal_column("rowid"))
-        .select_from(text(fts))
-        .where(literal_column(fts).op("MATCH")(_fts5(words)))
+        stmt = select(ident[table]).where(vector.op("@@")(query))
+        column: Any = ident[table]
+    else:
+        fts = f"search_{table}"
+        column = literal_column("rowid")
+        stmt = (
+            select(column)
+            .select_from(text(fts))
+            .where(literal_column(fts).op("MATCH")(_fts5(words)))
+        )
+    if before is not None:
+        stmt = stmt.where(column < before)
+    if limit is not None:
+        stmt = stmt.order_by(column.desc()).limit(limit)
+    return stmt
+
+
+def _filters(f: SearchFilters, scope: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    where = [scope]
+    if f.customer_id is not None:
+        where.append(Conversation.customer_id == f.customer_id)
+    if f.status is not None:
+        where.append(Conversation.status == f.status)
+    if f.tag:
+        tagged = select(ConversationTag.conversation_id).where(ConversationTag.tag == f.tag)
+        where.append(Conversation.id.in_(tagged))
+    if f.since is not None:
+        where.append(Conversation.opened_at >= f.since)
+    if f.until is not None:
+        where.append(Conversation.opened_at < f.until)
+    return where
+
+
+def _newest_hits(
+    session: Session, table: str, words: Sequence[str], to_conversation: Any,
+    where: list[ColumnElement[bool]], want: int,
+) -> list[int]:  # fmt: skip
+    """Conversations (allowed by `where`) of the newest matching rows of `table`, newest first.
+
+    Reads the matches newest first in batches and stops once `want` conversations are found, so
+    a common word costs a few batches instead of every match (the index yields rowids in order)."""
+    found: list[int] = []
+    before: int | None = None
+    while len(found) < want:
+        batch = _matching_ids(session, table, words, before=before, limit=_BATCH)
+        rows = session.execute(to_conversation(batch)).all()
+        if not rows:
+            break
+        ordered = list(dict.fromkeys(int(cid) for _, cid in rows if int(cid) not in found))
+        if ordered:
+            allowed = set(
+                session.scalars(select(Conversation.id).where(Conversation.id.in_(ordered), *where))
+            )
+            found += [cid for cid in ordered if cid in allowed]
+        before = min(int(rid) for rid, _ in rows)
+        if len(rows) < _BATCH:
+            break
+    return found[:want]
+
+
+def _candidates(session: Session, f: SearchFilters, where: list[ColumnElement[bool]]) -> list[int]:
+    by_turn = _newest_hits(
+        session, "turns", f.words,
+        lambda ids: select(Turn.id, Turn.conversation_id).where(Turn.id.in_(ids))
+        .order_by(Turn.id.desc()),
+        where, f.limit,
+    )  # fmt: skip
+    by_subject = _newest_hits(
+        session, "conversations", f.words,
+        lambda ids: select(Conversation.id, Conversation.id).where(Conversation.id.in_(ids))
+        .order_by(Conversation.id.desc()),
+        where, f.limit,
+    )  # fmt: skip
+    people = select(Customer.id).where(
+        Customer.id.in_(_matching_ids(session, "customers", f.words, limit=_BATCH))
     )
+    by_customer = session.scalars(
+        select(Conversation.id)
+        .where(Conversation.customer_id.in_(people), *where)
+        .order_by(Conversation.id.desc())
+        .limit(f.limit)
+    ).all()
+    return list(dict.fromkeys([*by_turn, *by_subject, *by_customer]))
 
 
 def _conversation_query(
     session: Session, f: SearchFilters, scope: ColumnElement[bool]
 ) -> Select[Any]:
-    stmt = select(Conversation).where(scope)
+    where = _filters(f, scope)
     if f.words:
-        turn_hits = select(Turn.conversation_id).where(
-            Turn.id.in_(_matching_ids(session, "turns", f.words))
-        )
-        stmt = stmt.where(
-            or_(
-                Conversation.id.in_(turn_hits),
-                Conversation.id.in_(_matching_ids(session, "conversations", f.words)),
-                Conversation.customer_id.in_(_matching_ids(session, "customers", f.words)),
-            )
-        )
-    if f.customer_id is not None:
-        stmt = stmt.where(Conversation.customer_id == f.customer_id)
-    if f.status is not None:
-        stmt = stmt.where(Conversation.status == f.status)
-    if f.tag:
-        tagged = select(ConversationTag.conversation_id).where(ConversationTag.tag == f.tag)
-        stmt = stmt.where(Conversation.id.in_(tagged))
-    if f.since is not None:
-        stmt = stmt.where(Conversation.opened_at >= f.since)
-    if f.until is not None:
-        stmt = stmt.where(Conversation.opened_at < f.until)
-    return stmt
+        where.append(Conversation.id.in_(_candidates(session, f, where)))
+    return select(Conversation).where(*where)
 
 
 def search_conversations(

@@ -119,14 +119,61 @@ def queue_page(
     column = _SORT_COLUMNS[f.sort]
     ordered = column.desc() if f.order is SortOrder.DESC else column.asc()
     tie = Conversation.id.desc() if f.order is SortOrder.DESC else Conversation.id.asc()
-    stmt = select(Conversation).where(*where)
-    if f.sort is SortKey.SLA_DUE:  # no due time (resolved, no policy) always last
-        stmt = stmt.outerjoin(ConversationSla, ConversationSla.conversation_id == Conversation.id)
-        stmt = stmt.order_by(ConversationSla.due_at.is_(None), ordered, tie).limit(f.limit)
-    else:
-        stmt = stmt.order_by(ordered, tie).limit(f.limit)
+    if f.sort is SortKey.SLA_DUE:
+        return _by_sla_due(session, where, ordered, tie, f), total
+    stmt = select(Conversation).where(*where).order_by(ordered, tie).limit(f.limit)
     rows = session.scalars(stmt.offset(f.offset)).unique().all()
     return list(rows), total
+
+
+def _by_sla_due(
+    session: Session, where: list[Any], ordered: Any, tie: Any, f: QueueFilters
+) -> list[Conversation]:
+    """Cases with a due time in due order, then those without one.
+
+    The due times are read in index order, a batch at a time, keeping those `where` allows, until
+    the page is full: a planner would rather sort every visible case of a team first."""
+    want = f.offset + f.limit
+    keep: list[int] = []
+    descending = f.order is SortOrder.DESC
+    due = ConversationSla.due_at
+    step, start = 500, 0
+    while len(keep) < want:
+        batch = (
+            session.execute(
+                select(ConversationSla.conversation_id)
+                .where(due.is_not(None))
+                .order_by(due.desc() if descending else due.asc(), ConversationSla.conversation_id)
+                .limit(step)
+                .offset(start)
+            )
+            .scalars()
+            .all()
+        )
+        if not batch:
+            break
+        allowed = set(
+            session.scalars(select(Conversation.id).where(Conversation.id.in_(batch), *where))
+        )
+        keep += [cid for cid in batch if cid in allowed]
+        start += step
+        if len(batch) < step:
+            break
+        step = min(step * 2, 8000)
+    page = keep[f.offset : want]
+    rows = {c.id: c for c in session.scalars(
+        select(Conversation).where(Conversation.id.in_(page))
+    ).unique()} if page else {}  # fmt: skip
+    ordered_rows = [rows[i] for i in page if i in rows]
+    if len(ordered_rows) == f.limit:
+        return ordered_rows
+    rest = select(Conversation).where(
+        *where,
+        ~Conversation.id.in_(select(ConversationSla.conversation_id).where(due.is_not(None))),
+    )
+    skip = max(0, f.offset - len(keep))
+    stmt = rest.order_by(tie).limit(f.limit - len(ordered_rows)).offset(skip)
+    return ordered_rows + list(session.scalars(stmt).unique().all())
 
 
 def sla_dues(session: Session, ids: list[int]) -> dict[int, Any]:
