@@ -170,10 +170,38 @@ def test_desk_console_warning_offers_the_boundary_message(client, world, case) -
 def test_desk_console_kept_promise_is_not_labelled_overdue(client, world, case) -> None:
     from calmdesk.actions import complete_commitment, send_agent_reply
 
-    reply = send_agent_reply(world.ctx, world.actor(world.agent), case.id,
-                             "I'm sorry. I will send the tracking number by tomorrow 5pm.")  # fmt: skip
+    text = "I'm sorry. I will send the tracking number by tomorrow 5pm."
+    reply = send_agent_reply(world.ctx, world.actor(world.agent), case.id, text)
     complete_commitment(world.ctx, world.actor(world.agent), reply.commitments[0].id)
     login(client, "cal")
     page = parse(client.get(f"/console/conversations/{case.id}").text)
     labels = [n.text for n in page.find_all("span", class_="due")]
     assert labels and not any("overdue" in text for text in labels)
+
+
+def test_desk_console_p15_mediation_from_the_sidebar(client, world, case) -> None:
+    from tests.factories import ADMIN, PASSWORD
+
+    from calmdesk.actions import create_user
+
+    rex = create_user(world.ctx, ADMIN, username="rex", password=PASSWORD, role="supervisor",
+                      display_name="Rex", team_id=world.other_team.id)  # fmt: skip
+    csrf = login(client, "sam")
+    url = f"/console/conversations/{case.id}/p15"
+    page = parse(client.post(url, data={"kind": "mediation"}, headers=htmx(csrf)).text)
+    box = page.by_id("p15").find("div", class_="p15")
+    assert box.attrs["data-state"] == "awaiting_mediator"
+    mediators = [o.attrs["value"] for o in box.find("select", name="user_id").find_all("option")]
+    assert str(rex.id) in mediators and str(world.supervisor.id) not in mediators
+    step = f"/console/p15/{box.attrs['data-p15']}/steps"
+    data = {"conversation_id": str(case.id), "step": "assign_mediator", "user_id": str(rex.id)}
+    page = parse(client.post(step, data=data, headers=htmx(csrf)).text)
+    assert page.by_id("p15").find("div", class_="p15").attrs["data-state"] == "in_mediation"
+    client.cookies.clear()
+    rex_csrf = login(client, "rex")  # another team: reads the case as its mediator
+    assert client.get(f"/console/conversations/{case.id}").status_code == 200
+    data = {"conversation_id": str(case.id), "step": "propose", "text": "A voucher."}
+    page = parse(client.post(step, data=data, headers=htmx(rex_csrf)).text)
+    assert page.by_id("p15").find("div", class_="p15").attrs["data-state"] == "proposed"
+    wrong = client.post(step, data=data | {"conversation_id": "999"}, headers=htmx(rex_csrf))
+    assert wrong.status_code == 404

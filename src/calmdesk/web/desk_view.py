@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from calmdesk.storage.desk import Assignment, ConversationSla, ConversationTag, Macro
+from calmdesk.storage.desk import Assignment, ConversationSla, ConversationTag, Macro, P15Case
 from calmdesk.storage.enums import CommitmentStatus, ConversationStatus, UserRole
 from calmdesk.storage.people import Team, User
 from calmdesk.storage.records import Commitment, Conversation, FollowUp
@@ -235,6 +235,8 @@ class DeskPanel:
     tags: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
     macros: list[tuple[int, str]] = field(default_factory=list)
+    p15: list[dict[str, Any]] = field(default_factory=list)
+    neutrals: list[tuple[int, str]] = field(default_factory=list)  # possible mediators
 
 
 def desk_panel(session: Session, user: StaffPrincipal, c: Conversation, now: datetime) -> DeskPanel:
@@ -270,7 +272,35 @@ def desk_panel(session: Session, user: StaffPrincipal, c: Conversation, now: dat
     panel.tags = tags_of(session, [c.id]).get(c.id, [])
     panel.history = _history(session, c.id)
     panel.macros = [(m.id, m.title) for m in macros_for(session, user)]
+    panel.p15 = _p15(session, c.id, now)
+    if boss and any(p["raw_state"] == "awaiting_mediator" for p in panel.p15):
+        outside = session.execute(
+            select(User.id, User.display_name)
+            .where(User.is_active.is_(True), or_(User.team_id.is_(None), User.team_id != c.team_id))
+            .order_by(User.display_name)
+            .limit(200)
+        ).all()
+        panel.neutrals = [(int(i), str(n)) for i, n in outside]
     return panel
+
+
+def _p15(session: Session, conversation_id: int, now: datetime) -> list[dict[str, Any]]:
+    from calmdesk.actions.p15 import steps_for
+
+    rows = session.scalars(
+        select(P15Case).where(P15Case.conversation_id == conversation_id).order_by(P15Case.id)
+    )
+    out = []
+    for p in rows:
+        label, state = time_left(p.deadline_at, now) if p.closed_at is None else ("", "")
+        record = p.record or {}
+        parts = [(k.replace("_", " "), record[k]) for k in (
+            "offers", "answers", "common_ground", "positions", "proposal", "decision", "reasons",
+            "agree", "fail", "reject", "appeal") if record.get(k)]  # fmt: skip
+        out.append({"id": p.id, "kind": p.kind, "state": p.state.replace("_", " "),
+                    "raw_state": p.state, "deadline": label, "deadline_state": state,
+                    "parts": parts, "steps": steps_for(p), "binding": p.binding})  # fmt: skip
+    return out
 
 
 def _history(session: Session, conversation_id: int) -> list[str]:
