@@ -144,15 +144,17 @@ def _candidates(session: Session, f: SearchFilters, where: list[ColumnElement[bo
         .order_by(Conversation.id.desc()),
         where, f.limit,
     )  # fmt: skip
-    people = select(Customer.id).where(
-        Customer.id.in_(_matching_ids(session, "customers", f.words, limit=_BATCH))
+    people = list(session.scalars(_matching_ids(session, "customers", f.words, limit=_BATCH)))
+    by_customer = (
+        session.scalars(
+            select(Conversation.id)
+            .where(Conversation.customer_id.in_(people), *where)
+            .order_by(Conversation.id.desc())
+            .limit(f.limit)
+        ).all()
+        if people  # the planner would walk every conversation to find none
+        else []
     )
-    by_customer = session.scalars(
-        select(Conversation.id)
-        .where(Conversation.customer_id.in_(people), *where)
-        .order_by(Conversation.id.desc())
-        .limit(f.limit)
-    ).all()
     return list(dict.fromkeys([*by_turn, *by_subject, *by_customer]))
 
 
