@@ -170,3 +170,18 @@ def test_assignment_nobody_escalates_to_themselves(desk: Desk) -> None:
         escalate(w.ctx, w.actor(w.supervisor), conv.id, "Me", to_user_id=w.supervisor.id)
     row = escalate(w.ctx, w.actor(w.supervisor), conv.id, "Second opinion")
     assert row.to_user_id == desk.sue.id
+
+
+def test_assignment_releasing_a_deactivated_user_returns_their_cases(desk: Desk) -> None:
+    from calmdesk.actions.assignment import release_cases_in_session
+
+    w = desk.world
+    desk.online(desk.dee)
+    mine = [w.open() for _ in range(2)]
+    for conv in mine:  # auto-assigned to Dee on arrival, then given to Cal
+        assign(w.ctx, w.actor(w.supervisor), conv.id, user_id=w.agent.id)
+    with w.ctx.sessions.begin() as session:
+        session.get_one(User, w.agent.id).is_active = False
+        released = release_cases_in_session(session, w.ctx, ADMIN, w.agent.id, "Left the company")
+    assert sorted(released) == sorted(c.id for c in mine)
+    assert {_get(desk, c.id).assignee_id for c in mine} == {desk.dee.id}  # auto-assigned again

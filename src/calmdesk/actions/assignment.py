@@ -38,6 +38,7 @@ __all__ = [
     "assign",
     "claim",
     "hand_back",
+    "release_cases_in_session",
     "set_presence",
     "touch_presence",
 ]
@@ -211,3 +212,40 @@ def touch_presence(ctx: ActionContext, user_id: int) -> bool:
             session.add(row)
         row.last_seen_at = now
     return True
+
+
+def release_cases_in_session(
+    session: Session, ctx: ActionContext, actor: Actor, user_id: int, reason: str
+) -> list[int]:
+    """Hand every active case of `user_id` back to its team (then auto-assign it), inside the
+    caller's transaction: for deactivating a user (issue 9 calls this), or taking someone off
+    the desk. Returns the conversation ids released."""
+    from sqlalchemy import select
+
+    from calmdesk.actions.routing import ACTIVE
+
+    rows = (
+        session.scalars(
+            select(Conversation)
+            .where(Conversation.assignee_id == user_id, Conversation.status.in_(ACTIVE))
+            .with_for_update(of=Conversation)
+        )
+        .unique()
+        .all()
+    )
+    desk = session.get(DeskAgent, user_id)
+    if desk is not None:
+        desk.status = "away"
+    for conversation in rows:
+        before = snapshot(conversation, *_STATE)
+        conversation.assignee_id, conversation.updated_at = None, ctx.now()
+        record_assignment(
+            session, actor, conversation, "hand_back", user_id, None, conversation.team_id, reason
+        )
+        session.flush()
+        auto_assign_in_session(session, ctx, actor, conversation)
+        write_audit(
+            session, actor, "conversation.released", conversation, before,
+            (snapshot(conversation, *_STATE) or {}) | {"reason": reason},
+        )  # fmt: skip
+    return [c.id for c in rows]
