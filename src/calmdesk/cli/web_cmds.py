@@ -30,8 +30,11 @@ def serve(
     from calmdesk.web import create_app
 
     settings = Settings()
+    typer.echo("calmdesk: loading the models (a few seconds)...", err=True)
     with coded_errors():
         app = create_app(settings, scheduler=_scheduler(settings))
+    where = f"http://{host or settings.host}:{port or settings.port}"
+    typer.echo(f"calmdesk: ready; the console is at {where}/console", err=True)
     uvicorn.run(
         app,
         host=host or settings.host,
