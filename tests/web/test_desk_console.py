@@ -205,3 +205,34 @@ def test_desk_console_p15_mediation_from_the_sidebar(client, world, case) -> Non
     assert page.by_id("p15").find("div", class_="p15").attrs["data-state"] == "proposed"
     wrong = client.post(step, data=data | {"conversation_id": "999"}, headers=htmx(rex_csrf))
     assert wrong.status_code == 404
+
+
+def test_desk_console_admin_screens_validate_and_save(client, world) -> None:
+    login(client, "cal")
+    assert client.get("/console/admin").status_code == 403
+    client.cookies.clear()
+    csrf = login(client, "ada")
+    page = parse(client.get("/console/admin").text)
+    team = page.find("section", **{"data-team": str(world.team.id)})
+    assert team.find("input", name="mon").attrs["value"] == "09:00-17:00"
+    form = {"csrf_token": csrf, "routing_mode": "round_robin", "capacity": "5",
+            "timezone": "Europe/Berlin", "mon": "09:00-13:00, 14:00-18:00", "tue": "closed",
+            "wed": "17:00-09:00", "holidays": "2026-12-25"}  # fmt: skip
+    refused = client.post(f"/console/admin/teams/{world.team.id}", data=form)
+    assert refused.status_code == 400
+    assert "closes before it opens" in parse(refused.text).by_id("flash").text
+    saved = client.post(f"/console/admin/teams/{world.team.id}", data=form | {"wed": "closed"})
+    assert parse(saved.text).by_id("flash").text == "Team settings saved."
+    team = parse(saved.text).find("section", **{"data-team": str(world.team.id)})
+    assert team.find("input", name="mon").attrs["value"] == "09:00-13:00, 14:00-18:00"
+    policy = {
+        "csrf_token": csrf,
+        "name": "gold",
+        "tier": "gold",
+        "first_response_minutes": "30",
+        "next_response_minutes": "60",
+        "resolution_minutes": "480",
+        "business_hours": "1",
+    }
+    page = parse(client.post("/console/admin/sla-policies", data=policy).text)
+    assert page.by_id("policies").find("tr", **{"data-policy": "gold"})

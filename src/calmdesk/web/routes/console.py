@@ -207,7 +207,13 @@ def supervisor(
 def register(app: FastAPI) -> None:
     """Add the console, the customer chat and their live channels to `app`."""
     from calmdesk.web.desk_feed import install_desk_feed
-    from calmdesk.web.routes import console_actions, console_desk, console_live, widget
+    from calmdesk.web.routes import (
+        console_actions,
+        console_admin,
+        console_desk,
+        console_live,
+        widget,
+    )
 
     app.state.hub = getattr(app.state, "hub", None) or Hub()
     install_turn_feed(app.state.actions.sessions, app.state.hub)
@@ -218,6 +224,7 @@ def register(app: FastAPI) -> None:
     app.include_router(console_actions.router)
     app.include_router(console_live.router)
     app.include_router(console_desk.router)
+    app.include_router(console_admin.router)
     app.include_router(widget.router)
 
     app.add_api_route("/docs", docs_page, include_in_schema=False, methods=["GET"])
