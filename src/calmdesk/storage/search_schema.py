@@ -2,7 +2,8 @@
 
 SQLite: FTS5 tables over turn texts, conversation subjects and customer names and emails, with
 external content (the text is stored once, in the real table) kept in step by triggers.
-PostgreSQL: GIN indexes over the same `to_tsvector('simple', ...)` expressions the queries use.
+PostgreSQL: GIN indexes over the same `to_tsvector('simple', ...)` expressions the queries use
+(for messages, a stored generated column `turns.search_vector`, left out of the ORM model).
 Both tokenise words without stemming, so the same query finds the same records on either.
 """
 
@@ -18,9 +19,10 @@ FTS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "search_conversations": ("conversations", ("subject",)),
     "search_customers": ("customers", ("name", "email")),
 }
-# table -> the tsvector expression indexed (and matched by the queries, character for character)
+# table -> the tsvector expression indexed (and matched by the queries, character for character);
+# messages keep theirs in a stored generated column, so a match is not re-tokenised to re-check it
 PG_VECTORS: dict[str, str] = {
-    "turns": "to_tsvector('simple', text)",
+    "turns": "search_vector",
     "conversations": "to_tsvector('simple', subject)",
     "customers": "to_tsvector('simple', name || ' ' || coalesce(email, ''))",
 }
@@ -44,6 +46,10 @@ def _sqlite_statements(fts: str, table: str, columns: tuple[str, ...]) -> list[s
 
 def create_search_index() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "ALTER TABLE turns ADD COLUMN search_vector tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED"
+        )
         for table, vector in PG_VECTORS.items():
             op.execute(f"CREATE INDEX ix_{table}_search ON {table} USING gin (({vector}))")
         return
@@ -56,6 +62,7 @@ def drop_search_index() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in PG_VECTORS:
             op.execute(f"DROP INDEX IF EXISTS ix_{table}_search")
+        op.execute("ALTER TABLE turns DROP COLUMN IF EXISTS search_vector")
         return
     for fts in FTS_TABLES:
         for suffix in ("ai", "ad", "au"):

@@ -25,7 +25,10 @@ def run_migrations_online() -> None:
 def _include(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Leave the full-text tables of migration 0004 (SQLite FTS5) out of autogenerate."""
+    """Leave the full-text parts of migration 0004 (SQLite FTS5 tables, PostgreSQL's generated
+    `search_vector` column) out of autogenerate."""
+    if type_ == "column" and reflected and name == "search_vector":
+        return False
     return not (type_ == "table" and reflected and (name or "").startswith("search_"))
 
 
