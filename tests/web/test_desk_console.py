@@ -236,3 +236,25 @@ def test_desk_console_admin_screens_validate_and_save(client, world) -> None:
     }
     page = parse(client.post("/console/admin/sla-policies", data=policy).text)
     assert page.by_id("policies").find("tr", **{"data-policy": "gold"})
+
+
+def test_desk_console_presence_and_a_second_agent_drafting(client, world, case) -> None:
+    from fastapi.testclient import TestClient
+    from tests.factories import ADMIN, PASSWORD
+
+    from calmdesk.actions import create_user
+
+    create_user(world.ctx, ADMIN, username="dee", password=PASSWORD, role="agent",
+                display_name="Dee", team_id=world.team.id)  # fmt: skip
+    login(client, "cal")
+    other = TestClient(client.app)
+    login(other, "dee")
+    url = f"/console/conversations/{case.id}/ws"
+    with client.websocket_connect(url) as cal, other.websocket_connect(url) as dee:
+        seen = _next(cal, "presence")
+        while "Dee" not in seen["viewers"]:
+            seen = _next(cal, "presence")
+        assert seen["viewers"] == ["Cal", "Dee"]
+        dee.send_json({"type": "typing"})
+        typing = _next(cal, "typing")
+        assert (typing["role"], typing["name"]) == ("agent", "Dee")
