@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from benchmarks.fixed_signals import FixedSignals
 from calmdesk.actions import (
@@ -108,6 +108,8 @@ def _fill(url: str, n: int, team_ids: list[int]) -> None:
             conn.execute(insert(Conversation), convs)
             conn.execute(insert(Turn), turns)
             conn.execute(insert(ConversationSla), slas)
+    with engine.begin() as conn:  # what autovacuum (PostgreSQL) or `PRAGMA optimize` would do
+        conn.execute(text("ANALYZE"))
     engine.dispose()
 
 
