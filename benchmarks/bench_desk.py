@@ -43,14 +43,23 @@ from calmdesk.actions import (
     create_user,
 )
 from calmdesk.config import Settings
-from calmdesk.storage import Conversation, Customer, Turn, make_engine, make_session_factory, upgrade
+from calmdesk.storage import (
+    Conversation,
+    Customer,
+    Turn,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
 from calmdesk.storage.desk import ConversationSla
 from calmdesk.web import create_app
 
 SYSTEM = Actor.system("bench")
 SAMPLES = 60
-WORDS = ("parcel", "refund", "invoice", "broken", "late", "charger", "account", "password",
-         "delivery", "courier", "warranty", "screen", "battery", "cancel", "subscription")  # fmt: skip
+WORDS = (
+    "parcel", "refund", "invoice", "broken", "late", "charger", "account", "password",
+    "delivery", "courier", "warranty", "screen", "battery", "cancel", "subscription",
+)  # fmt: skip
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -97,10 +106,24 @@ def _fill(url: str, n: int, team_ids: list[int]) -> None:
                 "updated_at": opened, "last_customer_at": opened,
             })  # fmt: skip
             words = " ".join(rng.sample(WORDS, 3))
-            turns.append({"conversation_id": cid, "seq": 1, "author_role": "customer",
-                          "text": f"My {words} problem with order {10000 + i}", "created_at": opened})
-            turns.append({"conversation_id": cid, "seq": 2, "author_role": "agent",
-                          "text": "I'm sorry; I am looking into it now.", "created_at": opened})
+            turns.append(
+                {
+                    "conversation_id": cid,
+                    "seq": 1,
+                    "author_role": "customer",
+                    "text": f"My {words} problem with order {10000 + i}",
+                    "created_at": opened,
+                }
+            )
+            turns.append(
+                {
+                    "conversation_id": cid,
+                    "seq": 2,
+                    "author_role": "agent",
+                    "text": "I'm sorry; I am looking into it now.",
+                    "created_at": opened,
+                }
+            )
             slas.append({"conversation_id": cid, "policy": "standard", "due_metric": "resolution",
                          "due_at": opened + timedelta(days=rng.randrange(1, 30)),
                          "resolution_due_at": opened + timedelta(days=5)})  # fmt: skip
@@ -165,7 +188,12 @@ def _live(client: TestClient, headers: dict[str, str], sessions: Any) -> dict[st
     with client.websocket_connect("/console/desk/ws") as ws:
         for cid in ids:
             got: list[float] = []
-            reader = threading.Thread(target=lambda: (ws.receive_json(), got.append(time.perf_counter())))
+
+            def receive(into: list[float] = got) -> None:
+                ws.receive_json()
+                into.append(time.perf_counter())
+
+            reader = threading.Thread(target=receive)
             reader.start()
             start = time.perf_counter()
             answer = client.post(f"/api/v1/conversations/{cid}/claim", headers=headers)
