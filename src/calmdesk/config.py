@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     huey_path: Path = Path("var/jobs.db")
     redis_url: str | None = None
     escalation_rules_path: Path | None = None
+    desk_defaults_path: Path | None = None  # routing, business hours, SLA defaults (docs/desk.md)
 
     # web
     host: str = "127.0.0.1"

@@ -78,10 +78,12 @@ def test_browser_queue_fits_laptop_and_phone_widths(new_page, live_server, who, 
     _login(page, live_server, who)
     assert page.locator("#queue tbody tr").count() > 0
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    risks = [float(r) for r in page.eval_on_selector_all(
-        "#queue tbody tr", "rows => rows.map(r => r.dataset.risk)"
-    )]  # fmt: skip
-    assert risks == sorted(risks, reverse=True)
+    rows = page.eval_on_selector_all(
+        "#queue tbody tr", "rows => rows.map(r => [r.dataset.overdue, Number(r.dataset.risk)])"
+    )
+    # overdue cases (a missed SLA, a callback owed) first, then the riskiest (docs/desk.md)
+    keys = [(overdue != "yes", -risk) for overdue, risk in rows]
+    assert keys == sorted(keys)
     phone = width < 1000
     page.screenshot(path=str(live_server.artifacts / f"queue{'-phone' if phone else ''}.png"))
     page.locator("#queue tbody tr a").first.click()

@@ -55,12 +55,13 @@ def test_conversation_detail_query_count_does_not_grow_with_turns(
     app: FastAPI, client: TestClient, scene: Scene
 ) -> None:
     url = f"{V}/conversations/{scene.conv_a.id}"
+    # the supervisor sees the case throughout (the sixth customer turn escalates it to them)
     with _statements(app) as before:
-        client.get(url, headers=scene.as_("agent"))
+        client.get(url, headers=scene.as_("supervisor"))
     for n in range(5):
         add_customer_turn(scene.world.ctx, Actor.system("t"), scene.conv_a.id, f"Still here {n}")
     with _statements(app) as after:
-        assert client.get(url, headers=scene.as_("agent")).status_code == 200
+        assert client.get(url, headers=scene.as_("supervisor")).status_code == 200
     assert len(after) == len(before) <= 10
 
 

@@ -62,6 +62,20 @@ def conv_a(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"conversation_id": s.conv_a.id}, "json": body or None}
 
 
+def conv_b(s: Scene, **body: Any) -> dict[str, Any]:
+    return {"ids": {"conversation_id": s.conv_b.id}, "json": body or None}
+
+
+def _p15(s: Scene) -> int:
+    """The P15 case the row before opened for this persona (1 when it could not)."""
+    from sqlalchemy import select
+
+    from calmdesk.storage.desk import P15Case
+
+    with s.world.ctx.sessions() as session:
+        return session.scalar(select(P15Case.id).order_by(P15Case.id.desc()).limit(1)) or 1
+
+
 def customer_a(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"customer_id": s.conv_a.customer_id}, "json": body or None}
 
@@ -159,10 +173,43 @@ MATRIX: list[Entry] = [
     Entry("POST", f"{V}/follow-ups/{{follow_up_id}}/complete",
           lambda s: {"ids": {"follow_up_id": s.follow_up_id}, "json": {"outcome": "Happy."}},
           200, STAFF),
+    # the desk (issue 11): claim, hand back and assign act on customer B's unassigned case
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/claim", conv_b, 200, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/hand-back",
+          lambda s: conv_b(s, reason="Going off shift."), 200, STAFF),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/assign",
+          lambda s: conv_b(s, team_id=s.conv_b.team_id, reason="Rebalance."), 200,
+          {"supervisor", "admin"}, {"agent": 403}),
+    Entry("PUT", f"{V}/presence", lambda s: {"json": {"status": "away"}}, 200, ALL_STAFF_LIST),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/tags",
+          lambda s: conv_a(s, tag="late-delivery"), 200, STAFF),
+    Entry("DELETE", f"{V}/conversations/{{conversation_id}}/tags/{{tag}}",
+          lambda s: {"ids": {"conversation_id": s.conv_a.id, "tag": "late-delivery"}}, 200, STAFF),
+    Entry("GET", f"{V}/search", lambda s: {"params": {"q": "order"}}, 200, ALL_STAFF_LIST),
+    Entry("POST", f"{V}/macros", lambda s: {"json": {"title": "Late", "body":
+          "I'm sorry {customer_name}, I will check order {order} today."}}, 201, ALL_STAFF_LIST),
+    Entry("GET", f"{V}/macros", lambda s: {}, 200, ALL_STAFF_LIST),
+    Entry("PUT", f"{V}/teams/{{team_id}}/settings", lambda s: {
+          "ids": {"team_id": s.conv_a.team_id}, "json": {"routing_mode": "manual", "capacity": 5,
+          "timezone": "Europe/Berlin", "business_hours": {"mon": ["09:00", "17:00"]}}},
+          200, {"admin"}, {"agent": 403, "other_agent": 403, "supervisor": 403}),
+    Entry("POST", f"{V}/sla-policies", lambda s: {"json": {"name": "vip",
+          "first_response_minutes": 30, "next_response_minutes": 60, "resolution_minutes": 600}},
+          201, {"admin"}, {"agent": 403, "other_agent": 403, "supervisor": 403}),
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/p15",
+          lambda s: conv_b(s, kind="negotiation"), 201, STAFF),
+    Entry("POST", f"{V}/p15/{{case_id}}/steps", lambda s: {"ids": {"case_id": _p15(s)},
+          "json": {"step": "offer", "text": "A 10% refund now."}}, 200, STAFF),
+    Entry("GET", f"{V}/conversations/{{conversation_id}}/p15", conv_b, 200, STAFF),
+    Entry("GET", f"{V}/sla-policies", lambda s: {}, 200, {"supervisor", "admin"},
+          {"agent": 403, "other_agent": 403}),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/escalate",
           lambda s: conv_a(s, reason="Needs billing.", to_team_id=s.conv_a.team_id), 201, STAFF),
+    # the escalation above hands customer A's case to the supervisor: the agent may read it,
+    # not resolve it (403, saying who has it now)
     Entry("POST", f"{V}/conversations/{{conversation_id}}/resolve",
-          lambda s: conv_a(s, outcome="Replacement sent."), 200, STAFF),
+          lambda s: conv_a(s, outcome="Replacement sent."), 200, STAFF - {"agent"},
+          {"agent": 403}),
     Entry("POST", f"{V}/customers/{{customer_id}}/warn",
           lambda s: customer_a(s, reason="Insults in the chat."), 200, STAFF),
     Entry("POST", f"{V}/customers/{{customer_id}}/block",
@@ -231,7 +278,7 @@ def _call(client: TestClient, entry: Entry, scene: Scene, persona: str) -> int:
     spec = entry.fill(scene)
     path = entry.path.format(**spec.get("ids", {}))
     headers = scene.as_(persona)
-    kwargs: dict[str, Any] = {"headers": headers}
+    kwargs: dict[str, Any] = {"headers": headers, "params": spec.get("params")}
     if spec.get("json") is not None:
         kwargs["json"] = spec["json"]
     elif entry.method == "POST" and "json" in spec:

@@ -11,6 +11,8 @@ from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import load_conversation
 from calmdesk.actions.privacy import personal_text
+from calmdesk.actions.routing import auto_assign_in_session
+from calmdesk.actions.sla import sla_on_open, sla_on_resolve
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
 from calmdesk.actions.validate import clean_text, parse_enum
 from calmdesk.domain import Conflict, InputError, NotFound, PermissionDenied
@@ -78,6 +80,8 @@ def open_conversation(
         conversation.subject = personal_text(session, ctx.settings, team_id, conversation.subject)
         session.add(conversation)
         write_audit(session, actor, "conversation.opened", conversation)
+        auto_assign_in_session(session, ctx, actor, conversation)
+        sla_on_open(session, ctx, conversation)
     return conversation
 
 
@@ -128,6 +132,7 @@ def resolve_conversation(
             select(Turn.id).where(Turn.conversation_id == conversation.id)
         ):
             cancel_timers(session, turn_id, TimerKind.RESPONSE_DUE)
+        sla_on_resolve(session, ctx, conversation, now)
         write_audit(
             session,
             actor,

@@ -11,9 +11,11 @@ from calmdesk.actions.audit import snapshot, text_ref, write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.handoff import handoff_summary
 from calmdesk.actions.privacy import personal_text
+from calmdesk.actions.routing import mark_assigned, pick_supervisor, record_assignment
 from calmdesk.actions.rules import Firing
 from calmdesk.actions.validate import clean_text
 from calmdesk.domain import Conflict, NotFound
+from calmdesk.domain.errors import AssignmentRefused
 from calmdesk.domain.trust_errors import EscalationTargetInvalid
 from calmdesk.storage import (
     Commitment,
@@ -106,7 +108,8 @@ def escalate_in_session(
 ) -> Escalation:
     """Escalate inside the caller's transaction (rules and jobs use this)."""
     before = snapshot(conversation, *_FIELDS)
-    target = _target_user(session, conversation, to_user_id, to_team_id)
+    from_user_id = conversation.assignee_id
+    target = _target_user(session, actor, conversation, to_user_id, to_team_id)
     row = Escalation(
         conversation_id=conversation.id,
         from_user_id=conversation.assignee_id,
@@ -120,8 +123,16 @@ def escalate_in_session(
     conversation.status = ConversationStatus.ESCALATED
     if target is not None:
         conversation.assignee_id = target.id
+        mark_assigned(session, target.id, conversation.updated_at)
+    elif to_team_id is not None:
+        conversation.assignee_id = None  # no supervisor there: it waits in that team's queue
     if to_team_id is not None:
         conversation.team_id = to_team_id
+    if conversation.assignee_id != from_user_id:
+        record_assignment(
+            session, actor, conversation, "escalation", from_user_id, conversation.assignee_id,
+            conversation.team_id, reason,
+        )  # fmt: skip
     if _RANK[priority] > _RANK[conversation.priority]:
         conversation.priority = priority
     write_audit(
@@ -136,27 +147,28 @@ def escalate_in_session(
 
 
 def _target_user(
-    session: Session, conversation: Conversation, to_user_id: int | None, to_team_id: int | None
+    session: Session,
+    actor: Actor,
+    conversation: Conversation,
+    to_user_id: int | None,
+    to_team_id: int | None,
 ) -> User | None:
+    """The person who takes the case: the one named, else the least-loaded active supervisor of
+    the target team (the case's own team by default, then any team); never the one escalating."""
     if to_user_id is not None:
+        if actor.user_id is not None and to_user_id == actor.user_id:
+            raise AssignmentRefused("You cannot escalate a case to yourself.")
         user = session.get(User, to_user_id)
         if user is None or not user.is_active:
             raise NotFound(f"No active user with id {to_user_id} to escalate to.")
         return user
+    exclude = (actor.user_id, conversation.assignee_id)
     if to_team_id is not None:
         if session.get(Team, to_team_id) is None:
             raise NotFound(f"No team with id {to_team_id}.")
-        return None
-    return _supervisor_for(session, conversation.team_id)
-
-
-def _supervisor_for(session: Session, team_id: int | None) -> User | None:
-    query = select(User).where(User.role == UserRole.SUPERVISOR, User.is_active.is_(True))
-    if team_id is not None:
-        in_team = session.scalars(query.where(User.team_id == team_id).order_by(User.id)).first()
-        if in_team is not None:
-            return in_team
-    return session.scalars(query.order_by(User.id)).first()
+        return pick_supervisor(session, to_team_id, exclude)
+    found = pick_supervisor(session, conversation.team_id, exclude)
+    return found or pick_supervisor(session, None, exclude)
 
 
 def _summary(session: Session, conversation: Conversation, reason: str) -> str:

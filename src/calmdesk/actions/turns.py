@@ -24,6 +24,7 @@ from calmdesk.actions.facts import agent_facts, customer_facts
 from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.promises import create_commitments
 from calmdesk.actions.rules import evaluate
+from calmdesk.actions.sla import sla_on_agent_reply, sla_on_customer_turn
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
 from calmdesk.actions.validate import clean_text
 from calmdesk.domain import (
@@ -121,6 +122,7 @@ def add_customer_turn(
         )
         firings = evaluate(ctx.rules, "customer_turn", customer_facts(conversation, signals))
         recorded = apply_firings(session, actor, conversation, firings, turn.id)
+        sla_on_customer_turn(session, ctx, conversation, turn.created_at)
         minutes = ctx.rules.response_minutes(conversation.channel.value)
         timer = schedule_timer(
             session, TimerKind.RESPONSE_DUE, turn.id, turn.created_at + timedelta(minutes=minutes)
@@ -171,6 +173,7 @@ def send_agent_reply(
             session, ctx, conversation, turn.id, review.commitments, actor.user_id
         )
         _after_reply(session, conversation, turns, actor, now)
+        sla_on_agent_reply(session, ctx, conversation, now)
         author = session.get(User, actor.user_id) if actor.user_id else None
         facts = agent_facts(conversation, author, review, body, now)
         recorded = apply_firings(

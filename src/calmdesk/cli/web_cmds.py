@@ -35,12 +35,15 @@ def serve(
     import uvicorn
 
     settings = Settings()
+    typer.echo("calmdesk: loading the models (a few seconds)...", err=True)
     with coded_errors():
         if workers > 1:
             _check_shared(settings)
             app: object = "calmdesk.cli.web_cmds:app_factory"
         else:
             app = app_factory()
+    where = f"http://{host or settings.host}:{port or settings.port}"
+    typer.echo(f"calmdesk: ready; the console is at {where}/console", err=True)
     uvicorn.run(
         app,  # type: ignore[arg-type]
         factory=workers > 1,

@@ -235,3 +235,37 @@ class MailboxUnavailable(CalmdeskError):
 class VerificationInvalid(PermissionDenied):
     code = "E758"
     default_message = "The verification link is not valid or has expired; ask for a new one."
+
+
+# --- the desk (issue 11): assignment, SLAs, search, macros; codes E800-E849 --------------------
+
+
+class CaseHeldElsewhere(PermissionDenied):
+    """The case was escalated or reassigned away from you: you may read it, not act on it."""
+
+    code = "E801"
+    default_message = "Someone else has this case now; you can read it but not act on it."
+
+
+class AssignmentRefused(PermissionDenied):
+    """Agents take unassigned cases of their team; only supervisors and admins assign others."""
+
+    code = "E802"
+    default_message = "Only a supervisor or an admin may assign cases to other people."
+
+
+class NotClaimable(Conflict):
+    code = "E803"
+    default_message = "This case cannot be claimed: it is already assigned or not in your team."
+
+
+class InvalidDeskSetting(InputError):
+    """A routing setting, business hours or SLA policy that would not load; says why."""
+
+    code = "E805"
+    default_message = "That setting is not valid; nothing was changed."
+
+
+class SearchQueryEmpty(InputError):
+    code = "E806"
+    default_message = "Type at least one word, or choose a customer, status, tag or date."

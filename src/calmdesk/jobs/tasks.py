@@ -2,7 +2,8 @@
 
 `fire_timer` runs at each timer's due time; `sweep_timers` runs every minute and fires anything
 due that was missed (a queue lost, a worker down). Both go through `actions.fire_timer`, which
-claims the timer row first, so a retry or a second worker cannot fire it twice.
+claims the timer row first, so a retry or a second worker cannot fire it twice. `sweep_slas`
+runs every minute and writes SLA warnings and breaches, each once (`actions.sla`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Jobs:
     fire: Any  # huey TaskWrapper: fire(timer_id)
     sweep: Any  # huey periodic TaskWrapper
     retention: Any = None  # huey periodic TaskWrapper: every team's retention, daily
+    sla_sweep: Any = None  # huey periodic TaskWrapper: SLA warnings and breaches (actions.sla)
 
     @property
     def scheduler(self) -> HueyScheduler:
@@ -64,4 +66,12 @@ def register_jobs(huey: Huey, context: Callable[[], ActionContext]) -> Jobs:
         report = apply_retention(context(), Actor.system("retention"))
         return {"anonymised": report.anonymised, "deleted": report.deleted}
 
-    return Jobs(huey=huey, fire=fire, sweep=sweep, retention=retention)
+    @huey.periodic_task(crontab(minute="*"), name="calmdesk.sweep_slas")  # type: ignore[untyped-decorator]
+    def sla_sweep() -> int:
+        from calmdesk.actions.p15 import sweep_p15
+        from calmdesk.actions.sla import sweep_slas
+
+        done = sweep_slas(context())
+        return done.warned + done.breached + sweep_p15(context())
+
+    return Jobs(huey=huey, fire=fire, sweep=sweep, retention=retention, sla_sweep=sla_sweep)

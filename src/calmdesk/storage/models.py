@@ -5,6 +5,17 @@ from __future__ import annotations
 from calmdesk.storage.audit import AuditEntry
 from calmdesk.storage.base import Base
 from calmdesk.storage.cases import ResolutionCase, ResolutionStep
+from calmdesk.storage.desk import (
+    Assignment,
+    ConversationSla,
+    ConversationTag,
+    DeskAgent,
+    Macro,
+    P15Case,
+    SlaOutcome,
+    SlaPolicy,
+    TeamSettings,
+)
 from calmdesk.storage.intake import EmailMessage, MailboxState, TurnChannel
 from calmdesk.storage.kb import BotTeamSetting, KbArticle, KbArticleVersion, KbEditor
 from calmdesk.storage.people import ApiToken, Customer, Team, User
@@ -31,6 +42,7 @@ from calmdesk.storage.trust import ChatToken, LoginFailure, RateCounter, TeamPol
 __all__ = [
     "ActionTaken",
     "ApiToken",
+    "Assignment",
     "AuditEntry",
     "Base",
     "BotTeamSetting",
@@ -61,9 +73,17 @@ __all__ = [
     "LoginFailure",
     "Note",
     "RateCounter",
+    "ConversationSla",
+    "ConversationTag",
+    "DeskAgent",
+    "Macro",
+    "P15Case",
     "RuleFiring",
+    "SlaOutcome",
+    "SlaPolicy",
     "Team",
     "TeamPolicy",
+    "TeamSettings",
     "Timer",
     "Turn",
     "TurnChannel",

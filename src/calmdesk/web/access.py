@@ -8,6 +8,10 @@
 A conversation someone may not see answers 404, the same as one that does not exist, so ids do not
 leak. Customers are visible to staff who can see at least one of their conversations.
 
+Someone who held a case before it was escalated or reassigned away keeps read access to it
+(`conversation_for(..., read=True)`): writes answer 403 `CaseHeldElsewhere`, saying who has it
+now and why, instead of pretending the case does not exist.
+
 Each `*_for` lookup ends its read transaction before returning: on SQLite every transaction takes
 the write lock (BEGIN IMMEDIATE), and the action the route calls next needs it.
 """
@@ -17,10 +21,11 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from calmdesk.domain.errors import NotFound, PermissionDenied
+from calmdesk.domain.errors import CaseHeldElsewhere, NotFound, PermissionDenied
+from calmdesk.storage.desk import Assignment, P15Case
 from calmdesk.storage.enums import UserRole
-from calmdesk.storage.people import Customer, Team
-from calmdesk.storage.records import Commitment, Conversation, FollowUp
+from calmdesk.storage.people import Customer, Team, User
+from calmdesk.storage.records import Commitment, Conversation, Escalation, FollowUp
 from calmdesk.web.deps import CustomerPrincipal, Principal, StaffPrincipal
 
 __all__ = [
@@ -31,6 +36,7 @@ __all__ = [
     "customer_for",
     "customer_scope",
     "follow_up_for",
+    "held_elsewhere",
     "require_team",
     "require_supervisor_of",
 ]
@@ -71,22 +77,92 @@ def _real_id(ident: int, what: str) -> None:
         raise NotFound(f"There is no {what} {ident} that you can see.")
 
 
-def conversation_for(session: Session, principal: Principal, conversation_id: int) -> Conversation:
-    """The conversation, or NotFound when it does not exist or `principal` may not see it."""
+def conversation_for(
+    session: Session, principal: Principal, conversation_id: int, *, read: bool = False
+) -> Conversation:
+    """The conversation, or NotFound when it does not exist or `principal` may not see it.
+
+    A former holder of the case may read it (`read=True`); for anything else they get
+    `CaseHeldElsewhere` with who has it now and why."""
     _real_id(conversation_id, "conversation")
     conversation = session.get(Conversation, conversation_id)
+    if conversation is not None and can_see(principal, conversation):
+        session.commit()
+        return conversation
+    notice = None
+    if conversation is not None and isinstance(principal, StaffPrincipal):
+        if read and _mediates(session, principal.user_id, conversation_id):
+            session.commit()
+            return conversation
+        notice = held_elsewhere(session, principal.user_id, conversation)
     session.commit()
-    if conversation is None or not can_see(principal, conversation):
+    if notice is None or conversation is None:
         raise NotFound(f"There is no conversation {conversation_id} that you can see.")
-    return conversation
+    if read:
+        return conversation
+    raise CaseHeldElsewhere(notice)
+
+
+def _mediates(session: Session, user_id: int, conversation_id: int) -> bool:
+    """The mediator or arbitrator of a P15 workflow reads the case, whatever their team."""
+    stmt = select(P15Case.id).where(
+        P15Case.conversation_id == conversation_id, P15Case.neutral_id == user_id
+    )
+    return session.scalars(stmt).first() is not None
+
+
+def _former(conversation_id: int, user_id: int) -> ColumnElement[bool]:
+    return or_(
+        exists(
+            select(Assignment.id).where(
+                Assignment.conversation_id == conversation_id, Assignment.from_user_id == user_id
+            )
+        ),
+        exists(
+            select(Escalation.id).where(
+                Escalation.conversation_id == conversation_id, Escalation.from_user_id == user_id
+            )
+        ),
+    )
+
+
+def held_elsewhere(session: Session, user_id: int, conversation: Conversation) -> str | None:
+    """Why `user_id`, who held this case before, no longer does; None if they never held it."""
+    if not session.scalar(select(_former(conversation.id, user_id))):
+        return None
+    latest = session.scalars(
+        select(Assignment)
+        .where(Assignment.conversation_id == conversation.id)
+        .order_by(Assignment.id.desc())
+    ).first()
+    holder = conversation.assignee.display_name if conversation.assignee else ""
+    if not holder:
+        team = session.get(Team, conversation.team_id) if conversation.team_id else None
+        holder = f"the {team.name} team" if team else "another team"
+    how = {"escalation": "escalated", "assign": "reassigned", "hand_back": "handed back"}
+    kind = how.get(latest.kind, "moved") if latest else "escalated"
+    reason = f": {latest.reason}" if latest and latest.reason else ""
+    by = ""
+    if latest and latest.by_user_id and latest.by_user_id != user_id:
+        who = session.get(User, latest.by_user_id)
+        by = f" by {who.display_name}" if who else ""
+    return (
+        f"{holder[:1].upper()}{holder[1:]} has this case now (it was {kind}{by}{reason}). "
+        "You can still read it; your draft is kept, but it cannot be sent from here."
+    )
 
 
 def customer_scope(user: StaffPrincipal) -> ColumnElement[bool]:
     """A WHERE clause selecting the customers `user` may see."""
     if user.role is UserRole.ADMIN:
         return true()
+    held = exists(
+        select(Assignment.id).where(
+            Assignment.conversation_id == Conversation.id, Assignment.from_user_id == user.user_id
+        )
+    )
     visible = select(Conversation.id).where(
-        Conversation.customer_id == Customer.id, conversation_scope(user)
+        Conversation.customer_id == Customer.id, or_(conversation_scope(user), held)
     )
     return exists(visible)
 

@@ -63,6 +63,8 @@ def create_app(
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from the vendored Swagger UI (web/pages.py), not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine

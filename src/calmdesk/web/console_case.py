@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calmdesk.storage.enums import AuthorRole, ConversationStatus
+from calmdesk.storage.enums import AuthorRole, CommitmentStatus, ConversationStatus
 from calmdesk.storage.people import Customer
 from calmdesk.storage.records import Commitment, Conversation, Escalation, FollowUp, Note, Turn
 from calmdesk.web.access import conversation_for, conversation_scope
@@ -18,6 +18,7 @@ from calmdesk.web.console_channels import turn_channels
 from calmdesk.web.console_reads import author_names, local_label, overdue
 from calmdesk.web.console_view import TurnView, chart_for, due_label, turn_view
 from calmdesk.web.deps import StaffPrincipal
+from calmdesk.web.desk_view import DeskPanel, desk_panel
 from calmdesk.web.markup import UpsetChart
 
 __all__ = ["CaseView", "CustomerView", "case_view", "transcript_view"]
@@ -67,6 +68,7 @@ class CaseView:
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
     chat_link: str = ""
     channels: dict[int, dict[str, Any]] = field(default_factory=dict)  # web.console_channels
+    desk: DeskPanel | None = None  # who holds the case, SLA time left, tags, what you may do
 
 
 def transcript_view(
@@ -110,7 +112,7 @@ def case_view(
     session: Session, user: StaffPrincipal, conversation_id: int, tz: ZoneInfo, now: datetime
 ) -> CaseView:
     """Everything the conversation page needs; NotFound when `user` may not see it."""
-    c = conversation_for(session, user, conversation_id)
+    c = conversation_for(session, user, conversation_id, read=True)
     turns, signals = transcript_view(session, c, tz)
     risk = float(c.escalation_risk or 0.0)
     view = CaseView(
@@ -133,6 +135,7 @@ def case_view(
     )
     _add_records(session, view, c, tz, now)
     view.channels = turn_channels(session, c)
+    view.desk = desk_panel(session, user, c, now)
     return view
 
 
@@ -196,7 +199,9 @@ def _commitments(
             "owner": k.owner or "team",
             "status": str(k.status),
             "customer_told": k.customer_told,
-            "due_label": due_label(k.due_at, tz, now),
+            "due_label": due_label(k.due_at, tz, now)
+            if k.status is CommitmentStatus.OPEN
+            else due_label(k.due_at, tz, k.due_at or now),  # kept or broken: no "overdue" prefix
             "overdue": overdue(k.status, k.due_at, now),
         }  # fmt: skip
         for k in session.scalars(stmt).all()

@@ -180,7 +180,7 @@ def _agent_notes(review: Mapping[str, Any] | None) -> dict[str, Any]:
     if not isinstance(review, Mapping) or not isinstance(review.get("score"), int | float):
         return {}
     failed = tuple(
-        str(c.get("check"))
+        f"{c.get('check')} {check_title(str(c.get('name') or ''), str(c.get('check')))}"
         for c in _list(review.get("checks"))
         if isinstance(c, Mapping) and c.get("status") == "fail"
     )

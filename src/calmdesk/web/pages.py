@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calmdesk import __version__
 from calmdesk.config import Settings
@@ -25,9 +26,11 @@ from calmdesk.web.errors import status_for
 
 __all__ = [
     "CSP",
+    "DOCS_CSP",
     "LoginRequired",
     "SECURITY_HEADERS",
     "install_pages",
+    "docs_page",
     "is_htmx",
     "render",
     "team_tz",
@@ -119,3 +122,63 @@ def install_pages(app: FastAPI) -> None:
 
     app.add_exception_handler(CalmdeskError, on_error)
     app.add_exception_handler(LoginRequired, on_login_required)
+    _install_http_pages(app)
+
+
+_HTTP_TITLES = {
+    404: ("Not found", "There is no such page. It may have moved, or the link is mistyped."),
+    405: ("Not possible here", "That page cannot be used this way; go back and try again."),
+    403: ("Not allowed", "You are not allowed to see this page."),
+}
+
+
+def _install_http_pages(app: FastAPI) -> None:
+    """Browser pages get HTML errors in the console's style (404, 403, 405, 500), never JSON."""
+    json_http = app.exception_handlers.get(StarletteHTTPException)
+    json_crash = app.exception_handlers.get(Exception)
+
+    async def delegate(handler: Any, request: Request, exc: Exception) -> Response:
+        if handler is None:
+            raise exc
+        answer = handler(request, exc)
+        result: Response = await answer if inspect.isawaitable(answer) else answer
+        return result
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if not _is_page(request) or exc.status_code not in _HTTP_TITLES:
+            return await delegate(json_http, request, exc)
+        title, message = _HTTP_TITLES[exc.status_code]
+        context: dict[str, Any] = {"title": title, "message": message}
+        context["code"] = f"HTTP {exc.status_code}"
+        context |= {"flash": message, "flash_kind": "bad", "user": None}
+        name = "_partials/flash.html" if is_htmx(request) else "console/error.html"
+        return render(request, name, context, exc.status_code)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        if not _is_page(request):
+            return await delegate(json_crash, request, exc)
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        message = "calmdesk hit an unexpected problem; it was logged. Try again, or tell an admin."
+        context: dict[str, Any] = {"title": "Something went wrong", "message": message}
+        context["code"] = "E000"
+        context |= {"flash": message, "flash_kind": "bad", "user": None}
+        name = "_partials/flash.html" if is_htmx(request) else "console/error.html"
+        return render(request, name, context, 500)
+
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)
+
+
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def docs_page(request: Request) -> HTMLResponse:
+    """/docs: the vendored Swagger UI (swagger-ui-dist), so it works without internet."""
+    response = templates.TemplateResponse(request, "docs.html", {}, status_code=200)
+    response.headers.update(SECURITY_HEADERS | {"Content-Security-Policy": DOCS_CSP})
+    return response

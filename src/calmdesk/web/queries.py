@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from calmdesk.storage.desk import ConversationSla, P15Case
 from calmdesk.storage.enums import Channel, ConversationStatus, Priority
 from calmdesk.storage.people import Customer
 from calmdesk.storage.records import (
@@ -37,6 +38,7 @@ __all__ = [
     "customers_page",
     "database_ok",
     "queue_page",
+    "sla_dues",
     "turns_of",
 ]
 
@@ -50,6 +52,7 @@ class SortKey(StrEnum):
     ESCALATION_RISK = "escalation_risk"
     UPSET = "upset"
     PRIORITY = "priority"
+    SLA_DUE = "sla_due"
 
 
 class SortOrder(StrEnum):
@@ -67,6 +70,7 @@ _SORT_COLUMNS: dict[SortKey, Any] = {
     SortKey.ESCALATION_RISK: Conversation.escalation_risk,
     SortKey.UPSET: Conversation.upset,
     SortKey.PRIORITY: _PRIORITY_RANK,
+    SortKey.SLA_DUE: ConversationSla.due_at,
 }
 
 
@@ -115,9 +119,71 @@ def queue_page(
     column = _SORT_COLUMNS[f.sort]
     ordered = column.desc() if f.order is SortOrder.DESC else column.asc()
     tie = Conversation.id.desc() if f.order is SortOrder.DESC else Conversation.id.asc()
+    if f.sort is SortKey.SLA_DUE:
+        return _by_sla_due(session, where, ordered, tie, f), total
     stmt = select(Conversation).where(*where).order_by(ordered, tie).limit(f.limit)
     rows = session.scalars(stmt.offset(f.offset)).unique().all()
     return list(rows), total
+
+
+def _by_sla_due(
+    session: Session, where: list[Any], ordered: Any, tie: Any, f: QueueFilters
+) -> list[Conversation]:
+    """Cases with a due time in due order, then those without one.
+
+    The due times are read in index order, a batch at a time, keeping those `where` allows, until
+    the page is full: a planner would rather sort every visible case of a team first."""
+    want = f.offset + f.limit
+    keep: list[int] = []
+    descending = f.order is SortOrder.DESC
+    due = ConversationSla.due_at
+    step, start = 500, 0
+    while len(keep) < want:
+        batch = (
+            session.execute(
+                select(ConversationSla.conversation_id)
+                .where(due.is_not(None))
+                .order_by(due.desc() if descending else due.asc(), ConversationSla.conversation_id)
+                .limit(step)
+                .offset(start)
+            )
+            .scalars()
+            .all()
+        )
+        if not batch:
+            break
+        allowed = set(
+            session.scalars(select(Conversation.id).where(Conversation.id.in_(batch), *where))
+        )
+        keep += [cid for cid in batch if cid in allowed]
+        start += step
+        if len(batch) < step:
+            break
+        step = min(step * 2, 8000)
+    page = keep[f.offset : want]
+    rows = {c.id: c for c in session.scalars(
+        select(Conversation).where(Conversation.id.in_(page))
+    ).unique()} if page else {}  # fmt: skip
+    ordered_rows = [rows[i] for i in page if i in rows]
+    if len(ordered_rows) == f.limit:
+        return ordered_rows
+    rest = select(Conversation).where(
+        *where,
+        ~Conversation.id.in_(select(ConversationSla.conversation_id).where(due.is_not(None))),
+    )
+    skip = max(0, f.offset - len(keep))
+    stmt = rest.order_by(tie).limit(f.limit - len(ordered_rows)).offset(skip)
+    return ordered_rows + list(session.scalars(stmt).unique().all())
+
+
+def sla_dues(session: Session, ids: list[int]) -> dict[int, Any]:
+    """The nearest pending SLA due time of each conversation (absent when none is pending)."""
+    if not ids:
+        return {}
+    stmt = select(ConversationSla.conversation_id, ConversationSla.due_at).where(
+        ConversationSla.conversation_id.in_(ids), ConversationSla.due_at.is_not(None)
+    )
+    return {int(cid): due for cid, due in session.execute(stmt)}
 
 
 def customers_page(
@@ -162,7 +228,17 @@ def export_extras(session: Session, conversation_id: int) -> dict[str, list[dict
     """What an export adds to the detail: actions taken and every rule firing."""
     taken = _rows(session, ActionTaken, conversation_id)
     firings = _rows(session, RuleFiring, conversation_id)
+    p15 = _rows(session, P15Case, conversation_id)
     return {
+        "p15_cases": [
+            {"id": p.id, "kind": p.kind, "state": p.state, "neutral_id": p.neutral_id,
+             "record": p.record, "binding": p.binding,
+             "deadline_at": p.deadline_at.isoformat() if p.deadline_at else None,
+             "appeal_until": p.appeal_until.isoformat() if p.appeal_until else None,
+             "closed_at": p.closed_at.isoformat() if p.closed_at else None,
+             "created_at": p.created_at.isoformat()}
+            for p in p15
+        ],
         "actions_taken": [
             {"id": a.id, "kind": a.kind, "detail": a.detail, "user_id": a.user_id,
              "created_at": a.created_at.isoformat()}

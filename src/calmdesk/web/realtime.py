@@ -27,10 +27,12 @@ from typing import Any
 __all__ = ["Cursor", "Event", "EventKind", "Hub", "Subscription"]
 
 EventKind = str
-"""`message` (a stored turn), `typing` (someone is typing), `status` (escalated, resolved...) or
-`error` (told to one subscriber only, e.g. why its message was refused)."""
+"""`message` (a stored turn), `typing` (someone is typing), `status` (escalated, resolved...),
+`error` (told to one subscriber only, e.g. why its message was refused), `access` (the case
+changed hands: each socket re-checks it may still watch), `presence` (who is viewing) and
+`queue` (something in the queue moved; on the `desk` channel)."""
 
-_KINDS = frozenset({"message", "typing", "status", "error"})
+_KINDS = frozenset({"message", "typing", "status", "error", "access", "presence", "queue"})
 _CLOSE = object()
 
 
@@ -63,9 +65,10 @@ class Subscription:
 
     _ids = itertools.count(1)
 
-    def __init__(self, conversation_id: str, max_queue: int) -> None:
+    def __init__(self, conversation_id: str, max_queue: int, who: str = "") -> None:
         self.id = next(self._ids)
         self.conversation_id = conversation_id
+        self.who = who  # the display name of a staff watcher (presence), empty for customers
         self.lagged = False
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=max_queue)
@@ -105,9 +108,9 @@ class Hub:
         self._channels: dict[str, set[Subscription]] = {}
         self._lock = threading.Lock()
 
-    def subscribe(self, conversation_id: str) -> Subscription:
+    def subscribe(self, conversation_id: str, who: str = "") -> Subscription:
         """Join a channel; call from inside the event loop."""
-        sub = Subscription(conversation_id, self._max_queue)
+        sub = Subscription(conversation_id, self._max_queue, who)
         with self._lock:
             self._channels.setdefault(conversation_id, set()).add(sub)
         return sub
@@ -132,6 +135,12 @@ class Hub:
     def watchers(self, conversation_id: str) -> int:
         with self._lock:
             return len(self._channels.get(conversation_id, ()))
+
+    def viewers(self, conversation_id: str) -> list[str]:
+        """The staff watching a conversation (presence), each name once."""
+        with self._lock:
+            names = [s.who for s in self._channels.get(conversation_id, ()) if s.who]
+        return sorted(set(names))
 
 
 class Cursor:

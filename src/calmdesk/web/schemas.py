@@ -166,6 +166,7 @@ class ConversationSummary(_Out):
     opened_at: datetime
     updated_at: datetime
     last_customer_at: datetime | None
+    sla_due_at: datetime | None = None
 
 
 T = TypeVar("T")
@@ -382,6 +383,7 @@ class ExportOut(ConversationDetail):
     actions_taken: list[dict[str, Any]]
     rule_firings: list[dict[str, Any]]
     resolution_cases: list[dict[str, Any]] = []
+    p15_cases: list[dict[str, Any]] = []  # negotiation, mediation, arbitration (P15)
 
 
 class SuggestIn(_In):

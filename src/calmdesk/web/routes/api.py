@@ -19,7 +19,7 @@ from calmdesk.web.deps import (
     client_address,
 )
 from calmdesk.web.ratelimit import LoginThrottle
-from calmdesk.web.routes import api_analysis, api_cases, api_reads, api_trust, api_writes
+from calmdesk.web.routes import api_analysis, api_cases, api_reads, api_trust, api_writes, desk
 from calmdesk.web.schemas import ErrorOut, Health, LoginIn, MeOut, UserOut
 
 __all__ = ["PREFIX", "router"]
@@ -130,3 +130,4 @@ router.include_router(api_writes.router)
 router.include_router(api_analysis.router)
 router.include_router(api_cases.router)
 router.include_router(api_trust.router)
+router.include_router(desk.router)

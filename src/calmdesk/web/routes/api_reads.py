@@ -34,7 +34,7 @@ def conversation_detail(
     session: Session, user: StaffPrincipal, conversation_id: int
 ) -> ConversationDetail:
     """The whole visible record of one conversation (NotFound when not visible)."""
-    conversation = access.conversation_for(session, user, conversation_id)
+    conversation = access.conversation_for(session, user, conversation_id, read=True)
     parts = queries.conversation_parts(session, conversation_id)
     base = ConversationSummary.model_validate(conversation).model_dump()
     extra = {
@@ -67,18 +67,28 @@ def list_conversations(
     team_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     customer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     sort: queries.SortKey = queries.SortKey.UPDATED_AT,
-    order: queries.SortOrder = queries.SortOrder.DESC,
+    order: Annotated[
+        queries.SortOrder | None,
+        Query(description="`asc` or `desc`; default desc, but nearest first for `sla_due`."),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ConversationSummary]:
     """The queue: what the caller may see (agent: own and unassigned in team; supervisor: team)."""
     assignee_id, unassigned = _assignee(assignee, user.user_id)
+    if order is None:
+        nearest = sort is queries.SortKey.SLA_DUE
+        order = queries.SortOrder.ASC if nearest else queries.SortOrder.DESC
     filters = queries.QueueFilters(
         tuple(status or ()), channel, priority, assignee_id, unassigned, team_id, customer_id,
         sort, order, limit, offset,
     )  # fmt: skip
     rows, total = queries.queue_page(session, user, filters)
-    items = [ConversationSummary.model_validate(r) for r in rows]
+    dues = queries.sla_dues(session, [r.id for r in rows])
+    items = [
+        ConversationSummary.model_validate(r).model_copy(update={"sla_due_at": dues.get(r.id)})
+        for r in rows
+    ]
     return Page[ConversationSummary](items=items, total=total, limit=limit, offset=offset)
 
 
@@ -95,7 +105,7 @@ def get_conversation(
 @router.get("/conversations/{conversation_id}/chat", response_model=ChatView, tags=["chat"])
 def get_chat(conversation_id: IdPath, principal: CurrentPrincipal, session: SessionDep) -> ChatView:
     """The conversation as its customer sees it (no signals, reviews or notes)."""
-    conversation = access.conversation_for(session, principal, conversation_id)
+    conversation = access.conversation_for(session, principal, conversation_id, read=True)
     turns = [ChatTurnOut.model_validate(t) for t in queries.turns_of(session, conversation_id)]
     return ChatView(id=conversation.id, status=conversation.status, turns=turns)
 

@@ -20,11 +20,10 @@ from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import User
 from calmdesk.web import auth
 from calmdesk.web.console_case import case_view
-from calmdesk.web.console_reads import QUEUE_VIEWS, queue_rows
 from calmdesk.web.console_review import warm_up
 from calmdesk.web.console_supervisor import supervisor_board
 from calmdesk.web.deps import ActionsDep, PrincipalDep, SessionDep, SettingsDep, StaffPrincipal
-from calmdesk.web.pages import LoginRequired, install_pages, render, team_tz
+from calmdesk.web.pages import LoginRequired, docs_page, install_pages, render, team_tz
 from calmdesk.web.realtime import Hub
 from calmdesk.web.routes.api import start_browser_session, throttled_login
 from calmdesk.web.turn_feed import install_turn_feed
@@ -126,12 +125,16 @@ def queue(
     session: SessionDep,
     actions: ActionsDep,
     view: str = "active",
+    sort: str = "urgent",
+    tag: str = "",
 ) -> Response:
-    """The queue: riskiest and most urgent first, each row with mood, cause and waiting time."""
-    view = view if view in dict(QUEUE_VIEWS) else "active"
-    rows = queue_rows(session, user, view, actions.now())
-    session.commit()  # end the read before rendering (SQLite reads hold the write lock)
-    context = page_context(user, nav="queue", rows=rows, view=view, filters=QUEUE_VIEWS)
+    """The queue: overdue first, then riskiest and most urgent; SLA time left, tags, counts."""
+    from calmdesk.actions.assignment import touch_presence
+    from calmdesk.web.routes.console_desk import queue_context
+
+    session.commit()
+    touch_presence(actions, user.user_id)  # having the queue open makes an agent "online"
+    context = queue_context(session, user, actions, view, sort, tag)
     return render(request, "console/queue.html", context)
 
 
@@ -193,10 +196,21 @@ def supervisor(
 
 def register(app: FastAPI) -> None:
     """Add the console, the customer chat and their live channels to `app`."""
-    from calmdesk.web.routes import cases, console_actions, console_live, practice, widget
+    from calmdesk.web.desk_feed import install_desk_feed
+    from calmdesk.web.routes import (
+        cases,
+        console_actions,
+        console_admin,
+        console_desk,
+        console_live,
+        console_settings,
+        practice,
+        widget,
+    )
 
     app.state.hub = getattr(app.state, "hub", None) or Hub()
     install_turn_feed(app.state.actions.sessions, app.state.hub)
+    install_desk_feed(app.state.actions.sessions, app.state.hub)
     warm_up()
     install_pages(app)
     app.include_router(router)
@@ -204,10 +218,12 @@ def register(app: FastAPI) -> None:
     app.include_router(console_live.router)
     app.include_router(practice.router)
     app.include_router(cases.router)
-    app.include_router(widget.router)
-    from calmdesk.web.routes import console_admin  # people: users, tokens, sessions, account
-
+    app.include_router(console_desk.router)
     app.include_router(console_admin.router)
+    app.include_router(console_settings.router)
+    app.include_router(widget.router)
+
+    app.add_api_route("/docs", docs_page, include_in_schema=False, methods=["GET"])
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:

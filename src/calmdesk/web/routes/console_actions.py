@@ -21,12 +21,13 @@ from calmdesk.actions.escalation import escalate
 from calmdesk.actions.turns import send_agent_reply, to_domain
 from calmdesk.analysis.knowledge import load_knowledge_base
 from calmdesk.analysis.suggest import suggest_reply
-from calmdesk.domain.errors import CalmdeskError, NotFound, UnsupportedValue
+from calmdesk.domain.errors import CalmdeskError, EmptyInput, NotFound, UnsupportedValue
 from calmdesk.web import access, queries
 from calmdesk.web.console_case import case_view
 from calmdesk.web.console_review import review_against_stored
 from calmdesk.web.console_view import review_view
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
+from calmdesk.web.errors import status_for
 from calmdesk.web.pages import is_htmx, render, team_tz
 from calmdesk.web.realtime import Event
 from calmdesk.web.routes.console import ConsoleUser, page_context
@@ -55,7 +56,7 @@ def review(
     settings: SettingsDep, actions: ActionsDep, text: Text = "",
 ) -> Response:  # fmt: skip
     """The coaching panel for a draft: failing checks with fixes, and the promises it would make."""
-    conversation = access.conversation_for(session, user, conversation_id)
+    conversation = access.conversation_for(session, user, conversation_id, read=True)
     context = page_context(user, convo_id=conversation_id, review=None, error="")
     if text.strip():
         rows = [
@@ -82,7 +83,7 @@ def suggest(
     actions: ActionsDep, settings: SettingsDep,
 ) -> Response:  # fmt: skip
     """A reply written by calmdesk's offline composer (or the configured model) to start from."""
-    conversation = access.conversation_for(session, user, conversation_id)
+    conversation = access.conversation_for(session, user, conversation_id, read=True)
     history = to_domain(conversation.id, queries.turns_of(session, conversation.id))
     context = page_context(user, text="", source="", error="")
     try:
@@ -100,10 +101,13 @@ def suggest(
 def reply(
     request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
     actions: ActionsDep, settings: SettingsDep, text: Text = "",
+    client_id: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
-    """Send the reply: stored with its review, its promises tracked, the customer told live."""
+    """Send the reply: stored with its review, its promises tracked, the customer told live.
+    `client_id` (one per draft) makes a retry after a lost connection store the reply once."""
     access.conversation_for(session, user, conversation_id)
-    posted = send_agent_reply(actions, actor_for(user), conversation_id, text)
+    key = client_id.strip() or None
+    posted = send_agent_reply(actions, actor_for(user), conversation_id, text, idempotency_key=key)
     if not is_htmx(request):
         return _back(conversation_id)
     tz, now = team_tz(settings), actions.now()
@@ -124,7 +128,7 @@ def _back(conversation_id: int) -> Response:
 
 def _insight(
     request: Request, user: StaffPrincipal, actions: ActionContext, settings: SettingsDep,
-    conversation_id: int, flash: str, session: SessionDep,
+    conversation_id: int, flash: str, session: SessionDep, kind: str = "ok", use: str = "",
 ) -> Response:  # fmt: skip
     """The sidebar re-rendered after an action, with its result on top."""
     if not is_htmx(request):
@@ -136,8 +140,24 @@ def _insight(
     except NotFound:
         context = {"flash": f"{flash} The case has left your queue.", "flash_kind": "ok"}
         return render(request, "_partials/flash.html", context)
-    context = page_context(user, convo=convo, flash=flash, flash_kind="ok")
+    if kind == "ok" and convo.desk is not None and convo.desk.held_notice:
+        flash += " The case has left your queue; you can still read it here."
+    context = page_context(user, convo=convo, flash=flash, flash_kind=kind, flash_use=use)
     return render(request, "_partials/insight.html", context)
+
+
+def _refused(
+    request: Request, user: StaffPrincipal, actions: ActionContext, settings: SettingsDep,
+    conversation_id: int, err: CalmdeskError, session: SessionDep,
+) -> Response:  # fmt: skip
+    """A refused sidebar action: its reason on top of the sidebar, the forms still there."""
+    if not is_htmx(request) or not conversation_id:
+        raise err
+    answer = _insight(
+        request, user, actions, settings, conversation_id, err.message, session, "bad"
+    )
+    answer.status_code = status_for(err)  # htmx swaps 4xx answers in too (base.html config)
+    return answer
 
 
 @router.post("/conversations/{conversation_id}/escalate", response_class=HTMLResponse)
@@ -149,9 +169,14 @@ def escalate_case(
     """P14: tell the customer what happens next, hand over with a summary, record why."""
     access.conversation_for(session, user, conversation_id)
     actor = actor_for(user)
-    if customer_message.strip():
-        send_agent_reply(actions, actor, conversation_id, customer_message)
-    row = escalate(actions, actor, conversation_id, reason)
+    try:
+        if not reason.strip():
+            raise EmptyInput("Say why you are handing the case over.")
+        if customer_message.strip():
+            send_agent_reply(actions, actor, conversation_id, customer_message)
+        row = escalate(actions, actor, conversation_id, reason)
+    except CalmdeskError as err:
+        return _refused(request, user, actions, settings, conversation_id, err, session)
     if summary.strip():
         conv_actions.add_note(
             actions, actor, f"Hand-off note: {summary}", conversation_id=conversation_id
@@ -170,9 +195,12 @@ def resolve_case(
 ) -> Response:  # fmt: skip
     """A1/A3: record the outcome and schedule the follow-up."""
     access.conversation_for(session, user, conversation_id)
-    _, follow_up = conv_actions.resolve_conversation(
-        actions, actor_for(user), conversation_id, outcome
-    )
+    try:
+        _, follow_up = conv_actions.resolve_conversation(
+            actions, actor_for(user), conversation_id, outcome
+        )
+    except CalmdeskError as err:
+        return _refused(request, user, actions, settings, conversation_id, err, session)
     _publish_status(request, conversation_id, "resolved", user.user_id)
     when = _due(follow_up.due_at, team_tz(settings), actions.now())
     flash = f"Resolved. Follow-up scheduled for {when}."
@@ -185,9 +213,18 @@ def add_note(
     actions: ActionsDep, settings: SettingsDep, text: Text = "",
 ) -> Response:  # fmt: skip
     access.conversation_for(session, user, conversation_id)
-    conv_actions.add_note(actions, actor_for(user), text, conversation_id=conversation_id)
+    try:
+        conv_actions.add_note(actions, actor_for(user), text, conversation_id=conversation_id)
+    except CalmdeskError as err:
+        return _refused(request, user, actions, settings, conversation_id, err, session)
     return _insight(request, user, actions, settings, conversation_id, "Note added.", session)
 
+
+BOUNDARY_MESSAGE = (
+    "I want to help you sort this out, and I will keep working on it with you. I can't continue "
+    "if the conversation includes insults, so please keep to the problem and we will fix it."
+)
+"""P13: what the agent says to set the boundary after warning a customer (offered, not sent)."""
 
 _STANDING = {
     "warn": (people_actions.warn_customer, "Warning recorded."),
@@ -207,11 +244,17 @@ def set_standing(
         raise UnsupportedValue("Choose warn, block or unblock.")
     access.customer_for(session, user, customer_id)
     access.conversation_for(session, user, conversation_id)
-    if action != "warn":
-        access.require_supervisor_of(user, action)
     do, flash = _STANDING[action]
-    do(actions, actor_for(user), customer_id, reason)
-    return _insight(request, user, actions, settings, conversation_id, flash, session)
+    try:
+        if action != "warn":
+            access.require_supervisor_of(user, action)
+        do(actions, actor_for(user), customer_id, reason)
+    except CalmdeskError as err:
+        return _refused(request, user, actions, settings, conversation_id, err, session)
+    if action == "warn":
+        flash += f" Tell the customer: “{BOUNDARY_MESSAGE}”"
+    return _insight(request, user, actions, settings, conversation_id, flash, session,
+                    use=BOUNDARY_MESSAGE if action == "warn" else "")  # fmt: skip
 
 
 @router.post("/commitments/{commitment_id}/done", response_class=HTMLResponse)

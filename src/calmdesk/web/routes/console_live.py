@@ -33,6 +33,7 @@ from calmdesk.web.realtime import Cursor, Event, Hub, Subscription
 from calmdesk.web.turn_feed import turn_events
 
 __all__ = [
+    "CLOSE_FORBIDDEN",
     "CLOSE_LAGGED",
     "CLOSE_UNAUTHORISED",
     "Handler",
@@ -47,6 +48,7 @@ router = APIRouter()
 log = logging.getLogger("calmdesk.web.live")
 
 CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403  # the case changed hands and this person may no longer watch it
 CLOSE_LAGGED = 4000
 _MAX_FRAME = 64_000
 _TYPING_EVERY_S = 1.0
@@ -82,15 +84,19 @@ async def pump(
     visible: Callable[[Event], bool] = lambda _e: True,
     worker: Callable[[Subscription], Awaitable[None]] | None = None,
     still_allowed: Callable[[], bool] | None = None,
+    who: str = "",
 ) -> None:
     """Run one accepted socket until either side closes it (with `worker`, a third task that
     lives as long as the socket, e.g. storing the customer's messages in order).
 
     `still_allowed` is asked again before every event sent and every frame handled: once the
-    session, chat token or visibility is gone, the socket is closed (4401) and gets nothing more."""
+    session, chat token or visibility is gone, the socket is closed (4401) and gets nothing more.
+    When the case changes hands (an `access` event) and the watcher lost it, they are told once
+    (`{"type": "access", "lost": true}`) and the socket closes with CLOSE_FORBIDDEN. `who` is the
+    watcher's name for the presence list."""
     hub: Hub = ws.app.state.hub
     after = min(max(0, after), 2_147_483_647)  # a huge `after` must not reach the database
-    sub = hub.subscribe(str(conversation_id))
+    sub = hub.subscribe(str(conversation_id), who)
     sessions = ws.app.state.actions.sessions
     try:
         cursor = Cursor(after)
@@ -136,12 +142,25 @@ class _Guard:
         await self.ws.close(code=CLOSE_UNAUTHORISED)
         return False
 
+    async def still_holds(self) -> bool:
+        """Whether the watcher still has the case after it changed hands (no closing here)."""
+        if self.closed or self.check is None:
+            return not self.closed
+        if await run_in_threadpool(self.check):
+            return True
+        self.closed = True
+        return False
+
 
 async def _forward(
     ws: WebSocket, sub: Subscription, cursor: Cursor, visible: Callable[[Event], bool],
     guard: _Guard,
 ) -> None:  # fmt: skip
     while (event := await sub.next()) is not None:
+        if event.kind == "access" and not await guard.still_holds():
+            await ws.send_json({"type": "access", "lost": True})
+            await ws.close(code=CLOSE_FORBIDDEN)
+            return
         if not visible(event):
             continue
         if not await guard.ok():
@@ -181,8 +200,11 @@ def _error(sub: Subscription, code: str, message: str) -> Event:
     return Event("error", sub.conversation_id, {"code": code, "message": message})
 
 
-def typing_relay(hub: Hub, role: str) -> Callable[[Subscription], None]:
-    """Publish `typing` for a subscriber at most once a second."""
+def typing_relay(
+    hub: Hub, role: str, name: str = "", user_id: int | None = None
+) -> Callable[[Subscription], None]:
+    """Publish `typing` for a subscriber at most once a second (staff: with their name and id,
+    so a second agent drafting in the same case is warned)."""
     last = 0.0
 
     def relay(sub: Subscription) -> None:
@@ -190,7 +212,9 @@ def typing_relay(hub: Hub, role: str) -> Callable[[Subscription], None]:
         now = time.monotonic()
         if now - last >= _TYPING_EVERY_S:
             last = now
-            data = {"role": role, "at": datetime.now(UTC).isoformat()}
+            data: dict[str, Any] = {"role": role, "at": datetime.now(UTC).isoformat()}
+            if name:
+                data |= {"name": name, "user": str(user_id)}
             hub.publish(Event("typing", sub.conversation_id, data, sender=sub.id))
 
     return relay
@@ -223,7 +247,8 @@ async def agent_socket(ws: WebSocket, conversation_id: int, after: int = 0) -> N
         await ws.close(code=CLOSE_UNAUTHORISED)
         return
     await ws.accept()
-    relay = typing_relay(ws.app.state.hub, "agent")
+    hub: Hub = ws.app.state.hub
+    relay = typing_relay(hub, "agent", user.display_name, user.user_id)
 
     async def handle(frame: dict[str, Any], sub: Subscription) -> None:
         if frame["type"] == "typing":
@@ -233,4 +258,12 @@ async def agent_socket(ws: WebSocket, conversation_id: int, after: int = 0) -> N
         now_user = _staff_from_cookie(ws)
         return now_user is not None and _may_watch(ws, now_user, conversation_id)
 
-    await pump(ws, conversation_id, max(0, after), handle, still_allowed=still_allowed)
+    channel = str(conversation_id)
+    hub.publish(Event("presence", channel, {"viewers": [*hub.viewers(channel), user.display_name]}))
+    try:
+        await pump(
+            ws, conversation_id, max(0, after), handle, still_allowed=still_allowed,
+            who=user.display_name,
+        )  # fmt: skip
+    finally:
+        hub.publish(Event("presence", channel, {"viewers": hub.viewers(channel)}))

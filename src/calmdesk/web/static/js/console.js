@@ -22,6 +22,9 @@
     };
     window.calmdeskConsole = live;
     var typingTimer = null;
+    var viewers = document.getElementById("viewers");
+    var drafting = document.getElementById("other-drafting");
+    var draftingTimer = null;
 
     function onEvent(ev) {
       var msg;
@@ -42,6 +45,30 @@
         }
       } else if (msg.type === "status" && msg.by !== root.getAttribute("data-user")) {
         refresh("insight");
+      } else if (msg.type === "access") {
+        // the case changed hands; if this person lost it, the socket closes after this message
+        if (msg.lost) {
+          var held = document.getElementById("other-drafting");
+          if (held) {
+            held.textContent =
+              "This case has just moved to someone else. Your draft is kept; the details are beside the conversation.";
+            held.hidden = false;
+          }
+        }
+        refresh("insight");
+      } else if (msg.type === "presence" && viewers) {
+        var me = root.getAttribute("data-name");
+        var others = (msg.viewers || []).filter(function (n) {
+          return n !== me;
+        });
+        viewers.textContent = others.length ? "Also viewing: " + others.join(", ") : "";
+      } else if (msg.type === "typing" && msg.role === "agent" && msg.user !== root.getAttribute("data-user") && drafting) {
+        drafting.textContent = (msg.name || "Another agent") + " is also writing a reply to this customer.";
+        drafting.hidden = false;
+        clearTimeout(draftingTimer);
+        draftingTimer = setTimeout(function () {
+          drafting.hidden = true;
+        }, 6000);
       } else if (msg.type === "typing" && msg.role === "customer" && typing) {
         live.typingAt = msg.at || "";
         typing.hidden = false;
@@ -64,6 +91,9 @@
       socket.addEventListener("close", function (ev) {
         root.setAttribute("data-live", "off");
         if (live.socket !== socket || ev.code === 4401 || ev.code === 4403) {
+          if (ev.code === 4403) {
+            refresh("insight");
+          }
           return;
         }
         var delay = Math.min(5000, 300 * Math.pow(2, live.retries));
@@ -123,11 +153,61 @@
       draft.focus();
       draft.dispatchEvent(new Event("input", { bubbles: true }));
     });
+    // One client id per draft: a retry after a lost connection is stored once (idempotency key).
+    var clientId = document.getElementById("reply-client-id");
+    var result = document.getElementById("reply-result");
+    var retries = 0;
+    var retryTimer = null;
+    function newId() {
+      return "c-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
+    }
+    if (clientId && !clientId.value) {
+      clientId.value = newId();
+    }
+    function retry() {
+      if (retries >= 8 || !draft.value.trim()) {
+        return;
+      }
+      retries += 1;
+      var delay = Math.min(8000, 500 * Math.pow(2, retries));
+      clearTimeout(retryTimer);
+      if (result) {
+        result.innerHTML = "";
+        var p = document.createElement("p");
+        p.className = "banner banner--warn";
+        p.setAttribute("role", "status");
+        p.textContent = "Not sent: the connection to calmdesk was lost. Your draft is kept; retrying in " + Math.round(delay / 1000) + " s.";
+        result.appendChild(p);
+      }
+      retryTimer = setTimeout(function () {
+        form.requestSubmit();
+      }, delay);
+    }
+    form.addEventListener("htmx:sendError", function (ev) {
+      if (ev.detail.elt === form) {
+        retry();
+      }
+    });
     form.addEventListener("htmx:afterRequest", function (ev) {
-      if (ev.detail.elt === form && ev.detail.successful) {
+      if (ev.detail.elt !== form) {
+        return;
+      }
+      if (ev.detail.successful) {
+        retries = 0;
         draft.value = "";
+        if (clientId) {
+          clientId.value = newId();
+        }
         refresh("review");
         refresh("insight");
+      } else if (ev.detail.xhr && ev.detail.xhr.status >= 500) {
+        retry();
+      }
+    });
+    document.addEventListener("calmdesk:online", function () {
+      if (retries > 0 && draft.value.trim()) {
+        clearTimeout(retryTimer);
+        form.requestSubmit();
       }
     });
   }
