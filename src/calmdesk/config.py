@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     public_default_team: str | None = None  # team name; None: the first team
     widget_allowed_origins: str = ""  # space-separated origins allowed to frame the widget
     public_per_ip_per_hour: int = 10  # new conversations from one address
-    public_per_token_per_minute: int = 20  # messages of one chat token
     smtp_url: str | None = None  # smtp://user:pass@host:587 (STARTTLS) or smtps://host:465
     smtp_timeout_s: float = 20.0
     smtp_max_attempts: int = 5

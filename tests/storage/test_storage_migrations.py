@@ -10,14 +10,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from calmdesk.storage.migrate import alembic_config, upgrade
+from calmdesk.storage.migrate import alembic_config, include_object, upgrade
 from calmdesk.storage.models import Base
 
 
 def test_migrations_match_the_models(sqlite_template: Path) -> None:
     engine = create_engine(f"sqlite:///{sqlite_template}")
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []
 

@@ -38,7 +38,7 @@ def test_an_unsupported_language_is_named_on_the_turn() -> None:
 
 
 def test_the_transcript_shows_analysis_limited_for_that_turn() -> None:
-    convo = SimpleNamespace(id=3, last_id=7, turns=[_view(POLISH)])
+    convo = SimpleNamespace(id=3, last_id=7, turns=[_view(POLISH)], channels={})
     html = templates.get_template("_partials/transcript.html").render(convo=convo)
     chips = [" ".join(c.text.split()) for c in parse(html).find_all("span", class_="chip")]
     assert "analysis limited: Polish" in chips
@@ -46,7 +46,7 @@ def test_the_transcript_shows_analysis_limited_for_that_turn() -> None:
 
 def test_a_supported_turn_has_no_limited_chip() -> None:
     view = _view(POLISH | {"language": "fr", "language_supported": True})
-    convo = SimpleNamespace(id=3, last_id=7, turns=[view])
+    convo = SimpleNamespace(id=3, last_id=7, turns=[view], channels={})
     html = templates.get_template("_partials/transcript.html").render(convo=convo)
     assert "analysis limited" not in html
 

@@ -194,4 +194,4 @@ def test_console_hot_pages_use_a_fixed_number_of_queries(app, client, world, url
     few = _queries(app, client, url)
     for _ in range(6):
         _says(world, world.open(world.calm_customer), "My order is late, this is ridiculous")
-    assert _queries(app, client, url) == few <= 12
+    assert _queries(app, client, url) == few <= 14  # 12 + the server-side session and its last use

@@ -154,7 +154,7 @@ def test_per_token_limit_on_chat_messages(client: TestClient, world: World) -> N
     first = _post(client).json()
     headers = {"Authorization": f"Bearer {first['chat_token']}"}
     path = f"/api/v1/conversations/{first['conversation_id']}/turns"
-    limit = client.app.state.settings.public_per_token_per_minute  # type: ignore[attr-defined]
+    limit = client.app.state.settings.rate_chat_per_min  # type: ignore[attr-defined]
     codes = [client.post(path, json={"text": f"m{i}"}, headers=headers).status_code
              for i in range(limit + 1)]  # fmt: skip
     assert codes[:limit] == [201] * limit and codes[limit] == 429
@@ -298,7 +298,7 @@ def test_an_agent_merges_a_visitor_into_the_known_customer(
 
 def test_per_token_limit_on_the_chat_socket(client: TestClient, world: World) -> None:
     first = _post(client).json()
-    limit = client.app.state.settings.public_per_token_per_minute  # type: ignore[attr-defined]
+    limit = client.app.state.settings.rate_chat_per_min  # type: ignore[attr-defined]
     token = first["chat_token"]
     errors: list[dict[str, object]] = []
     with client.websocket_connect(f"/chat/{token}/ws?after=999999") as ws:

@@ -234,9 +234,11 @@ MATRIX: list[Entry] = [
     Entry("POST", f"{V}/users/{{user_id}}/deactivate", fresh_user, 200, {"admin"}, STAFF_403),
     Entry("POST", f"{V}/users/{{user_id}}/sessions/revoke", fresh_user, 200, {"admin"},
           STAFF_403),
-    Entry("POST", f"{V}/conversations/{{conversation_id}}/chat-token", conv_a, 201, STAFF),
+    # the agent escalated conversation A above, so it is held by the supervisor now: 403
+    Entry("POST", f"{V}/conversations/{{conversation_id}}/chat-token", conv_a, 201, MANAGERS,
+          {"agent": 403}),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/chat-tokens/revoke", conv_a, 200,
-          STAFF),
+          MANAGERS, {"agent": 403}),
     Entry("GET", f"{V}/teams/{{team_id}}/privacy", orders_team, 200, MANAGERS,
           {"agent": 403, "other_agent": 403}),
     Entry("PUT", f"{V}/teams/{{team_id}}/privacy",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import write_audit
@@ -28,6 +28,7 @@ from calmdesk.config import Settings
 from calmdesk.domain import InputError, NotFound
 from calmdesk.storage import (
     ActionTaken,
+    Base,
     Commitment,
     Conversation,
     Customer,
@@ -217,10 +218,26 @@ def delete_conversation(
     _drop_timers(session, _COMMITMENT_TIMERS, _child_ids(session, Commitment, cid))
     _drop_timers(session, _FOLLOW_UP_TIMERS, _child_ids(session, FollowUp, cid))
     write_audit(session, actor, "conversation.deleted", conversation, None, {"why": why})
-    for model in (RuleFiring, Commitment, Escalation, FollowUp, Note, ActionTaken, ChatToken):
-        session.execute(delete(model).where(model.conversation_id == cid))
-    session.execute(delete(Turn).where(Turn.conversation_id == cid))
+    _delete_dependents(session, Base.metadata.tables["conversations"], [cid])
     session.delete(conversation)
+
+
+def _delete_dependents(session: Session, table: Table, ids: list[int]) -> None:
+    """Delete every row that refers (directly or through other rows) to `ids` of `table`,
+    children first, whichever area's table it is (read from the foreign keys)."""
+    if not ids:
+        return
+    for child in Base.metadata.sorted_tables:
+        for fk in child.foreign_keys:
+            if fk.column.table is not table or child is table:
+                continue
+            column = child.c[fk.parent.name]
+            if "id" in child.c:
+                found = [
+                    row[0] for row in session.execute(select(child.c.id).where(column.in_(ids)))
+                ]
+                _delete_dependents(session, child, found)
+            session.execute(delete(child).where(column.in_(ids)))
 
 
 def _revoke_chat(session: Session, conversation_id: int, now: datetime) -> None:

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 
 from calmdesk.storage.engine import make_engine
 
-__all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = ["alembic_config", "current_revision", "head_revision", "include_object", "upgrade"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -51,3 +51,13 @@ def head_revision() -> str:
     """The newest revision shipped with this calmdesk."""
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     return head or ""
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave the full-text parts of migration 0004 (SQLite FTS5 tables, PostgreSQL's generated
+    `search_vector` column) out of autogenerate."""
+    if type_ == "column" and reflected and name == "search_vector":
+        return False
+    return not (type_ == "table" and reflected and (name or "").startswith("search_"))

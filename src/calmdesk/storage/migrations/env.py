@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from calmdesk.storage.engine import make_engine
+from calmdesk.storage.migrate import include_object
 from calmdesk.storage.models import Base
 
 target_metadata = Base.metadata
@@ -22,21 +23,11 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _include(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    """Leave the full-text parts of migration 0004 (SQLite FTS5 tables, PostgreSQL's generated
-    `search_vector` column) out of autogenerate."""
-    if type_ == "column" and reflected and name == "search_vector":
-        return False
-    return not (type_ == "table" and reflected and (name or "").startswith("search_"))
-
-
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=_include,
+        include_object=include_object,
         render_as_batch=True,
         compare_type=True,
     )
