@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.factories import World
 from tests.jobs.test_jobs_redis import redis_url  # noqa: F401 - the real redis-server fixture
@@ -31,7 +32,8 @@ def test_messages_and_typing_cross_between_two_redis_hubs(world: World, redis_ur
             two.unsubscribe(sub)
             return [g for g in got if g is not None]
 
-        received = asyncio.run(scenario())
+        with ThreadPoolExecutor(1) as pool:  # a loop of its own: Playwright may hold this thread's
+            received = pool.submit(asyncio.run, scenario()).result(timeout=60)
     finally:
         one.close()
         two.close()
