@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from calmdesk.analysis.commitments import extract_commitments
+from calmdesk.analysis.promises.commitments import extract_commitments
 from calmdesk.domain import Commitment
 
 CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "promises.jsonl"

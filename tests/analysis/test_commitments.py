@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from calmdesk.analysis.commitments import MAX_PROMISE_TEXT, extract_commitments
+from calmdesk.analysis.promises.commitments import MAX_PROMISE_TEXT, extract_commitments
 from calmdesk.domain import EmptyInput, InputTooLarge, MalformedInput, UnsupportedValue
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "promises.jsonl"

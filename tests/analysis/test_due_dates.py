@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calmdesk.analysis.due_dates import (
+from calmdesk.analysis.promises.due_dates import (
     DueRules,
     find_due,
     parse_business_days,

@@ -9,11 +9,8 @@ from typing import Any
 
 import pytest
 
-from calmdesk.analysis.knowledge import (
-    default_knowledge_base,
-    load_knowledge_base,
-    parse_knowledge_base,
-)
+from calmdesk.analysis.kb import load_knowledge_base
+from calmdesk.analysis.knowledge import default_knowledge_base, parse_knowledge_base
 from calmdesk.analysis.reply import default_playbook
 from calmdesk.domain import Cause, ConfigError
 

@@ -20,8 +20,8 @@ from calmdesk.actions.desk_admin import save_sla_policy
 from calmdesk.actions.sla import sweep_slas
 from calmdesk.storage import AuditEntry, Conversation, Priority, UserRole
 from calmdesk.storage.desk import ConversationSla, SlaOutcome
+from calmdesk.web.console.desk_view import desk_queue
 from calmdesk.web.deps import StaffPrincipal
-from calmdesk.web.desk_view import desk_queue
 
 MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the world's clock starts here
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from tests.web.console_support import parse
 
-from calmdesk.web.console_view import turn_view
+from calmdesk.web.console.view import turn_view
 from calmdesk.web.pages import templates
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
@@ -53,7 +53,7 @@ def test_a_supported_turn_has_no_limited_chip() -> None:
 
 def test_stored_signals_keep_language_sarcasm_and_waiting() -> None:
     from calmdesk.domain import CustomerSignals, to_jsonable
-    from calmdesk.web.console_review import signals_from_json
+    from calmdesk.web.console.review import signals_from_json
 
     signals = CustomerSignals(
         upset=0.7, anger=0.3, abuse=0.0, complaint=0.8, urgency=0.5, politeness=0.4,

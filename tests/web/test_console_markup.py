@@ -149,6 +149,6 @@ def test_upset_chart_is_none_without_values() -> None:
 def test_top_emotion_never_calls_an_upset_customer_neutral_or_satisfied(
     emotion, upset, shown
 ) -> None:
-    from calmdesk.web.console_view import top_emotion
+    from calmdesk.web.console.view import top_emotion
 
     assert top_emotion(emotion, upset) == shown

@@ -37,7 +37,7 @@ def test_desk_pages_crash_is_an_html_500_without_internals(app, monkeypatch) -> 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("calmdesk.web.routes.console.supervisor_board", broken)
+    monkeypatch.setattr("calmdesk.web.console.routes.supervisor_board", broken)
     with TestClient(app, raise_server_exceptions=False) as client:
         login(client, "sam")
         answer = client.get("/console/supervisor")

@@ -50,7 +50,7 @@ from calmdesk.actions.promises import (
     schedule_follow_up,
 )
 from calmdesk.actions.rules import Firing, Rule, RuleSet, evaluate, load_rules, parse_rules
-from calmdesk.actions.timers import fire_due_timers, fire_timer
+from calmdesk.actions.timer_run import fire_due_timers, fire_timer
 from calmdesk.actions.turns import PostedTurn, add_customer_turn, send_agent_reply
 
 __all__ = [

@@ -26,7 +26,7 @@ __all__ = [
     "Fact",
     "KnowledgeBase",
     "default_knowledge_base",
-    "load_knowledge_base",
+    "load_knowledge_file",
     "parse_knowledge_base",
 ]
 
@@ -180,16 +180,10 @@ def _parse_text(text: str, source: str) -> KnowledgeBase:
     return parse_knowledge_base(data)
 
 
-def load_knowledge_base(path: Path | str | None = None) -> KnowledgeBase:
-    """Read and validate a knowledge base file; None gives the documented default. A folder of
-    Markdown articles (`analysis/kb`) gives the default with the articles' policy facts."""
-    if path is None:
-        return default_knowledge_base()
+def load_knowledge_file(path: Path | str) -> KnowledgeBase:
+    """Read and validate one knowledge base file (YAML). A folder of Markdown articles is read
+    by `calmdesk.analysis.kb.load_knowledge_base`, which builds on this module."""
     path = Path(path)
-    if path.is_dir():
-        from calmdesk.analysis.kb import read_folder, with_article_facts
-
-        return with_article_facts(default_knowledge_base(), read_folder(path))
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from calmdesk.analysis.knowledge import default_knowledge_base, load_knowledge_base
+from calmdesk.analysis.kb import load_knowledge_base
+from calmdesk.analysis.knowledge import default_knowledge_base
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
 from calmdesk.config import Settings
 from calmdesk.domain import (

@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from calmdesk.analysis.commitments import extract_commitments
-from calmdesk.analysis.knowledge import KnowledgeBase, load_knowledge_base
+from calmdesk.analysis.kb import load_knowledge_base
+from calmdesk.analysis.knowledge import KnowledgeBase
+from calmdesk.analysis.promises.commitments import extract_commitments
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook
 from calmdesk.analysis.suggest import Suggestion, failed_checks, suggest_reply
 from calmdesk.cli.review_cmds import read_conversation

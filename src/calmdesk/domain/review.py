@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from calmdesk.domain.signals import Span
+from calmdesk.domain.span import Span
 
 __all__ = ["CheckResult", "CheckStatus", "Commitment", "Review", "Severity", "ToneProblem"]
 

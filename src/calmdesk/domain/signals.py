@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from calmdesk.domain.conversation import Role
+from calmdesk.domain.span import Span
 
 if TYPE_CHECKING:
     from calmdesk.domain.review import Review
@@ -70,16 +71,6 @@ class Trend(StrEnum):
     HEATING = "heating"
     STEADY = "steady"
     COOLING = "cooling"
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Characters [start, end) of the turn's text, with what was found there."""
-
-    start: int
-    end: int
-    text: str
-    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,16 +200,16 @@ def intent_figures(root: Path) -> dict[str, dict[str, float]]:
 def featurized_clinc(root: Path) -> dict[str, Any]:
     """CLINC150 with the project's full head features (embedding + word/char TF-IDF + cues, as
     `calmdesk eval clinc150`), plus an out-of-scope threshold chosen on a fold of train."""
-    from calmdesk.training.evaluate import _train_predict
     from calmdesk.training.fit import DEFAULT_SETTINGS
+    from calmdesk.training.single import train_predict
 
     train, dev = d.clinc150(root, "train"), d.clinc150(root, "val")
     for part in (train, dev):
         part.vectors = embed(part.texts)
     inner, held = train.split()
-    probs, classes = _train_predict(inner, held, DEFAULT_SETTINGS)
+    probs, classes = train_predict(inner, held, DEFAULT_SETTINGS)
     threshold = pick_threshold(probs, classes, [str(y) for y in held.labels])
-    probs, classes = _train_predict(train, dev, DEFAULT_SETTINGS)
+    probs, classes = train_predict(train, dev, DEFAULT_SETTINGS)
     truth = [str(y) for y in dev.labels]
     plain = _metrics(_threshold(probs, classes, 0.0), truth)
     tuned = _metrics(_threshold(probs, classes, threshold), truth)

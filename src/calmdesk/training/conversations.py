@@ -14,8 +14,8 @@ import numpy as np
 
 from calmdesk.training import data as d
 from calmdesk.training.embeddings import embed
-from calmdesk.training.evaluate import EvalResult, single_label
 from calmdesk.training.fit import FitSettings, macro_f1
+from calmdesk.training.single import EvalResult, single_label
 
 __all__ = ["as_labelled", "evaluate_cga"]
 

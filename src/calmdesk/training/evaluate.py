@@ -15,70 +15,19 @@ Splits (the test splits are kept back by the data's owners, so figures are on de
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from calmdesk.domain.errors import UnsupportedValue
 from calmdesk.training import data as d
-from calmdesk.training.embeddings import embed
-from calmdesk.training.fit import (
-    DEFAULT_SETTINGS,
-    FitSettings,
-    fit_featurizer,
-    fit_logistic,
-    macro_f1,
-)
+from calmdesk.training.fit import DEFAULT_SETTINGS, FitSettings, macro_f1
+from calmdesk.training.single import EvalResult, single_label, train_predict, with_vectors
 
 __all__ = ["TASKS", "EvalResult", "evaluate", "single_label", "task_splits"]
 
 GOEMOTIONS_THRESHOLD = 0.3
-
-
-@dataclass(slots=True)
-class EvalResult:
-    task: str
-    metrics: dict[str, float]
-    n_train: int
-    n_test: int
-    notes: str = ""
-    predictions: list[object] = field(default_factory=list, repr=False)
-
-
-def _with_vectors(data: d.Labelled) -> d.Labelled:
-    if data.vectors is None:
-        data.vectors = embed(data.texts)
-    return data
-
-
-def _train_predict(
-    train: d.Labelled, test: d.Labelled, settings: FitSettings, weights: list[float] | None = None
-) -> tuple[np.ndarray, list[str]]:
-    """Class probabilities of `test` (n, k) and the class names, from a head fit on `train`."""
-    classes = sorted({str(y) for y in train.labels})
-    index = {c: i for i, c in enumerate(classes)}
-    featurizer = fit_featurizer(train.texts, settings)
-    x_train = featurizer.transform(train.texts, _with_vectors(train).vectors)  # type: ignore[arg-type]
-    coef, bias = fit_logistic(x_train, [index[str(y)] for y in train.labels], weights, settings)
-    x_test = featurizer.transform(test.texts, _with_vectors(test).vectors)  # type: ignore[arg-type]
-    z = np.asarray(x_test @ coef) + bias
-    if z.shape[1] == 1:
-        p = 1.0 / (1.0 + np.exp(-z[:, 0]))
-        return np.stack([1 - p, p], axis=1), classes
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True), classes
-
-
-def single_label(train: d.Labelled, test: d.Labelled, s: FitSettings) -> EvalResult:
-    """Fit on `train`, predict the most likely class of each `test` text."""
-    probs, classes = _train_predict(train, test, s)
-    predicted = probs.argmax(axis=1)
-    truth = [classes.index(str(y)) if str(y) in classes else -1 for y in test.labels]
-    f1 = macro_f1(truth, predicted.tolist(), range(len(classes)))
-    acc = float(np.mean(np.asarray(truth) == predicted))
-    preds = [classes[i] for i in predicted]
-    return EvalResult("", {"macro_f1": f1, "accuracy": acc}, len(train), len(test), "", preds)
 
 
 def _splits_for(task: str, root: Path, s: FitSettings) -> tuple[d.Labelled, d.Labelled]:
@@ -90,12 +39,12 @@ def _splits_for(task: str, root: Path, s: FitSettings) -> tuple[d.Labelled, d.La
         quarter = train.subset([d.fold_of(i, s.goemotions_folds) == 0 for i in train.ids])
         return quarter, d.goemotions(root, "dev")
     if task == "politeness":
-        full = _with_vectors(d.politeness(root))
+        full = with_vectors(d.politeness(root))
         return full.subset([y != "middle" for y in full.labels]).split()
     if task == "complaints":
-        return _with_vectors(d.complaints(root)).split()
+        return with_vectors(d.complaints(root)).split()
     if task == "banking77":
-        return _with_vectors(d.banking77(root)).split()
+        return with_vectors(d.banking77(root)).split()
     if task == "clinc150":
         return d.clinc150(root, "train"), d.clinc150(root, "val")
     raise UnsupportedValue(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.")
@@ -129,7 +78,7 @@ def _read_file(path: Path, multi: bool) -> d.Labelled:
 
 def _goemotions(train: d.Labelled, test: d.Labelled, s: FitSettings) -> EvalResult:
     texts, labels, weights, vectors = [], [], [], []
-    base = _with_vectors(train).vectors
+    base = with_vectors(train).vectors
     assert base is not None
     for i, (text, names) in enumerate(zip(train.texts, train.labels, strict=True)):
         for name in names:
@@ -138,7 +87,7 @@ def _goemotions(train: d.Labelled, test: d.Labelled, s: FitSettings) -> EvalResu
             weights.append(1.0 / len(names))
             vectors.append(i)
     expanded = d.Labelled(texts, labels, [str(i) for i in vectors], base[vectors])
-    probs, classes = _train_predict(expanded, test, s, weights)
+    probs, classes = train_predict(expanded, test, s, weights)
     chosen = (probs >= GOEMOTIONS_THRESHOLD) | (probs == probs.max(axis=1, keepdims=True))
     truth = np.array([[c in names for c in classes] for names in test.labels])
     pairs = [(truth[:, k].astype(int), chosen[:, k].astype(int)) for k in range(len(classes))]

@@ -13,12 +13,13 @@ from calmdesk import __version__
 from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
+from calmdesk.web import console
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.intake_limits import IntakeLimits
 from calmdesk.web.limits import RequestLimits
 from calmdesk.web.logscrub import install_access_log_scrub
 from calmdesk.web.ratelimit import Limiter, LoginThrottle, TrustedProxies, make_store
-from calmdesk.web.routes import api, api_intake, console, csat, kb, public, qa
+from calmdesk.web.routes import api, api_intake, public
 from calmdesk.web.turn_feed import drain_turn_feed
 
 __all__ = ["create_app"]
@@ -97,7 +98,4 @@ def create_app(
     app.include_router(public.router)
     app.include_router(api_intake.router)
     console.register(app)
-    app.include_router(kb.router)
-    app.include_router(csat.router)
-    app.include_router(qa.router)
     return app

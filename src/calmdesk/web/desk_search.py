@@ -10,9 +10,9 @@ from calmdesk.domain.errors import SearchQueryEmpty
 from calmdesk.storage.enums import ConversationStatus
 from calmdesk.storage.search import SearchFilters, search_conversations, search_customers, words_of
 from calmdesk.web.access import conversation_scope, customer_scope
+from calmdesk.web.console.desk_view import tags_of
 from calmdesk.web.deps import StaffPrincipal
 from calmdesk.web.desk_schemas import SearchHit
-from calmdesk.web.desk_view import tags_of
 
 __all__ = ["run_search"]
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from calmdesk.actions.turns import client_key
 from calmdesk.storage.engine import SessionFactory
 from calmdesk.storage.records import Conversation, Turn
-from calmdesk.web.console_reads import author_names
+from calmdesk.web.console.reads import author_names
 from calmdesk.web.realtime import Event, Hub
 
 __all__ = [

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from calmdesk.analysis.kb.index import Hit
 from calmdesk.analysis.llm import ChatBackend
 from calmdesk.analysis.redact import Redactor
-from calmdesk.analysis.suggest_prompt import clean_answer
+from calmdesk.analysis.suggest.prompt import clean_answer
 from calmdesk.domain.errors import BackendUnavailable
 
 __all__ = ["GUIDE", "grounded_answer"]

@@ -12,9 +12,11 @@ from calmdesk.analysis.kb.article import (
 from calmdesk.analysis.kb.facts import policy_facts, with_article_facts
 from calmdesk.analysis.kb.folder import read_folder
 from calmdesk.analysis.kb.index import Hit, KbIndex, build_index
+from calmdesk.analysis.kb.load import load_knowledge_base
 from calmdesk.analysis.kb.passages import Passage, passages_of
 
 __all__ = [
+    "load_knowledge_base",
     "MAX_ARTICLE_BYTES",
     "Article",
     "Fact",

@@ -92,7 +92,7 @@ def _score(results: list[CheckResult], playbook: Playbook) -> int:
 
 
 def _commitments(draft: str, now: datetime | None, playbook: Playbook) -> list[Commitment]:
-    from calmdesk.analysis.commitments import extract_commitments
+    from calmdesk.analysis.promises.commitments import extract_commitments
 
     when = now if now is not None and now.tzinfo is not None else datetime.now(UTC)
     try:

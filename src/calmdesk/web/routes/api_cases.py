@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from calmdesk.actions.cases import open_case, take_step
 from calmdesk.web import access
-from calmdesk.web.case_view import case_read
+from calmdesk.web.console.cases_view import case_read
 from calmdesk.web.deps import ActionsDep, CurrentUser, SessionDep, StaffPrincipal
 from calmdesk.web.routes.api_reads import IdPath
 

@@ -13,6 +13,7 @@ from calmdesk.domain.errors import NotFound
 from calmdesk.storage.desk import P15Case
 from calmdesk.storage.enums import ConversationStatus
 from calmdesk.web import access
+from calmdesk.web.console.desk_view import macros_for
 from calmdesk.web.deps import ActionsDep, CurrentAdmin, CurrentSupervisor, CurrentUser, SessionDep
 from calmdesk.web.desk_schemas import (
     AssignIn,
@@ -34,7 +35,6 @@ from calmdesk.web.desk_schemas import (
     TeamSettingsOut,
 )
 from calmdesk.web.desk_search import run_search
-from calmdesk.web.desk_view import macros_for
 from calmdesk.web.routes.api_reads import IdPath
 from calmdesk.web.schemas import MAX_ID
 

@@ -27,16 +27,16 @@ from calmdesk.domain.errors import AuthenticationRequired, CalmdeskError
 from calmdesk.storage.enums import CustomerStanding
 from calmdesk.storage.records import Conversation
 from calmdesk.storage.types import utcnow
-from calmdesk.web.deps import SessionDep, SettingsDep
-from calmdesk.web.pages import render, team_tz
-from calmdesk.web.realtime import Event, Subscription
-from calmdesk.web.routes.console_live import (
+from calmdesk.web.console.live import (
     CLOSE_UNAUTHORISED,
     pump,
     replay_events,
     same_origin,
     typing_relay,
 )
+from calmdesk.web.deps import SessionDep, SettingsDep
+from calmdesk.web.pages import render, team_tz
+from calmdesk.web.realtime import Event, Subscription
 from calmdesk.web.turn_feed import turn_events
 
 __all__ = ["ChatIdentity", "chat_identity", "router"]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from calmdesk.analysis.due_dates import DueRules
+from calmdesk.analysis.promises.rules import DueRules
 
 __all__ = [
     "DAY",

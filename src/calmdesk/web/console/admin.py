@@ -38,7 +38,8 @@ from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import ApiToken, User
 from calmdesk.storage.trust import UserSession
 from calmdesk.web import auth
-from calmdesk.web.console_people import (
+from calmdesk.web.console.base import ConsoleUser, page_context
+from calmdesk.web.console.people_view import (
     people_rows,
     session_rows,
     team_options,
@@ -47,7 +48,6 @@ from calmdesk.web.console_people import (
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.errors import status_for
 from calmdesk.web.pages import render, team_tz
-from calmdesk.web.routes.console import ConsoleUser, page_context
 
 __all__ = ["router"]
 

@@ -19,18 +19,18 @@ from calmdesk.actions.bot import stored_facts, with_stored_facts
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.escalation import escalate
 from calmdesk.actions.turns import send_agent_reply, to_domain
-from calmdesk.analysis.knowledge import load_knowledge_base
+from calmdesk.analysis.kb import load_knowledge_base
 from calmdesk.analysis.suggest import suggest_reply
 from calmdesk.domain.errors import CalmdeskError, EmptyInput, NotFound, UnsupportedValue
 from calmdesk.web import access, queries
-from calmdesk.web.console_case import case_view
-from calmdesk.web.console_review import review_against_stored
-from calmdesk.web.console_view import review_view
+from calmdesk.web.console.base import ConsoleUser, page_context
+from calmdesk.web.console.case_view import case_view
+from calmdesk.web.console.review import review_against_stored
+from calmdesk.web.console.view import review_view
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.errors import status_for
 from calmdesk.web.pages import is_htmx, render, team_tz
 from calmdesk.web.realtime import Event
-from calmdesk.web.routes.console import ConsoleUser, page_context
 
 __all__ = ["actor_for", "router"]
 
@@ -117,7 +117,7 @@ def reply(
 
 
 def _due(due: object, tz: object, now: object) -> str:
-    from calmdesk.web.console_view import due_label
+    from calmdesk.web.console.view import due_label
 
     return due_label(due, tz, now)  # type: ignore[arg-type]
 

@@ -18,9 +18,9 @@ from calmdesk.domain.errors import CalmdeskError, InvalidDeskSetting, Permission
 from calmdesk.storage.desk import TeamSettings
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import Team
+from calmdesk.web.console.base import ConsoleUser, page_context
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.pages import render
-from calmdesk.web.routes.console import ConsoleUser, page_context
 
 __all__ = ["router"]
 

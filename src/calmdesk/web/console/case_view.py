@@ -14,11 +14,11 @@ from calmdesk.storage.enums import AuthorRole, CommitmentStatus, ConversationSta
 from calmdesk.storage.people import Customer
 from calmdesk.storage.records import Commitment, Conversation, Escalation, FollowUp, Note, Turn
 from calmdesk.web.access import conversation_for, conversation_scope
-from calmdesk.web.console_channels import turn_channels
-from calmdesk.web.console_reads import author_names, local_label, overdue
-from calmdesk.web.console_view import TurnView, chart_for, due_label, turn_view
+from calmdesk.web.console.channels_view import turn_channels
+from calmdesk.web.console.desk_view import DeskPanel, desk_panel
+from calmdesk.web.console.reads import author_names, local_label, overdue
+from calmdesk.web.console.view import TurnView, chart_for, due_label, turn_view
 from calmdesk.web.deps import StaffPrincipal
-from calmdesk.web.desk_view import DeskPanel, desk_panel
 from calmdesk.web.markup import UpsetChart
 
 __all__ = ["CaseView", "CustomerView", "case_view", "transcript_view"]

@@ -13,11 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from calmdesk.analysis import suggest_phrases as sp
 from calmdesk.analysis.cause import guess_cause
 from calmdesk.analysis.knowledge import KnowledgeBase
 from calmdesk.analysis.reply.context import CustomerState, customer_state, key_terms
 from calmdesk.analysis.reply.lexicon import CUSTOMER_CUES, DRAFT_PATTERNS
+from calmdesk.analysis.suggest import phrases as sp
 from calmdesk.analysis.text import clean_text
 from calmdesk.domain import Cause, ConversationAnalysis, CustomerSignals, Turn, TurnAnalysis
 

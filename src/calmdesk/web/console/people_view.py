@@ -17,8 +17,8 @@ from calmdesk.actions.sessions import list_api_tokens, list_sessions
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import Team, User
 from calmdesk.storage.trust import UserSession
-from calmdesk.web.console_reads import local_label
-from calmdesk.web.console_view import ago
+from calmdesk.web.console.reads import local_label
+from calmdesk.web.console.view import ago
 from calmdesk.web.deps import StaffPrincipal
 
 __all__ = ["people_rows", "session_rows", "team_options", "token_rows", "visible_user_ids"]

@@ -17,16 +17,16 @@ from calmdesk.actions import assignment, macros, p15, tags
 from calmdesk.domain.errors import CalmdeskError, InputError, NotFound
 from calmdesk.storage.desk import P15Case
 from calmdesk.web import access
-from calmdesk.web.console_case import case_view
+from calmdesk.web.console.base import ConsoleUser, page_context
+from calmdesk.web.console.case_view import case_view
+from calmdesk.web.console.desk_view import DESK_VIEWS, QUEUE_SORTS, desk_queue, macros_for
+from calmdesk.web.console.live import CLOSE_UNAUTHORISED, _staff_from_cookie, same_origin
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.desk_feed import DESK_CHANNEL
 from calmdesk.web.desk_search import run_search
-from calmdesk.web.desk_view import DESK_VIEWS, QUEUE_SORTS, desk_queue, macros_for
 from calmdesk.web.errors import status_for
 from calmdesk.web.pages import is_htmx, render, team_tz
 from calmdesk.web.realtime import Hub
-from calmdesk.web.routes.console import ConsoleUser, page_context
-from calmdesk.web.routes.console_live import CLOSE_UNAUTHORISED, _staff_from_cookie, same_origin
 
 __all__ = ["queue_context", "router"]
 

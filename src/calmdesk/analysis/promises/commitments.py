@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from calmdesk.analysis import promise_patterns as pp
-from calmdesk.analysis.due_dates import DueRules, find_due, parse_business_days, zone
+from calmdesk.analysis.promises import patterns as pp
+from calmdesk.analysis.promises.due_dates import DueRules, find_due, parse_business_days, zone
 from calmdesk.domain.errors import EmptyInput, InputTooLarge, MalformedInput, UnsupportedValue
 from calmdesk.domain.review import Commitment
 from calmdesk.domain.signals import Span

@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from calmdesk.actions import practice as practice_actions
 from calmdesk.domain.errors import CalmdeskError, MalformedInput, NotFound
-from calmdesk.web.console_practice import practice_home, practice_view, session_for
+from calmdesk.web.console.base import ConsoleUser, page_context
+from calmdesk.web.console.practice_view import practice_home, practice_view, session_for
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep
 from calmdesk.web.pages import render, team_tz
-from calmdesk.web.routes.console import ConsoleUser, page_context
 
 __all__ = ["router"]
 

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from calmdesk.analysis.knowledge import KnowledgeBase, default_knowledge_base, load_knowledge_base
+from calmdesk.analysis.kb import load_knowledge_base
+from calmdesk.analysis.knowledge import KnowledgeBase, default_knowledge_base
 from calmdesk.analysis.llm import ChatBackend, OpenAICompatible
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
-from calmdesk.analysis.suggest_compose import Situation, compose_candidates, situation
-from calmdesk.analysis.suggest_prompt import ask_model
+from calmdesk.analysis.suggest.compose import Situation, compose_candidates, situation
+from calmdesk.analysis.suggest.prompt import ask_model
 from calmdesk.config import Settings
 from calmdesk.domain import (
     BackendUnavailable,

@@ -13,7 +13,7 @@ from calmdesk.storage.enums import AuthorRole
 from calmdesk.storage.intake import EmailMessage, TurnChannel
 from calmdesk.storage.records import Conversation, Turn
 from calmdesk.web.access import conversation_scope
-from calmdesk.web.console_reads import local_label
+from calmdesk.web.console.reads import local_label
 from calmdesk.web.deps import StaffPrincipal
 
 __all__ = ["turn_channels", "undelivered_mail"]

@@ -17,11 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from calmdesk.actions.cases import open_case, take_step
 from calmdesk.domain.errors import CalmdeskError, NotFound
 from calmdesk.web import access
-from calmdesk.web.case_view import case_read, cases_of, mediator_choices
-from calmdesk.web.console_reads import local_label
+from calmdesk.web.console.base import ConsoleUser, page_context
+from calmdesk.web.console.cases_view import case_read, cases_of, mediator_choices
+from calmdesk.web.console.reads import local_label
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep
 from calmdesk.web.pages import render, team_tz
-from calmdesk.web.routes.console import ConsoleUser, page_context
 
 __all__ = ["router"]
 

@@ -19,13 +19,14 @@ Explicit calendar dates ("3 March", "2027-01-04") are parsed with dateparser.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
 
-from calmdesk.analysis import due_patterns as pat
+from calmdesk.analysis.promises import due_patterns as pat
+from calmdesk.analysis.promises.rules import DueRules
 from calmdesk.domain.errors import UnsupportedValue
 
 __all__ = ["DueMatch", "DueRules", "find_due", "parse_business_days", "resolve_due", "zone"]
@@ -53,19 +54,6 @@ def zone(name: str) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         msg = f"Unknown time zone {name!r}; use an IANA name like Europe/Berlin."
         raise UnsupportedValue(msg) from exc
-
-
-@dataclass(frozen=True, slots=True)
-class DueRules:
-    """Local times that words stand for, and which weekdays are business days."""
-
-    end_of_day: time = time(17, 0)
-    morning: time = time(9, 0)
-    noon: time = time(12, 0)
-    afternoon: time = time(14, 0)
-    evening: time = time(19, 0)
-    tonight: time = time(21, 0)
-    business_days: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 from calmdesk.storage.enums import CommitmentStatus, ConversationStatus
 from calmdesk.storage.records import Commitment, Conversation, Escalation
 from calmdesk.web.access import conversation_scope
-from calmdesk.web.console_channels import undelivered_mail
-from calmdesk.web.console_reads import (
+from calmdesk.web.console.channels_view import undelivered_mail
+from calmdesk.web.console.reads import (
     author_names,
     last_customer_signals,
     local_label,
     queue_row,
 )
-from calmdesk.web.console_view import due_label
+from calmdesk.web.console.view import due_label
 from calmdesk.web.deps import StaffPrincipal
 
 __all__ = ["HEATING_RISK", "supervisor_board"]

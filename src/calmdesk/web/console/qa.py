@@ -33,11 +33,11 @@ from calmdesk.domain.errors import InputError, NotFound, PermissionDenied
 from calmdesk.storage import UserRole, qa_analytics, qa_queries
 from calmdesk.storage.qa import QaScorecard
 from calmdesk.web import access
-from calmdesk.web.console_case import case_view
+from calmdesk.web.console.base import ConsoleUser, page_context
+from calmdesk.web.console.case_view import case_view
+from calmdesk.web.console.forms import actor_for
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep, StaffPrincipal
 from calmdesk.web.pages import render, team_tz
-from calmdesk.web.routes.console import ConsoleUser, page_context
-from calmdesk.web.routes.console_actions import actor_for
 
 __all__ = ["router"]
 

@@ -18,9 +18,9 @@ from calmdesk.domain.errors import CalmdeskError, PermissionDenied
 from calmdesk.storage import AuthorRole
 from calmdesk.storage.kb import KbArticle, KbArticleVersion
 from calmdesk.web import access, queries
+from calmdesk.web.console.base import ConsoleUser, page_context
 from calmdesk.web.deps import ActionsDep, SessionDep
 from calmdesk.web.pages import is_htmx, render
-from calmdesk.web.routes.console import ConsoleUser, page_context
 
 __all__ = ["router"]
 

@@ -17,7 +17,7 @@ from calmdesk.storage.enums import CommitmentStatus, ConversationStatus, UserRol
 from calmdesk.storage.people import Team, User
 from calmdesk.storage.records import Commitment, Conversation, FollowUp
 from calmdesk.web.access import can_see, conversation_scope, held_elsewhere
-from calmdesk.web.console_reads import QUEUE_VIEWS, QueueRow, last_customer_signals, queue_row
+from calmdesk.web.console.reads import QUEUE_VIEWS, QueueRow, last_customer_signals, queue_row
 from calmdesk.web.deps import StaffPrincipal
 
 __all__ = [

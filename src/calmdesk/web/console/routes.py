@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from calmdesk.actions.context import ActionContext
@@ -19,37 +19,19 @@ from calmdesk.domain.errors import NotFound, PermissionDenied, TooManyAttempts
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import User
 from calmdesk.web import auth
-from calmdesk.web.console_case import case_view
-from calmdesk.web.console_review import warm_up
-from calmdesk.web.console_supervisor import supervisor_board
+from calmdesk.web.console.base import ConsoleUser, page_context
+from calmdesk.web.console.case_view import case_view
+from calmdesk.web.console.desk import queue_context
+from calmdesk.web.console.supervisor_view import supervisor_board
 from calmdesk.web.deps import ActionsDep, PrincipalDep, SessionDep, SettingsDep, StaffPrincipal
-from calmdesk.web.pages import LoginRequired, docs_page, install_pages, render, team_tz
-from calmdesk.web.realtime import Hub
+from calmdesk.web.pages import render, team_tz
 from calmdesk.web.routes.api import start_browser_session, throttled_login
-from calmdesk.web.turn_feed import install_turn_feed
 
-__all__ = ["ConsoleUser", "page_context", "register", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 _LOGIN_CSRF_COOKIE = "calmdesk_login_csrf"
-
-
-def console_user(request: Request, principal: PrincipalDep) -> StaffPrincipal:
-    """The logged-in staff member; a browser without a session is sent to the login page."""
-    if isinstance(principal, StaffPrincipal):
-        return principal
-    if principal is None:
-        raise LoginRequired(request.url.path)
-    raise PermissionDenied("A chat link cannot open the console; staff must log in.")
-
-
-ConsoleUser = Annotated[StaffPrincipal, Depends(console_user)]
-
-
-def page_context(user: StaffPrincipal, **extra: Any) -> dict[str, Any]:
-    """What every console template gets: the user and the CSRF token for forms and htmx."""
-    return {"user": user, "csrf_token": user.csrf or "", **extra}
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -130,7 +112,6 @@ def queue(
 ) -> Response:
     """The queue: overdue first, then riskiest and most urgent; SLA time left, tags, counts."""
     from calmdesk.actions.assignment import touch_presence
-    from calmdesk.web.routes.console_desk import queue_context
 
     session.commit()
     touch_presence(actions, user.user_id)  # having the queue open makes an agent "online"
@@ -192,39 +173,3 @@ def supervisor(
     board = supervisor_board(session, user, team_tz(settings), actions.now())
     session.commit()
     return render(request, "console/supervisor.html", page_context(user, nav="supervisor", **board))
-
-
-def register(app: FastAPI) -> None:
-    """Add the console, the customer chat and their live channels to `app`."""
-    from calmdesk.web.desk_feed import install_desk_feed
-    from calmdesk.web.routes import (
-        cases,
-        console_actions,
-        console_admin,
-        console_desk,
-        console_live,
-        console_settings,
-        practice,
-        widget,
-    )
-
-    app.state.hub = getattr(app.state, "hub", None) or Hub()
-    install_turn_feed(app.state.actions.sessions, app.state.hub)
-    install_desk_feed(app.state.actions.sessions, app.state.hub)
-    warm_up()
-    install_pages(app)
-    app.include_router(router)
-    app.include_router(console_actions.router)
-    app.include_router(console_live.router)
-    app.include_router(practice.router)
-    app.include_router(cases.router)
-    app.include_router(console_desk.router)
-    app.include_router(console_admin.router)
-    app.include_router(console_settings.router)
-    app.include_router(widget.router)
-
-    app.add_api_route("/docs", docs_page, include_in_schema=False, methods=["GET"])
-
-    @app.get("/", include_in_schema=False)
-    def home() -> Response:
-        return RedirectResponse("/console", status_code=303)

@@ -25,7 +25,7 @@ from calmdesk.storage.practice import (
     PracticeScenario,
     PracticeSession,
 )
-from calmdesk.web.console_reads import local_label
+from calmdesk.web.console.reads import local_label
 from calmdesk.web.deps import StaffPrincipal
 from calmdesk.web.markup import upset_chart
 

@@ -19,7 +19,7 @@ from calmdesk.storage.enums import AuthorRole, CommitmentStatus, ConversationSta
 from calmdesk.storage.people import User
 from calmdesk.storage.records import Conversation, Turn
 from calmdesk.web.access import conversation_scope
-from calmdesk.web.console_view import ago, cause_label, top_emotion
+from calmdesk.web.console.view import ago, cause_label, top_emotion
 from calmdesk.web.deps import StaffPrincipal
 
 __all__ = [
