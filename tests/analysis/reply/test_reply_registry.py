@@ -46,3 +46,18 @@ def test_reply_public_api_is_complete() -> None:
     public = {n for n in vars(reply) if not n.startswith("_") and callable(getattr(reply, n))}
     assert public <= set(reply.__all__)
     assert {"review_draft", "agent_signals", "load_playbook"} <= set(reply.__all__)
+
+
+def test_importing_the_checks_subpackage_keeps_the_checks_function() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import calmdesk.analysis.reply as r\n"
+        "import calmdesk.analysis.reply.checks.tone\n"
+        "assert callable(r.checks), type(r.checks)\n"
+        "print(len(r.checks()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(checks())

@@ -3,6 +3,9 @@
 Public: `review_draft(...) -> Review`, `agent_signals(...) -> AgentSignals`, the playbook loader,
 and the check registry (`checks()`, `check_names()`)."""
 
+# The subpackage of checks is imported first: importing it later (the registry does so lazily)
+# would rebind the package attribute `checks` from the function to the subpackage.
+import calmdesk.analysis.reply.checks as _check_modules  # noqa: F401  (registers the checks)
 from calmdesk.analysis.reply.playbook import (
     Authority,
     CheckSetting,
