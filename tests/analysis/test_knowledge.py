@@ -90,15 +90,17 @@ def test_load_knowledge_base_reports_a_missing_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "commitments",
-        "due_dates",
+        "promises.commitments",
+        "promises.due_dates",
+        "promises.rules",
         "knowledge",
+        "kb.load",
         "llm",
         "redact",
         "suggest",
-        "suggest_compose",
-        "suggest_phrases",
-        "suggest_prompt",
+        "suggest.compose",
+        "suggest.phrases",
+        "suggest.prompt",
     ],
 )
 def test_promise_and_suggestion_modules_declare_their_public_api(name: str) -> None:

@@ -311,3 +311,18 @@ def test_qa_analysis_that_does_not_match_the_turns_is_refused() -> None:
     analysis.turns.pop()
     with pytest.raises(MalformedInput):
         score_conversation(conversation, analysis)
+
+
+def test_qa_importing_the_criteria_module_keeps_the_criteria_function() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import calmdesk.analysis.qa as qa\n"
+        "import calmdesk.analysis.qa.criteria\n"
+        "assert callable(qa.criteria), type(qa.criteria)\n"
+        "print(len(qa.criteria()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(criteria())
