@@ -108,6 +108,35 @@ def test_pipeline_scores_each_distinct_text_once(table_models: Any) -> None:
     assert all(counts[t] == 1 for t in ["same words", *(f"turn {i}" for i in range(5))])
 
 
+def test_pipeline_scores_heads_only_for_customer_and_bot_turns(table_models: Any) -> None:
+    models = table_models.models()
+    first = convo((C, "where is it"), (A, "Let me check."), (B, "A bot note."), cid="r1")
+    analyze_conversation(first, models=models)
+    assert sorted(table_models.calls[0]) == ["A bot note.", "Let me check.", "where is it"]
+    assert sorted(t for call in table_models.predicted for t in call) == [
+        "A bot note.",
+        "where is it",
+    ]
+    # the agent's words come back as a customer's: the heads read them now, the encoder not again
+    table_models.calls.clear()
+    table_models.predicted.clear()
+    again = convo((C, "Let me check."), (A, "where is it"), cid="r2")
+    result = analyze_conversation(again, models=models)
+    assert "Let me check." not in {t for call in table_models.calls for t in call}
+    assert table_models.predicted == [["Let me check."]]
+    assert isinstance(result.turns[0].signals, CustomerSignals)
+    assert isinstance(result.turns[1].signals, AgentSignals)
+
+
+def test_pipeline_models_score_checks_roles(table_models: Any) -> None:
+    models = table_models.models()
+    with pytest.raises(MalformedInput):
+        models.score(["a", "b"], [C])
+    scored = models.score(["only an agent said this"], [A])
+    assert scored["only an agent said this"].heads is None
+    assert models.score(["only an agent said this"])["only an agent said this"].heads is not None
+
+
 def test_pipeline_analyze_many_is_lazy_and_ordered(table_models: Any) -> None:
     def endless():  # type: ignore[no-untyped-def]
         i = 0

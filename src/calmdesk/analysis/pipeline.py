@@ -104,7 +104,7 @@ def _agent_signals(
     run: _Run,
 ) -> AgentSignals:
     if turn.role is not Role.AGENT:
-        return AgentSignals(politeness=scores[turn.text].heads.politeness)
+        return AgentSignals(politeness=scores[turn.text].row().politeness)
     # the reply heads read the vectors the batch already computed: nothing is encoded twice
     vectors = {
         t.text: v for t in (*before[-6:], turn) if (v := scores[t.text].embedding) is not None
@@ -156,7 +156,7 @@ def _customer(p: _Prepared, i: int, scored: Scored, run: _Run, history: list[Any
     first_at = next((t.at for t in p.turns if t.role is Role.CUSTOMER), None)
     ctx = TurnContext.build(
         turn.text,
-        scored.heads,
+        scored.row(),
         embedding=scored.embedding,
         encode=run.models.encode,
         history=tuple(history),
@@ -214,7 +214,8 @@ def analyze_many(
     run = _Run.of(models, config)
     prepared = (_prepare(c, run.max_chars) for c in conversations)
     for group in _groups(prepared, max(1, batch_turns)):
-        scores = run.models.score([t.text for p in group for t in p.turns])
+        turns = [t for p in group for t in p.turns]
+        scores = run.models.score([t.text for t in turns], [t.role for t in turns])
         for item in group:
             yield _read(item, scores, run)
 
