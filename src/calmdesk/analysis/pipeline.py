@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calmdesk.analysis.context import TurnContext
 from calmdesk.analysis.customer import customer_signals
@@ -20,7 +20,6 @@ from calmdesk.analysis.reply import Playbook, agent_signals, load_playbook
 from calmdesk.analysis.scoring import Models, Scored, default_models
 from calmdesk.analysis.text import DEFAULT_MAX_CHARS, clean_text
 from calmdesk.analysis.trend import outlook
-from calmdesk.config import Settings
 from calmdesk.domain.conversation import Conversation, Role, Turn
 from calmdesk.domain.errors import MalformedInput
 from calmdesk.domain.signals import (
@@ -29,6 +28,9 @@ from calmdesk.domain.signals import (
     CustomerSignals,
     TurnAnalysis,
 )
+
+if TYPE_CHECKING:  # the settings module (pydantic-settings) is not needed to analyse
+    from calmdesk.config import Settings
 
 __all__ = [
     "BATCH_TURNS",

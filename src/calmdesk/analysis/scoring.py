@@ -151,11 +151,57 @@ def _encode(texts: Sequence[str]) -> np.ndarray:
     return encoder.encode(list(texts))
 
 
+def _load_heads() -> None:
+    from calmdesk.analysis import heads
+    from calmdesk.analysis.customer import heads as customer_heads
+
+    heads.load()
+    customer_heads.load()
+    heads.surface_cues("VADER")  # reads VADER's lexicon
+
+
+def _load_reply_heads() -> None:
+    from calmdesk.analysis.reply import model
+
+    model.load()
+
+
+def _loaders() -> tuple[Callable[[], None], ...]:
+    from calmdesk.analysis.language import detect
+    from calmdesk.analysis.language import encoder as multilingual
+
+    return (multilingual.load, detect.load, _load_heads, _load_reply_heads)
+
+
+def _quietly(load: Callable[[], None]) -> None:
+    try:
+        load()
+    except Exception:  # the analysis loads it again, and reports the problem there
+        pass
+
+
+def warm_up() -> list[threading.Thread]:
+    """Start reading the model files of the heads, each on a thread of its own.
+
+    The first analysis of a process needs them all; read one after another they cost seconds
+    (decompressing the language model and the multilingual weights mostly), read together they
+    overlap with each other and with the sentence encoder, which the first analysis loads itself.
+    Every loader is locked, so a model is read once whoever asks first."""
+    threads = [threading.Thread(target=_quietly, args=(f,), daemon=True) for f in _loaders()]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
 _default: list[Models] = []
+_default_lock = threading.Lock()
 
 
 def default_models() -> Models:
-    """The project's encoder and trained heads, shared by the process (loaded on first use)."""
-    if not _default:
-        _default.append(Models(_encode, _head_rows))
-    return _default[0]
+    """The project's encoder and trained heads, shared by the process (read on first use, the
+    heads' files on threads of their own while the encoder loads: `warm_up`)."""
+    with _default_lock:
+        if not _default:
+            _default.append(Models(_encode, _head_rows))
+            warm_up()
+        return _default[0]
