@@ -181,6 +181,18 @@ def test_pipeline_resent_conversation_reads_only_the_new_turn(table_models: Any)
     assert second == fresh
 
 
+def test_pipeline_same_turns_under_another_id_are_not_read_again(table_models: Any) -> None:
+    models = table_models.models()
+    thread = ((C, "my parcel is late"), (A, "Let me check."))
+    first = analyze_conversation(convo(*thread, cid="web"), models=models)
+    again = analyze_conversation(convo(*thread, (C, "still late!"), cid="worker"), models=models)
+    fresh = analyze_conversation(
+        convo(*thread, (C, "still late!"), cid="worker"), models=type(table_models)().models()
+    )
+    assert again.turns[0] is first.turns[0] and again.turns[1] is first.turns[1]
+    assert again == fresh and again.id == "worker"
+
+
 def test_pipeline_changed_earlier_turn_is_read_again(table_models: Any) -> None:
     models = table_models.models()
     analyze_conversation(convo((C, "all fine"), cid="edit"), models=models)

@@ -126,31 +126,47 @@ class _Seen:
 
 
 _SEEN: OrderedDict[str, _Seen] = OrderedDict()
+_SEEN_BY_TURNS: OrderedDict[tuple[tuple[Turn, ...], tuple[bool, ...]], _Seen] = OrderedDict()
 _SEEN_LOCK = threading.Lock()
+
+
+def _usable(seen: _Seen | None, p: _Prepared, run: _Run) -> bool:
+    if seen is None or not seen.run.same_as(run):
+        return False
+    n = len(seen.turns)
+    return p.turns[:n] == seen.turns and p.truncated[:n] == seen.truncated
 
 
 def _resume(p: _Prepared, run: _Run) -> tuple[list[TurnAnalysis], list[Any]]:
     """The analyses of turns already read when this conversation was last seen with these turns.
 
-    A console re-sends a conversation with one more turn; only that turn needs reading.
+    A console re-sends a conversation with one more turn; only that turn needs reading. The same
+    turns under another id (a thread analysed again elsewhere, a copy) are found by their content:
+    the analysis of a turn depends only on the turns up to it.
     """
     with _SEEN_LOCK:
         seen = _SEEN.get(p.conversation.id)
-    if seen is None or not seen.run.same_as(run):
-        return [], []
-    n = len(seen.turns)
-    if p.turns[:n] != seen.turns or p.truncated[:n] != seen.truncated:
+        if not _usable(seen, p, run):
+            n = len(p.turns)
+            keys = ((p.turns[:k], p.truncated[:k]) for k in (n, n - 1) if k > 0)
+            seen = next((s for k in keys if _usable(s := _SEEN_BY_TURNS.get(k), p, run)), None)
+    if seen is None:
         return [], []
     return list(seen.done), list(seen.history)
 
 
+def _keep(table: OrderedDict[Any, _Seen], key: Any, seen: _Seen) -> None:
+    table[key] = seen
+    table.move_to_end(key)
+    while len(table) > SEEN_CONVERSATIONS:
+        table.popitem(last=False)
+
+
 def _remember(p: _Prepared, run: _Run, done: list[Any], history: list[Any]) -> None:
+    seen = _Seen(run, p.turns, p.truncated, list(done), list(history))
     with _SEEN_LOCK:
-        key = p.conversation.id
-        _SEEN[key] = _Seen(run, p.turns, p.truncated, list(done), list(history))
-        _SEEN.move_to_end(key)
-        while len(_SEEN) > SEEN_CONVERSATIONS:
-            _SEEN.popitem(last=False)
+        _keep(_SEEN, p.conversation.id, seen)
+        _keep(_SEEN_BY_TURNS, (p.turns, p.truncated), seen)
 
 
 def _customer(p: _Prepared, i: int, scored: Scored, run: _Run, history: list[Any]) -> Any:
