@@ -193,6 +193,21 @@ def test_pipeline_same_turns_under_another_id_are_not_read_again(table_models: A
     assert again == fresh and again.id == "worker"
 
 
+def test_pipeline_same_thread_with_another_last_turn_reads_only_that_turn(
+    table_models: Any,
+) -> None:
+    models = table_models.models()
+    thread = ((C, "my parcel is late"), (A, "Let me check."))
+    first = analyze_conversation(convo(*thread, (C, "hello?"), cid="d1"), models=models)
+    for last in ((C, "anyone there?"), (A, "It ships today.")):
+        other = analyze_conversation(convo(*thread, last, cid="d2"), models=models)
+        fresh = analyze_conversation(
+            convo(*thread, last, cid="d2"), models=type(table_models)().models()
+        )
+        assert other.turns[:2] == first.turns[:2] and other.turns[0] is first.turns[0]
+        assert other == fresh
+
+
 def test_pipeline_changed_earlier_turn_is_read_again(table_models: Any) -> None:
     models = table_models.models()
     analyze_conversation(convo((C, "all fine"), cid="edit"), models=models)

@@ -126,8 +126,13 @@ class _Seen:
 
 
 _SEEN: OrderedDict[str, _Seen] = OrderedDict()
-_SEEN_BY_TURNS: OrderedDict[tuple[tuple[Turn, ...], tuple[bool, ...]], _Seen] = OrderedDict()
+_SEEN_BY_TURNS: OrderedDict[tuple[Any, ...], _Seen] = OrderedDict()
 _SEEN_LOCK = threading.Lock()
+
+
+def _turns_key(run: _Run, turns: tuple[Turn, ...], truncated: tuple[bool, ...]) -> tuple[Any, ...]:
+    """Turns under one run (models, limit, playbook: `_usable` checks they are the same)."""
+    return (id(run.models), run.max_chars, id(run.playbook), turns, truncated)
 
 
 def _usable(seen: _Seen | None, p: _Prepared, run: _Run) -> bool:
@@ -148,7 +153,7 @@ def _resume(p: _Prepared, run: _Run) -> tuple[list[TurnAnalysis], list[Any]]:
         seen = _SEEN.get(p.conversation.id)
         if not _usable(seen, p, run):
             n = len(p.turns)
-            keys = ((p.turns[:k], p.truncated[:k]) for k in (n, n - 1) if k > 0)
+            keys = (_turns_key(run, p.turns[:k], p.truncated[:k]) for k in (n, n - 1) if k > 0)
             seen = next((s for k in keys if _usable(s := _SEEN_BY_TURNS.get(k), p, run)), None)
     if seen is None:
         return [], []
@@ -163,10 +168,20 @@ def _keep(table: OrderedDict[Any, _Seen], key: Any, seen: _Seen) -> None:
 
 
 def _remember(p: _Prepared, run: _Run, done: list[Any], history: list[Any]) -> None:
+    """Keep the analyses by id, by turns, and by the turns before the last: the same thread with
+    another last turn (a draft being edited, the next message) reads only that turn."""
     seen = _Seen(run, p.turns, p.truncated, list(done), list(history))
+    n = len(p.turns)
+    before = None
+    if n > 1:
+        last_is_customer = p.turns[-1].role is Role.CUSTOMER
+        earlier = history[:-1] if last_is_customer else list(history)
+        before = _Seen(run, p.turns[:-1], p.truncated[:-1], done[:-1], earlier)
     with _SEEN_LOCK:
         _keep(_SEEN, p.conversation.id, seen)
-        _keep(_SEEN_BY_TURNS, (p.turns, p.truncated), seen)
+        _keep(_SEEN_BY_TURNS, _turns_key(run, p.turns, p.truncated), seen)
+        if before is not None:
+            _keep(_SEEN_BY_TURNS, _turns_key(run, before.turns, before.truncated), before)
 
 
 def _customer(p: _Prepared, i: int, scored: Scored, run: _Run, history: list[Any]) -> Any:

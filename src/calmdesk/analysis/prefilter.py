@@ -27,7 +27,7 @@ __all__ = ["Guarded", "may_match", "needed"]
 
 _MAX_SET = 256  # alternatives kept per set; a larger set counts as "anything"
 _CACHE: dict[tuple[str, int], frozenset[str] | None] = {}
-_SEARCH: dict[tuple[str, int], re.Pattern[str] | None] = {}
+_SEARCH: dict[re.Pattern[str], re.Pattern[str] | None] = {}  # by the rule's compiled pattern
 _lock = threading.Lock()
 
 Strings = frozenset[str] | None  # None: no finite description
@@ -146,21 +146,19 @@ def needed(pattern: re.Pattern[str]) -> frozenset[str] | None:
 
 def _search(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """The needed strings as one plain alternation (searched in lowercased text)."""
-    key = (pattern.pattern, pattern.flags)
-    if key not in _SEARCH:
-        strings = needed(pattern)
-        found = None
-        if strings is not None:
-            found = re.compile("|".join(re.escape(s) for s in sorted(strings)))
-        with _lock:
-            _SEARCH[key] = found
-    return _SEARCH[key]
+    strings = needed(pattern)
+    found = None
+    if strings is not None:
+        found = re.compile("|".join(re.escape(s) for s in sorted(strings)))
+    with _lock:
+        _SEARCH[pattern] = found
+    return found
 
 
 def may_match(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> bool:
     """False only when `pattern` certainly finds nothing in `text` (`lowered`: `text.lower()`,
     when the caller tests several patterns on one text)."""
-    search = _search(pattern)
+    search = _SEARCH[pattern] if pattern in _SEARCH else _search(pattern)
     if search is None or not text.isascii():
         return True
     return search.search(text.lower() if lowered is None else lowered) is not None
