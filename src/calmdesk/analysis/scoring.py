@@ -166,11 +166,17 @@ def _load_reply_heads() -> None:
     model.load()
 
 
+def _load_causes() -> None:
+    from calmdesk.analysis import cause
+
+    cause.prepare(_encode)  # the encoder the default models give the customer scorers
+
+
 def _loaders() -> tuple[Callable[[], None], ...]:
     from calmdesk.analysis.language import detect
     from calmdesk.analysis.language import encoder as multilingual
 
-    return (multilingual.load, detect.load, _load_heads, _load_reply_heads)
+    return (multilingual.load, detect.load, _load_heads, _load_reply_heads, _load_causes)
 
 
 def _quietly(load: Callable[[], None]) -> None:
