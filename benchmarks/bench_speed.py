@@ -4,7 +4,10 @@
   live chat where each new message re-sends the thread) plus one new customer turn; p50/p99 over
   distinct new turns; also the encoder + heads alone on one text;
 * throughput: `analyze_many` over conversations of 5 new turns each (nothing cached), turns/s,
-  and the encoder + heads alone on the same texts;
+  the CPU seconds it took (all threads; on a shared machine turns per CPU second says more than
+  wall time), and the encoder + heads alone on the same texts;
+* two processes: the same conversations split in two halves, each analysed by its own warm
+  process with one encoder thread (`CALMDESK_ENCODER_THREADS=1`), wall time of both;
 * peak memory: the largest resident set of the measuring process (a fresh subprocess);
 * cold start: a fresh `python` that imports calmdesk and analyses one message, wall time.
 Texts are real customer-support utterances (Bitext) when the data folder is there.
@@ -89,10 +92,11 @@ def _throughput(texts: list[str]) -> dict[str, float]:
     conversations = [
         _conversation(f"b{i}", pipeline_texts[i : i + 5]) for i in range(0, BATCH_TURNS, 5)
     ]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in analyze_many(conversations):
         pass
     pipeline_rate = BATCH_TURNS / (time.perf_counter() - start)
+    cpu_seconds = time.process_time() - cpu
     start = time.perf_counter()
     for i in range(0, BATCH_TURNS, 512):
         chunk = model_texts[i : i + 512]
@@ -100,8 +104,38 @@ def _throughput(texts: list[str]) -> dict[str, float]:
     model_rate = BATCH_TURNS / (time.perf_counter() - start)
     return {
         "pipeline_turns_per_s": round(pipeline_rate, 1),
+        "pipeline_cpu_s": round(cpu_seconds, 2),
+        "pipeline_turns_per_cpu_s": round(BATCH_TURNS / cpu_seconds, 1),
         "models_turns_per_s": round(model_rate, 1),
     }
+
+
+def _warm_worker() -> None:
+    os.environ["CALMDESK_ENCODER_THREADS"] = "1"
+    from calmdesk.analysis.pipeline import analyze_text
+
+    analyze_text("Warm up, please: where is my parcel?")
+
+
+def _analyse_half(texts: list[str]) -> int:
+    from calmdesk.analysis.pipeline import analyze_many
+
+    conversations = [_conversation(f"h{i}", texts[i : i + 5]) for i in range(0, len(texts), 5)]
+    return sum(len(a.turns) for a in analyze_many(conversations))
+
+
+def _two_processes(texts: list[str]) -> dict[str, float]:
+    """`analyze_many` over two warm processes, each given half of the conversations."""
+    import multiprocessing
+
+    half = (len(texts) // 10) * 5
+    with multiprocessing.get_context("spawn").Pool(2, initializer=_warm_worker) as pool:
+        warm = [[f"Warm-up {k} of worker {w}: where is it?" for k in range(10)] for w in "ab"]
+        pool.map(_analyse_half, warm, chunksize=1)  # both workers loaded before timing
+        start = time.perf_counter()
+        turns = sum(pool.map(_analyse_half, [texts[:half], texts[half:]], chunksize=1))
+        wall = time.perf_counter() - start
+    return {"turns": turns, "turns_per_s": round(turns / wall, 1)}
 
 
 def measure() -> dict[str, Any]:
@@ -112,6 +146,7 @@ def measure() -> dict[str, Any]:
     latency_texts, batch_texts = texts[: 2 * LATENCY_RUNS + 10], texts[2 * LATENCY_RUNS + 10 :]
     out: dict[str, Any] = {"latency": _latency(latency_texts)}
     out["throughput"] = _throughput(batch_texts)
+    out["two_processes"] = _two_processes(texts[-BATCH_TURNS:])
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["encoder_threads"] = encoder.thread_count()
     return out

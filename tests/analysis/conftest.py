@@ -27,12 +27,14 @@ class TableModels:
     def __init__(self, table: dict[str, HeadRow] | None = None) -> None:
         self.table = table or {}
         self.calls: list[list[str]] = []
+        self.predicted: list[list[str]] = []  # texts the heads were asked to score, per call
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.calls.append(list(texts))
         return np.zeros((len(texts), 384), dtype=np.float32)
 
     def predict(self, texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
+        self.predicted.append(list(texts))
         return [self.table.get(t, HeadRow.neutral()) for t in texts]
 
     def models(self) -> Models:

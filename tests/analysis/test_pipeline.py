@@ -108,6 +108,35 @@ def test_pipeline_scores_each_distinct_text_once(table_models: Any) -> None:
     assert all(counts[t] == 1 for t in ["same words", *(f"turn {i}" for i in range(5))])
 
 
+def test_pipeline_scores_heads_only_for_customer_and_bot_turns(table_models: Any) -> None:
+    models = table_models.models()
+    first = convo((C, "where is it"), (A, "Let me check."), (B, "A bot note."), cid="r1")
+    analyze_conversation(first, models=models)
+    assert sorted(table_models.calls[0]) == ["A bot note.", "Let me check.", "where is it"]
+    assert sorted(t for call in table_models.predicted for t in call) == [
+        "A bot note.",
+        "where is it",
+    ]
+    # the agent's words come back as a customer's: the heads read them now, the encoder not again
+    table_models.calls.clear()
+    table_models.predicted.clear()
+    again = convo((C, "Let me check."), (A, "where is it"), cid="r2")
+    result = analyze_conversation(again, models=models)
+    assert "Let me check." not in {t for call in table_models.calls for t in call}
+    assert table_models.predicted == [["Let me check."]]
+    assert isinstance(result.turns[0].signals, CustomerSignals)
+    assert isinstance(result.turns[1].signals, AgentSignals)
+
+
+def test_pipeline_models_score_checks_roles(table_models: Any) -> None:
+    models = table_models.models()
+    with pytest.raises(MalformedInput):
+        models.score(["a", "b"], [C])
+    scored = models.score(["only an agent said this"], [A])
+    assert scored["only an agent said this"].heads is None
+    assert models.score(["only an agent said this"])["only an agent said this"].heads is not None
+
+
 def test_pipeline_analyze_many_is_lazy_and_ordered(table_models: Any) -> None:
     def endless():  # type: ignore[no-untyped-def]
         i = 0
@@ -150,6 +179,33 @@ def test_pipeline_resent_conversation_reads_only_the_new_turn(table_models: Any)
     fresh = analyze_conversation(grown, models=type(table_models)().models())
     assert second.turns[0] is first.turns[0] and second.turns[1] is first.turns[1]
     assert second == fresh
+
+
+def test_pipeline_same_turns_under_another_id_are_not_read_again(table_models: Any) -> None:
+    models = table_models.models()
+    thread = ((C, "my parcel is late"), (A, "Let me check."))
+    first = analyze_conversation(convo(*thread, cid="web"), models=models)
+    again = analyze_conversation(convo(*thread, (C, "still late!"), cid="worker"), models=models)
+    fresh = analyze_conversation(
+        convo(*thread, (C, "still late!"), cid="worker"), models=type(table_models)().models()
+    )
+    assert again.turns[0] is first.turns[0] and again.turns[1] is first.turns[1]
+    assert again == fresh and again.id == "worker"
+
+
+def test_pipeline_same_thread_with_another_last_turn_reads_only_that_turn(
+    table_models: Any,
+) -> None:
+    models = table_models.models()
+    thread = ((C, "my parcel is late"), (A, "Let me check."))
+    first = analyze_conversation(convo(*thread, (C, "hello?"), cid="d1"), models=models)
+    for last in ((C, "anyone there?"), (A, "It ships today.")):
+        other = analyze_conversation(convo(*thread, last, cid="d2"), models=models)
+        fresh = analyze_conversation(
+            convo(*thread, last, cid="d2"), models=type(table_models)().models()
+        )
+        assert other.turns[:2] == first.turns[:2] and other.turns[0] is first.turns[0]
+        assert other == fresh
 
 
 def test_pipeline_changed_earlier_turn_is_read_again(table_models: Any) -> None:

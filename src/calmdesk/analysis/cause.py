@@ -15,7 +15,7 @@ import numpy as np
 from calmdesk.analysis.patterns import Rule, combine, find_hits
 from calmdesk.domain.signals import Cause
 
-__all__ = ["PROTOTYPES", "CauseGuess", "guess_cause", "keyword_scores"]
+__all__ = ["PROTOTYPES", "CauseGuess", "guess_cause", "keyword_scores", "prepare"]
 
 _C = Cause
 
@@ -192,6 +192,11 @@ def _prototype_matrix(encode: Callable[[Sequence[str]], np.ndarray]) -> np.ndarr
                 _matrices.clear()
             _matrices[encode] = vectors.reshape(len(_CAUSES), -1, vectors.shape[-1])
         return _matrices[encode]
+
+
+def prepare(encode: Callable[[Sequence[str]], np.ndarray]) -> None:
+    """Encode the prototypes with `encode` now (it is otherwise done on the first English turn)."""
+    _prototype_matrix(encode)
 
 
 def _similarity_scores(

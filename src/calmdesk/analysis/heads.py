@@ -33,10 +33,12 @@ __all__ = [
     "Featurizer",
     "HeadScores",
     "LinearHeads",
+    "TextParts",
     "char_grams",
     "load",
     "predict",
     "surface_cues",
+    "text_parts",
     "word_grams",
 ]
 
@@ -103,6 +105,27 @@ def surface_cues(text: str) -> list[float]:
 
 
 @dataclass(slots=True)
+class TextParts:
+    """What every featurizer reads of one text, computed once however many heads read it:
+    word n-grams, character n-grams (filled in on first need) and the dense cues."""
+
+    text: str
+    words: list[str]
+    cues: list[float]
+    chars: list[str] | None = None
+
+    def char_grams(self) -> list[str]:
+        if self.chars is None:
+            self.chars = char_grams(self.text)
+        return self.chars
+
+
+def text_parts(texts: Sequence[str]) -> list[TextParts]:
+    """The shared part of the feature rows of `texts` (pass it to `predict` of several heads)."""
+    return [TextParts(t, word_grams(t), surface_cues(t)) for t in texts]
+
+
+@dataclass(slots=True)
 class Featurizer:
     """Maps texts (and their embeddings) to one sparse row: [embedding, words, chars, cues]."""
 
@@ -126,20 +149,25 @@ class Featurizer:
         values = tf * idf[idx]
         return idx, (values / np.linalg.norm(values)).astype(np.float32)
 
-    def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        w_idx, w_val = self._tfidf(word_grams(text), self.words, self.word_idf)
-        grams = char_grams(text) if self.chars else []
+    def _row(self, part: TextParts) -> tuple[np.ndarray, np.ndarray]:
+        w_idx, w_val = self._tfidf(part.words, self.words, self.word_idf)
+        grams = part.char_grams() if self.chars else []
         c_idx, c_val = self._tfidf(grams, self.chars, self.char_idf)
         offset = self.dim
         cue_start = offset + len(self.words) + len(self.chars)
         idx = np.concatenate([w_idx + offset, c_idx + offset + len(self.words)])
         idx = np.concatenate([idx, np.arange(cue_start, cue_start + CUES)])
-        values = np.concatenate([w_val, c_val, np.asarray(surface_cues(text), np.float32)])
+        values = np.concatenate([w_val, c_val, np.asarray(part.cues, np.float32)])
         return idx, values
 
-    def transform(self, texts: Sequence[str], embeddings: np.ndarray) -> sparse.csr_matrix:
-        """The feature matrix (len(texts), width) as CSR float32."""
-        rows = [self._row(t) for t in texts]
+    def transform(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        parts: Sequence[TextParts] | None = None,
+    ) -> sparse.csr_matrix:
+        """The feature matrix (len(texts), width) as CSR float32; `parts` from `text_parts`."""
+        rows = [self._row(p) for p in (text_parts(texts) if parts is None else parts)]
         dense = np.arange(self.dim)
         indptr = [0]
         indices: list[np.ndarray] = []
@@ -164,8 +192,13 @@ class LinearHeads:
     bias: np.ndarray  # (outputs,)
     columns: dict[str, tuple[int, int]]
 
-    def logits(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        features = self.featurizer.transform(texts, embeddings)
+    def logits(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        parts: Sequence[TextParts] | None = None,
+    ) -> np.ndarray:
+        features = self.featurizer.transform(texts, embeddings, parts)
         out: np.ndarray = np.asarray(features @ self.weights) + self.bias
         return out
 
@@ -251,13 +284,20 @@ def _check(texts: Sequence[str], embeddings: np.ndarray | None) -> list[str]:
 
 
 def predict(
-    texts: Sequence[str], embeddings: np.ndarray | None = None, path: Path = ARTEFACT
+    texts: Sequence[str],
+    embeddings: np.ndarray | None = None,
+    path: Path = ARTEFACT,
+    *,
+    parts: Sequence[TextParts] | None = None,
 ) -> HeadScores:
-    """Score `texts`; pass `embeddings` from `encoder.encode(texts)` to avoid encoding twice."""
+    """Score `texts`; pass `embeddings` from `encoder.encode(texts)` to avoid encoding twice,
+    and `parts` from `text_parts(texts)` when other heads read the same texts."""
     clean = _check(texts, embeddings)
+    if parts is not None and len(parts) != len(clean):
+        raise MalformedInput("predict() takes one TextParts per text.")
     vectors = encoder.encode(clean) if embeddings is None else embeddings
     heads = load(path)
-    z = heads.logits(clean, vectors)
+    z = heads.logits(clean, vectors, parts)
     start, end = heads.columns["emotion"]
     binary = {name: _sigmoid(z[:, heads.columns[name][0]]) for name in BINARY_HEADS}
     return HeadScores(emotion=_softmax(z[:, start:end]), **binary)

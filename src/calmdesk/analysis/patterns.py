@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from calmdesk.analysis.prefilter import may_match
 from calmdesk.domain.signals import AbuseKind, Span
 
 __all__ = [
@@ -71,7 +72,10 @@ def is_negated(text: str, start: int) -> bool:
 def find_hits(text: str, rules: Sequence[Rule], *, skip_negated: bool = False) -> list[Hit]:
     """Every match of every rule, as hits with spans into `text`."""
     hits: list[Hit] = []
+    lowered = text.lower()
     for rule in rules:
+        if not may_match(rule.pattern, text, lowered):
+            continue
         for match in rule.pattern.finditer(text):
             if match.end() == match.start():
                 continue

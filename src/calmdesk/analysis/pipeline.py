@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calmdesk.analysis.context import TurnContext
 from calmdesk.analysis.customer import customer_signals
@@ -20,7 +20,6 @@ from calmdesk.analysis.reply import Playbook, agent_signals, load_playbook
 from calmdesk.analysis.scoring import Models, Scored, default_models
 from calmdesk.analysis.text import DEFAULT_MAX_CHARS, clean_text
 from calmdesk.analysis.trend import outlook
-from calmdesk.config import Settings
 from calmdesk.domain.conversation import Conversation, Role, Turn
 from calmdesk.domain.errors import MalformedInput
 from calmdesk.domain.signals import (
@@ -29,6 +28,9 @@ from calmdesk.domain.signals import (
     CustomerSignals,
     TurnAnalysis,
 )
+
+if TYPE_CHECKING:  # the settings module (pydantic-settings) is not needed to analyse
+    from calmdesk.config import Settings
 
 __all__ = [
     "BATCH_TURNS",
@@ -104,7 +106,7 @@ def _agent_signals(
     run: _Run,
 ) -> AgentSignals:
     if turn.role is not Role.AGENT:
-        return AgentSignals(politeness=scores[turn.text].heads.politeness)
+        return AgentSignals(politeness=scores[turn.text].row().politeness)
     # the reply heads read the vectors the batch already computed: nothing is encoded twice
     vectors = {
         t.text: v for t in (*before[-6:], turn) if (v := scores[t.text].embedding) is not None
@@ -124,31 +126,62 @@ class _Seen:
 
 
 _SEEN: OrderedDict[str, _Seen] = OrderedDict()
+_SEEN_BY_TURNS: OrderedDict[tuple[Any, ...], _Seen] = OrderedDict()
 _SEEN_LOCK = threading.Lock()
+
+
+def _turns_key(run: _Run, turns: tuple[Turn, ...], truncated: tuple[bool, ...]) -> tuple[Any, ...]:
+    """Turns under one run (models, limit, playbook: `_usable` checks they are the same)."""
+    return (id(run.models), run.max_chars, id(run.playbook), turns, truncated)
+
+
+def _usable(seen: _Seen | None, p: _Prepared, run: _Run) -> bool:
+    if seen is None or not seen.run.same_as(run):
+        return False
+    n = len(seen.turns)
+    return p.turns[:n] == seen.turns and p.truncated[:n] == seen.truncated
 
 
 def _resume(p: _Prepared, run: _Run) -> tuple[list[TurnAnalysis], list[Any]]:
     """The analyses of turns already read when this conversation was last seen with these turns.
 
-    A console re-sends a conversation with one more turn; only that turn needs reading.
+    A console re-sends a conversation with one more turn; only that turn needs reading. The same
+    turns under another id (a thread analysed again elsewhere, a copy) are found by their content:
+    the analysis of a turn depends only on the turns up to it.
     """
     with _SEEN_LOCK:
         seen = _SEEN.get(p.conversation.id)
-    if seen is None or not seen.run.same_as(run):
-        return [], []
-    n = len(seen.turns)
-    if p.turns[:n] != seen.turns or p.truncated[:n] != seen.truncated:
+        if not _usable(seen, p, run):
+            n = len(p.turns)
+            keys = (_turns_key(run, p.turns[:k], p.truncated[:k]) for k in (n, n - 1) if k > 0)
+            seen = next((s for k in keys if _usable(s := _SEEN_BY_TURNS.get(k), p, run)), None)
+    if seen is None:
         return [], []
     return list(seen.done), list(seen.history)
 
 
+def _keep(table: OrderedDict[Any, _Seen], key: Any, seen: _Seen) -> None:
+    table[key] = seen
+    table.move_to_end(key)
+    while len(table) > SEEN_CONVERSATIONS:
+        table.popitem(last=False)
+
+
 def _remember(p: _Prepared, run: _Run, done: list[Any], history: list[Any]) -> None:
+    """Keep the analyses by id, by turns, and by the turns before the last: the same thread with
+    another last turn (a draft being edited, the next message) reads only that turn."""
+    seen = _Seen(run, p.turns, p.truncated, list(done), list(history))
+    n = len(p.turns)
+    before = None
+    if n > 1:
+        last_is_customer = p.turns[-1].role is Role.CUSTOMER
+        earlier = history[:-1] if last_is_customer else list(history)
+        before = _Seen(run, p.turns[:-1], p.truncated[:-1], done[:-1], earlier)
     with _SEEN_LOCK:
-        key = p.conversation.id
-        _SEEN[key] = _Seen(run, p.turns, p.truncated, list(done), list(history))
-        _SEEN.move_to_end(key)
-        while len(_SEEN) > SEEN_CONVERSATIONS:
-            _SEEN.popitem(last=False)
+        _keep(_SEEN, p.conversation.id, seen)
+        _keep(_SEEN_BY_TURNS, _turns_key(run, p.turns, p.truncated), seen)
+        if before is not None:
+            _keep(_SEEN_BY_TURNS, _turns_key(run, before.turns, before.truncated), before)
 
 
 def _customer(p: _Prepared, i: int, scored: Scored, run: _Run, history: list[Any]) -> Any:
@@ -156,7 +189,7 @@ def _customer(p: _Prepared, i: int, scored: Scored, run: _Run, history: list[Any
     first_at = next((t.at for t in p.turns if t.role is Role.CUSTOMER), None)
     ctx = TurnContext.build(
         turn.text,
-        scored.heads,
+        scored.row(),
         embedding=scored.embedding,
         encode=run.models.encode,
         history=tuple(history),
@@ -214,7 +247,8 @@ def analyze_many(
     run = _Run.of(models, config)
     prepared = (_prepare(c, run.max_chars) for c in conversations)
     for group in _groups(prepared, max(1, batch_turns)):
-        scores = run.models.score([t.text for p in group for t in p.turns])
+        turns = [t for p in group for t in p.turns]
+        scores = run.models.score([t.text for t in turns], [t.role for t in turns])
         for item in group:
             yield _read(item, scores, run)
 

@@ -1,7 +1,9 @@
 """Running the encoder and heads over many texts at once, remembering recent texts' results.
 
 A conversation re-sends its earlier turns each time it is analysed; the cache makes the cost of
-one more turn the cost of that turn alone.
+one more turn the cost of that turn alone. Every text gets its sentence vector (the reply heads
+read the turns around an agent's reply); only customer and bot turns get head scores, since an
+agent turn's signals come from the reply heads and nothing reads its customer heads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from calmdesk.analysis.context import Encode, HeadRow
+from calmdesk.domain.conversation import Role
+from calmdesk.domain.errors import MalformedInput
 
 __all__ = ["CACHE_SIZE", "Models", "Predict", "Scored", "default_models"]
 
@@ -24,10 +28,18 @@ Predict = Callable[[Sequence[str], np.ndarray], list[HeadRow]]
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """A text's head scores and its sentence vector (None for an empty text)."""
+    """A text's head scores and its sentence vector (None for an empty text).
 
-    heads: HeadRow
+    `heads` is None for a text scored only as an agent's turn (see `Models.score`)."""
+
+    heads: HeadRow | None
     embedding: np.ndarray | None
+
+    def row(self) -> HeadRow:
+        """The head scores, which the caller asked for (a text of a customer or bot turn)."""
+        if self.heads is None:
+            raise RuntimeError("head scores were not computed for an agent-only text")
+        return self.heads
 
 
 _EMPTY = Scored(HeadRow.neutral(), None)
@@ -43,23 +55,35 @@ class Models:
     _cache: OrderedDict[str, Scored] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _run(self, texts: list[str]) -> dict[str, Scored]:
-        vectors = np.asarray(self.encode(texts), dtype=np.float32)
-        rows = self.predict(texts, vectors)
-        return {t: Scored(r, vectors[i]) for i, (t, r) in enumerate(zip(texts, rows, strict=True))}
+    def score(self, texts: Sequence[str], roles: Sequence[Role] | None = None) -> dict[str, Scored]:
+        """Scores of every distinct text in `texts`, new ones computed in one batch.
 
-    def score(self, texts: Sequence[str]) -> dict[str, Scored]:
-        """Scores of every distinct text in `texts`, new ones computed in one batch."""
+        `roles[i]` is the role of the turn `texts[i]` came from: a text seen only in agent turns
+        gets its vector and no head scores (`heads` None); without `roles` every text gets both.
+        """
+        if roles is not None and len(roles) != len(texts):
+            raise MalformedInput("score() takes one role per text.")
         wanted = {t for t in texts if t.strip()}
+        read = wanted
+        if roles is not None:
+            read = {t for t, r in zip(texts, roles, strict=True) if r is not Role.AGENT}
         with self._lock:
             found = {t: self._cache[t] for t in wanted if t in self._cache}
             for text in found:
                 self._cache.move_to_end(text)
+        fresh: dict[str, Scored] = {}
         missing = sorted(wanted - found.keys(), key=len)
         if missing:
-            fresh = self._run(missing)
+            vectors = np.asarray(self.encode(missing), dtype=np.float32)
+            fresh = {t: Scored(None, vectors[i]) for i, t in enumerate(missing)}
+        found.update(fresh)
+        lacking = sorted((t for t in read & wanted if found[t].heads is None), key=len)
+        if lacking:
+            rows = self.predict(lacking, np.stack([_vector(found[t]) for t in lacking]))
+            for text, row in zip(lacking, rows, strict=True):
+                fresh[text] = found[text] = Scored(row, found[text].embedding)
+        if fresh:
             self._remember(fresh)
-            found.update(fresh)
         found.update({t: _EMPTY for t in texts if not t.strip()})
         return found
 
@@ -71,34 +95,51 @@ class Models:
                 self._cache.popitem(last=False)
 
 
+def _vector(scored: Scored) -> np.ndarray:
+    if scored.embedding is None:  # pragma: no cover - only empty texts lack one
+        raise RuntimeError("a scored text has no vector")
+    return scored.embedding
+
+
 def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
     """English heads for English turns; the multilingual heads for every other language.
 
     Every text also gets the customer heads (sarcasm, cause topic) and its detected language.
+    The English heads run on English texts only (another language reads the multilingual ones),
+    and the text features both share (n-grams, surface cues, VADER) are computed once.
     """
     from calmdesk.analysis import heads
     from calmdesk.analysis.customer import heads as customer_heads
     from calmdesk.analysis.language import detect_language
     from calmdesk.analysis.language import encoder as multilingual
 
-    scores = heads.predict(list(texts), vectors)
-    extra = customer_heads.predict(list(texts), multilingual.encode(list(texts)))
+    texts = list(texts)
+    found = [detect_language(t) for t in texts]
+    english = [i for i, f in enumerate(found) if f.code == "en"]
+    parts = heads.text_parts(texts)
+    scores = heads.predict(
+        [texts[i] for i in english], vectors[english], parts=[parts[i] for i in english]
+    )
+    extra = customer_heads.predict(texts, multilingual.encode(texts), parts=parts)
+    place = {i: k for k, i in enumerate(english)}
     rows = []
-    for i, text in enumerate(texts):
-        found = detect_language(text)
-        english = found.code == "en"
-        source: heads.HeadScores | customer_heads.CustomerHeadScores = scores if english else extra
+    for i, guess in enumerate(found):
+        k = place.get(i)
+        source: heads.HeadScores | customer_heads.CustomerHeadScores = (
+            extra if k is None else scores
+        )
+        j = i if k is None else k
         rows.append(
             HeadRow(
-                source.emotions(i),
-                float(source.anger[i]),
-                float(source.offensive[i]),
-                float(source.complaint[i]),
-                float(source.politeness[i]),
+                source.emotions(j),
+                float(source.anger[j]),
+                float(source.offensive[j]),
+                float(source.complaint[j]),
+                float(source.politeness[j]),
                 sarcasm=float(extra.sarcasm[i]),
                 cause=extra.causes(i),
-                language=found.code,
-                language_supported=found.supported,
+                language=guess.code,
+                language_supported=guess.supported,
             )
         )
     return rows
@@ -110,11 +151,63 @@ def _encode(texts: Sequence[str]) -> np.ndarray:
     return encoder.encode(list(texts))
 
 
+def _load_heads() -> None:
+    from calmdesk.analysis import heads
+    from calmdesk.analysis.customer import heads as customer_heads
+
+    heads.load()
+    customer_heads.load()
+    heads.surface_cues("VADER")  # reads VADER's lexicon
+
+
+def _load_reply_heads() -> None:
+    from calmdesk.analysis.reply import model
+
+    model.load()
+
+
+def _load_causes() -> None:
+    from calmdesk.analysis import cause
+
+    cause.prepare(_encode)  # the encoder the default models give the customer scorers
+
+
+def _loaders() -> tuple[Callable[[], None], ...]:
+    from calmdesk.analysis.language import detect
+    from calmdesk.analysis.language import encoder as multilingual
+
+    return (multilingual.load, detect.load, _load_heads, _load_reply_heads, _load_causes)
+
+
+def _quietly(load: Callable[[], None]) -> None:
+    try:
+        load()
+    except Exception:  # the analysis loads it again, and reports the problem there
+        pass
+
+
+def warm_up() -> list[threading.Thread]:
+    """Start reading the model files of the heads, each on a thread of its own.
+
+    The first analysis of a process needs them all; read one after another they cost seconds
+    (decompressing the language model and the multilingual weights mostly), read together they
+    overlap with each other and with the sentence encoder, which the first analysis loads itself.
+    Every loader is locked, so a model is read once whoever asks first."""
+    threads = [threading.Thread(target=_quietly, args=(f,), daemon=True) for f in _loaders()]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
 _default: list[Models] = []
+_default_lock = threading.Lock()
 
 
 def default_models() -> Models:
-    """The project's encoder and trained heads, shared by the process (loaded on first use)."""
-    if not _default:
-        _default.append(Models(_encode, _head_rows))
-    return _default[0]
+    """The project's encoder and trained heads, shared by the process (read on first use, the
+    heads' files on threads of their own while the encoder loads: `warm_up`)."""
+    with _default_lock:
+        if not _default:
+            _default.append(Models(_encode, _head_rows))
+            warm_up()
+        return _default[0]

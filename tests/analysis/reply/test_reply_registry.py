@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import calmdesk.analysis.reply as reply
-from calmdesk.analysis.reply import checks
+from calmdesk.analysis.reply import check_names, checks
 from calmdesk.analysis.reply.registry import NEEDS, register
 
 HERE = Path(__file__).parent
@@ -48,16 +51,25 @@ def test_reply_public_api_is_complete() -> None:
     assert {"review_draft", "agent_signals", "load_playbook"} <= set(reply.__all__)
 
 
-def test_importing_the_checks_subpackage_keeps_the_checks_function() -> None:
-    import subprocess
-    import sys
-
+def test_reply_checks_name_stays_the_registry_after_the_check_modules_load(
+    tmp_path: Path,
+) -> None:
+    """`calmdesk.analysis.reply.checks` is the function even once a playbook naming checks has
+    loaded the check modules (a subpackage of that name once took its place)."""
+    book = tmp_path / "playbook.yaml"
+    book.write_text("version: 1\nchecks:\n  empathises:\n    weight: 2\n", "utf-8")
     code = (
-        "import calmdesk.analysis.reply as r\n"
-        "import calmdesk.analysis.reply.checks.tone\n"
-        "assert callable(r.checks), type(r.checks)\n"
-        "print(len(r.checks()))\n"
+        "import sys, calmdesk.analysis.reply as reply\n"
+        f"reply.load_playbook({str(book)!r})\n"
+        "import calmdesk.analysis.reply.checks\n"
+        "from calmdesk.analysis.reply import checks\n"
+        "assert checks is reply.checks and callable(checks), checks\n"
+        "print(len(checks()))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    src = Path(__file__).resolve().parents[3] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
     assert done.returncode == 0, done.stderr
-    assert int(done.stdout) == len(checks())
+    assert int(done.stdout) == len(check_names())

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calmdesk.analysis.heads import LinearHeads
+from calmdesk.analysis.heads import LinearHeads, TextParts
 from calmdesk.analysis.language import encoder as multilingual
 from calmdesk.domain.errors import MalformedInput, ModelUnavailable
 from calmdesk.domain.signals import EMOTIONS, Cause
@@ -86,18 +86,25 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def predict(
-    texts: Sequence[str], vectors: np.ndarray | None = None, path: Path = ARTEFACT
+    texts: Sequence[str],
+    vectors: np.ndarray | None = None,
+    path: Path = ARTEFACT,
+    *,
+    parts: Sequence[TextParts] | None = None,
 ) -> CustomerHeadScores:
-    """Score `texts`; pass `vectors` from `language.encoder.encode(texts)` to encode once."""
+    """Score `texts`; pass `vectors` from `language.encoder.encode(texts)` to encode once, and
+    `parts` from `analysis.heads.text_parts(texts)` when other heads read the same texts."""
     if isinstance(texts, str | bytes) or not all(isinstance(t, str) for t in texts):
         raise MalformedInput("predict() takes a list of texts (str).")
     clean = list(texts)
+    if parts is not None and len(parts) != len(clean):
+        raise MalformedInput("predict() takes one TextParts per text.")
     if vectors is None:
         vectors = multilingual.encode(clean)
     if vectors.shape != (len(clean), multilingual.DIM):
         raise MalformedInput(f"vectors must have shape ({len(clean)}, {multilingual.DIM}).")
     heads = load(path)
-    z = heads.logits(clean, vectors)
+    z = heads.logits(clean, vectors, parts)
 
     def block(name: str) -> np.ndarray:
         start, end = heads.columns[name]

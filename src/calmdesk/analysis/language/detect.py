@@ -14,6 +14,7 @@ default language is English, so:
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ __all__ = [
     "LanguageGuess",
     "detect_language",
     "language_name",
+    "load",
 ]
 
 DEFAULT = "en"
@@ -112,14 +114,28 @@ _identifiers: dict[str, Any] = {}
 
 
 def _identifier(kind: str) -> Any:
+    """The identifier over all `CANDIDATES` ("all") or over `SUPPORTED` only ("supported").
+
+    The model file is read once (it is the slow part, an LZMA archive); the second identifier is a
+    copy of the first over the same arrays, restricted to other languages."""
     with _lock:
         if kind not in _identifiers:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+            if not _identifiers:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-            found = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                _identifiers["model"] = LanguageIdentifier.from_model_file(
+                    MODEL_FILE, norm_probs=True
+                )
+            found = copy.copy(_identifiers["model"])
             found.set_languages(list(CANDIDATES if kind == "all" else SUPPORTED))
             _identifiers[kind] = found
         return _identifiers[kind]
+
+
+def load() -> None:
+    """Read the language model now (it is otherwise read on the first `detect_language`)."""
+    _identifier("all")
+    _identifier("supported")
 
 
 def _guess(code: str, confidence: float) -> LanguageGuess:

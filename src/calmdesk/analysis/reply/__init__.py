@@ -1,11 +1,13 @@
 """Review of an agent's draft against the playbook (P2-P14) and the draft's own signals.
 
 Public: `review_draft(...) -> Review`, `agent_signals(...) -> AgentSignals`, the playbook loader,
-and the check registry (`checks()`, `check_names()`)."""
+and the check registry (`checks()`, `check_names()`).
 
-# The subpackage of checks is imported first: importing it later (the registry does so lazily)
-# would rebind the package attribute `checks` from the function to the subpackage.
-import calmdesk.analysis.reply.checks as _check_modules  # noqa: F401  (registers the checks)
+The `checks` subpackage (the check functions) is imported first, so that the name `checks` of this
+package is the registry function: importing a subpackage later would bind its module to that name.
+"""
+
+import calmdesk.analysis.reply.checks as _check_functions  # noqa: F401  (see above; registers them)
 from calmdesk.analysis.reply.playbook import (
     Authority,
     CheckSetting,

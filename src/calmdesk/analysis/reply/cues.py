@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from calmdesk.analysis.prefilter import Guarded
+
 __all__ = ["CUSTOMER_CUES"]
 
 _C: dict[str, str] = {
@@ -100,7 +102,7 @@ _C: dict[str, str] = {
     "question": r"\?",
 }
 
-CUSTOMER_CUES: dict[str, re.Pattern[str]] = {
-    name: re.compile(pattern, re.IGNORECASE) for name, pattern in _C.items()
+CUSTOMER_CUES: dict[str, Guarded] = {
+    name: Guarded(re.compile(pattern, re.IGNORECASE)) for name, pattern in _C.items()
 }
 """Cues read from the customer's own words, used beside (or instead of) the model's signals."""

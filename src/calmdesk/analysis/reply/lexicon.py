@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from calmdesk.analysis.prefilter import Guarded
 from calmdesk.analysis.reply.cues import CUSTOMER_CUES  # re-exported: suggest_compose reads it
 
 __all__ = ["ACRONYMS", "CUSTOMER_CUES", "DRAFT_PATTERNS", "STOPWORDS", "compile_phrases"]
@@ -297,8 +298,8 @@ _P: dict[str, str] = {
     ),
 }
 
-DRAFT_PATTERNS: dict[str, re.Pattern[str]] = {
-    name: re.compile(pattern, re.IGNORECASE | re.MULTILINE) for name, pattern in _P.items()
+DRAFT_PATTERNS: dict[str, Guarded] = {
+    name: Guarded(re.compile(pattern, re.IGNORECASE | re.MULTILINE)) for name, pattern in _P.items()
 }
 """Every draft pattern by name, compiled once."""
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from calmdesk.analysis.prefilter import may_match
+
 __all__ = ["MARKERS", "lexical_politeness"]
 
 _F = re.IGNORECASE | re.MULTILINE
@@ -69,5 +71,10 @@ _BIAS = 1.0  # chosen on the Stanford Politeness folds 1-4 (fold 0 is kept for t
 
 def lexical_politeness(text: str) -> float:
     """A 0-1 politeness estimate from courtesy and rudeness markers (used without the model)."""
-    total = sum(weight * min(2, len(pattern.findall(text))) for _, pattern, weight in MARKERS)
+    lowered = text.lower()
+    total = sum(
+        weight * min(2, len(pattern.findall(text)))
+        for _, pattern, weight in MARKERS
+        if may_match(pattern, text, lowered)
+    )
     return 1.0 / (1.0 + math.exp(-1.4 * (total + _BIAS)))

@@ -1,0 +1,188 @@
+"""A cheap test that a rule's regular expression cannot match a text, before running it.
+
+Most of the analysis' rules are long alternations of phrases that start with a word boundary;
+Python's `re` tries each of them at every position of a text, so a rule that finds nothing (the
+usual case) costs its full length times the text's. `needed(pattern)` reads the pattern's
+syntax tree once and returns a set of lowercase ASCII strings one of which every match contains
+(`{"sorry", "apolog"}` for `\\b(?:sorry|apologi[sz]e)\\b`), or None when it cannot tell;
+`may_match(pattern, text)` then answers False only when the text contains none of them, which
+plain substring search (C, no backtracking) decides much faster than the rule.
+
+The test is exact, never a guess: it is only used on ASCII texts (where lowercasing is the same
+as `re.IGNORECASE`'s case folding) and only from pattern parts made of ASCII literals; anything
+else (classes, lookarounds, backreferences, other alphabets) counts as "could be anything".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Iterator
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+__all__ = ["Guarded", "may_match", "needed"]
+
+_MAX_SET = 256  # alternatives kept per set; a larger set counts as "anything"
+_CACHE: dict[tuple[str, int], frozenset[str] | None] = {}
+_SEARCH: dict[re.Pattern[str], re.Pattern[str] | None] = {}  # by the rule's compiled pattern
+_lock = threading.Lock()
+
+Strings = frozenset[str] | None  # None: no finite description
+
+
+def _char(code: int) -> str | None:
+    c = chr(code)
+    return c.lower() if c.isascii() else None
+
+
+def _bounded(strings: set[str]) -> Strings:
+    return frozenset(strings) if len(strings) <= _MAX_SET else None
+
+
+def _exact_item(op: Any, av: Any) -> Strings:
+    """The strings this item matches, exactly (each match is one of them), or None."""
+    if op is sre.LITERAL:
+        c = _char(av)
+        return None if c is None else frozenset({c})
+    if op is sre.AT:
+        return frozenset({""})  # zero-width: \b, ^, $
+    if op is sre.IN:
+        chars = [_char(v) if o is sre.LITERAL else None for o, v in av]
+        if not chars or any(c is None for c in chars):
+            return None
+        return _bounded({c for c in chars if c is not None})
+    if op is sre.SUBPATTERN:
+        return _exact_seq(av[-1])
+    if op is sre.BRANCH:
+        out: set[str] = set()
+        for alternative in av[1]:
+            found = _exact_seq(alternative)
+            if found is None:
+                return None
+            out |= found
+        return _bounded(out)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] == av[1] == 1:
+        return _exact_seq(av[2])
+    return None
+
+
+def _exact_seq(items: Any) -> Strings:
+    out: set[str] = {""}
+    for op, av in items:
+        found = _exact_item(op, av)
+        if found is None:
+            return None
+        out = {a + b for a, b in itertools.product(out, found)}
+        if len(out) > _MAX_SET:
+            return None
+    return frozenset(out)
+
+
+def _contains_item(op: Any, av: Any) -> Strings:
+    """Strings one of which every match of this item contains, or None."""
+    exact = _exact_item(op, av)
+    if exact is not None:
+        return None if "" in exact else exact
+    if op is sre.SUBPATTERN:
+        return _contains_seq(av[-1])
+    if op is sre.BRANCH:
+        out: set[str] = set()
+        for alternative in av[1]:
+            found = _contains_seq(alternative)
+            if found is None:
+                return None
+            out |= found
+        return _bounded(out)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _contains_seq(av[2])
+    if op is sre.ATOMIC_GROUP:
+        return _contains_seq(av)
+    return None
+
+
+def _selective(strings: frozenset[str]) -> tuple[int, int]:
+    """Longer strings first (up to 4 characters, enough to be rare), then fewer of them (a
+    smaller set keeps an alternation of many such parts under `_MAX_SET`)."""
+    return (min(4, min(len(s) for s in strings)), -len(strings))
+
+
+def _contains_seq(items: Any) -> Strings:
+    """The most selective requirement among the items, and runs of exact items joined."""
+    candidates: list[frozenset[str]] = []
+    run: set[str] | None = {""}
+    for op, av in items:
+        exact = _exact_item(op, av) if op not in (sre.ASSERT, sre.ASSERT_NOT) else None
+        if exact is not None and run is not None:
+            joined = {a + b for a, b in itertools.product(run, exact)}
+            run = joined if len(joined) <= _MAX_SET else None
+        else:
+            if run is not None and "" not in run:
+                candidates.append(frozenset(run))
+            run = {""} if exact is None else set(exact)
+        found = _contains_item(op, av)
+        if found is not None:
+            candidates.append(found)
+    if run is not None and "" not in run:
+        candidates.append(frozenset(run))
+    return max(candidates, key=_selective) if candidates else None
+
+
+def needed(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lowercase ASCII strings one of which every match of `pattern` contains (None: unknown)."""
+    key = (pattern.pattern, pattern.flags)
+    if key in _CACHE:
+        return _CACHE[key]
+    try:
+        found = _contains_seq(sre_parse.parse(pattern.pattern, pattern.flags))
+    except Exception:  # an unexpected syntax tree: no shortcut, the rule always runs
+        found = None
+    with _lock:
+        _CACHE[key] = found
+    return found
+
+
+def _search(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """The needed strings as one plain alternation (searched in lowercased text)."""
+    strings = needed(pattern)
+    found = None
+    if strings is not None:
+        found = re.compile("|".join(re.escape(s) for s in sorted(strings)))
+    with _lock:
+        _SEARCH[pattern] = found
+    return found
+
+
+def may_match(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> bool:
+    """False only when `pattern` certainly finds nothing in `text` (`lowered`: `text.lower()`,
+    when the caller tests several patterns on one text)."""
+    search = _SEARCH[pattern] if pattern in _SEARCH else _search(pattern)
+    if search is None or not text.isascii():
+        return True
+    return search.search(text.lower() if lowered is None else lowered) is not None
+
+
+class Guarded:
+    """A compiled pattern whose `search`, `findall` and `finditer` skip, at once, a text that
+    `may_match` rules out; the results are always those of the pattern itself."""
+
+    __slots__ = ("regex",)
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        _search(regex)  # read the syntax tree now, at import, not on the first text
+
+    @property
+    def pattern(self) -> str:
+        return self.regex.pattern
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text) if may_match(self.regex, text) else None
+
+    def findall(self, text: str) -> list[Any]:
+        return self.regex.findall(text) if may_match(self.regex, text) else []
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text) if may_match(self.regex, text) else iter(())

@@ -1,0 +1,87 @@
+"""The rule prefilter never rules out a text a rule matches, and rules out most others."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calmdesk.analysis import cause, mentions, patterns, tone
+from calmdesk.analysis.prefilter import Guarded, may_match, needed
+from calmdesk.analysis.reply import lexicon, politeness
+
+LABELLED = Path(__file__).resolve().parents[1] / "data" / "labelled"
+
+
+def rule_patterns() -> list[re.Pattern[str]]:
+    rules = [
+        *tone._NEGATIVE_RULES, *tone._GRATITUDE_RULES, *tone._URGENCY_RULES,
+        *tone._WAITING_RULES, *tone._MILD_RULES, *tone._POSITIVE_RULES,
+        *mentions._REQUEST_RULES, *mentions._THREAT_RULES, *cause._RULES, *patterns._ABUSE_RULES,
+    ]  # fmt: skip
+    out = [r.pattern for r in rules]
+    out += [g.regex for g in (*lexicon.DRAFT_PATTERNS.values(), *lexicon.CUSTOMER_CUES.values())]
+    return out + [p for _, p, _ in politeness.MARKERS]
+
+
+def labelled_texts() -> list[str]:
+    out = []
+    for name, key in (("customer_messages.jsonl", "text"), ("agent_replies.jsonl", "reply")):
+        with (LABELLED / name).open(encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        out += [r[key] for r in rows] + [c for r in rows for c in r.get("context", [])]
+    return out
+
+
+def test_prefilter_never_rules_out_a_match_of_the_analysis_rules() -> None:
+    texts, rules = labelled_texts(), rule_patterns()
+    assert len(rules) > 90
+    ruled_out = 0
+    for pattern in rules:
+        for text in texts:
+            if not may_match(pattern, text):
+                ruled_out += 1
+                assert next(pattern.finditer(text), None) is None, (pattern.pattern[:60], text)
+    assert ruled_out > 0.5 * len(texts) * len(rules)  # the point of it: most pairs are skipped
+    assert sum(needed(p) is None for p in rules) <= 4
+
+
+@pytest.mark.parametrize(
+    ("regex", "strings"),
+    [
+        (r"\b(?:sorry|apologi[sz]e)\b", {"sorry", "apologise", "apologize"}),
+        (r"refund(?:ed)?\s+(?:now|today)", {"refund"}),
+        (r"\b(?:still|yet)\s+\w+\s+(?:waiting|nothing)", {"waiting", "nothing"}),
+        (r"x?", None),  # can match nothing
+        (r"(?=late)\w+", None),  # a lookahead says nothing of the match itself
+        (r"\b\w+\b", None),
+        (r"caf[eé]", {"caf"}),  # the other-alphabet part is no requirement
+        (r"ça va", {"a va"}),
+    ],
+)
+def test_prefilter_needed_strings(regex: str, strings: set[str] | None) -> None:
+    found = needed(re.compile(regex, re.IGNORECASE))
+    assert (None if found is None else set(found)) == strings
+
+
+def test_prefilter_reads_other_alphabets_and_cases_as_maybe() -> None:
+    pattern = re.compile(r"\bsorry\b", re.IGNORECASE)
+    assert may_match(pattern, "SORRY about that") and not may_match(pattern, "so rry")
+    # a non-ASCII text is never ruled out: case folding there is not plain lowercasing
+    assert may_match(pattern, "ſorry") and pattern.search("ſorry") is not None
+    assert may_match(re.compile("k", re.IGNORECASE), "\u212a")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="sory apolgizedfunkSORY'!?\n", max_size=40))
+def test_prefilter_guarded_pattern_gives_the_patterns_own_results(text: str) -> None:
+    regex = re.compile(r"\b(?:so+rry|apologi[sz]e[ds]?|not (?:our|my) fault)\b", re.IGNORECASE)
+    guarded = Guarded(regex)
+    assert guarded.findall(text) == regex.findall(text)
+    assert [m.span() for m in guarded.finditer(text)] == [m.span() for m in regex.finditer(text)]
+    assert (guarded.search(text) is None) == (regex.search(text) is None)
+    assert guarded.pattern == regex.pattern
