@@ -95,6 +95,13 @@ def suggest(
     playbook: Annotated[Path | None, typer.Option(help="Playbook YAML file.")] = None,
     offline: Annotated[bool, typer.Option(help="Never call the model endpoint.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="auto, json or text.")] = "auto",
+    handed_over: Annotated[
+        bool,
+        typer.Option(
+            "--handed-over",
+            help="The case was in fact escalated or handed over (else the reply offers it).",
+        ),
+    ] = False,
 ) -> None:
     """Print a suggested next reply for the conversation, reviewed against the playbook."""
     try:
@@ -105,7 +112,14 @@ def suggest(
         knowledge, book = _inputs(kb, playbook, settings)
         conversation = read_conversation(_read(source))
         analysis = _analyse(conversation, settings)
-        result = suggest_reply(conversation, analysis, kb=knowledge, config=settings, playbook=book)
+        result = suggest_reply(
+            conversation,
+            analysis,
+            kb=knowledge,
+            config=settings,
+            playbook=book,
+            handed_over=handed_over,
+        )
     except CalmdeskError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
