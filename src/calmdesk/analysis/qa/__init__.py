@@ -26,7 +26,7 @@ from calmdesk.analysis.qa.scorecard import (
     Scorecard,
     TurnScore,
 )
-from calmdesk.analysis.qa.settings import CONVERSATION_WEIGHTS, QaSettings, parse_qa
+from calmdesk.analysis.qa_settings import CONVERSATION_WEIGHTS, QaSettings, parse_qa
 from calmdesk.analysis.qa.wire import QaItem, parse_qa_line, qa_item, scorecard_record
 
 __all__ = [
