@@ -9,16 +9,26 @@ kept short (a zone goes in the title), so no column must be wider than the room 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["CLIP_WIDTH", "TIME_FORMAT", "Col", "console", "make_table", "when", "words"]
+__all__ = [
+    "CLIP_WIDTH",
+    "TIME_FORMAT",
+    "Col",
+    "console",
+    "make_table",
+    "print_rows",
+    "when",
+    "words",
+]
 
 TIME_FORMAT = "%a %Y-%m-%d %H:%M"
 """The one time format of the CLI's text output: `Tue 2026-12-01 17:00` (then the zone)."""
@@ -59,6 +69,22 @@ def make_table(title: str | None, columns: Iterable[Col]) -> Table:
                 ratio=col.ratio,
             )
     return table
+
+
+def print_rows(
+    title: str | None, columns: Sequence[Col], rows: Iterable[Sequence[object]], terminal: bool
+) -> None:
+    """Rows as a table a person reads on a terminal, else as tab-separated lines with a header
+    (what scripts parse): the same data either way."""
+    if not terminal:
+        typer.echo("\t".join(c.header for c in columns))
+        for row in rows:
+            typer.echo("\t".join(str(v) for v in row))
+        return
+    table = make_table(title, columns)
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    console().print(table)
 
 
 def when(moment: datetime | None, zone: str | None = None, *, named: bool = True) -> str:
