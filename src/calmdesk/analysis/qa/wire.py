@@ -20,6 +20,7 @@ from calmdesk.domain import Conversation, ConversationAnalysis, MalformedInput, 
 
 __all__ = ["QaItem", "parse_qa_line", "qa_item", "scorecard_record"]
 
+
 @dataclass(frozen=True, slots=True)
 class QaItem:
     """One input line read: the conversation, its stored analysis (None: analyse it), its facts."""
