@@ -70,3 +70,29 @@ def test_tone_words_and_join_words_read_as_plain_english() -> None:
         ToneProblem("sarcasm", Span(9, 14, "Great")),
     ]
     assert tone_findings(found) == [("CALM", "capitals"), ("Great", "sarcasm")]
+
+
+def _p2(draft: str, customer: str) -> tuple[str, list[str]]:
+    from calmdesk.analysis.reply import default_playbook
+    from calmdesk.analysis.reply.checks.listen import reflects_concern
+    from calmdesk.analysis.reply.context import ReviewContext, customer_state, draft_hits
+    from calmdesk.domain import Role, Turn, TurnAnalysis
+
+    turn = Turn(Role.CUSTOMER, customer)
+    state = customer_state([turn], [TurnAnalysis(Role.CUSTOMER, None)])
+    ctx = ReviewContext(
+        draft, state, default_playbook(), draft_hits(draft), scores={"reflection": 0.0}
+    )
+    out = reflects_concern(ctx)
+    assert out.status is CheckStatus.FAIL
+    return out.fix or "", [s.text.lower() for s in out.evidence]
+
+
+def test_p2_never_asks_for_words_the_draft_already_says() -> None:
+    customer = "My gift card code was refused at checkout and I am furious, it was a present!"
+    fix, said = _p2("Gift card code, checkout. Sorry. I will look into it.", customer)
+    assert said and not any(word in fix.lower() for word in said), fix
+    fix, said = _p2("Gift card code refused at checkout, present. Sorry.", customer)
+    assert fix == "Say back in one sentence what went wrong for them, before what you will do."
+    fix, said = _p2("Sorry about that, I will look into it.", customer)
+    assert fix.startswith("Say back what went wrong in the customer's own terms (for example:")
