@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from test_customer_reading import signals_of, top_emotion
 
 from calmdesk.analysis import UPSET_AT, analyze_conversation, analyze_text
 from calmdesk.analysis.promises.commitments import extract_commitments
@@ -26,16 +27,6 @@ from calmdesk.domain import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-def signals_of(text: str) -> CustomerSignals:
-    signals = analyze_text(text).turns[0].signals
-    assert isinstance(signals, CustomerSignals)
-    return signals
-
-
-def top_emotion(signals: CustomerSignals) -> str:
-    return max(signals.emotion, key=lambda e: signals.emotion[e])
 
 
 @pytest.mark.parametrize(
