@@ -21,11 +21,16 @@ import json
 import statistics
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from calmdesk.analysis.reply import lexical_politeness, review_draft
 from calmdesk.domain import CalmdeskError, Conversation, Role, Turn, TurnAnalysis
+
+CASES_WRITTEN_AT = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+"""When the labelled drafts count as written (a Tuesday morning): a promise "by 5pm today" is
+judged the same whatever the clock says when the benchmark runs."""
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "data" / "replies.jsonl"
@@ -96,7 +101,8 @@ def score_cases(
     for i, case in enumerate(cases):
         history = _history(case)
         found = analyses[i] if analyses else [TurnAnalysis(t.role, None) for t in history]
-        got = {c.check: c.status.value for c in review_draft(case["draft"], history, found).checks}
+        review = review_draft(case["draft"], history, found, now=CASES_WRITTEN_AT)
+        got = {c.check: c.status.value for c in review.checks}
         for check, expected in case["expected"].items():
             for split in ("all", case.get("split", "dev")):
                 pairs.setdefault((split, check), []).append((expected, got[check]))

@@ -265,7 +265,11 @@ def _demo() -> list[Conversation]:
 # (004, 012) or finds none outside the insults (021). Since P2 reads the learned reflection score,
 # these replies pass it (the head rewards the framing, "as I understand it", more than the echo):
 # a false pass of the reflection head, so the mark is no longer strict; the composer is not fixed.
-_P2_MISSES = {"004", "012", "021"}
+# 009 is the other way round: the echo names the problem ("your gift card code says invalid at
+# checkout"), but since the reply offers to open a case instead of claiming it did ("I can open a
+# case", claims.py), the reflection head scores it 0.38 (0.55 with "I have opened"): a false fail
+# of the head, left to the head's retraining rather than worded around.
+_P2_MISSES = {"004", "009", "012", "021"}
 
 
 def _demo_params() -> list[object]:

@@ -79,3 +79,23 @@ def test_retention_run_and_customers_erase(run: CliRunner, world: World) -> None
     assert erased.exit_code == 0 and "1 conversations" in erased.output
     with world.ctx.sessions() as session:
         assert session.get(Customer, world.angry_customer.id).name.startswith("Erased")  # type: ignore[union-attr]
+
+
+def test_users_and_tokens_list_fit_80_columns_on_a_terminal(
+    run: CliRunner, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calmdesk.cli import trust_cmds
+
+    create_api_token(world.ctx, ADMIN, world.agent.id, "a rather long integration token name")
+    monkeypatch.setattr(trust_cmds, "_terminal", lambda: True)
+    for args, headers in (
+        (["users", "list"], ["id", "username", "role", "team", "state"]),
+        (["tokens", "list"], ["id", "user", "name", "prefix", "created", "last used", "state"]),
+    ):
+        out = run.invoke(cli, args, env={"COLUMNS": "80"})
+        assert out.exit_code == 0, out.output
+        lines = out.output.splitlines()
+        assert all(len(line) <= 80 for line in lines), out.output
+        header = next(line for line in lines if line.startswith("┃"))
+        assert [c.strip() for c in header.strip("┃").split("┃")] == headers
+        assert "\t" not in out.output and "+00:00" not in out.output

@@ -6,6 +6,7 @@ process, with the same encoder as the turns, the first time a turn's vector is g
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -114,6 +115,16 @@ _RULES: tuple[Rule, ...] = (
         r"never\s+(?:got|get)\s+back|nobody\s+gets\s+back)\b",
         0.7,
     ),
+)
+
+_ARRANGING = re.compile(
+    r"\b(?:(?:change|update|amend|edit|correct|redirect|re-?route|move)\s+(?:the\s+|my\s+)?"
+    r"(?:\w+\s+){0,2}?(?:address|date|day|time|slot|delivery|instructions|postcode)|"
+    r"(?:pick|collect)\w*\s+(?:\w+\s+){0,3}?(?:up\s+)?(?:from|at)\s+(?:the|a|your)\s+"
+    r"(?:depot|store|shop|branch|post\s+office|locker|warehouse)|instead\s+of\s+(?:home\s+)?"
+    r"delivery|(?:send|deliver|ship)\s+(?:it|them|the\s+\w+)\s+to\s+(?:my|a|the)\s+(?:\w+\s+)?"
+    r"(?:address|office|work|neighbou?r|friend)|leave\s+(?:it|the\s+\w+)\s+(?:with|at|in))\b",
+    re.IGNORECASE,
 )
 
 PROTOTYPES: dict[Cause, tuple[str, ...]] = {
@@ -232,6 +243,10 @@ def guess_cause(
         * elsewhere
         for c in _CAUSES
     }
+    if _ARRANGING.search(text) and not _RULES[0].pattern.search(text):
+        # "Can I change my delivery address / pick it up instead?": arranging a delivery, not a
+        # delay (a delay word such as "late" or "hasn't arrived" keeps the cause)
+        scores[_C.DELIVERY_DELAY] *= 0.35
     best = max(scores, key=lambda c: scores[c])
     confidence = scores[best] * (0.5 + 0.5 * complaint)
     if confidence >= 0.3:

@@ -96,7 +96,8 @@ _THREAT_RULES: tuple[Rule, ...] = (
     ),
     Rule.of(
         _K.CHARGEBACK,
-        r"\b(?:charge\s*-?\s*backs?|dispute\s+(?:the|this|that|your|these|those|every|a)\s+"
+        r"\b(?:charge\s*-?\s*backs?|(?:dispute|contest|challenge)\s+(?:the|this|that|your|these|"
+        r"those|every|a)\s+"
         r"(?:\w+\s+)?(?:charges?|payments?|transactions?|debits?)|(?:file|open|raise|start|put\s+in)"
         r"\s+a\s+(?:dispute|claim)\s+with\s+(?:my|the)\s+(?:bank|card|credit\s+card|paypal|visa|"
         r"amex)|(?:call|ring|contact|tell|go\s+to|speak\s+(?:to|with)|ask|talk\s+to)(?:ing)?\s+"

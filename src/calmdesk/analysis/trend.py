@@ -144,8 +144,8 @@ def outlook(turns: Sequence[CustomerSignals]) -> Outlook:
     if not turns:
         return Outlook(Trend.STEADY, 0.0, [])
     trend = _trend([t.upset for t in turns])
-    if trend is Trend.COOLING and _presses(turns[-1]):
-        trend = Trend.STEADY
+    if trend is Trend.COOLING and (_presses(turns[-1]) or not turns[-1].language_supported):
+        trend = Trend.STEADY  # pressing on, or a turn not read (Polish): never "calming down"
     evidence = _mood_evidence(turns) + _mention_evidence(turns)
     if trend is Trend.HEATING and len(turns) > 1:
         evidence.append((0.15, ""))

@@ -19,13 +19,25 @@ from calmdesk.domain.errors import MalformedInput, UnsupportedValue
 from calmdesk.domain.serialize import to_jsonable
 from calmdesk.domain.signals import ConversationAnalysis
 
-__all__ = ["MAX_TURNS", "analysis_record", "conversation_from_json", "parse_line", "peek_id"]
+__all__ = [
+    "MAX_TURNS",
+    "analysis_record",
+    "conversation_from_json",
+    "conversation_parts",
+    "decode_line",
+    "parse_line",
+    "parse_time",
+    "peek_id",
+    "turn_fields",
+]
 
 MAX_TURNS = 2_000
 _ROLES = ", ".join(r.value for r in Role)
+_BY_VALUE = {r.value: r for r in Role}
 
 
-def _time(value: object, where: str) -> datetime | None:
+def parse_time(value: object, where: str) -> datetime | None:
+    """A turn's `at`: ISO-8601, a time without an offset taken as UTC; None when absent."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -39,19 +51,27 @@ def _time(value: object, where: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _turn(raw: object, where: str) -> Turn:
+def turn_fields(raw: object, where: str) -> tuple[Role, dict[str, Any]]:
+    """A turn object's role, and the object itself; the error names the wrong field."""
     if not isinstance(raw, dict):
         raise MalformedInput(f"{where} must be an object with role and text.")
-    role, text = raw.get("role"), raw.get("text")
-    if not isinstance(role, str) or role not in {r.value for r in Role}:
+    role = raw.get("role")
+    if not isinstance(role, str) or role not in _BY_VALUE:
         raise UnsupportedValue(f"{where}.role must be one of {_ROLES}; got {str(role)[:20]!r}.")
+    return _BY_VALUE[role], raw
+
+
+def _turn(raw: object, where: str) -> Turn:
+    role, fields = turn_fields(raw, where)
+    text = fields.get("text")
     if not isinstance(text, str):
         raise MalformedInput(f"{where}.text must be a string.")
-    return Turn(Role(role), text, _time(raw.get("at"), where))
+    return Turn(role, text, parse_time(fields.get("at"), where))
 
 
-def conversation_from_json(data: object) -> Conversation:
-    """A Conversation from decoded JSON; the error names the first wrong field."""
+def conversation_parts(data: object) -> tuple[str, dict[str, Any], list[Any]]:
+    """The id, the object and the raw turns of a decoded conversation line (checked: an object
+    with a non-empty id and a list of at most MAX_TURNS turns)."""
     if not isinstance(data, dict):
         raise MalformedInput("A conversation must be a JSON object with id and turns.")
     cid, turns = data.get("id"), data.get("turns")
@@ -61,10 +81,17 @@ def conversation_from_json(data: object) -> Conversation:
         raise MalformedInput("turns must be a list of {role, text} objects.")
     if len(turns) > MAX_TURNS:
         raise MalformedInput(f"A conversation may hold at most {MAX_TURNS} turns.")
-    return Conversation(str(cid), tuple(_turn(t, f"turns[{i}]") for i, t in enumerate(turns)))
+    return str(cid), data, turns
 
 
-def _decode(line: bytes | str) -> Any:
+def conversation_from_json(data: object) -> Conversation:
+    """A Conversation from decoded JSON; the error names the first wrong field."""
+    cid, _, turns = conversation_parts(data)
+    return Conversation(cid, tuple(_turn(t, f"turns[{i}]") for i, t in enumerate(turns)))
+
+
+def decode_line(line: bytes | str) -> Any:
+    """One JSON Lines line decoded (UTF-8 JSON), or MalformedInput saying why not."""
     if isinstance(line, bytes):
         try:
             line = line.decode("utf-8")
@@ -79,13 +106,13 @@ def _decode(line: bytes | str) -> Any:
 
 def parse_line(line: bytes | str) -> Conversation:
     """One JSON Lines line as a Conversation."""
-    return conversation_from_json(_decode(line))
+    return conversation_from_json(decode_line(line))
 
 
 def peek_id(line: bytes | str) -> str | None:
     """The line's id when it can be read at all, for error records; otherwise None."""
     try:
-        data = _decode(line)
+        data = decode_line(line)
     except MalformedInput:
         return None
     cid = data.get("id") if isinstance(data, dict) else None

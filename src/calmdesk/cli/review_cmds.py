@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from calmdesk.analysis.kb import load_knowledge_base
 from calmdesk.analysis.knowledge import default_knowledge_base
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
+from calmdesk.analysis.reply.wording import tone_findings
+from calmdesk.cli.tables import Col, console, make_table, when, words
 from calmdesk.config import Settings
 from calmdesk.domain import (
     AgentSignals,
@@ -110,15 +111,20 @@ def _analyse(history: list[Turn], draft: str) -> tuple[list[TurnAnalysis], float
 
 
 def _table(review: Review) -> Table:
-    table = Table(title=f"Review score {review.score}/100", show_lines=False)
-    for column in ("check", "status", "severity", "evidence", "fix"):
-        table.add_column(column, overflow="fold")
+    columns = (Col("check", "short"), Col("status", "short"), Col("evidence", ratio=2))
+    table = make_table(f"Review score {review.score}/100", (*columns, Col("fix", ratio=3)))
     for c in review.checks:
         style = _STATUS_STYLE[c.status]
         evidence = "; ".join(f'"{s.text}"' for s in c.evidence[:3])
-        severity = c.severity.value if c.status is CheckStatus.FAIL else ""
+        status = words(c.status.value)
+        if c.status is CheckStatus.FAIL:
+            status += f"\n{c.severity.value}"
         table.add_row(
-            f"{c.check} {c.name}", f"[{style}]{c.status.value}[/]", severity, evidence, c.fix
+            f"{c.check}\n{words(c.name)}",
+            f"[{style}]{status}[/]",
+            evidence,
+            c.fix,
+            end_section=False,
         )
     return table
 
@@ -128,10 +134,10 @@ def _print(review: Review, fmt: str) -> None:
     if as_json:
         typer.echo(json.dumps(to_jsonable(review), ensure_ascii=False, indent=2))
         return
-    console = Console()
-    console.print(_table(review))
+    out = console()
+    out.print(_table(review))
     signals = ", ".join(
-        f"{n} {getattr(review, n):.2f}"
+        f"{words(n)} {getattr(review, n):.2f}"
         for n in (
             "empathy",
             "apology",
@@ -142,12 +148,13 @@ def _print(review: Review, fmt: str) -> None:
             "blame",
         )
     )
-    console.print(f"signals: {signals}")
-    for p in review.tone_problems:
-        console.print(f'tone: {p.kind} "{p.span.text}"')
+    out.print(f"signals: {signals}", markup=False, highlight=False)
+    for evidence, what in tone_findings(review.tone_problems):
+        out.print(f'tone: "{evidence}" ({what})', markup=False, highlight=False)
     for c in review.commitments:
-        due = c.due.isoformat() if c.due else "no date"
-        console.print(f"promise: {c.action} (by {c.owner}, due {due})")
+        out.print(
+            f"promise: {c.action} (by {c.owner}, due {when(c.due)})", markup=False, highlight=False
+        )
 
 
 def _playbook(path: Path | None) -> Playbook:

@@ -13,11 +13,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from calmdesk.analysis.roleplay import Session, default_scenarios, load_scenarios, scenario_by_id
 from calmdesk.analysis.roleplay.scenario import Scenario
 from calmdesk.cli.common import coded_errors
+from calmdesk.cli.tables import Col, console, make_table
 from calmdesk.config import Settings
 from calmdesk.domain import InputTooLarge, MalformedInput
 
@@ -28,6 +28,11 @@ MAX_REPLIES_BYTES = 2_000_000
 ScenarioDir = Annotated[
     Path | None, typer.Option("--scenarios", help="A folder of scenario YAML files instead.")
 ]
+
+
+def _terminal() -> bool:
+    """Whether a person reads stdout (a table), rather than a program (JSON)."""
+    return sys.stdout.isatty()
 
 
 def _library(directory: Path | None) -> tuple[Scenario, ...]:
@@ -42,13 +47,14 @@ def list_scenarios(
     """The scenarios: id, title, cause (C1-C5) and difficulty (1-5)."""
     with coded_errors():
         items = [s.summary() for s in _library(scenarios)]
-    if as_json or not sys.stdout.isatty():
+    if as_json or not _terminal():
         typer.echo(json.dumps(items, ensure_ascii=False))
         return
-    table = Table("id", "title", "cause", "difficulty")
+    columns = (Col("id", "clip"), Col("title", ratio=2), Col("cause", "short"))
+    table = make_table(None, (*columns, Col("difficulty", "short")))
     for item in items:
         table.add_row(item["id"], item["title"], item["cause"], str(item["difficulty"]))
-    Console(width=max(80, Console().width)).print(table)
+    console().print(table)
 
 
 def _read_replies(source: str) -> list[str]:

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from calmdesk.analysis.kb import load_knowledge_base
 from calmdesk.analysis.knowledge import KnowledgeBase
@@ -18,6 +16,7 @@ from calmdesk.analysis.promises.commitments import extract_commitments
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook
 from calmdesk.analysis.suggest import Suggestion, failed_checks, suggest_reply
 from calmdesk.cli.review_cmds import read_conversation
+from calmdesk.cli.tables import Col, console, make_table, when
 from calmdesk.config import Settings
 from calmdesk.domain import (
     CalmdeskError,
@@ -73,10 +72,10 @@ def _print_suggestion(result: Suggestion, as_json: bool) -> None:
         payload = {"text": result.text, "source": result.source, "review": result.review}
         typer.echo(json.dumps(to_jsonable(payload), ensure_ascii=False, indent=2))
         return
-    console = Console()
-    console.print(result.text, markup=False, highlight=False)
+    out = console()
+    out.print(result.text, markup=False, highlight=False)
     failed = ", ".join(failed_checks(result.review)) or "none"
-    console.print(
+    out.print(
         f"\n[dim]source: {result.source}; review score {result.review.score}/100; "
         f"failed checks: {failed}[/]"
     )
@@ -96,6 +95,13 @@ def suggest(
     playbook: Annotated[Path | None, typer.Option(help="Playbook YAML file.")] = None,
     offline: Annotated[bool, typer.Option(help="Never call the model endpoint.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="auto, json or text.")] = "auto",
+    handed_over: Annotated[
+        bool,
+        typer.Option(
+            "--handed-over",
+            help="The case was in fact escalated or handed over (else the reply offers it).",
+        ),
+    ] = False,
 ) -> None:
     """Print a suggested next reply for the conversation, reviewed against the playbook."""
     try:
@@ -106,7 +112,14 @@ def suggest(
         knowledge, book = _inputs(kb, playbook, settings)
         conversation = read_conversation(_read(source))
         analysis = _analyse(conversation, settings)
-        result = suggest_reply(conversation, analysis, kb=knowledge, config=settings, playbook=book)
+        result = suggest_reply(
+            conversation,
+            analysis,
+            kb=knowledge,
+            config=settings,
+            playbook=book,
+            handed_over=handed_over,
+        )
     except CalmdeskError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
@@ -132,16 +145,17 @@ def _print_promises(found: list[Commitment], tz: str, as_json: bool) -> None:
     if not found:
         typer.echo("No promises found.")
         return
-    from zoneinfo import ZoneInfo
-
-    table = Table(title="Promises")
-    for column in ("action", "owner", f"due ({tz})", "due (UTC)", "said"):
-        table.add_column(column, overflow="fold")
+    columns = (Col("action", ratio=2), Col("owner", "short"), Col("due"), Col("UTC"))
+    table = make_table(f"Promises (due in {tz}, and in UTC)", (*columns, Col("said", ratio=2)))
     for c in found:
-        local = c.due.astimezone(ZoneInfo(tz)).strftime("%a %Y-%m-%d %H:%M") if c.due else "-"
-        utc = c.due.isoformat() if c.due else "-"
-        table.add_row(c.action, c.owner, local, utc, c.span.text)
-    Console().print(table)
+        table.add_row(
+            c.action,
+            c.owner,
+            when(c.due, tz, named=False),
+            when(c.due, "UTC", named=False),
+            c.span.text,
+        )
+    console().print(table)
 
 
 def promises(

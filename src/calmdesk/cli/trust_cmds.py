@@ -11,11 +11,14 @@ calmdesk customers erase ID         erase one customer on request (the audit kee
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from calmdesk.cli.common import action_context, coded_errors
+from calmdesk.cli.tables import Col, print_rows, when
 from calmdesk.cli.web_cmds import tokens_app, users_app
 from calmdesk.config import Settings
 from calmdesk.domain.errors import NotFound
@@ -43,8 +46,18 @@ def _user(ctx: ActionContext, username: str) -> User:
     return user
 
 
-def _when(value: object) -> str:
-    return value.isoformat(timespec="seconds") if value is not None else "-"  # type: ignore[attr-defined]
+def _terminal() -> bool:
+    """Whether a person reads stdout (a table at any width), rather than a script (TSV)."""
+    return sys.stdout.isatty()
+
+
+def _when(value: datetime | None, terminal: bool) -> str:
+    """ISO-8601 for scripts; the CLI's one time format (in UTC) on a terminal."""
+    if value is None:
+        return "-"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # stored as UTC
+    return when(value, "UTC") if terminal else value.isoformat(timespec="seconds")
 
 
 @users_app.command("list")
@@ -62,9 +75,8 @@ def users_list() -> None:
                  "active" if u.is_active else "disabled")
                 for u in users
             ]  # fmt: skip
-    typer.echo("id\tusername\trole\tteam\tstate")
-    for row in rows:
-        typer.echo("\t".join(str(v) for v in row))
+    columns = (Col("id", "short"), Col("username", "clip"), Col("role", "short"), Col("team"))
+    print_rows("Users", (*columns, Col("state", "short")), rows, _terminal())
 
 
 @users_app.command("disable")
@@ -104,17 +116,18 @@ def tokens_list(
     """API tokens with their owner, last use and whether they are revoked (never the token)."""
     from calmdesk.actions.sessions import list_api_tokens
 
+    terminal = _terminal()
     with coded_errors(), action_context(Settings()) as ctx:
         owner = _user(ctx, user).id if user else None
         with ctx.sessions() as session:
             rows = [
-                (t.id, t.user.username, t.name, t.prefix, _when(t.created_at),
-                 _when(t.last_used_at), "revoked" if t.revoked_at else "active")
+                (t.id, t.user.username, t.name, t.prefix, _when(t.created_at, terminal),
+                 _when(t.last_used_at, terminal), "revoked" if t.revoked_at else "active")
                 for t in list_api_tokens(session, owner)
             ]  # fmt: skip
-    typer.echo("id\tuser\tname\tprefix\tcreated\tlast used\tstate")
-    for row in rows:
-        typer.echo("\t".join(str(v) for v in row))
+    columns = [Col("id", "short"), Col("user", "clip"), Col("name"), Col("prefix", "short")]
+    columns += [Col("created"), Col("last used"), Col("state", "short")]
+    print_rows("API tokens", columns, rows, terminal)
 
 
 @tokens_app.command("revoke")

@@ -71,7 +71,7 @@ def test_review_cli_prints_a_table_on_request(cli) -> None:
         cli, ["review", "--format", "table"], input=json.dumps(CONVERSATION)
     )
     assert result.exit_code == 0
-    assert "no_blame" in result.stdout and "Review score" in result.stdout
+    assert "no blame" in result.stdout and "Review score" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -124,9 +124,11 @@ def _present_commitments(
         due = find_due(text[m.end() : clause_end], when.now, when.tz, when.rules)
         if due is None:
             continue
-        thing = " ".join(m.group("thing").split()).lower()
+        thing = " ".join((m.group("thing") or m.group("pronoun") or m.group("pronoun2")).split())
+        thing = thing.lower()
         verb = " ".join(m.group("verb").split()).lower()
-        action = f"{thing} will {_FUTURE.get(verb, verb)}"
+        future = _FUTURE.get(verb) or re.sub(r"^is\s+(?:being\s+)?", "be ", verb)
+        action = f"{thing} will {future}"
         out.append(
             Commitment(
                 action=action,
@@ -145,6 +147,8 @@ _FUTURE = {
     "leaves": "leave",
     "lands": "land",
     "gets to you": "get to you",
+    "visits": "visit",
+    "comes": "come",
 }
 
 

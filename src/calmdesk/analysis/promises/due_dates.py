@@ -187,6 +187,8 @@ def _resolve_day(m: re.Match[str], ctx: _Ctx) -> tuple[date, time, bool] | None:
         return _business_eod(ctx), rules.end_of_day, True
     if groups["part"]:
         clock = pat.part_clock(groups["part"], rules)
+        if ctx.now.time() >= _part_end(groups["part"], rules):
+            return today, clock, True  # "this morning" written at 17:31: already past (P10 says)
         return today, clock if clock > ctx.now.time() else _today_clock(ctx), False
     if groups["tonight"]:
         return today, rules.tonight, True
@@ -206,6 +208,16 @@ def _resolve_day(m: re.Match[str], ctx: _Ctx) -> tuple[date, time, bool] | None:
         day = _explicit(groups["explicit"], ctx)
         return (day, rules.end_of_day, False) if day else None
     return None
+
+
+def _part_end(part: str, rules: DueRules) -> time:
+    """When "this morning" / "this afternoon" / "this evening" is over (local time)."""
+    key = part.lower()
+    if key == "morning":
+        return rules.noon
+    if key == "afternoon":
+        return rules.evening
+    return time(23, 59)
 
 
 def _today_clock(ctx: _Ctx) -> time:

@@ -68,14 +68,17 @@ TRIGGER = re.compile(
 )
 
 PRESENT_FUTURE = re.compile(
-    r"\b(?:your|the|a|an|this)\s+(?:new\s+|full\s+|replacement\s+|return\s+)?"
-    rf"(?P<thing>{_THINGS})(?:\s+(?:that|which))?\s+(?P<verb>ships|arrives|goes\s+out|leaves|"
-    r"lands|is\s+(?:being\s+)?(?:dispatched|shipped|sent|delivered|due|scheduled|arriving|"
-    r"going\s+out|processed|issued)|gets\s+to\s+you)\b",
+    r"\b(?:(?:your|the|a|an|this)\s+(?:new\s+|full\s+|replacement\s+|return\s+)?"
+    rf"(?P<thing>{_THINGS})(?:\s+(?:that|which))?|(?<=[;,]\s)(?P<pronoun>it|they)|"
+    r"(?<=\band\s)(?P<pronoun2>it|they))"
+    r"\s+(?P<verb>ships|arrives|goes\s+out|leaves|lands|visits|comes|"
+    r"is\s+(?:being\s+)?(?:dispatched|shipped|sent|delivered|due|scheduled|arriving|"
+    r"going\s+out|processed|issued|coming|visiting|booked)|gets\s+to\s+you)\b",
     _F,
 )
 """A thing in the present tense with a deadline: "a replacement that ships tomorrow" is a
-promise of the team's when its clause names a time."""
+promise of the team's when its clause names a time ("the engineer visits on Thursday"; after a
+comma, semicolon or "and", "it arrives Friday" too)."""
 
 NOT_ACTIONS = frozenset(
     "not never need probably likely maybe perhaps try understand hope want wish appreciate "

@@ -29,8 +29,8 @@ from calmdesk.analysis.qa.scorecard import (
     Scorecard,
     TurnScore,
 )
-from calmdesk.analysis.qa.settings import CONVERSATION_WEIGHTS, QaSettings, parse_qa
 from calmdesk.analysis.qa.wire import QaItem, parse_qa_line, qa_item, scorecard_record
+from calmdesk.analysis.qa_settings import CONVERSATION_WEIGHTS, QaSettings, parse_qa
 
 __all__ = [
     "CONVERSATION_WEIGHTS",

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from calmdesk.analysis.qa_settings import CONVERSATION_WEIGHTS
+
 if TYPE_CHECKING:
     from calmdesk.analysis.qa.scorecard import CriterionResult
     from calmdesk.analysis.qa.view import ConversationView
@@ -38,6 +40,8 @@ def criterion(name: str, *, practice: str, summary: str) -> Callable[[CriterionF
     def add(fn: CriterionFn) -> CriterionFn:
         if name in _REGISTRY:
             raise ValueError(f"criterion {name} is registered twice")
+        if name not in CONVERSATION_WEIGHTS:  # the playbook validates `qa.weights` by that table
+            raise ValueError(f"criterion {name} has no default weight in CONVERSATION_WEIGHTS")
         _REGISTRY[name] = CriterionSpec(name, practice, summary, fn)
         return fn
 

@@ -8,9 +8,9 @@ from calmdesk.analysis.qa.facts import ConversationFacts
 from calmdesk.analysis.qa.outcome import opening_upset, promises, resolution, waits
 from calmdesk.analysis.qa.registry import criteria
 from calmdesk.analysis.qa.scorecard import CriterionResult, CriterionStatus, Scorecard
-from calmdesk.analysis.qa.settings import CONVERSATION_WEIGHTS
 from calmdesk.analysis.qa.turns import by_check, check_criterion, turn_scores
 from calmdesk.analysis.qa.view import ConversationView, build_view
+from calmdesk.analysis.qa_settings import CONVERSATION_WEIGHTS
 from calmdesk.analysis.reply import Playbook, check_names, default_playbook
 from calmdesk.domain import Conversation, ConversationAnalysis, MentionKind
 

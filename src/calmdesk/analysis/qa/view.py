@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calmdesk.analysis.qa.facts import ConversationFacts
-from calmdesk.analysis.qa.settings import QaSettings
+from calmdesk.analysis.qa_settings import QaSettings
 from calmdesk.analysis.reply import Playbook, review_draft
 from calmdesk.domain import (
     AgentSignals,

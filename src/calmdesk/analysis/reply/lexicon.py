@@ -19,7 +19,8 @@ _FEEL = (
     r"infuriat\w*|exhausting|awful|difficult|concerning|maddening|aggravating|unsettling|"
     r"unpleasant|a hassle|a headache|a pain|not okay|not ok|unfair|scary|confusing|frightening|"
     r"terrifying|alarming|painful|hard|tiring|a nuisance|a shock|shocking|a real worry|"
-    r"a big deal|a lot to lose|precious|serious|nerve-wracking)"
+    r"a big deal|a lot to lose|precious|serious|nerve-wracking|anxious|nervous|horrible|dreadful|"
+    r"miserable|a nightmare|a worry)"
 )
 _ADV = r"(?:(?:really|so|very|incredibly|truly|extremely|deeply|completely|totally)\s+)?"
 
@@ -43,6 +44,7 @@ _P: dict[str, str] = {
         + _FEEL
         + r"|\bunderstandably\b|\bit(?:'s| is) understandable\b|"
         r"\bI hear you\b|\bwhat a (?:hassle|headache|pain|let-?down)\b|\bsorry to hear\b|"
+        r"\bwhat an? " + _ADV + _FEEL + r"|"
         r"\b(?:is|was|are|were|that's|it's) "
         + _ADV
         + _FEEL

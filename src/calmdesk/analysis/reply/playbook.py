@@ -16,7 +16,7 @@ import yaml
 from calmdesk.domain.errors import ConfigError
 
 if TYPE_CHECKING:
-    from calmdesk.analysis.qa.settings import QaSettings
+    from calmdesk.analysis.qa_settings import QaSettings
 
 __all__ = [
     "Authority",
@@ -71,15 +71,16 @@ class PolicyFact:
 
 
 def _qa(data: Any = None) -> QaSettings:
-    """The `qa:` section (conversation QA weights, docs/qa.md), validated by the QA package. The
-    criterion registry is read only when weights are given (a bare `Playbook()` loads nothing)."""
-    from calmdesk.analysis.qa.settings import parse_qa
+    """The `qa:` section (conversation QA weights, docs/qa.md). A weight may name a reply check
+    or a conversation criterion (`CONVERSATION_WEIGHTS`); the check registry is read only when
+    weights are given (a bare `Playbook()` loads nothing). QA itself is never imported here."""
+    from calmdesk.analysis.qa_settings import CONVERSATION_WEIGHTS, parse_qa
 
     if not (isinstance(data, Mapping) and data.get("weights")):
         return parse_qa(data, frozenset())
-    from calmdesk.analysis.qa.registry import criterion_names
+    from calmdesk.analysis.reply.registry import check_names
 
-    return parse_qa(data, frozenset(criterion_names()))
+    return parse_qa(data, frozenset([*check_names(), *CONVERSATION_WEIGHTS]))
 
 
 @dataclass(frozen=True, slots=True)

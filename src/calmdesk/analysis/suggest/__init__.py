@@ -20,6 +20,7 @@ from calmdesk.analysis.kb import load_knowledge_base
 from calmdesk.analysis.knowledge import KnowledgeBase, default_knowledge_base
 from calmdesk.analysis.llm import ChatBackend, OpenAICompatible
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
+from calmdesk.analysis.suggest.claims import HANDED_OVER, as_offers
 from calmdesk.analysis.suggest.compose import Situation, compose_candidates, situation
 from calmdesk.analysis.suggest.prompt import ask_model
 from calmdesk.config import Settings
@@ -165,6 +166,7 @@ def suggest_reply(
     config: Settings | None = None,
     playbook: Playbook | None = None,
     backend: ChatBackend | None = None,
+    handed_over: bool = False,
 ) -> Suggestion:
     """Compose the next agent reply for `conversation` and review it.
 
@@ -172,7 +174,11 @@ def suggest_reply(
     cues in the words). `kb` and `playbook` default to the files named in `config`
     (`knowledge_base_path`, `playbook_path`), else the shipped defaults. The model backend is used
     when `backend` is given or `config.llm_base_url` is set; its answer is only kept when it
-    passes every check that applies."""
+    passes every check that applies.
+
+    `handed_over` says the case was in fact escalated or handed to someone: only then does the
+    reply say "I have passed your case to ..."; otherwise that, and every other action nobody
+    took ("I have asked our billing team ..."), is phrased as an offer ("I can ...")."""
     if not isinstance(conversation, Conversation):
         raise MalformedInput("suggest_reply needs a Conversation.")
     kb = kb or _configured_kb(config)
@@ -182,7 +188,7 @@ def suggest_reply(
     ctx = _Ctx(
         turns,
         analyses,
-        situation(turns, analyses, analysis, kb),
+        situation(turns, analyses, analysis, kb, handed_over=handed_over),
         kb,
         _playbook(playbook, kb, config),
         when,
@@ -197,6 +203,7 @@ def suggest_reply(
     except BackendUnavailable as exc:
         text, review = _offline(ctx)
         return Suggestion(text, f"offline (model unavailable: {exc.message})", review)
+    answer = as_offers(answer, (HANDED_OVER,) if handed_over else ())
     review = ctx.review(answer)
     failed = failed_checks(review)
     if not failed:

@@ -18,6 +18,7 @@ from calmdesk.analysis.knowledge import KnowledgeBase
 from calmdesk.analysis.reply.context import CustomerState, customer_state, key_terms
 from calmdesk.analysis.reply.lexicon import CUSTOMER_CUES, DRAFT_PATTERNS
 from calmdesk.analysis.suggest import phrases as sp
+from calmdesk.analysis.suggest.claims import HANDED_OVER, as_offers
 from calmdesk.analysis.text import clean_text
 from calmdesk.domain import Cause, ConversationAnalysis, CustomerSignals, Turn, TurnAnalysis
 
@@ -54,6 +55,7 @@ class Situation:
     echoes: tuple[str, ...]
     escalate: bool
     closing: bool = False
+    handed_over: bool = False  # the case was in fact escalated or handed over (claims.py)
 
 
 def _signals(analyses: Sequence[TurnAnalysis]) -> list[CustomerSignals]:
@@ -131,9 +133,17 @@ def _echoes(state: CustomerState, kb: KnowledgeBase) -> tuple[str, ...]:
     return tuple(echoes[:3])
 
 
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|dear \w+|good (?:morning|afternoon|evening)|hiya|greetings)"
+    r"(?: there| team| all)?[,!.]?\s+)+",
+    re.IGNORECASE,
+)
+
+
 def _tidy_echo(sentence: str) -> str:
     text = sentence.strip().rstrip(".!").strip()
     text = re.sub(r"^(?:and|but|so|also|well|look|listen|honestly)[,]?\s+", "", text, flags=re.I)
+    text = _GREETING.sub("", text)  # "Hi, my card ..." is said back as "your card ..."
     if len(text) > 160:
         text = text[:160].rsplit(",", 1)[0].rsplit(" ", 1)[0]
     return text if text.startswith("you would like") else sp.second_person(text)
@@ -164,8 +174,11 @@ def situation(
     analyses: Sequence[TurnAnalysis],
     analysis: ConversationAnalysis | None,
     kb: KnowledgeBase,
+    *,
+    handed_over: bool = False,
 ) -> Situation:
-    """Read what the next reply has to meet from the turns and their signals."""
+    """Read what the next reply has to meet from the turns and their signals; `handed_over` says
+    the case was in fact escalated or handed over (only then may the reply say so)."""
     state = customer_state(turns, analyses)
     signals = _signals(analyses)
     recent = signals[-1:] if signals else []
@@ -177,6 +190,7 @@ def situation(
         echoes=_echoes(state, kb),
         escalate=state.wants_escalation or threats or risky,
         closing=_closing(turns, state),
+        handed_over=handed_over,
     )
 
 
@@ -272,10 +286,12 @@ def compose(
 
 
 def compose_candidates(sit: Situation, kb: KnowledgeBase, seed: int) -> list[str]:
-    """A few replies in a fixed order (each reflecting a different point), best first."""
+    """A few replies in a fixed order (each reflecting a different point), best first; an action
+    nobody took is offered, never claimed (claims.py)."""
     echoes: list[str | None] = list(sit.echoes) or [None]
+    done = (HANDED_OVER,) if sit.handed_over else ()
     texts = [
-        compose(sit, kb, s, echo, layout)
+        as_offers(compose(sit, kb, s, echo, layout), done)
         for s in (seed, seed + 1)
         for layout in LAYOUTS
         for echo in echoes

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from calmdesk.analysis.promises.commitments import extract_commitments
+from calmdesk.analysis.promises.due_dates import zone
 from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
 from calmdesk.analysis.reply.checks.listen import is_clarifying
 from calmdesk.analysis.reply.context import ReviewContext
 from calmdesk.analysis.reply.playbook import PolicyFact
 from calmdesk.analysis.reply.registry import Outcome, register
-from calmdesk.domain import Severity, Span
+from calmdesk.domain import CalmdeskError, Commitment, Severity, Span
 
 __all__ = [
     "escalates_clearly",
     "gives_timeline",
     "no_overpromise",
     "offers_solution",
+    "past_due_promises",
     "policy_facts",
 ]
 
@@ -124,6 +128,8 @@ def offers_solution(ctx: ReviewContext) -> Outcome:
     summary="gives a concrete timeline when the problem is not solved in this reply",
 )
 def gives_timeline(ctx: ReviewContext) -> Outcome:
+    if past := past_due_promises(ctx):
+        return fail(_past_fix(past[0], ctx), [p.span for p in past], severity=Severity.HIGH)
     c = ctx.customer
     pending = [s for n in _PENDING for s in ctx.found(n)]
     timeline = ctx.found("timeline")
@@ -140,6 +146,39 @@ def gives_timeline(ctx: ReviewContext) -> Outcome:
         else "Say when it will happen or when they will hear back (a day, date or hours)."
     )
     return fail(fix, vague, missing=True)
+
+
+def _moment(ctx: ReviewContext) -> datetime:
+    """When the draft is written: the review's `now`, else the clock (as the promises list)."""
+    now = ctx.now
+    return now if now is not None and now.utcoffset() is not None else datetime.now(UTC)
+
+
+def past_due_promises(ctx: ReviewContext) -> list[Commitment]:
+    """The draft's promises whose due time has already passed when it is written ("by 5pm today"
+    at 17:31): the customer would be let down the moment the reply is sent."""
+    if "past_due" not in ctx.memo:
+        now = _moment(ctx)
+        try:
+            found = extract_commitments(
+                ctx.draft, now, ctx.playbook.timezone, ctx.playbook.business_days
+            )
+        except CalmdeskError:
+            found = []
+        ctx.memo["past_due"] = [c for c in found if c.due is not None and c.due <= now]
+    return list(ctx.memo["past_due"])
+
+
+def _past_fix(promise: Commitment, ctx: ReviewContext) -> str:
+    tz = zone(ctx.playbook.timezone)
+    now, due = _moment(ctx).astimezone(tz), promise.due
+    assert due is not None  # past_due_promises keeps dated promises only
+    local = due.astimezone(tz)
+    shown = local.strftime("%H:%M") if local.date() == now.date() else local.strftime("%a %H:%M")
+    return (
+        f"The time you promise ({shown}) has already passed: it is {now.strftime('%H:%M')} now. "
+        "Give a time that is still ahead, e.g. 'by 10am tomorrow'."
+    )
 
 
 _AROUND = 400

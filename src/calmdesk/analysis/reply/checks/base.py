@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from calmdesk.analysis.reply.registry import Outcome
+from calmdesk.analysis.reply.wording import merge_spans
 from calmdesk.domain import CheckStatus, Severity, Span
 
 __all__ = ["fail", "merge", "not_needed", "passed"]
@@ -25,9 +26,5 @@ def not_needed() -> Outcome:
 
 
 def merge(*groups: Iterable[Span]) -> tuple[Span, ...]:
-    """Spans of several groups in text order, dropping exact duplicates."""
-    seen: dict[tuple[int, int], Span] = {}
-    for group in groups:
-        for span in group:
-            seen.setdefault((span.start, span.end), span)
-    return tuple(sorted(seen.values(), key=lambda s: (s.start, s.end)))
+    """Spans of several groups in text order, overlapping ones merged so each word shows once."""
+    return merge_spans(*groups)

@@ -36,6 +36,16 @@ _GENERIC = frozenset(
         "concern",
         "patien",
         "happen",
+        # how they feel is P3's; P2 says back what went wrong
+        "furiou",
+        "angry",
+        "livid",
+        "fuming",
+        "disgus",
+        "outrag",
+        "appall",
+        "unacce",
+        "ridicu",
     }
 )
 
@@ -78,7 +88,11 @@ def reflects_concern(ctx: ReviewContext) -> Outcome:
     spans = ctx.memo["reflects"]
     if ctx.score("reflection") >= 0.5:
         return passed(spans)
-    terms = _example_words(c.concern, set(c.abuse_words))
+    said = {w.lower() for s in spans for w in _WORD.findall(s.text)}
+    terms = _example_words(c.concern, set(c.abuse_words) | said)
+    if spans and not terms:  # their words are there; the sentence does not yet say it back
+        fix = "Say back in one sentence what went wrong for them, before what you will do."
+        return fail(fix, spans, missing=True)
     hint = f" (for example: {', '.join(terms)})" if terms else ""
     return fail(f"Say back what went wrong in the customer's own terms{hint}.", spans, missing=True)
 

@@ -6,6 +6,7 @@ from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
 from calmdesk.analysis.reply.context import ReviewContext
 from calmdesk.analysis.reply.registry import Outcome, register
 from calmdesk.analysis.reply.signals import find_tone_problems
+from calmdesk.analysis.reply.wording import join_words, tone_words
 from calmdesk.domain import Severity
 
 __all__ = ["apologises", "calm_professional", "empathises", "no_blame", "sets_boundary"]
@@ -59,10 +60,8 @@ def calm_professional(ctx: ReviewContext) -> Outcome:
     problems = find_tone_problems(ctx)
     if not problems:
         return passed()
-    kinds = ", ".join(sorted({p.kind for p in problems}))
-    return fail(
-        f"Rewrite in a neutral tone; remove the {kinds} marked.", [p.span for p in problems]
-    )
+    kinds = join_words(tone_words(p.kind) for p in problems)
+    return fail(f"Rewrite in a neutral tone, without the {kinds}.", [p.span for p in problems])
 
 
 @register(

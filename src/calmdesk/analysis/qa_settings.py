@@ -1,7 +1,9 @@
 """The `qa:` section of the playbook file: criterion weights and the rubric's thresholds.
 
-Kept apart from the reply checks' settings so the playbook loader validates it (E501) without the
-rest of the rubric being imported."""
+A small module of its own, outside both `analysis.reply` and `analysis.qa`: the playbook loader
+(reply) validates the section (E501) with it, and the QA rubric reads its settings from it, so
+reply never imports qa (qa imports reply, not the other way round). `CONVERSATION_WEIGHTS` names
+every conversation criterion; the QA registry refuses a criterion missing from it."""
 
 from __future__ import annotations
 
