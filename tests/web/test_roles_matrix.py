@@ -66,16 +66,6 @@ def conv_b(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"conversation_id": s.conv_b.id}, "json": body or None}
 
 
-def _p15(s: Scene) -> int:
-    """The P15 case the row before opened for this persona (1 when it could not)."""
-    from sqlalchemy import select
-
-    from calmdesk.storage.desk import P15Case
-
-    with s.world.ctx.sessions() as session:
-        return session.scalar(select(P15Case.id).order_by(P15Case.id.desc()).limit(1)) or 1
-
-
 def customer_a(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"customer_id": s.conv_a.customer_id}, "json": body or None}
 
@@ -196,11 +186,6 @@ MATRIX: list[Entry] = [
     Entry("POST", f"{V}/sla-policies", lambda s: {"json": {"name": "vip",
           "first_response_minutes": 30, "next_response_minutes": 60, "resolution_minutes": 600}},
           201, {"admin"}, {"agent": 403, "other_agent": 403, "supervisor": 403}),
-    Entry("POST", f"{V}/conversations/{{conversation_id}}/p15",
-          lambda s: conv_b(s, kind="negotiation"), 201, STAFF),
-    Entry("POST", f"{V}/p15/{{case_id}}/steps", lambda s: {"ids": {"case_id": _p15(s)},
-          "json": {"step": "offer", "text": "A 10% refund now."}}, 200, STAFF),
-    Entry("GET", f"{V}/conversations/{{conversation_id}}/p15", conv_b, 200, STAFF),
     Entry("GET", f"{V}/sla-policies", lambda s: {}, 200, {"supervisor", "admin"},
           {"agent": 403, "other_agent": 403}),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/escalate",
