@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from itertools import count
 from typing import Any
 
@@ -82,6 +83,7 @@ def resolution_case(s: Scene, **body: Any) -> dict[str, Any]:
 
 
 V = "/api/v1"
+_RULES_FILE = resources.files("calmdesk.defaults").joinpath("escalation_rules.yaml").read_text()
 ALL_STAFF_LIST = {"other_agent", *STAFF}
 MANAGERS = {"supervisor", "admin"}
 STAFF_403 = {"agent": 403, "supervisor": 403, "other_agent": 403}
@@ -188,6 +190,12 @@ MATRIX: list[Entry] = [
           201, {"admin"}, {"agent": 403, "other_agent": 403, "supervisor": 403}),
     Entry("GET", f"{V}/sla-policies", lambda s: {}, 200, {"supervisor", "admin"},
           {"agent": 403, "other_agent": 403}),
+    Entry("GET", f"{V}/settings/{{kind}}", lambda s: {"ids": {"kind": "playbook"}}, 200, MANAGERS,
+          {"agent": 403, "other_agent": 403}),
+    Entry("PUT", f"{V}/settings/{{kind}}", lambda s: {"ids": {"kind": "escalation-rules"},
+          "json": {"text": _RULES_FILE, "team_id": s.world.team.id}}, 200, {"admin"}, STAFF_403),
+    Entry("DELETE", f"{V}/settings/{{kind}}", lambda s: {"ids": {"kind": "escalation-rules"},
+          "params": {"team_id": s.world.team.id}}, 204, {"admin"}, STAFF_403),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/escalate",
           lambda s: conv_a(s, reason="Needs billing.", to_team_id=s.conv_a.team_id), 201, STAFF),
     # the escalation above hands customer A's case to the supervisor: the agent may read it,

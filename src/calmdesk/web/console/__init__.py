@@ -1,7 +1,8 @@
 """The staff console: pages rendered on the server (Jinja2) and updated in place with htmx.
 
 `routes` has login, the queue, one conversation and the supervisor board; `forms` the form posts;
-`live` the console's websocket; `desk`, `admin`, `settings`, `cases` (P15), `practice`, `qa` and
+`live` the console's websocket; `desk`, `admin`, `settings`, `overrides` (escalation rules and
+playbook settings), `cases` (P15), `practice`, `qa` and
 `kb` their areas. Modules ending in `_view` (and `view`, `reads`, `review`) build what the pages
 show. `register(app)` adds all of it, with the customer chat, to an app.
 """
@@ -23,6 +24,7 @@ def register(app: FastAPI) -> None:
         forms,
         kb,
         live,
+        overrides,
         practice,
         qa,
         routes,
@@ -48,6 +50,7 @@ def register(app: FastAPI) -> None:
     app.include_router(desk.router)
     app.include_router(admin.router)
     app.include_router(settings.router)
+    app.include_router(overrides.router)
     app.include_router(widget.router)
     app.include_router(kb.router)
     app.include_router(csat.router)

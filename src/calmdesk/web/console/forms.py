@@ -17,6 +17,7 @@ from calmdesk.actions import people as people_actions
 from calmdesk.actions import promises as promise_actions
 from calmdesk.actions.bot import stored_facts, with_stored_facts
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.desk_overrides import playbook_for
 from calmdesk.actions.escalation import escalate
 from calmdesk.actions.turns import send_agent_reply, to_domain
 from calmdesk.analysis.kb import load_knowledge_base
@@ -65,11 +66,12 @@ def review(
         history = to_domain(conversation.id, rows).turns
         stored = [t.signals for t in rows]
         facts = stored_facts(session)  # the knowledge base's policy facts (P8)
+        saved = playbook_for(session, settings, conversation.team_id)
         session.commit()  # the review runs without holding the database
         try:
             now = actions.now()
             result = review_against_stored(
-                history, stored, text, now, settings.playbook_path, facts
+                history, stored, text, now, settings.playbook_path, facts, saved
             )
             context["review"] = review_view(result, team_tz(settings), actions.now())
         except CalmdeskError as err:

@@ -30,12 +30,14 @@ from calmdesk.web.desk_schemas import (
     TeamSettingsOut,
 )
 from calmdesk.web.desk_search import run_search
+from calmdesk.web.routes import desk_settings
 from calmdesk.web.routes.api_reads import IdPath
 from calmdesk.web.schemas import MAX_ID
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["desk"])
+router.include_router(desk_settings.router)
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=AssignmentOut)

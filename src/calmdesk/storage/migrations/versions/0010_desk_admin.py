@@ -42,7 +42,9 @@ _STATE = {
     "awaiting_decision": "arbitrating", "decided": "decided", "informed": "decided",
     "appealed": "appealed", "closed": "final",
 }  # fmt: skip
-_OPENING = {"negotiation": "open", "mediation": "awaiting_mediator", "arbitration": "awaiting_decision"}
+_OPENING = {
+    "negotiation": "open", "mediation": "awaiting_mediator", "arbitration": "awaiting_decision",
+}  # fmt: skip
 _STEP_TO = {  # the p15 state each old step led to
     "offer": "open", "answer": "open", "common_ground": "open", "agree": "agreed",
     "fail": "failed", "assign_mediator": "in_mediation", "position": "in_mediation",
