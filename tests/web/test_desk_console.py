@@ -155,6 +155,19 @@ def test_desk_console_refused_action_keeps_the_sidebar_and_says_why(client, worl
     assert page.by_id("flash").attrs["class"] == "banner banner--bad"
     assert "supervisor" in page.by_id("flash").text
     assert page.by_id("insight").tag == "aside" and page.by_id("standing-action")
+    beside = page.by_id("standing")  # the reason sits in the form's own section, opened
+    assert "open" in beside.attrs and beside.find("p", id="flash").text == page.by_id("flash").text
+    assert page.by_id("desk-panel")  # the rest of the sidebar is still there
+    empty = {"action": "warn", "reason": " ", "conversation_id": str(case.id)}
+    answer = client.post(
+        f"/console/customers/{case.customer_id}/standing", data=empty, headers=htmx(csrf)
+    )
+    assert parse(answer.text).by_id("standing").find("p", id="flash")
+    tagged = client.post(f"/console/conversations/{case.id}/tags", data={"tag": "<b>!!</b>"},
+                         headers=htmx(csrf))  # fmt: skip
+    assert tagged.status_code == 400
+    page = parse(tagged.text)
+    assert page.by_id("desk-panel").find("p", id="flash").attrs["class"] == "banner banner--bad"
 
 
 def test_desk_console_warning_offers_the_boundary_message(client, world, case) -> None:
@@ -163,7 +176,7 @@ def test_desk_console_warning_offers_the_boundary_message(client, world, case) -
     page = parse(client.post(
         f"/console/customers/{case.customer_id}/standing", data=data, headers=htmx(csrf)
     ).text)  # fmt: skip
-    offer = page.by_id("flash").find("button")
+    offer = page.by_id("standing").find("p", id="flash").find("button")  # beside the form
     assert "can't continue" in offer.attrs["data-use-text"]
 
 

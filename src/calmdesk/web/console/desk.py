@@ -61,20 +61,20 @@ def queue_rows_partial(
 
 def _sidebar(
     request: Request, user: StaffPrincipal, session: SessionDep, actions: ActionsDep,
-    settings: SettingsDep, conversation_id: int, flash: str, kind: str = "ok",
+    settings: SettingsDep, conversation_id: int, flash: str, kind: str = "ok", where: str = "",
 ) -> Response:  # fmt: skip
     if not is_htmx(request):
         return RedirectResponse(f"/console/conversations/{conversation_id}", status_code=303)
     session.expire_all()
     convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
     session.commit()
-    context = page_context(user, convo=convo, flash=flash, flash_kind=kind)
+    context = page_context(user, convo=convo, flash=flash, flash_kind=kind, flash_where=where)
     return render(request, "_partials/insight.html", context)
 
 
 def _act(
     request: Request, user: StaffPrincipal, session: SessionDep, actions: ActionsDep,
-    settings: SettingsDep, conversation_id: int, done: str, do: object,
+    settings: SettingsDep, conversation_id: int, done: str, do: object, where: str = "desk-actions",
 ) -> Response:  # fmt: skip
     """Run one action; a refusal is shown in the sidebar beside the forms, not instead of it."""
     try:
@@ -85,7 +85,7 @@ def _act(
         if not is_htmx(request):
             raise
         answer = _sidebar(
-            request, user, session, actions, settings, conversation_id, err.message, "bad"
+            request, user, session, actions, settings, conversation_id, err.message, "bad", where
         )
         answer.status_code = status_for(err)  # htmx swaps 4xx answers in too
         return answer
@@ -118,7 +118,8 @@ def assign(
         who = {"user_id": int(ident)} if kind == "user" else {"team_id": int(ident)}
         assignment.assign(actions, user.acting(), conversation_id, reason=reason, **who)
 
-    return _act(request, user, session, actions, settings, conversation_id, "Assigned.", do)
+    return _act(request, user, session, actions, settings, conversation_id, "Assigned.", do,
+                "assign")  # fmt: skip
 
 
 @router.post("/conversations/{conversation_id}/hand-back", response_class=HTMLResponse)
@@ -145,7 +146,7 @@ def tag(
         change(actions, user.acting(), conversation_id, tag)
 
     flash = "Tag removed." if remove else "Tagged."
-    return _act(request, user, session, actions, settings, conversation_id, flash, do)
+    return _act(request, user, session, actions, settings, conversation_id, flash, do, "tags")
 
 
 @router.post("/presence", response_class=HTMLResponse)
