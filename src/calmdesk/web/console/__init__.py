@@ -35,6 +35,7 @@ def register(app: FastAPI) -> None:
     from calmdesk.web.pages import docs_page, install_pages
     from calmdesk.web.realtime import Hub
     from calmdesk.web.routes import csat, widget
+    from calmdesk.web.timefmt import ViewerClock
     from calmdesk.web.turn_feed import install_turn_feed
 
     app.state.hub = getattr(app.state, "hub", None) or Hub()
@@ -42,6 +43,7 @@ def register(app: FastAPI) -> None:
     install_desk_feed(app.state.actions.sessions, app.state.hub)
     warm_up()
     install_pages(app)
+    app.add_middleware(ViewerClock)  # one date-time format per page, for the viewer's locale
     app.include_router(routes.router)
     app.include_router(forms.router)
     app.include_router(live.router)
