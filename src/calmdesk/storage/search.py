@@ -90,15 +90,15 @@ def _matching_ids(
         if walk:
             stmt = select(column).where(column > floor, func.ts_match_vq(vector, query))
         else:
-            stmt = select(column).where(vector.op("@@")(query))
-            if limit is not None:  # id bounds outside the CTE: inside, they invite the walk
-                found = stmt.cte(f"{table}_hits").prefix_with("MATERIALIZED")
-                hits = select(found.c.id)
-                if floor is not None:
-                    hits = hits.where(found.c.id <= floor)
-                if before is not None:
-                    hits = hits.where(found.c.id < before)
-                return hits.order_by(found.c.id.desc()).limit(limit)
+            # id bounds and the caller's filters outside the CTE: inside, they invite the walk
+            matched = select(column).where(vector.op("@@")(query))
+            found = matched.cte(f"{table}_hits").prefix_with("MATERIALIZED")
+            hits = select(found.c.id)
+            if floor is not None:
+                hits = hits.where(found.c.id <= floor)
+            if before is not None:
+                hits = hits.where(found.c.id < before)
+            return hits if limit is None else hits.order_by(found.c.id.desc()).limit(limit)
     else:
         fts = f"search_{table}"
         column = literal_column("rowid")
