@@ -92,10 +92,11 @@ class CueAnalyzer:
         return ConversationAnalysis(conversation.id, turns, trend, risk, reasons)
 
     def review(self, conversation: Conversation, draft: str, now: datetime) -> Review:
+        from calmdesk.actions.desk_overrides import current_playbook
         from calmdesk.analysis.reply import review_draft
 
-        history = self.analyze(conversation).turns
-        return review_draft(draft, conversation.turns, history, now=now)
+        history = self.analyze(conversation).turns  # a saved playbook applies, as in the real one
+        return review_draft(draft, conversation.turns, history, now=now, config=current_playbook())
 
 
 class FixedClock:

@@ -155,6 +155,19 @@ def test_desk_console_refused_action_keeps_the_sidebar_and_says_why(client, worl
     assert page.by_id("flash").attrs["class"] == "banner banner--bad"
     assert "supervisor" in page.by_id("flash").text
     assert page.by_id("insight").tag == "aside" and page.by_id("standing-action")
+    beside = page.by_id("standing")  # the reason sits in the form's own section, opened
+    assert "open" in beside.attrs and beside.find("p", id="flash").text == page.by_id("flash").text
+    assert page.by_id("desk-panel")  # the rest of the sidebar is still there
+    empty = {"action": "warn", "reason": " ", "conversation_id": str(case.id)}
+    answer = client.post(
+        f"/console/customers/{case.customer_id}/standing", data=empty, headers=htmx(csrf)
+    )
+    assert parse(answer.text).by_id("standing").find("p", id="flash")
+    tagged = client.post(f"/console/conversations/{case.id}/tags", data={"tag": "<b>!!</b>"},
+                         headers=htmx(csrf))  # fmt: skip
+    assert tagged.status_code == 400
+    page = parse(tagged.text)
+    assert page.by_id("desk-panel").find("p", id="flash").attrs["class"] == "banner banner--bad"
 
 
 def test_desk_console_warning_offers_the_boundary_message(client, world, case) -> None:
@@ -163,7 +176,7 @@ def test_desk_console_warning_offers_the_boundary_message(client, world, case) -
     page = parse(client.post(
         f"/console/customers/{case.customer_id}/standing", data=data, headers=htmx(csrf)
     ).text)  # fmt: skip
-    offer = page.by_id("flash").find("button")
+    offer = page.by_id("standing").find("p", id="flash").find("button")  # beside the form
     assert "can't continue" in offer.attrs["data-use-text"]
 
 
@@ -179,32 +192,31 @@ def test_desk_console_kept_promise_is_not_labelled_overdue(client, world, case) 
     assert labels and not any("overdue" in text for text in labels)
 
 
-def test_desk_console_p15_mediation_from_the_sidebar(client, world, case) -> None:
+def test_desk_console_resolution_case_in_the_sidebar_and_its_mediator_reads_the_case(
+    client, world, case
+) -> None:
     from tests.factories import ADMIN, PASSWORD
 
     from calmdesk.actions import create_user
+    from calmdesk.actions.cases import open_case, take_step
 
     rex = create_user(world.ctx, ADMIN, username="rex", password=PASSWORD, role="supervisor",
                       display_name="Rex", team_id=world.other_team.id)  # fmt: skip
-    csrf = login(client, "sam")
-    url = f"/console/conversations/{case.id}/p15"
-    page = parse(client.post(url, data={"kind": "mediation"}, headers=htmx(csrf)).text)
-    box = page.by_id("p15").find("div", class_="p15")
-    assert box.attrs["data-state"] == "awaiting_mediator"
-    mediators = [o.attrs["value"] for o in box.find("select", name="user_id").find_all("option")]
-    assert str(rex.id) in mediators and str(world.supervisor.id) not in mediators
-    step = f"/console/p15/{box.attrs['data-p15']}/steps"
-    data = {"conversation_id": str(case.id), "step": "assign_mediator", "user_id": str(rex.id)}
-    page = parse(client.post(step, data=data, headers=htmx(csrf)).text)
-    assert page.by_id("p15").find("div", class_="p15").attrs["data-state"] == "in_mediation"
+    sam = world.actor(world.supervisor)
+    opened = open_case(world.ctx, sam, case.id, "mediation", "Refund disputed")
+    login(client, "rex")  # another team: not the mediator yet, so the case is not theirs to read
+    assert client.get(f"/console/conversations/{case.id}").status_code == 404
+    take_step(world.ctx, sam, opened.id, "assign_mediator", {"user_id": rex.id})
+    page = parse(client.get(f"/console/conversations/{case.id}").text)
+    item = page.by_id("p15").find("li", class_="p15")
+    assert item.attrs["data-state"] == "mediating"
+    assert "sla" in item.find("span").attrs["class"]  # the proposal's due time, as time left
+    assert item.find("a").attrs["href"] == f"/console/resolution/{opened.id}"
     client.cookies.clear()
-    rex_csrf = login(client, "rex")  # another team: reads the case as its mediator
-    assert client.get(f"/console/conversations/{case.id}").status_code == 200
-    data = {"conversation_id": str(case.id), "step": "propose", "text": "A voucher."}
-    page = parse(client.post(step, data=data, headers=htmx(rex_csrf)).text)
-    assert page.by_id("p15").find("div", class_="p15").attrs["data-state"] == "proposed"
-    wrong = client.post(step, data=data | {"conversation_id": "999"}, headers=htmx(rex_csrf))
-    assert wrong.status_code == 404
+    login(client, "sam")
+    page = parse(client.get(f"/console/conversations/{case.id}").text)
+    assert page.by_id("p15").find("li", class_="p15").attrs["data-case"] == str(opened.id)
+    assert client.post(f"/console/conversations/{case.id}/p15").status_code in (403, 404, 405)
 
 
 def test_desk_console_admin_screens_validate_and_save(client, world) -> None:

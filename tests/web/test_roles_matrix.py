@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from itertools import count
 from typing import Any
 
@@ -66,16 +67,6 @@ def conv_b(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"conversation_id": s.conv_b.id}, "json": body or None}
 
 
-def _p15(s: Scene) -> int:
-    """The P15 case the row before opened for this persona (1 when it could not)."""
-    from sqlalchemy import select
-
-    from calmdesk.storage.desk import P15Case
-
-    with s.world.ctx.sessions() as session:
-        return session.scalar(select(P15Case.id).order_by(P15Case.id.desc()).limit(1)) or 1
-
-
 def customer_a(s: Scene, **body: Any) -> dict[str, Any]:
     return {"ids": {"customer_id": s.conv_a.customer_id}, "json": body or None}
 
@@ -92,6 +83,7 @@ def resolution_case(s: Scene, **body: Any) -> dict[str, Any]:
 
 
 V = "/api/v1"
+_RULES_FILE = resources.files("calmdesk.defaults").joinpath("escalation_rules.yaml").read_text()
 ALL_STAFF_LIST = {"other_agent", *STAFF}
 MANAGERS = {"supervisor", "admin"}
 STAFF_403 = {"agent": 403, "supervisor": 403, "other_agent": 403}
@@ -196,13 +188,14 @@ MATRIX: list[Entry] = [
     Entry("POST", f"{V}/sla-policies", lambda s: {"json": {"name": "vip",
           "first_response_minutes": 30, "next_response_minutes": 60, "resolution_minutes": 600}},
           201, {"admin"}, {"agent": 403, "other_agent": 403, "supervisor": 403}),
-    Entry("POST", f"{V}/conversations/{{conversation_id}}/p15",
-          lambda s: conv_b(s, kind="negotiation"), 201, STAFF),
-    Entry("POST", f"{V}/p15/{{case_id}}/steps", lambda s: {"ids": {"case_id": _p15(s)},
-          "json": {"step": "offer", "text": "A 10% refund now."}}, 200, STAFF),
-    Entry("GET", f"{V}/conversations/{{conversation_id}}/p15", conv_b, 200, STAFF),
     Entry("GET", f"{V}/sla-policies", lambda s: {}, 200, {"supervisor", "admin"},
           {"agent": 403, "other_agent": 403}),
+    Entry("GET", f"{V}/settings/{{kind}}", lambda s: {"ids": {"kind": "playbook"}}, 200, MANAGERS,
+          {"agent": 403, "other_agent": 403}),
+    Entry("PUT", f"{V}/settings/{{kind}}", lambda s: {"ids": {"kind": "escalation-rules"},
+          "json": {"text": _RULES_FILE, "team_id": s.world.team.id}}, 200, {"admin"}, STAFF_403),
+    Entry("DELETE", f"{V}/settings/{{kind}}", lambda s: {"ids": {"kind": "escalation-rules"},
+          "params": {"team_id": s.world.team.id}}, 204, {"admin"}, STAFF_403),
     Entry("POST", f"{V}/conversations/{{conversation_id}}/escalate",
           lambda s: conv_a(s, reason="Needs billing.", to_team_id=s.conv_a.team_id), 201, STAFF),
     # the escalation above hands customer A's case to the supervisor: the agent may read it,

@@ -2,8 +2,9 @@
 
 The state machine and who may act are data in `calmdesk.analysis.cases`; these actions describe
 the person acting (`party_for`), ask it for the transition, record the step and its effects:
-a mediation proposal due (a durable timer), an arbitration decision told to the customer in the
-conversation, the appeal window (a timer that makes the decision final when it closes).
+a mediation proposal due (a durable timer), an arbitration decision due (a timer), the decision
+told to the customer in the conversation, the appeal window (a timer that makes the decision final
+when it closes).
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ from calmdesk.storage.cases import ResolutionCase, ResolutionStep
 
 __all__ = [
     "APPEAL_DAYS",
+    "DECISION_DAYS",
     "PROPOSAL_DAYS",
     "case_records",
     "case_visible",
     "fire_appeal_window",
+    "fire_decision_due",
     "fire_proposal_due",
     "load_case",
     "open_case",
@@ -57,10 +60,12 @@ __all__ = [
 ]
 
 PROPOSAL_DAYS = 5
+DECISION_DAYS = 5  # an arbitration (or an appeal) waiting longer for a decision is overdue
 APPEAL_DAYS = 14
 _TEXT_MAX = 4000
 _FIELDS = (
-    "track", "state", "mediator_id", "proposal_due_at", "first_arbitrator_id", "decided_by_id",
+    "track", "state", "mediator_id", "proposal_due_at", "decision_due_at", "first_arbitrator_id",
+    "decided_by_id",
     "decision", "reasons", "decided_at", "appeal_until", "outcome", "closed_at",
 )  # fmt: skip
 _ANSWERS = ("accepted", "declined", "countered")
@@ -84,6 +89,7 @@ def party_for(
         sees_conversation=sees,
         is_mediator=case is not None and case.mediator_id == user.id,
         authority_limit=float(user.authority_limit),
+        handles_case=conv.assignee_id == user.id,
     )
 
 
@@ -139,10 +145,24 @@ def open_case(
         )  # fmt: skip
         session.add(case)
         session.flush()
+        timers: list[Timer | None] = []
+        if chosen is Track.ARBITRATION:
+            _decision_due(session, case, now, timers, "open")
         _record(session, actor, case, "open", state.value, {"track": chosen.value, "reason": why,
                 "amount": money}, now)  # fmt: skip
         write_audit(session, actor, "resolution_case.opened", case, None, snapshot(case))
-        return case
+    notify_scheduler(ctx, timers)
+    return case
+
+
+def _decision_due(
+    session: Session, case: ResolutionCase, now: datetime, timers: list[Timer | None], tag: str
+) -> None:
+    """An arbitration (or an appeal) is due a decision within DECISION_DAYS (a timer)."""
+    cancel_timers(session, case.id, TimerKind.CASE_DECISION_DUE)
+    case.decision_due_at = now + timedelta(days=DECISION_DAYS)
+    timers.append(schedule_timer(session, TimerKind.CASE_DECISION_DUE, case.id,
+                                 case.decision_due_at, tag))  # fmt: skip
 
 
 def _amount(value: object) -> float | None:
@@ -302,6 +322,8 @@ def _ending(outcome: str) -> Any:
 
 def _escalate(s: _Step) -> Effects:
     cancel_timers(s.session, s.case.id, TimerKind.CASE_PROPOSAL_DUE)
+    if s.data.get("to") == "arbitration":
+        _decision_due(s.session, s.case, s.now, s.timers, "escalated")
     return {"to": str(s.data.get("to")), "reason": _text(s.data, "reason", "reason")}
 
 
@@ -310,7 +332,8 @@ def _assign(s: _Step) -> Effects:
     mediator = s.session.get(User, user_id) if user_id is not None else None
     if mediator is None:
         raise NotFound(f"There is no user {user_id!r} to mediate.")
-    check_mediator(mediator.role.value, mediator.is_active, mediator.team_id, s.conv.team_id)
+    check_mediator(mediator.role.value, mediator.is_active, mediator.team_id, s.conv.team_id,
+                   handles=mediator.id == s.conv.assignee_id)  # fmt: skip
     days = _days(s.data, "proposal_due_days", PROPOSAL_DAYS, 60)
     cancel_timers(s.session, s.case.id, TimerKind.CASE_PROPOSAL_DUE)
     s.case.mediator_id, s.case.proposal_due_at = mediator.id, s.now + timedelta(days=days)
@@ -348,6 +371,8 @@ def _decide(s: _Step) -> Effects:
     decision = _text(s.data, "decision", "decision")
     reasons = _text(s.data, "reasons", "reasons")
     appeal = s.case.first_arbitrator_id is not None
+    cancel_timers(s.session, s.case.id, TimerKind.CASE_DECISION_DUE)
+    s.case.decision_due_at = None
     s.case.decided_by_id, s.case.decision, s.case.reasons, s.case.decided_at = (
         s.actor.user_id, decision, reasons, s.now,
     )  # fmt: skip
@@ -377,6 +402,7 @@ def _decide(s: _Step) -> Effects:
 
 def _appeal(s: _Step) -> Effects:
     cancel_timers(s.session, s.case.id, TimerKind.CASE_APPEAL_CLOSES)
+    _decision_due(s.session, s.case, s.now, s.timers, "appeal")
     return {"reason": _text(s.data, "reason", "reason")}
 
 
@@ -423,15 +449,17 @@ _EFFECTS: dict[str, Any] = {
     "close": _plain("reason", "reason"),
     "proposal_overdue": _system("mediation proposal overdue: no proposal by its due time"),
     "appeal_window_closed": _system("appeal window closed: decision final"),
+    "decision_overdue": _system("arbitration decision overdue: no decision by its due time"),
 }
 
 _JOBS = Actor.system("jobs")
 
 
-def _fire(session: Session, timer: Timer, now: datetime, step: str, state: State) -> None:
+def _fire(session: Session, timer: Timer, now: datetime, step: str, *states: State) -> None:
     case = session.get(ResolutionCase, timer.target_id)
-    if case is None or case.state != state.value:
+    if case is None or case.state not in states:
         return  # the proposal was made, the appeal lodged, or the case closed meanwhile
+    state = State(case.state)
     conv = load_conversation(session, case.conversation_id)
     before = snapshot(case, *_FIELDS)
     transition = transition_for(state, step, Party(None, None))
@@ -450,6 +478,11 @@ def fire_proposal_due(session: Session, timer: Timer, now: datetime) -> None:
 def fire_appeal_window(session: Session, timer: Timer, now: datetime) -> None:
     """Timer: the appeal window closed without an appeal; the decision becomes final."""
     _fire(session, timer, now, "appeal_window_closed", State.DECIDED)
+
+
+def fire_decision_due(session: Session, timer: Timer, now: datetime) -> None:
+    """Timer: an arbitration or an appeal still has no decision; recorded on the case."""
+    _fire(session, timer, now, "decision_overdue", State.ARBITRATING, State.APPEALED)
 
 
 def case_records(session: Session, conversation_id: int) -> list[dict[str, Any]]:

@@ -119,6 +119,11 @@ class LibraryAnalyzer:
         return review_draft(draft, conversation.turns, history, now=now, config=self._playbook())
 
     def _playbook(self) -> Any:
+        from calmdesk.actions.desk_overrides import current_playbook
+
+        saved = current_playbook()  # the team's or the desk's saved playbook, if any
+        if saved is not None:
+            return saved
         if self.settings.playbook_path is None:
             return None
         from calmdesk.analysis.reply import load_playbook

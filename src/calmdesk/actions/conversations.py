@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.desk_overrides import rules_for
 from calmdesk.actions.escalation import load_conversation
 from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.routing import auto_assign_in_session
@@ -120,10 +121,11 @@ def resolve_conversation(
         before = snapshot(conversation, *_STATE)
         conversation.status, conversation.outcome = ConversationStatus.RESOLVED, text
         conversation.resolved_at = conversation.updated_at = now
+        hours = rules_for(session, ctx, conversation.team_id).follow_up_after_hours
         follow_up = FollowUp(
             conversation_id=conversation.id,
             created_by=actor.user_id,
-            due_at=now + timedelta(hours=ctx.rules.follow_up_after_hours),
+            due_at=now + timedelta(hours=hours),
         )
         session.add(follow_up)
         session.flush()

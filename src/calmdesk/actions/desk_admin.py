@@ -16,13 +16,12 @@ from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.actions.desk_config import check_routing
 from calmdesk.analysis.sla import parse_business_hours, parse_policy
 from calmdesk.domain.errors import Conflict, InvalidDeskSetting, NotFound
-from calmdesk.storage.desk import P15Case, SlaPolicy, TeamSettings
+from calmdesk.storage.desk import SlaPolicy, TeamSettings
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import Team
 
 __all__ = [
     "deactivate_sla_policy",
-    "p15_rows",
     "policy_rows",
     "save_sla_policy",
     "set_team_settings",
@@ -102,9 +101,3 @@ def deactivate_sla_policy(ctx: ActionContext, actor: Actor, policy_id: int) -> S
 def policy_rows(session: Session) -> list[SlaPolicy]:
     """Every stored SLA policy, active or not (a read helper for the admin screens)."""
     return list(session.scalars(select(SlaPolicy).order_by(SlaPolicy.id)))
-
-
-def p15_rows(session: Session, conversation_id: int) -> list[P15Case]:
-    """A case's P15 workflows, oldest first (a read helper for the API and the export)."""
-    stmt = select(P15Case).where(P15Case.conversation_id == conversation_id).order_by(P15Case.id)
-    return list(session.scalars(stmt))

@@ -6,12 +6,10 @@ import json
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
-from sqlalchemy import select
 
 from calmdesk.actions.audit import snapshot
 from calmdesk.actions.context import ActionContext
 from calmdesk.domain import UnsupportedValue
-from calmdesk.storage.desk import P15Case
 from calmdesk.storage.queries import ConversationRecord, conversation_record
 
 __all__ = ["FORMATS", "export_record", "record_as_dict"]
@@ -68,11 +66,6 @@ _SECTIONS = [
     ("Follow-ups", "follow_ups", ["due_at", "done", "outcome"]),
     ("Notes", "notes", ["created_at", "author_id", "text"]),
     ("Actions taken", "actions_taken", ["created_at", "kind", "detail"]),
-    (
-        "Conflict resolution (P15)",
-        "p15_cases",
-        ["created_at", "kind", "state", "record", "binding", "deadline_at", "appeal_until"],
-    ),
     ("Audit log", "audit", ["at", "actor", "action", "entity", "entity_id"]),
 ]
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
@@ -99,10 +92,6 @@ def export_record(ctx: ActionContext, conversation_id: int, fmt: str = "json") -
     with ctx.sessions() as session:
         data = record_as_dict(conversation_record(session, conversation_id))
         data["resolution_cases"] = case_records(session, conversation_id)
-        rows = session.scalars(
-            select(P15Case).where(P15Case.conversation_id == conversation_id).order_by(P15Case.id)
-        )
-        data["p15_cases"] = [snapshot(row) for row in rows]
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2)
     template = _env.from_string(_HTML)

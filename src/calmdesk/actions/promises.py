@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.desk_overrides import rules_for
 from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
 from calmdesk.actions.validate import clean_text
@@ -44,7 +45,7 @@ def create_commitments(
 ) -> tuple[list[Commitment], list[Timer | None]]:
     """Rows for the promises in a reply, with a reminder before and a check at each due time."""
     rows, timers = [], []
-    lead = timedelta(minutes=ctx.rules.reminder_lead_minutes)
+    lead = timedelta(minutes=rules_for(session, ctx, conversation.team_id).reminder_lead_minutes)
     for promise in promises:
         row = Commitment(
             conversation_id=conversation.id,

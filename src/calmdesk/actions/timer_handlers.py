@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
-from calmdesk.actions.cases import fire_appeal_window, fire_proposal_due
+from calmdesk.actions.cases import fire_appeal_window, fire_decision_due, fire_proposal_due
 from calmdesk.actions.context import Actor
 from calmdesk.actions.escalation import escalate_in_session, load_conversation
 from calmdesk.actions.timers import Handler
@@ -122,4 +122,5 @@ HANDLERS: dict[TimerKind, Handler] = {
     TimerKind.RESPONSE_DUE: _response,
     TimerKind.CASE_PROPOSAL_DUE: fire_proposal_due,
     TimerKind.CASE_APPEAL_CLOSES: fire_appeal_window,
+    TimerKind.CASE_DECISION_DUE: fire_decision_due,
 }

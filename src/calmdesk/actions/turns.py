@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.desk_overrides import playbook_for, rules_for, using_playbook
 from calmdesk.actions.escalation import apply_firings, load_conversation
 from calmdesk.actions.facts import agent_facts, customer_facts
 from calmdesk.actions.privacy import personal_text
@@ -120,10 +121,11 @@ def add_customer_turn(
         signals = _analyse(
             ctx, conversation, [*turns, turn], pre.analysis if fresh and pre is not None else None
         )
-        firings = evaluate(ctx.rules, "customer_turn", customer_facts(conversation, signals))
+        rules = rules_for(session, ctx, conversation.team_id)
+        firings = evaluate(rules, "customer_turn", customer_facts(conversation, signals))
         recorded = apply_firings(session, actor, conversation, firings, turn.id)
         sla_on_customer_turn(session, ctx, conversation, turn.created_at)
-        minutes = ctx.rules.response_minutes(conversation.channel.value)
+        minutes = rules.response_minutes(conversation.channel.value)
         timer = schedule_timer(
             session, TimerKind.RESPONSE_DUE, turn.id, turn.created_at + timedelta(minutes=minutes)
         )
@@ -152,7 +154,8 @@ def send_agent_reply(
             raise Conflict("This conversation is closed; open a new one to reply.")
         body = personal_text(session, ctx.settings, conversation.team_id, raw)
         now = ctx.now()
-        review = ctx.analysis.review(to_domain(conversation.id, turns), body, now)
+        with using_playbook(playbook_for(session, ctx.settings, conversation.team_id)):
+            review = ctx.analysis.review(to_domain(conversation.id, turns), body, now)
         turn = _new_turn(
             session, ctx, conversation, turns, AuthorRole.AGENT, body, key, actor.user_id
         )
@@ -177,7 +180,11 @@ def send_agent_reply(
         author = session.get(User, actor.user_id) if actor.user_id else None
         facts = agent_facts(conversation, author, review, body, now)
         recorded = apply_firings(
-            session, actor, conversation, evaluate(ctx.rules, "agent_reply", facts), turn.id
+            session,
+            actor,
+            conversation,
+            evaluate(rules_for(session, ctx, conversation.team_id), "agent_reply", facts),
+            turn.id,
         )
         write_audit(session, actor, "turn.agent_sent", turn, None, _turn_audit(turn))
         return _posted(turn, recorded, promises, timers)

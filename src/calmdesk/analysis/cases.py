@@ -7,6 +7,7 @@
                  proposed --reject--> mediation_failed
     arbitration  arbitrating --decide--> decided --appeal (inside the window)--> appealed
                  decided --appeal_window_closed (timer)--> final; appealed --decide--> final
+                 arbitrating, appealed --decision_overdue (timer)--> the same state
     any track    --escalate (supervisors)--> the next track; --close (supervisors)--> closed
 
 Pure: the actions describe the person acting as a `Party` and ask `transition_for`, which answers
@@ -192,6 +193,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     *(Transition("close", s, _S.CLOSED, _T.SUPERVISOR) for s in State if s not in TERMINAL),
     Transition("proposal_overdue", _S.MEDIATING, _S.MEDIATING, _T.SYSTEM),
     Transition("appeal_window_closed", _S.DECIDED, _S.FINAL, _T.SYSTEM),
+    Transition("decision_overdue", _S.ARBITRATING, _S.ARBITRATING, _T.SYSTEM),
+    Transition("decision_overdue", _S.APPEALED, _S.APPEALED, _T.SYSTEM),
 )  # fmt: skip
 STEPS = frozenset(t.step for t in TRANSITIONS)
 
@@ -205,6 +208,7 @@ class Party:
     sees_conversation: bool = False
     is_mediator: bool = False
     authority_limit: float = 0.0
+    handles_case: bool = False  # the conversation's assignee: never its arbitrator
 
     @property
     def is_system(self) -> bool:
@@ -233,6 +237,8 @@ def may_act(who: Who, party: Party, amount: float | None) -> bool:
     if who is Who.MEDIATOR:
         return party.is_mediator
     if who is Who.ARBITRATOR:
+        if party.handles_case:
+            return False
         return party.role == "admin" or (
             party.role == "supervisor" and party.authority_limit >= (amount or 0.0)
         )
@@ -267,6 +273,11 @@ def transition_for(
         raise StepNotAllowed(f"The step {step!r} is not allowed while the case is {state.value}.")
     transition = found[0]
     if not may_act(transition.who, party, amount):
+        if transition.who is Who.ARBITRATOR and party.handles_case:
+            raise NotAllowedToAct(
+                "You are handling this conversation, so you cannot decide its arbitration: "
+                "the decision must come from someone neutral."
+            )
         if transition.who is Who.ARBITRATOR and party.role == "supervisor":
             raise ArbitratorLacksAuthority(
                 f"Deciding needs an admin or a supervisor with authority of at least "
@@ -306,9 +317,14 @@ def allowed_steps(
     return out
 
 
-def check_mediator(role: str, active: bool, team_id: int | None, conv_team: int | None) -> None:
-    """A mediator is an active supervisor or admin from outside the conversation's team."""
+def check_mediator(
+    role: str, active: bool, team_id: int | None, conv_team: int | None, *, handles: bool = False
+) -> None:
+    """A mediator is an active supervisor or admin from outside the conversation's team, and not
+    the person handling it."""
     if not active or role not in ("supervisor", "admin"):
         raise MediatorNotEligible()
     if conv_team is not None and team_id == conv_team:
         raise MediatorNotNeutral()
+    if handles:
+        raise MediatorNotNeutral("The person handling the conversation cannot mediate it.")

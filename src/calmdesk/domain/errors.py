@@ -266,6 +266,13 @@ class InvalidDeskSetting(InputError):
     default_message = "That setting is not valid; nothing was changed."
 
 
+class InvalidDeskOverride(InputError):
+    """Escalation rules or playbook settings that would not load; says why, nothing is stored."""
+
+    code = "E890"
+    default_message = "Those settings would not load; nothing was changed."
+
+
 class SearchQueryEmpty(InputError):
     code = "E806"
     default_message = "Type at least one word, or choose a customer, status, tag or date."

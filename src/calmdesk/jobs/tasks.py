@@ -68,10 +68,9 @@ def register_jobs(huey: Huey, context: Callable[[], ActionContext]) -> Jobs:
 
     @huey.periodic_task(crontab(minute="*"), name="calmdesk.sweep_slas")  # type: ignore[untyped-decorator]
     def sla_sweep() -> int:
-        from calmdesk.actions.p15 import sweep_p15
         from calmdesk.actions.sla import sweep_slas
 
         done = sweep_slas(context())
-        return done.warned + done.breached + sweep_p15(context())
+        return done.warned + done.breached
 
     return Jobs(huey=huey, fire=fire, sweep=sweep, retention=retention, sla_sweep=sla_sweep)

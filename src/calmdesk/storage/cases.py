@@ -35,6 +35,7 @@ class ResolutionCase(CreatedAt, Base):
         ForeignKey("users.id"), default=None, index=True
     )
     proposal_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     first_arbitrator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     decision: Mapped[str] = mapped_column(Text, default="")

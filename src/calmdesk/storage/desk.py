@@ -9,7 +9,6 @@ sla_outcomes       each target met or missed, once (analytics reads these)
 assignments        every change of hands: claim, assign, hand back, auto, escalation
 conversation_tags  free tags on a case
 macros             saved replies per team, with the checks they fail
-p15_cases          negotiation, mediation and arbitration workflows (P15)
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ __all__ = [
     "ConversationTag",
     "DeskAgent",
     "Macro",
-    "P15Case",
     "SlaOutcome",
     "SlaPolicy",
     "TeamSettings",
@@ -156,28 +154,3 @@ class Macro(CreatedAt, Base):
 
 # The queue's default order and search results (newest first) walk this index (migration 0004).
 UPDATED_AT_INDEX = Index("ix_conversations_updated_at", Conversation.__table__.c.updated_at)
-
-
-class P15Case(CreatedAt, Base):
-    """P15: conflict resolution beyond one agent, one workflow per row.
-
-    `kind` negotiation | mediation | arbitration; `state` follows `actions/p15.py`; `neutral_id`
-    is the mediator or the arbitrator; `record` keeps offers, answers, common ground, positions,
-    the proposal, the decision and its reasons; every step is also an audit entry."""
-
-    __tablename__ = "p15_cases"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(24))
-    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    neutral_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    record: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    binding: Mapped[bool] = mapped_column(Boolean, default=False)
-    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
-    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    customer_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    appeal_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -75,6 +75,7 @@ class TimerKind(StrEnum):
     RESPONSE_DUE = "response_due"
     CASE_PROPOSAL_DUE = "case_proposal_due"
     CASE_APPEAL_CLOSES = "case_appeal_closes"
+    CASE_DECISION_DUE = "case_decision_due"
 
 
 class TimerStatus(StrEnum):

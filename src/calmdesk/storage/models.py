@@ -11,11 +11,11 @@ from calmdesk.storage.desk import (
     ConversationTag,
     DeskAgent,
     Macro,
-    P15Case,
     SlaOutcome,
     SlaPolicy,
     TeamSettings,
 )
+from calmdesk.storage.desk_admin import DeskOverride
 from calmdesk.storage.intake import EmailMessage, MailboxState, TurnChannel
 from calmdesk.storage.kb import BotTeamSetting, KbArticle, KbArticleVersion, KbEditor
 from calmdesk.storage.people import ApiToken, Customer, Team, User
@@ -76,8 +76,8 @@ __all__ = [
     "ConversationSla",
     "ConversationTag",
     "DeskAgent",
+    "DeskOverride",
     "Macro",
-    "P15Case",
     "RuleFiring",
     "SlaOutcome",
     "SlaPolicy",

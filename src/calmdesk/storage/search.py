@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, false, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from calmdesk.storage.desk import ConversationTag
@@ -29,7 +29,9 @@ from calmdesk.storage.search_schema import PG_VECTORS
 __all__ = ["MAX_WORDS", "SearchFilters", "search_conversations", "search_customers", "words_of"]
 
 MAX_WORDS = 8
-_BATCH = 400
+_FIRST = 100  # the first batch of matches read newest first; each next one is 4x larger...
+_BATCH = 400  # ...up to this
+_WINDOW = 20_000  # PostgreSQL: the newest rows walked along the primary key before the GIN index
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -61,18 +63,42 @@ def _tsquery(words: Sequence[str]) -> str:
     return " & ".join(f"{w}:*" for w in words)
 
 
+_IDS: dict[str, Any] = {
+    "turns": Turn.id,
+    "conversations": Conversation.id,
+    "customers": Customer.id,
+}
+
+
 def _matching_ids(
     session: Session, table: str, words: Sequence[str], *, before: int | None = None,
-    limit: int | None = None,
+    limit: int | None = None, floor: Any = None, walk: bool = False,
 ) -> Any:  # fmt: skip
     """A subquery of the ids in `table` whose indexed text holds every word (newest first, at
-    most `limit`, below `before` when given)."""
+    most `limit`, below `before` when given).
+
+    PostgreSQL, `walk`: the ids above `floor` (an SQL expression) newest first along the primary
+    key, matching each row's stored vector (`ts_match_vq`, which the GIN index cannot serve), so
+    a common word stops after a few hundred rows. Otherwise (up to `floor`, when given) the GIN
+    index finds the matches (cheap for rare words, whose lists are short), in a materialised CTE
+    so the planner cannot swap it for that walk over the whole table, and only the matches are
+    sorted."""
     if _is_pg(session):
         vector: Any = literal_column(PG_VECTORS[table])
         query = func.to_tsquery("simple", _tsquery(words))
-        ident = {"turns": Turn.id, "conversations": Conversation.id, "customers": Customer.id}
-        stmt = select(ident[table]).where(vector.op("@@")(query))
-        column: Any = ident[table]
+        column: Any = _IDS[table]
+        if walk:
+            stmt = select(column).where(column > floor, func.ts_match_vq(vector, query))
+        else:
+            # id bounds and the caller's filters outside the CTE: inside, they invite the walk
+            matched = select(column).where(vector.op("@@")(query))
+            found = matched.cte(f"{table}_hits").prefix_with("MATERIALIZED")
+            hits = select(found.c.id)
+            if floor is not None:
+                hits = hits.where(found.c.id <= floor)
+            if before is not None:
+                hits = hits.where(found.c.id < before)
+            return hits if limit is None else hits.order_by(found.c.id.desc()).limit(limit)
     else:
         fts = f"search_{table}"
         column = literal_column("rowid")
@@ -110,25 +136,43 @@ def _newest_hits(
 ) -> list[int]:  # fmt: skip
     """Conversations (allowed by `where`) of the newest matching rows of `table`, newest first.
 
-    Reads the matches newest first in batches and stops once `want` conversations are found, so
-    a common word costs a few batches instead of every match (the index yields rowids in order)."""
+    Reads the matches newest first in growing batches and stops once `want` conversations are
+    found, so a common word costs a batch or two instead of every match (FTS5 yields rowids in
+    order; on PostgreSQL the newest `_WINDOW` rows are walked first, then the GIN index serves
+    the older ones, see `_matching_ids`)."""
     found: list[int] = []
     before: int | None = None
+    size = _FIRST
+    floor = _walk_floor(session, table)
+    walk = floor is not None
     while len(found) < want:
-        batch = _matching_ids(session, table, words, before=before, limit=_BATCH)
+        batch = _matching_ids(
+            session, table, words, before=before, limit=size, floor=floor, walk=walk
+        )
         rows = session.execute(to_conversation(batch)).all()
-        if not rows:
-            break
         ordered = list(dict.fromkeys(int(cid) for _, cid in rows if int(cid) not in found))
         if ordered:
             allowed = set(
                 session.scalars(select(Conversation.id).where(Conversation.id.in_(ordered), *where))
             )
             found += [cid for cid in ordered if cid in allowed]
-        before = min(int(rid) for rid, _ in rows)
-        if len(rows) < _BATCH:
-            break
+        if rows:
+            before = min(int(rid) for rid, _ in rows)
+        if len(rows) < size:  # this range has no more matches
+            if not walk:
+                break
+            before, walk = None, False  # the older rows (up to `floor`): through the GIN index
+            continue
+        size = min(size * 4, _BATCH)
     return found[:want]
+
+
+def _walk_floor(session: Session, table: str) -> Any:
+    """PostgreSQL: the id up to which matches come from the GIN index, as a subquery evaluated
+    with the batch (None: SQLite, and tables that do not store their vector)."""
+    if not _is_pg(session) or table != "turns":
+        return None
+    return select(func.coalesce(func.max(_IDS[table]), 0) - _WINDOW).scalar_subquery()
 
 
 def _candidates(session: Session, f: SearchFilters, where: list[ColumnElement[bool]]) -> list[int]:
@@ -163,7 +207,10 @@ def _conversation_query(
 ) -> Select[Any]:
     where = _filters(f, scope)
     if f.words:
-        where.append(Conversation.id.in_(_candidates(session, f, where)))
+        found = _candidates(session, f, where)
+        # none found: a false condition the planner folds (an empty IN list it cannot, and walks
+        # the whole updated_at index to prove it)
+        where.append(Conversation.id.in_(found) if found else false())
     return select(Conversation).where(*where)
 
 
@@ -176,12 +223,12 @@ def search_conversations(
     found = list(session.scalars(stmt).unique().all())
     snippets: dict[int, str] = {}
     if f.words and found:  # the newest message of each holding a word (a page's few turns)
-        rows = session.execute(
-            select(Turn.conversation_id, Turn.text)
-            .where(Turn.conversation_id.in_([c.id for c in found]))
-            .order_by(Turn.id.desc())
+        rows = session.execute(  # sorted here: ORDER BY id would walk the primary key instead
+            select(Turn.id, Turn.conversation_id, Turn.text).where(
+                Turn.conversation_id.in_([c.id for c in found])
+            )
         ).all()
-        for conversation_id, body in rows:
+        for _, conversation_id, body in sorted(rows, key=lambda r: -int(r[0])):
             if int(conversation_id) not in snippets and _holds(str(body), f.words):
                 snippets[int(conversation_id)] = _snippet(str(body), f.words)
     return [(c, snippets.get(c.id, c.subject)) for c in found]

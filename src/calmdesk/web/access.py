@@ -22,7 +22,8 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from calmdesk.domain.errors import CaseHeldElsewhere, NotFound, PermissionDenied
-from calmdesk.storage.desk import Assignment, P15Case
+from calmdesk.storage.cases import ResolutionCase
+from calmdesk.storage.desk import Assignment
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import Customer, Team, User
 from calmdesk.storage.records import Commitment, Conversation, Escalation, FollowUp
@@ -104,9 +105,15 @@ def conversation_for(
 
 
 def _mediates(session: Session, user_id: int, conversation_id: int) -> bool:
-    """The mediator or arbitrator of a P15 workflow reads the case, whatever their team."""
-    stmt = select(P15Case.id).where(
-        P15Case.conversation_id == conversation_id, P15Case.neutral_id == user_id
+    """The mediator or an arbitrator of a P15 resolution case reads the conversation, whatever
+    their team (docs/p15.md)."""
+    stmt = select(ResolutionCase.id).where(
+        ResolutionCase.conversation_id == conversation_id,
+        or_(
+            ResolutionCase.mediator_id == user_id,
+            ResolutionCase.first_arbitrator_id == user_id,
+            ResolutionCase.decided_by_id == user_id,
+        ),
     )
     return session.scalars(stmt).first() is not None
 

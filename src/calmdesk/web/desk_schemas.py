@@ -16,9 +16,6 @@ __all__ = [
     "HandBackIn",
     "MacroIn",
     "MacroOut",
-    "P15In",
-    "P15Out",
-    "P15StepIn",
     "PresenceIn",
     "PresenceOut",
     "SearchHit",
@@ -158,40 +155,6 @@ class SlaPolicyOut(_Out):
     team_id: int | None
     business_hours: bool
     active: bool
-
-
-class P15In(_In):
-    kind: Literal["negotiation", "mediation", "arbitration"]
-    note: ShortText | None = None
-
-
-class P15StepIn(_In):
-    """One step; which fields it needs depends on the step (docs/desk.md)."""
-
-    step: Literal[
-        "offer", "answer", "common_ground", "agree", "fail", "assign_mediator", "position",
-        "propose", "accept", "reject", "decide", "inform", "appeal",
-    ]  # fmt: skip
-    text: Annotated[str, Field(max_length=4000)] | None = None
-    reasons: Annotated[str, Field(max_length=4000)] | None = None
-    side: Literal["customer", "company"] | None = None
-    user_id: Id | None = None
-
-
-class P15Out(_Out):
-    id: int
-    conversation_id: int
-    kind: str
-    state: str
-    neutral_id: int | None
-    record: dict[str, Any]
-    binding: bool
-    deadline_at: datetime | None
-    overdue_at: datetime | None
-    customer_informed_at: datetime | None
-    appeal_until: datetime | None
-    closed_at: datetime | None
-    created_at: datetime
 
 
 class SearchOut(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from calmdesk.storage.desk import ConversationSla, P15Case
+from calmdesk.storage.desk import ConversationSla
 from calmdesk.storage.enums import Channel, ConversationStatus, Priority
 from calmdesk.storage.people import Customer
 from calmdesk.storage.records import (
@@ -228,17 +228,7 @@ def export_extras(session: Session, conversation_id: int) -> dict[str, list[dict
     """What an export adds to the detail: actions taken and every rule firing."""
     taken = _rows(session, ActionTaken, conversation_id)
     firings = _rows(session, RuleFiring, conversation_id)
-    p15 = _rows(session, P15Case, conversation_id)
     return {
-        "p15_cases": [
-            {"id": p.id, "kind": p.kind, "state": p.state, "neutral_id": p.neutral_id,
-             "record": p.record, "binding": p.binding,
-             "deadline_at": p.deadline_at.isoformat() if p.deadline_at else None,
-             "appeal_until": p.appeal_until.isoformat() if p.appeal_until else None,
-             "closed_at": p.closed_at.isoformat() if p.closed_at else None,
-             "created_at": p.created_at.isoformat()}
-            for p in p15
-        ],
         "actions_taken": [
             {"id": a.id, "kind": a.kind, "detail": a.detail, "user_id": a.user_id,
              "created_at": a.created_at.isoformat()}

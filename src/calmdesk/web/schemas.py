@@ -383,7 +383,6 @@ class ExportOut(ConversationDetail):
     actions_taken: list[dict[str, Any]]
     rule_firings: list[dict[str, Any]]
     resolution_cases: list[dict[str, Any]] = []
-    p15_cases: list[dict[str, Any]] = []  # negotiation, mediation, arbitration (P15)
 
 
 class SuggestIn(_In):

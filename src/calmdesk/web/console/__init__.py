@@ -1,7 +1,8 @@
 """The staff console: pages rendered on the server (Jinja2) and updated in place with htmx.
 
 `routes` has login, the queue, one conversation and the supervisor board; `forms` the form posts;
-`live` the console's websocket; `desk`, `admin`, `settings`, `cases` (P15), `practice`, `qa` and
+`live` the console's websocket; `desk`, `admin`, `settings`, `overrides` (escalation rules and
+playbook settings), `cases` (P15), `practice`, `qa` and
 `kb` their areas. Modules ending in `_view` (and `view`, `reads`, `review`) build what the pages
 show. `register(app)` adds all of it, with the customer chat, to an app.
 """
@@ -23,6 +24,7 @@ def register(app: FastAPI) -> None:
         forms,
         kb,
         live,
+        overrides,
         practice,
         qa,
         routes,
@@ -33,6 +35,7 @@ def register(app: FastAPI) -> None:
     from calmdesk.web.pages import docs_page, install_pages
     from calmdesk.web.realtime import Hub
     from calmdesk.web.routes import csat, widget
+    from calmdesk.web.timefmt import ViewerClock
     from calmdesk.web.turn_feed import install_turn_feed
 
     app.state.hub = getattr(app.state, "hub", None) or Hub()
@@ -40,6 +43,7 @@ def register(app: FastAPI) -> None:
     install_desk_feed(app.state.actions.sessions, app.state.hub)
     warm_up()
     install_pages(app)
+    app.add_middleware(ViewerClock)  # one date-time format per page, for the viewer's locale
     app.include_router(routes.router)
     app.include_router(forms.router)
     app.include_router(live.router)
@@ -48,6 +52,7 @@ def register(app: FastAPI) -> None:
     app.include_router(desk.router)
     app.include_router(admin.router)
     app.include_router(settings.router)
+    app.include_router(overrides.router)
     app.include_router(widget.router)
     app.include_router(kb.router)
     app.include_router(csat.router)

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from calmdesk.actions import assignment, macros, p15, tags
-from calmdesk.domain.errors import CalmdeskError, InputError, NotFound
-from calmdesk.storage.desk import P15Case
+from calmdesk.actions import assignment, macros, tags
+from calmdesk.domain.errors import CalmdeskError, InputError
 from calmdesk.web import access
 from calmdesk.web.console.base import ConsoleUser, page_context
 from calmdesk.web.console.case_view import case_view
@@ -62,31 +61,31 @@ def queue_rows_partial(
 
 def _sidebar(
     request: Request, user: StaffPrincipal, session: SessionDep, actions: ActionsDep,
-    settings: SettingsDep, conversation_id: int, flash: str, kind: str = "ok",
+    settings: SettingsDep, conversation_id: int, flash: str, kind: str = "ok", where: str = "",
 ) -> Response:  # fmt: skip
     if not is_htmx(request):
         return RedirectResponse(f"/console/conversations/{conversation_id}", status_code=303)
     session.expire_all()
     convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
     session.commit()
-    context = page_context(user, convo=convo, flash=flash, flash_kind=kind)
+    context = page_context(user, convo=convo, flash=flash, flash_kind=kind, flash_where=where)
     return render(request, "_partials/insight.html", context)
 
 
 def _act(
     request: Request, user: StaffPrincipal, session: SessionDep, actions: ActionsDep,
-    settings: SettingsDep, conversation_id: int, done: str, do: object, check: bool = True,
+    settings: SettingsDep, conversation_id: int, done: str, do: object, where: str = "desk-actions",
 ) -> Response:  # fmt: skip
     """Run one action; a refusal is shown in the sidebar beside the forms, not instead of it."""
     try:
-        access.conversation_for(session, user, conversation_id, read=not check)
+        access.conversation_for(session, user, conversation_id)
         assert callable(do)
         do()
     except CalmdeskError as err:
         if not is_htmx(request):
             raise
         answer = _sidebar(
-            request, user, session, actions, settings, conversation_id, err.message, "bad"
+            request, user, session, actions, settings, conversation_id, err.message, "bad", where
         )
         answer.status_code = status_for(err)  # htmx swaps 4xx answers in too
         return answer
@@ -119,7 +118,8 @@ def assign(
         who = {"user_id": int(ident)} if kind == "user" else {"team_id": int(ident)}
         assignment.assign(actions, user.acting(), conversation_id, reason=reason, **who)
 
-    return _act(request, user, session, actions, settings, conversation_id, "Assigned.", do)
+    return _act(request, user, session, actions, settings, conversation_id, "Assigned.", do,
+                "assign")  # fmt: skip
 
 
 @router.post("/conversations/{conversation_id}/hand-back", response_class=HTMLResponse)
@@ -146,7 +146,7 @@ def tag(
         change(actions, user.acting(), conversation_id, tag)
 
     flash = "Tag removed." if remove else "Tagged."
-    return _act(request, user, session, actions, settings, conversation_id, flash, do)
+    return _act(request, user, session, actions, settings, conversation_id, flash, do, "tags")
 
 
 @router.post("/presence", response_class=HTMLResponse)
@@ -264,42 +264,3 @@ def macro_save(
     mine = [m for m in rows if m.author_id == user.user_id and m.failed_checks]
     context = page_context(user, nav="macros", macros=rows, flagged=mine, error=error, flash=flash)
     return render(request, "console/macros.html", context, 400 if error else 200)
-
-
-@router.post("/conversations/{conversation_id}/p15", response_class=HTMLResponse)
-def p15_open(
-    request: Request, conversation_id: int, user: ConsoleUser, session: SessionDep,
-    actions: ActionsDep, settings: SettingsDep,
-    kind: Annotated[str, Form(max_length=20)] = "", note: Short = "",
-) -> Response:  # fmt: skip
-    def do() -> None:
-        p15.open_p15(actions, user.acting(), conversation_id, kind, note)
-
-    flash = f"{kind.capitalize()} started."
-    return _act(request, user, session, actions, settings, conversation_id, flash, do)
-
-
-@router.post("/p15/{case_id}/steps", response_class=HTMLResponse)
-def p15_steps(
-    request: Request, case_id: int, user: ConsoleUser, session: SessionDep, actions: ActionsDep,
-    settings: SettingsDep, conversation_id: Annotated[int, Form(ge=1, le=2_147_483_647)] = 0,
-    step: Annotated[str, Form(max_length=30)] = "",
-    text: Annotated[str, Form(max_length=4000)] = "",
-    reasons: Annotated[str, Form(max_length=4000)] = "",
-    side: Annotated[str, Form(max_length=10)] = "",
-    user_id: Annotated[int, Form(ge=0, le=2_147_483_647)] = 0,
-) -> Response:  # fmt: skip
-    case = session.get(P15Case, case_id)
-    session.commit()
-    if case is None or case.conversation_id != conversation_id:
-        raise NotFound(f"There is no P15 case {case_id} on this conversation.")
-    mediator = case.neutral_id == user.user_id  # from outside the team: reads, never "holds" it
-
-    def do() -> None:
-        fields: dict[str, object] = {"text": text, "reasons": reasons, "side": side}
-        if user_id:
-            fields["user_id"] = user_id
-        p15.p15_step(actions, user.acting(), case_id, step, **fields)
-
-    flash = f"Recorded: {step.replace('_', ' ')}."
-    return _act(request, user, session, actions, settings, conversation_id, flash, do, not mediator)

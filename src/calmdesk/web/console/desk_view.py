@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from calmdesk.storage.desk import Assignment, ConversationSla, ConversationTag, Macro, P15Case
+from calmdesk.storage.cases import ResolutionCase
+from calmdesk.storage.desk import Assignment, ConversationSla, ConversationTag, Macro
 from calmdesk.storage.enums import CommitmentStatus, ConversationStatus, UserRole
 from calmdesk.storage.people import Team, User
 from calmdesk.storage.records import Commitment, Conversation, FollowUp
@@ -235,8 +236,7 @@ class DeskPanel:
     tags: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
     macros: list[tuple[int, str]] = field(default_factory=list)
-    p15: list[dict[str, Any]] = field(default_factory=list)
-    neutrals: list[tuple[int, str]] = field(default_factory=list)  # possible mediators
+    p15: list[dict[str, Any]] = field(default_factory=list)  # resolution cases (docs/p15.md)
 
 
 def desk_panel(session: Session, user: StaffPrincipal, c: Conversation, now: datetime) -> DeskPanel:
@@ -273,33 +273,25 @@ def desk_panel(session: Session, user: StaffPrincipal, c: Conversation, now: dat
     panel.history = _history(session, c.id)
     panel.macros = [(m.id, m.title) for m in macros_for(session, user)]
     panel.p15 = _p15(session, c.id, now)
-    if boss and any(p["raw_state"] == "awaiting_mediator" for p in panel.p15):
-        outside = session.execute(
-            select(User.id, User.display_name)
-            .where(User.is_active.is_(True), or_(User.team_id.is_(None), User.team_id != c.team_id))
-            .order_by(User.display_name)
-            .limit(200)
-        ).all()
-        panel.neutrals = [(int(i), str(n)) for i, n in outside]
     return panel
 
 
 def _p15(session: Session, conversation_id: int, now: datetime) -> list[dict[str, Any]]:
-    from calmdesk.actions.p15 import steps_for
-
+    """The conversation's resolution cases (P15), newest first, with the deadline that runs."""
     rows = session.scalars(
-        select(P15Case).where(P15Case.conversation_id == conversation_id).order_by(P15Case.id)
+        select(ResolutionCase)
+        .where(ResolutionCase.conversation_id == conversation_id)
+        .order_by(ResolutionCase.id.desc())
+        .limit(5)
     )
     out = []
-    for p in rows:
-        label, state = time_left(p.deadline_at, now) if p.closed_at is None else ("", "")
-        record = p.record or {}
-        parts = [(k.replace("_", " "), record[k]) for k in (
-            "offers", "answers", "common_ground", "positions", "proposal", "decision", "reasons",
-            "agree", "fail", "reject", "appeal") if record.get(k)]  # fmt: skip
-        out.append({"id": p.id, "kind": p.kind, "state": p.state.replace("_", " "),
-                    "raw_state": p.state, "deadline": label, "deadline_state": state,
-                    "parts": parts, "steps": steps_for(p), "binding": p.binding})  # fmt: skip
+    for r in rows:
+        due = r.proposal_due_at if r.state == "mediating" else None
+        due = r.appeal_until if r.state == "decided" else due
+        due = r.decision_due_at if r.state in ("arbitrating", "appealed") else due
+        label, state = time_left(due, now) if due is not None else ("", "")
+        out.append({"id": r.id, "track": r.track, "state": r.state.replace("_", " "),
+                    "raw_state": r.state, "deadline": label, "deadline_state": state})  # fmt: skip
     return out
 
 

@@ -17,6 +17,7 @@ from calmdesk.actions import people as people_actions
 from calmdesk.actions import promises as promise_actions
 from calmdesk.actions.bot import stored_facts, with_stored_facts
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.desk_overrides import playbook_for
 from calmdesk.actions.escalation import escalate
 from calmdesk.actions.turns import send_agent_reply, to_domain
 from calmdesk.analysis.kb import load_knowledge_base
@@ -65,11 +66,12 @@ def review(
         history = to_domain(conversation.id, rows).turns
         stored = [t.signals for t in rows]
         facts = stored_facts(session)  # the knowledge base's policy facts (P8)
+        saved = playbook_for(session, settings, conversation.team_id)
         session.commit()  # the review runs without holding the database
         try:
             now = actions.now()
             result = review_against_stored(
-                history, stored, text, now, settings.playbook_path, facts
+                history, stored, text, now, settings.playbook_path, facts, saved
             )
             context["review"] = review_view(result, team_tz(settings), actions.now())
         except CalmdeskError as err:
@@ -129,8 +131,10 @@ def _back(conversation_id: int) -> Response:
 def _insight(
     request: Request, user: StaffPrincipal, actions: ActionContext, settings: SettingsDep,
     conversation_id: int, flash: str, session: SessionDep, kind: str = "ok", use: str = "",
+    where: str = "",
 ) -> Response:  # fmt: skip
-    """The sidebar re-rendered after an action, with its result on top."""
+    """The sidebar re-rendered after an action, with its result on top, or beside the form
+    named by `where` (the id of its section: escalate, resolve, standing, notes)."""
     if not is_htmx(request):
         return _back(conversation_id)
     session.expire_all()
@@ -142,19 +146,30 @@ def _insight(
         return render(request, "_partials/flash.html", context)
     if kind == "ok" and convo.desk is not None and convo.desk.held_notice:
         flash += " The case has left your queue; you can still read it here."
-    context = page_context(user, convo=convo, flash=flash, flash_kind=kind, flash_use=use)
+    context = page_context(
+        user, convo=convo, flash=flash, flash_kind=kind, flash_use=use, flash_where=where
+    )
     return render(request, "_partials/insight.html", context)
 
 
 def _refused(
     request: Request, user: StaffPrincipal, actions: ActionContext, settings: SettingsDep,
-    conversation_id: int, err: CalmdeskError, session: SessionDep,
+    conversation_id: int, err: CalmdeskError, session: SessionDep, where: str = "",
 ) -> Response:  # fmt: skip
-    """A refused sidebar action: its reason on top of the sidebar, the forms still there."""
+    """A refused sidebar action: its reason beside the form that was sent (`where`), the
+    sidebar and its forms still there."""
     if not is_htmx(request) or not conversation_id:
         raise err
     answer = _insight(
-        request, user, actions, settings, conversation_id, err.message, session, "bad"
+        request,
+        user,
+        actions,
+        settings,
+        conversation_id,
+        err.message,
+        session,
+        "bad",
+        where=where,
     )
     answer.status_code = status_for(err)  # htmx swaps 4xx answers in too (base.html config)
     return answer
@@ -176,7 +191,7 @@ def escalate_case(
             send_agent_reply(actions, actor, conversation_id, customer_message)
         row = escalate(actions, actor, conversation_id, reason)
     except CalmdeskError as err:
-        return _refused(request, user, actions, settings, conversation_id, err, session)
+        return _refused(request, user, actions, settings, conversation_id, err, session, "escalate")
     if summary.strip():
         conv_actions.add_note(
             actions, actor, f"Hand-off note: {summary}", conversation_id=conversation_id
@@ -200,7 +215,7 @@ def resolve_case(
             actions, actor_for(user), conversation_id, outcome
         )
     except CalmdeskError as err:
-        return _refused(request, user, actions, settings, conversation_id, err, session)
+        return _refused(request, user, actions, settings, conversation_id, err, session, "resolve")
     _publish_status(request, conversation_id, "resolved", user.user_id)
     when = _due(follow_up.due_at, team_tz(settings), actions.now())
     flash = f"Resolved. Follow-up scheduled for {when}."
@@ -216,7 +231,7 @@ def add_note(
     try:
         conv_actions.add_note(actions, actor_for(user), text, conversation_id=conversation_id)
     except CalmdeskError as err:
-        return _refused(request, user, actions, settings, conversation_id, err, session)
+        return _refused(request, user, actions, settings, conversation_id, err, session, "notes")
     return _insight(request, user, actions, settings, conversation_id, "Note added.", session)
 
 
@@ -250,11 +265,11 @@ def set_standing(
             access.require_supervisor_of(user, action)
         do(actions, actor_for(user), customer_id, reason)
     except CalmdeskError as err:
-        return _refused(request, user, actions, settings, conversation_id, err, session)
+        return _refused(request, user, actions, settings, conversation_id, err, session, "standing")
     if action == "warn":
         flash += f" Tell the customer: “{BOUNDARY_MESSAGE}”"
     return _insight(request, user, actions, settings, conversation_id, flash, session,
-                    use=BOUNDARY_MESSAGE if action == "warn" else "")  # fmt: skip
+                    use=BOUNDARY_MESSAGE if action == "warn" else "", where="standing")  # fmt: skip
 
 
 @router.post("/commitments/{commitment_id}/done", response_class=HTMLResponse)

@@ -160,4 +160,12 @@ def overdue(status: CommitmentStatus, due: datetime | None, now: datetime) -> bo
 
 
 def local_label(at: datetime | None, tz: ZoneInfo, fmt: str = "%d %b %Y") -> str:
-    return at.astimezone(tz).strftime(fmt) if at else "—"
+    """A date (`fmt`) in the team's zone; any format with a time of day becomes the page's one
+    date-time format for the viewer's locale (`web.timefmt.stamp`)."""
+    if at is None:
+        return "—"
+    if "%H" in fmt or "%I" in fmt:
+        from calmdesk.web.timefmt import stamp
+
+        return stamp(at, tz)
+    return at.astimezone(tz).strftime(fmt)

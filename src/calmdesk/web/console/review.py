@@ -42,14 +42,16 @@ def review_against_stored(
     now: datetime,
     playbook_path: Path | None = None,
     facts: Sequence[PolicyFact] = (),
+    saved: Playbook | None = None,
 ) -> Review:
     """Review `draft` given the turns before it and each turn's stored signals (None: unknown);
-    `facts` (the knowledge base's articles) replace the playbook's facts of the same name (P8)."""
+    `facts` (the knowledge base's articles) replace the playbook's facts of the same name (P8);
+    `saved` is the team's or the desk's saved playbook, which wins over the file."""
     analyses = [
         TurnAnalysis(t.role, signals_from_json(s) if t.role is Role.CUSTOMER else None)
         for t, s in zip(history, stored, strict=True)
     ]
-    playbook = _playbook(playbook_path) if playbook_path else None
+    playbook = saved or (_playbook(playbook_path) if playbook_path else None)
     if facts:
         base = playbook or default_playbook()
         names = {f.name for f in facts}

@@ -1,6 +1,7 @@
 """Admin screens of the desk: each team's routing, capacity, time zone, business hours and
 holidays, and the SLA policies. Every change goes through `actions.desk_admin` (validated as a
-whole, audited); a refusal is shown above the form with its reason and nothing is stored."""
+whole, audited); a refusal is shown beside the form that was sent, with its reason, and nothing
+is stored."""
 
 from __future__ import annotations
 
@@ -61,11 +62,12 @@ def _teams(session: Session, settings: SettingsDep) -> list[dict[str, Any]]:
 
 def _page(
     request: Request, user: StaffPrincipal, session: Session, settings: SettingsDep,
-    flash: str = "", kind: str = "ok", status: int = 200,
+    flash: str = "", kind: str = "ok", status: int = 200, where: str = "",
 ) -> Response:  # fmt: skip
+    """The page; `where` names the form a message belongs beside ("team:3", "sla")."""
     context = page_context(
         user, nav="settings", teams=_teams(session, settings), modes=ROUTING_MODES,
-        policies=desk_admin.policy_rows(session), flash=flash, flash_kind=kind,
+        policies=desk_admin.policy_rows(session), flash=flash, flash_kind=kind, where=where,
         defaults=desk_defaults(settings.desk_defaults_path).policies,
     )  # fmt: skip
     session.commit()
@@ -112,8 +114,8 @@ def save_team(
             timezone=timezone.strip(), business_hours=week, holidays=days,
         )  # fmt: skip
     except CalmdeskError as err:
-        return _page(request, user, session, settings, err.message, "bad", 400)
-    return _page(request, user, session, settings, "Team settings saved.")
+        return _page(request, user, session, settings, err.message, "bad", 400, f"team:{team_id}")
+    return _page(request, user, session, settings, "Team settings saved.", where=f"team:{team_id}")
 
 
 @router.post("/sla-policies", response_class=HTMLResponse)
@@ -136,5 +138,5 @@ def save_policy(
     try:
         desk_admin.save_sla_policy(actions, user.acting(), spec)
     except CalmdeskError as err:
-        return _page(request, user, session, settings, err.message, "bad", 400)
-    return _page(request, user, session, settings, f"SLA policy {name.strip()} saved.")
+        return _page(request, user, session, settings, err.message, "bad", 400, "sla")
+    return _page(request, user, session, settings, f"SLA policy {name.strip()} saved.", where="sla")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from calmdesk.web.markup import UpsetChart, highlight, spans_from_signals, upset_chart
+from calmdesk.web.timefmt import stamp
 
 __all__ = [
     "UPSET_SHOWN",
@@ -87,7 +88,7 @@ def due_label(due: datetime | None, tz: ZoneInfo, now: datetime) -> str:
     """`Fri 24 Nov 17:00`, with `overdue` prefixed when past."""
     if due is None:
         return "no date"
-    text = due.astimezone(tz).strftime("%a %d %b %H:%M")
+    text = stamp(due, tz)
     return f"overdue · {text}" if due < now else text
 
 
@@ -135,13 +136,12 @@ def turn_view(
     review: Mapping[str, Any] | None,
 ) -> TurnView:
     """One transcript entry; customer turns carry their annotations, agent turns their score."""
-    local = at.astimezone(tz)
     base: dict[str, Any] = {
         "id": turn_id,
         "role": role,
         "author": author,
         "at_iso": at.isoformat(),
-        "at_label": local.strftime("%d %b %H:%M"),
+        "at_label": stamp(at, tz),
     }
     if role == "customer" and isinstance(signals, Mapping):
         return TurnView(

@@ -120,6 +120,7 @@ class CaseOut(BaseModel):
     amount: float | None
     mediator_id: int | None
     proposal_due_at: datetime | None
+    decision_due_at: datetime | None
     first_arbitrator_id: int | None
     decided_by_id: int | None
     decision: str

@@ -8,9 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from calmdesk.actions import assignment, desk_admin, macros, p15, tags
-from calmdesk.domain.errors import NotFound
-from calmdesk.storage.desk import P15Case
+from calmdesk.actions import assignment, desk_admin, macros, tags
 from calmdesk.storage.enums import ConversationStatus
 from calmdesk.web import access
 from calmdesk.web.console.desk_view import macros_for
@@ -21,9 +19,6 @@ from calmdesk.web.desk_schemas import (
     HandBackIn,
     MacroIn,
     MacroOut,
-    P15In,
-    P15Out,
-    P15StepIn,
     PresenceIn,
     PresenceOut,
     SearchOut,
@@ -35,12 +30,14 @@ from calmdesk.web.desk_schemas import (
     TeamSettingsOut,
 )
 from calmdesk.web.desk_search import run_search
+from calmdesk.web.routes import desk_settings
 from calmdesk.web.routes.api_reads import IdPath
 from calmdesk.web.schemas import MAX_ID
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["desk"])
+router.include_router(desk_settings.router)
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=AssignmentOut)
@@ -166,38 +163,3 @@ def save_sla_policy(body: SlaPolicyIn, user: CurrentAdmin, actions: ActionsDep) 
     """Create or replace (by name) an SLA policy (admins); a broken one is refused with why."""
     row = desk_admin.save_sla_policy(actions, user.acting(), body.model_dump())
     return SlaPolicyOut.model_validate(row)
-
-
-@router.get("/conversations/{conversation_id}/p15", response_model=list[P15Out])
-def list_p15(conversation_id: IdPath, user: CurrentUser, session: SessionDep) -> list[P15Out]:
-    """The case's negotiations, mediations and arbitrations (P15), oldest first."""
-    access.conversation_for(session, user, conversation_id, read=True)
-    rows = desk_admin.p15_rows(session, conversation_id)
-    session.commit()
-    return [P15Out.model_validate(r) for r in rows]
-
-
-@router.post("/conversations/{conversation_id}/p15", status_code=201, response_model=P15Out)
-def open_p15(
-    conversation_id: IdPath, body: P15In, user: CurrentUser, session: SessionDep,
-    actions: ActionsDep,
-) -> P15Out:  # fmt: skip
-    """Start a negotiation, a mediation or an arbitration for the case."""
-    access.conversation_for(session, user, conversation_id)
-    row = p15.open_p15(actions, user.acting(), conversation_id, body.kind, body.note or "")
-    return P15Out.model_validate(row)
-
-
-@router.post("/p15/{case_id}/steps", response_model=P15Out)
-def p15_step(
-    case_id: IdPath, body: P15StepIn, user: CurrentUser, session: SessionDep, actions: ActionsDep
-) -> P15Out:
-    """One step of a P15 workflow; the state and the person decide whether it is allowed."""
-    case = session.get(P15Case, case_id)
-    session.commit()
-    if case is None:
-        raise NotFound(f"There is no P15 case {case_id} that you can see.")
-    if case.neutral_id != user.user_id:  # the mediator comes from outside the case's team
-        access.conversation_for(session, user, case.conversation_id)
-    fields = body.model_dump(exclude={"step"}, exclude_none=True)
-    return P15Out.model_validate(p15.p15_step(actions, user.acting(), case_id, body.step, **fields))

@@ -37,6 +37,7 @@ from calmdesk.web.console.live import (
 from calmdesk.web.deps import SessionDep, SettingsDep
 from calmdesk.web.pages import render, team_tz
 from calmdesk.web.realtime import Event, Subscription
+from calmdesk.web.timefmt import clock
 from calmdesk.web.turn_feed import turn_events
 
 __all__ = ["ChatIdentity", "chat_identity", "router"]
@@ -109,7 +110,7 @@ def _csat_waiting(session: Session, conversation_id: int) -> bool:
 
 
 def _time(iso: str, tz: Any) -> str:
-    return datetime.fromisoformat(iso).astimezone(tz).strftime("%H:%M")
+    return clock(datetime.fromisoformat(iso), tz)
 
 
 @router.websocket("/chat/{token}/ws")

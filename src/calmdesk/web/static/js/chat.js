@@ -42,6 +42,17 @@
     state.className = "chat-state chat-state--" + kind;
   }
 
+  // One time format on the page: the server writes times for the viewer's Accept-Language; with
+  // JavaScript every time (those on the page and those that arrive live) uses the browser's own.
+  function clockLabel(at) {
+    return new Date(at).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+  }
+  Array.prototype.forEach.call(log.querySelectorAll("time.bubble__time"), function (t) {
+    if (t.dateTime) {
+      t.textContent = clockLabel(t.dateTime);
+    }
+  });
+
   function bubble(role, author, text, at) {
     var li = document.createElement("li");
     li.className = "bubble bubble--" + (role === selfRole ? "mine" : "theirs");
@@ -57,7 +68,7 @@
       var time = document.createElement("time");
       time.className = "bubble__time";
       time.dateTime = at;
-      time.textContent = new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      time.textContent = clockLabel(at);
       li.appendChild(time);
     }
     return li;
