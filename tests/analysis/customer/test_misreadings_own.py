@@ -71,6 +71,15 @@ def test_a_curt_demand_for_a_manager_has_an_emotion_and_the_request(text: str) -
 
 @pytest.mark.parametrize(
     "text",
+    ["Third time writing. Why does nobody get back to me?", "I already asked you this twice."],
+)
+def test_having_to_ask_again_is_not_neutral(text: str) -> None:
+    signals = signals_of(text)
+    assert top_emotion(signals) != "neutral" and signals.upset >= UPSET_AT
+
+
+@pytest.mark.parametrize(
+    "text",
     [
         "How do I change the delivery date to next week?",
         "I moved house, can you update my delivery address?",

@@ -87,6 +87,7 @@ def _emotion(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     pressing = any(m.kind is MentionKind.SUPERVISOR for m in done["requests"]) or any(
         m.kind in _PRESSING for m in done["threats"]
     )
+    repeat = any(m.kind is MentionKind.REPEAT_CONTACT for m in done["requests"])
     pressure = combine(
         (
             0.6 * tone.shouting,
@@ -94,6 +95,7 @@ def _emotion(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
             0.5 * tone.negative,
             0.75 if pressing else 0.0,
             0.6 * done["waiting"],
+            0.5 if repeat else 0.0,  # "third time writing": having to ask again is not neutral
             0.7 * _sarcastic_praise(ctx, done),
         )
     ) * (1.0 - 0.6 * tone.mild)
