@@ -201,3 +201,21 @@ def test_console_actions_on_hidden_conversations_answer_not_found(client, world,
     )
     assert answer.status_code == 404
     assert _count(world, Note) == 0
+
+
+def test_console_suggestion_states_a_hand_over_once_it_happened(client, world) -> None:
+    """A manager request escalates the case (the team's rules); the supervisor's suggestion may
+    then say the case was passed on, which it says as an offer while nobody has done it."""
+    from calmdesk.storage import Conversation
+    from calmdesk.storage.enums import ConversationStatus
+
+    conv = world.open(world.calm_customer)
+    customer = Actor.for_customer(conv.customer_id)
+    text = "This is the third time my refund has gone missing. Get me a manager now!"
+    add_customer_turn(world.ctx, customer, conv.id, text)
+    with world.ctx.sessions() as session:
+        assert session.get_one(Conversation, conv.id).status is ConversationStatus.ESCALATED
+    csrf = login(client, "sam")
+    answer = client.post(f"/console/conversations/{conv.id}/suggest", headers=htmx(csrf))
+    suggestion = parse(answer.text).by_id("suggestion-text").text
+    assert "I have passed your case" in suggestion or "I have handed your case" in suggestion

@@ -23,6 +23,7 @@ from calmdesk.actions.turns import send_agent_reply, to_domain
 from calmdesk.analysis.kb import load_knowledge_base
 from calmdesk.analysis.suggest import suggest_reply
 from calmdesk.domain.errors import CalmdeskError, EmptyInput, NotFound, UnsupportedValue
+from calmdesk.storage.enums import ConversationStatus
 from calmdesk.web import access, queries
 from calmdesk.web.console.base import ConsoleUser, page_context
 from calmdesk.web.console.case_view import case_view
@@ -91,7 +92,10 @@ def suggest(
     try:
         kb = with_stored_facts(session, load_knowledge_base(settings.knowledge_base_path))
         session.commit()
-        suggestion = suggest_reply(history, None, kb=kb, now=actions.now(), config=settings)
+        handed_over = conversation.status is ConversationStatus.ESCALATED  # a step really taken
+        suggestion = suggest_reply(
+            history, None, kb=kb, now=actions.now(), config=settings, handed_over=handed_over
+        )
         context["text"] = suggestion.text
         context["source"] = f"Composed {suggestion.source}; review it before sending."
     except CalmdeskError as err:

@@ -38,14 +38,18 @@ def suggest(
 ) -> SuggestOut:
     """A suggested next reply (offline composer unless an LLM is configured), with its review."""
     from calmdesk.analysis.suggest import suggest_reply
+    from calmdesk.storage.enums import ConversationStatus
 
-    access.conversation_for(session, user, body.conversation_id)
+    row = access.conversation_for(session, user, body.conversation_id)
+    handed_over = row.status is ConversationStatus.ESCALATED  # only then may it say so
     turns = queries.turns_of(session, body.conversation_id)
     conversation = to_domain(body.conversation_id, turns)
     if not conversation.customer_turns():
         raise EmptyInput("The conversation has no customer message to answer yet.")
     analysis = actions.analysis.analyze(conversation)
-    result = suggest_reply(conversation, analysis, now=actions.now(), config=actions.settings)
+    result = suggest_reply(
+        conversation, analysis, now=actions.now(), config=actions.settings, handed_over=handed_over
+    )
     review = ReviewOut.model_validate(to_jsonable(result.review))
     return SuggestOut(text=result.text, source=result.source, review=review)
 
