@@ -111,7 +111,9 @@ def test_sla_queue_puts_an_overdue_callback_above_answered_cases(desk: Desk) -> 
     answered = w.open(upset, channel="email")
     add_customer_turn(w.ctx, Actor.for_customer(upset.id), answered.id,
                       "This is ridiculous, the worst, never again!!")  # fmt: skip
-    send_agent_reply(w.ctx, agent, answered.id, "I am sorry. I have checked and it ships today.")
+    send_agent_reply(
+        w.ctx, agent, answered.id, "I am sorry. I have checked: the parcel is with the courier."
+    )
     callback = w.open(w.calm_customer, channel="email")
     add_customer_turn(w.ctx, Actor.for_customer(w.calm_customer.id), callback.id, "Hello?")
     send_agent_reply(w.ctx, agent, callback.id, "I will call you back by tomorrow 5pm.")
