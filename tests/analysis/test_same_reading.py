@@ -80,3 +80,21 @@ def test_same_reading_live_turn_by_turn(recorded: dict[str, Any]) -> None:
             analysis = analyze_conversation(partial, models=models)
         got.append(analysis)
     assert_same(untagged(got, "live"), recorded["analyses"][::3])
+
+
+def test_a_blank_agent_turn_gets_no_review_and_the_batch_goes_on() -> None:
+    from calmdesk.analysis.pipeline import analyze_many
+    from calmdesk.domain import AgentSignals, Conversation, Role, Turn
+
+    blank = Conversation(
+        "blank", (Turn(Role.CUSTOMER, "Where is my order?"), Turn(Role.AGENT, "  "))
+    )
+    fine = Conversation(
+        "fine", (Turn(Role.CUSTOMER, "Where is my order?"), Turn(Role.AGENT, "Hi!"))
+    )
+    results = list(analyze_many([blank, fine]))
+    assert [r.id for r in results] == ["blank", "fine"]
+    empty = results[0].turns[1].signals
+    assert isinstance(empty, AgentSignals) and empty.review is None
+    reviewed = results[1].turns[1].signals
+    assert isinstance(reviewed, AgentSignals) and reviewed.review is not None

@@ -107,6 +107,8 @@ def _agent_signals(
 ) -> AgentSignals:
     if turn.role is not Role.AGENT:
         return AgentSignals(politeness=scores[turn.text].row().politeness)
+    if not turn.text.strip():  # nothing written (an attachment only, say): nothing to review
+        return AgentSignals(politeness=0.0, review=None)
     # the reply heads read the vectors the batch already computed: nothing is encoded twice
     vectors = {
         t.text: v for t in (*before[-6:], turn) if (v := scores[t.text].embedding) is not None
