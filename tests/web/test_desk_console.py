@@ -270,3 +270,15 @@ def test_desk_console_presence_and_a_second_agent_drafting(client, world, case) 
         dee.send_json({"type": "typing"})
         typing = _next(cal, "typing")
         assert (typing["role"], typing["name"]) == ("agent", "Dee")
+
+
+def test_desk_console_resolution_case_shows_the_decision_due(client, world) -> None:
+    from tests.p15_support import disputed, open_on, step
+
+    case = open_on(world, disputed(world), "arbitration")
+    login(client, "sam")
+    page = parse(client.get(f"/console/resolution/{case.id}").text)
+    assert page.by_id("decision-due").text.strip()  # the due time, in the viewer's format
+    step(world, world.admin, case.id, "decide", decision="Refund 300", reasons="Faulty")
+    page = parse(client.get(f"/console/resolution/{case.id}").text)
+    assert not page.find_all("dd", id="decision-due")

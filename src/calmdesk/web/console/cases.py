@@ -112,6 +112,7 @@ def _case_page(
         mediator=read.names.get(case.mediator_id or 0, ""), error=error, form=form or {},
         sees_conversation=read.party.sees_conversation, transcript=transcript,
         appeal_until=_when(case.appeal_until, tz), proposal_due=_when(case.proposal_due_at, tz),
+        decision_due=_when(case.decision_due_at, tz),
     )  # fmt: skip
     return render(request, "console/case_page.html", context, status)
 

@@ -204,9 +204,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_desk_overrides_team_id"), "desk_overrides", ["team_id"])
     with op.batch_alter_table("resolution_cases", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("decision_due_at", UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("decision_due_at", UTCDateTime(timezone=True), nullable=True))
     _set_kinds(*_KINDS, _NEW_KIND)
     _move_p15_rows()
     op.drop_index(op.f("ix_p15_cases_deadline_at"), table_name="p15_cases")
