@@ -68,7 +68,7 @@ if os.environ.get("CALMDESK_BENCH_LOAD_ANALYSIS") == "fixed":
     analyzer = FixedSignals()
 app = create_app(Settings(), analyzer=analyzer)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-            access_log=False)
+            access_log=False, timeout_keep_alive=75)  # as `calmdesk serve`
 """
 
 
