@@ -10,8 +10,10 @@ Two scenarios, each with real uvicorn processes:
   processes sharing one database, the live hub on LISTEN/NOTIFY). Each client posts to its home
   process. Both processes are killed with SIGKILL at random points (random numbers of
   acknowledged turns; the seed is in the failure message), one after the other while the
-  clients of the survivor keep posting; both are restarted, every unanswered turn is retried
-  with its key on the *other* process, and each client posts a few more turns.
+  clients of the survivor keep posting; both are replaced by new processes (started while the
+  first two served, so their imports overlap; they answer nothing before both are dead); every
+  unanswered turn is retried with its key on the *other* process, and each client posts a few
+  more turns.
 
 In both, every acknowledged turn must be stored exactly once, every retried turn exactly once,
 and nothing else may appear.
@@ -302,10 +304,13 @@ def test_crash_two_processes_on_postgres_lose_and_duplicate_nothing(
     note = f"(seed {seed})"
     retried: set[str] = set()
     servers = _servers(url, 2, PG_ENV)
+    # the replacements load (imports: most of the test's time) while the first two serve; they
+    # answer nothing before both are dead, so they start on what the killed ones left committed
+    spares = [Server(url, PG_ENV) for _ in range(2)]
     try:
         acked = _crash_round(servers, clients, rng)
         assert acked >= 30, f"the clients were not posting when the servers died {note}"
-        servers = _servers(url, 2, PG_ENV)
+        servers = [s.wait_ready() for s in spares]
         with httpx.Client(timeout=15.0) as http:
             for i, client in enumerate(clients):  # each retry goes to the other process
                 retried.add(client.retry(http, servers[(i + 1) % 2].base) or "")
@@ -323,7 +328,7 @@ def test_crash_two_processes_on_postgres_lose_and_duplicate_nothing(
         refused = [r for c in clients for r in c.refused]
         assert not refused, f"answers other than stored or lost {note}: {refused[:5]}"
     finally:
-        for server in servers:
+        for server in {*servers, *spares}:
             server.stop()
     retried.discard("")
     assert retried, f"no turn was in flight when a process died {note}"
