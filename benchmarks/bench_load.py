@@ -8,11 +8,22 @@ Open loop: requests are started on a fixed schedule whatever the server's speed,
 shows up as latency and errors, not as a lower offered rate. Latency is measured from the planned
 start time (so queueing in the client counts too).
 
+Both variants run by default, one after the other: `sqlite` (a temporary SQLite file on the
+ordinary disk, one server process) and `postgres` (a throwaway PostgreSQL 15 cluster started by
+`benchmarks/pg.py`, data on the ordinary disk, two server processes with the live hub on
+LISTEN/NOTIFY; the clients spread their requests over both, as a reverse proxy would). Before the
+measured window each process answers one turn and one read (the models load on first use). The
+load average of the machine is recorded before and after: figures taken on a busy machine are
+upper bounds on latency.
+
 Environment: CALMDESK_BENCH_LOAD_SECONDS (default 20), CALMDESK_BENCH_LOAD_TURNS (per second, 100),
 CALMDESK_BENCH_LOAD_READS (per second, 300), CALMDESK_BENCH_LOAD_ANALYSIS (`real` default, or
-`fixed` for the FixedSignals stand-in), CALMDESK_BENCH_LOAD_DB (a PostgreSQL URL; default a
-temporary SQLite file), CALMDESK_BENCH_LOAD_PROCESSES (server processes, default 1; >1 needs
-PostgreSQL).
+`fixed` for the FixedSignals stand-in), CALMDESK_BENCH_LOAD_VARIANTS (`sqlite,postgres` default),
+CALMDESK_BENCH_LOAD_DB (a PostgreSQL URL to use instead of the throwaway cluster),
+CALMDESK_BENCH_LOAD_PROCESSES (server processes of the postgres variant, default 2),
+CALMDESK_BENCH_LOAD_PYSPY (a folder: each server process is sampled by `py-spy record --format
+raw` into `<folder>/<variant>-<n>.txt`, to see where a request's time goes; with
+CALMDESK_BENCH_LOAD_PYSPY_GIL=1 only the thread holding the GIL is sampled).
 """
 
 from __future__ import annotations
@@ -24,11 +35,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from benchmarks.pg import throwaway_postgres
 from calmdesk.actions import (
     ActionContext,
     Actor,
@@ -55,7 +68,7 @@ if os.environ.get("CALMDESK_BENCH_LOAD_ANALYSIS") == "fixed":
     analyzer = FixedSignals()
 app = create_app(Settings(), analyzer=analyzer)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-            access_log=False)
+            access_log=False, timeout_keep_alive=75)  # as `calmdesk serve`
 """
 
 
@@ -113,6 +126,48 @@ def _start(url: str, processes: int) -> tuple[list[subprocess.Popen[bytes]], lis
                 raise RuntimeError("the server did not start")
             time.sleep(0.3)
     return procs, bases
+
+
+def _warm(bases: list[str], token: str, conv: int) -> None:
+    """One turn and one read per process, outside the measured window (models load lazily)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    for base in bases:
+        answer = httpx.post(f"{base}/api/v1/conversations/{conv}/turns", headers=headers,
+                            json={"text": "Hello, is anyone there?"}, timeout=120)  # fmt: skip
+        answer.raise_for_status()
+        httpx.get(f"{base}/api/v1/conversations?limit=20", headers=headers, timeout=60)
+
+
+def _pyspy(procs: list[subprocess.Popen[bytes]], variant: str,
+           seconds: float) -> list[subprocess.Popen[bytes]]:  # fmt: skip
+    folder = os.environ.get("CALMDESK_BENCH_LOAD_PYSPY")
+    if not folder:
+        return []
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    spies = []
+    for n, proc in enumerate(procs):
+        out = str(Path(folder) / f"{variant}-{n}.txt")
+        command = [spy, "record", "-p", str(proc.pid), "--format", "raw", "-r", "40",
+                   "-d", str(int(seconds) + 1), "-o", out]  # fmt: skip
+        if os.environ.get("CALMDESK_BENCH_LOAD_PYSPY_GIL"):
+            command.append("--gil")  # only the thread holding the GIL: where Python's CPU goes
+        spies.append(
+            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+    return spies
+
+
+def _cpu_s(procs: list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds (user + system) the server processes have used so far (Linux /proc)."""
+    total = 0.0
+    for proc in procs:
+        try:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -182,27 +237,58 @@ async def _load(bases: list[str], token: str, ids: list[int], seconds: float,
     return out
 
 
+def _variant(variant: str, seconds: float, turns: int, reads: int) -> dict[str, Any]:
+    processes = int(os.environ.get("CALMDESK_BENCH_LOAD_PROCESSES", "2"))
+    given = os.environ.get("CALMDESK_BENCH_LOAD_DB")
+    with tempfile.TemporaryDirectory() as folder:
+        database: AbstractContextManager[str]
+        if variant == "sqlite":
+            processes = 1
+            database = nullcontext(f"sqlite:///{Path(folder) / 'load.db'}")
+        else:
+            database = nullcontext(given) if given else throwaway_postgres()
+        with database as url:
+            token, ids = _world(url)
+            procs, bases = _start(url, processes)
+            try:
+                _warm(bases, token, ids[-1])
+                load_before = os.getloadavg()
+                spies = _pyspy(procs, variant, seconds)
+                cpu_before = _cpu_s(procs)
+                result = asyncio.run(_load(bases, token, ids[:-1], seconds, turns, reads))
+                cpu = _cpu_s(procs) - cpu_before
+                for spy in spies:
+                    spy.wait(timeout=120)
+                load_after = os.getloadavg()
+            finally:
+                for proc in procs:
+                    proc.terminate()
+                    proc.wait(timeout=20)
+    served = result["turn"]["ok"] + result["read"]["ok"]
+    return result | {
+        "processes": processes, "database": variant,
+        "server_cpu_s": round(cpu, 1),
+        "server_cpu_ms_per_request": round(1000 * cpu / served, 1) if served else None,
+        "load_average_before": [round(x, 1) for x in load_before],
+        "load_average_after": [round(x, 1) for x in load_after],
+    }  # fmt: skip
+
+
 def run() -> dict[str, Any]:
     seconds = float(os.environ.get("CALMDESK_BENCH_LOAD_SECONDS", "20"))
     turns = int(os.environ.get("CALMDESK_BENCH_LOAD_TURNS", "100"))
     reads = int(os.environ.get("CALMDESK_BENCH_LOAD_READS", "300"))
-    processes = int(os.environ.get("CALMDESK_BENCH_LOAD_PROCESSES", "1"))
-    with tempfile.TemporaryDirectory() as folder:
-        url = os.environ.get("CALMDESK_BENCH_LOAD_DB") or f"sqlite:///{Path(folder) / 'load.db'}"
-        token, ids = _world(url)
-        procs, bases = _start(url, processes)
-        try:
-            result = asyncio.run(_load(bases, token, ids, seconds, turns, reads))
-        finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(timeout=20)
-    result |= {
+    variants = os.environ.get("CALMDESK_BENCH_LOAD_VARIANTS", "sqlite,postgres").split(",")
+    result: dict[str, Any] = {
         "clients": CLIENTS, "offered_turns_per_s": turns, "offered_reads_per_s": reads,
-        "processes": processes, "database": url.split(":")[0],
+        "seconds_each": seconds, "cpus": os.cpu_count(),
         "analysis": os.environ.get("CALMDESK_BENCH_LOAD_ANALYSIS", "real"),
         "target": "p95 < 150 ms, p99 < 500 ms, 0 errors",
     }  # fmt: skip
+    for variant in (v.strip() for v in variants if v.strip()):
+        if variant not in ("sqlite", "postgres"):
+            raise ValueError(f"unknown variant {variant!r}; use sqlite and/or postgres")
+        result[variant] = _variant(variant, seconds, turns, reads)
     return result
 
 

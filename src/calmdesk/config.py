@@ -83,3 +83,6 @@ class Settings(BaseSettings):
     login_max_delay_s: int = 900  # longest delay the login throttle asks for
     login_per_address: int = 100  # failures from one address in 15 minutes, all accounts
     live_backend: str = "memory"  # memory (one process) | postgres (LISTEN/NOTIFY) | redis
+    # speed under load (issue 9): see docs/deploy.md
+    sqlite_synchronous: str = "normal"  # normal (WAL: survives a killed process) | full (power cut)
+    db_pool_size: int = 40  # database connections per server process

@@ -252,3 +252,99 @@ def test_agents_cannot_erase_customers(world: World) -> None:
 
     with pytest.raises(PermissionDenied):
         erase_customer(world.ctx, world.actor(world.agent), world.calm_customer.id, "asked")
+
+
+def _mail(corpus: str) -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "Gail Furious <gail@example.net>"
+    msg["To"] = "support@localhost"
+    msg["Subject"] = "Refund to " + SECRETS["iban gb"]
+    msg["Message-ID"] = "<corpus-1@example.net>"
+    msg.set_content(corpus)
+    return bytes(msg)
+
+
+def _write_through_the_newer_paths(world: World, tmp_path: Path) -> None:
+    """The corpus through the write paths the intake, desk, QA, role-play, KB and P15 work
+    added: email intake, the public chat and widget, practice replies and trainer comments, KB
+    articles, macros, P15 resolution case reasons and steps, QA overrides and answers, CSAT comments."""
+    from calmdesk.actions import ActionContext
+    from calmdesk.actions.cases import open_case, take_step
+    from calmdesk.actions.csat import answer_csat, ask_csat
+    from calmdesk.actions.intake import open_public_conversation
+    from calmdesk.actions.kb import save_article
+    from calmdesk.actions.macros import save_macro
+    from calmdesk.actions.practice import comment_on_practice, practice_reply, start_practice
+    from calmdesk.actions.qa import score_stored_conversations
+    from calmdesk.actions.qa_review import override_criterion, respond_to_scorecard
+    from calmdesk.channels.email.ingest import deliver_bytes
+    from calmdesk.storage.qa import QaScorecard
+
+    corpus = _corpus()
+    short = corpus[:1900]
+    agent, supervisor = world.actor(world.agent), world.actor(world.supervisor)
+    mail_settings = world.ctx.settings.model_copy(update={"attachments_dir": tmp_path / "files"})
+    mail_ctx = ActionContext(world.ctx.sessions, mail_settings, analyzer=world.ctx.analyzer)
+    deliver_bytes(mail_ctx, _mail(corpus))
+    open_public_conversation(world.ctx, name="Visitor " + SECRETS["amex"], text=corpus,
+                             email="visitor@example.net", channel_label="widget")  # fmt: skip
+    played = start_practice(world.ctx, agent, "abusive-refund", seed=3)
+    practice_reply(world.ctx, agent, played.id, "Your card " + SECRETS["visa dashes"] + " is safe.")
+    comment_on_practice(world.ctx, supervisor, played.id, "Never repeat " + SECRETS["mastercard"])
+    article = ("---\ntitle: Refunds to " + SECRETS["iban fr"] + "\ntags: [refund]\n---\n"
+               "We refund to the card, e.g. " + SECRETS["visa spaces"] + ".\n")  # fmt: skip
+    save_article(world.ctx, ADMIN, "refunds-corpus", article, note=SECRETS["iban de"])
+    save_macro(world.ctx, agent, title="Refund " + SECRETS["amex"], body="Refunded to " + short,
+               team_id=world.team.id)  # fmt: skip
+    conv = open_conversation(world.ctx, agent, customer_id=world.calm_customer.id,
+                             channel="chat", team_id=world.team.id)  # fmt: skip
+    add_customer_turn(world.ctx, Actor.for_customer(world.calm_customer.id), conv.id, "Hello")
+    send_agent_reply(world.ctx, agent, conv.id, "That is not our fault, we will look into it.")
+    resolution = open_case(world.ctx, ADMIN, conv.id, "negotiation", short)
+    take_step(world.ctx, agent, resolution.id, "offer", {"text": short})
+    resolve_conversation(world.ctx, agent, conv.id, "refunded")
+    ask_csat(world.ctx, Actor.system("csat"), conv.id)
+    answer_csat(world.ctx, Actor.for_customer(world.calm_customer.id), conv.id, 2, short)
+    score_stored_conversations(world.ctx, Actor.system("qa"))
+    with world.ctx.sessions() as session:
+        card = session.scalars(select(QaScorecard).where(QaScorecard.conversation_id == conv.id))
+        card_id = card.one().id
+    override_criterion(world.ctx, supervisor, card_id, "no_blame", "pass", short)
+    respond_to_scorecard(world.ctx, agent, card_id, "dispute", short)
+
+
+def test_no_payment_data_through_intake_desk_qa_practice_kb_and_p15_paths(
+    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        _write_through_the_newer_paths(world, tmp_path)
+    stored = _every_stored_value(world)
+    haystacks = {"tables": "\n".join(stored), "log": caplog.text}
+    leaks = {
+        (name, where)
+        for name, needle in _needles(False).items()
+        for where, hay in haystacks.items()
+        if needle in hay
+    }
+    assert not leaks, f"personal data found: {sorted(leaks)}"
+    assert NOT_SECRET in haystacks["tables"]  # the order number went through, as written
+    assert "[card ending 4242]" in haystacks["tables"]
+
+
+def test_the_payment_guard_redacts_listed_columns_only(world: World) -> None:
+    """Keys and hashes stay byte for byte; JSON columns are redacted string by string."""
+    from calmdesk.actions.privacy_guard import scrub_value
+
+    nested = {"offer": ["card " + SECRETS["visa spaces"], 3], "n": None, "iban": SECRETS["iban nl"]}
+    assert scrub_value(nested) == {
+        "offer": ["card [card ending 4242]", 3], "n": None, "iban": "[IBAN ending 4300]",
+    }  # fmt: skip
+    conv = world.open(world.calm_customer)
+    key = "4242424242424242"  # Luhn-valid digits as a client's idempotency key: not free text
+    add_customer_turn(world.ctx, Actor.for_customer(world.calm_customer.id), conv.id, "Hello",
+                      idempotency_key=key)  # fmt: skip
+    with world.ctx.sessions() as session:
+        stored = session.scalars(select(Turn.idempotency_key)).one()
+    assert stored == f"c:{key}"

@@ -29,13 +29,58 @@ def test_make_engine_refuses_non_durable_or_unknown_databases(url: str) -> None:
         make_engine(url)
 
 
-def test_make_engine_sqlite_sets_wal_full_sync_and_foreign_keys(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'x.db'}")
+@pytest.mark.parametrize(("synchronous", "level"), [("normal", 1), ("full", 2), ("FULL", 2)])
+def test_make_engine_sqlite_sets_wal_sync_and_foreign_keys(
+    tmp_path: Path, synchronous: str, level: int
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'x.db'}", synchronous=synchronous)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == level
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_make_engine_sqlite_defaults_to_normal_sync_in_wal(tmp_path: Path) -> None:
+    """WAL + NORMAL: durable across a killed process (tests/web/test_crash_durability.py)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+    engine.dispose()
+
+
+@pytest.mark.parametrize("synchronous", ["off", "0", "extra-fast", ""])
+def test_make_engine_refuses_sqlite_sync_off_or_unknown(tmp_path: Path, synchronous: str) -> None:
+    with pytest.raises(ConfigError, match="normal or full"):
+        make_engine(f"sqlite:///{tmp_path / 'x.db'}", synchronous=synchronous)
+
+
+def test_check_durability_refuses_a_connection_below_the_asked_sync(tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    from calmdesk.storage import check_durability
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    engine.dispose()
+
+    @event.listens_for(engine, "connect")
+    def _lower(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+    with pytest.raises(ConfigError, match="synchronous is 0"):
+        check_durability(engine, "normal")
+    engine.dispose()
+
+
+def test_make_engine_pools_as_many_connections_as_request_threads(tmp_path: Path) -> None:
+    from calmdesk.storage.engine import POOL_SIZE
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    assert engine.pool.size() == POOL_SIZE == 40  # type: ignore[attr-defined]
+    engine.dispose()
+    small = make_engine(f"sqlite:///{tmp_path / 'y.db'}", pool_size=3)
+    assert small.pool.size() == 3  # type: ignore[attr-defined]
+    small.dispose()
 
 
 def test_upgrade_reaches_head_and_is_idempotent(db_url: str) -> None:

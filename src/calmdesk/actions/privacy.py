@@ -10,7 +10,8 @@
 
 Every action that stores free text (turns, notes, reasons, outcomes, escalation summaries, imports)
 passes it through `personal_text` first, so analysis, search, exports, logs and the model prompt
-only ever see the redacted text.
+only ever see the redacted text; `privacy_guard` redacts payment data in the free-text columns the
+newer records added (and the audit rows copying them) before any flush.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
+from calmdesk.actions import privacy_guard  # noqa: F401 - redacts the newer free-text columns
 from calmdesk.actions.audit import write_audit
 from calmdesk.actions.context import ActionContext, Actor
 from calmdesk.analysis.privacy import scrub

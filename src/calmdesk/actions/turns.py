@@ -28,6 +28,7 @@ from calmdesk.actions.rules import evaluate
 from calmdesk.actions.sla import sla_on_agent_reply, sla_on_customer_turn
 from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
 from calmdesk.actions.validate import clean_text
+from calmdesk.analysis.reply import Playbook
 from calmdesk.domain import (
     Conflict,
     ConversationAnalysis,
@@ -35,6 +36,7 @@ from calmdesk.domain import (
     MalformedInput,
     ModelUnavailable,
     PermissionDenied,
+    Review,
     Role,
     to_jsonable,
 )
@@ -105,15 +107,37 @@ def add_customer_turn(
     """Store a customer message, analyse the conversation, update the queue summary, apply rules.
 
     The analysis runs before the write transaction (on SQLite that transaction holds the database's
-    write lock); if another turn was stored meanwhile, it runs again inside, on what is stored."""
+    write lock). If another turn was stored meanwhile, the transaction is given up and the
+    analysis made again outside, on what is stored now; only after `_FRESH_TRIES` such races does
+    it run inside the transaction, so the post cannot be starved."""
     raw = clean_text(text, "message", ctx.settings.max_text_chars)
     key = scoped_key(actor, _check_key(idempotency_key))
-    pre = _pre_analyse(ctx, conversation_id, raw, key)
+    for attempt in range(_FRESH_TRIES):
+        pre = _pre_analyse(ctx, conversation_id, raw, key)
+        last = attempt == _FRESH_TRIES - 1
+        try:
+            return _post(
+                ctx, conversation_id, key, _customer_writer(ctx, actor, raw, key, pre, last)
+            )
+        except _Stale:
+            continue
+    raise AssertionError("unreachable: the last attempt analyses inside")  # pragma: no cover
 
+
+def _customer_writer(
+    ctx: ActionContext,
+    actor: Actor,
+    raw: str,
+    key: str | None,
+    pre: _PreAnalysis | None,
+    inside_ok: bool,
+) -> _Writer:
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         _check_open_to_customer(conversation)
         body = personal_text(session, ctx.settings, conversation.team_id, raw)
         fresh = pre is not None and pre.turn_ids == tuple(t.id for t in turns) and pre.body == body
+        if not fresh and not inside_ok:
+            raise _Stale  # rolled back: analyse again outside the transaction
         at = pre.at if fresh and pre is not None else None
         turn = _new_turn(
             session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None, at=at
@@ -132,7 +156,7 @@ def add_customer_turn(
         write_audit(session, actor, "turn.customer_added", turn, None, _turn_audit(turn))
         return _posted(turn, recorded, [], [timer])
 
-    return _post(ctx, conversation_id, key, write)
+    return write
 
 
 def send_agent_reply(
@@ -143,21 +167,47 @@ def send_agent_reply(
     *,
     idempotency_key: str | None = None,
 ) -> PostedTurn:
-    """Store an agent's reply with its review; create its promises and their timers; apply rules."""
+    """Store an agent's reply with its review; create its promises and their timers; apply rules.
+
+    The review (the slow part) is made before the write transaction, on the stored conversation;
+    if a turn was stored meanwhile it is made again, as for a customer turn."""
     raw = clean_text(text, "reply", ctx.settings.max_text_chars)
     key = scoped_key(actor, _check_key(idempotency_key))
     if not actor.is_staff and not actor.label.startswith("system:"):
         raise PermissionDenied("Only staff can send agent replies.")
+    for attempt in range(_FRESH_TRIES):
+        pre = _pre_review(ctx, conversation_id, raw, key)
+        last = attempt == _FRESH_TRIES - 1
+        try:
+            return _post(ctx, conversation_id, key, _reply_writer(ctx, actor, raw, key, pre, last))
+        except _Stale:
+            continue
+    raise AssertionError("unreachable: the last attempt reviews inside")  # pragma: no cover
 
+
+def _reply_writer(
+    ctx: ActionContext,
+    actor: Actor,
+    raw: str,
+    key: str | None,
+    pre: _PreReview | None,
+    inside_ok: bool,
+) -> _Writer:
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         if conversation.status is ConversationStatus.CLOSED:
             raise Conflict("This conversation is closed; open a new one to reply.")
         body = personal_text(session, ctx.settings, conversation.team_id, raw)
-        now = ctx.now()
-        with using_playbook(playbook_for(session, ctx.settings, conversation.team_id)):
-            review = ctx.analysis.review(to_domain(conversation.id, turns), body, now)
+        fresh = pre is not None and pre.turn_ids == tuple(t.id for t in turns) and pre.body == body
+        if not fresh and not inside_ok:
+            raise _Stale
+        if fresh and pre is not None:
+            now, review = pre.at, pre.review
+        else:
+            now = ctx.now()
+            with using_playbook(playbook_for(session, ctx.settings, conversation.team_id)):
+                review = ctx.analysis.review(to_domain(conversation.id, turns), body, now)
         turn = _new_turn(
-            session, ctx, conversation, turns, AuthorRole.AGENT, body, key, actor.user_id
+            session, ctx, conversation, turns, AuthorRole.AGENT, body, key, actor.user_id, at=now
         )
         turn.review = to_jsonable(review)
         turn.signals = {
@@ -189,7 +239,7 @@ def send_agent_reply(
         write_audit(session, actor, "turn.agent_sent", turn, None, _turn_audit(turn))
         return _posted(turn, recorded, promises, timers)
 
-    return _post(ctx, conversation_id, key, write)
+    return write
 
 
 _Writer = Callable[[Session, Conversation, list[Turn]], PostedTurn]
@@ -205,9 +255,29 @@ class _PreAnalysis:
     analysis: ConversationAnalysis | ModelUnavailable
 
 
-def _pre_analyse(
+_FRESH_TRIES = 3
+"""Analyses (or reviews) made outside the write transaction before one is made inside."""
+
+
+class _Stale(Exception):
+    """A turn was stored between the analysis and the write transaction: analyse again."""
+
+
+@dataclass(frozen=True)
+class _PreReview:
+    """The review of a reply on the stored conversation, made before the write transaction."""
+
+    turn_ids: tuple[int, ...]
+    body: str
+    at: datetime
+    review: Review
+
+
+def _stored(
     ctx: ActionContext, conversation_id: int, raw: str, key: str | None
-) -> _PreAnalysis | None:
+) -> tuple[list[Turn], str, Playbook | None] | None:
+    """The stored turns, the text as it will be stored and the team's saved playbook (None: the
+    file's); None when not found or a retry."""
     with ctx.sessions() as session:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None or _existing(session, conversation_id, key) is not None:
@@ -219,7 +289,31 @@ def _pre_analyse(
             )
         )
         body = personal_text(session, ctx.settings, conversation.team_id, raw)
+        book = playbook_for(session, ctx.settings, conversation.team_id)
         session.commit()
+    return turns, body, book
+
+
+def _pre_review(
+    ctx: ActionContext, conversation_id: int, raw: str, key: str | None
+) -> _PreReview | None:
+    stored = _stored(ctx, conversation_id, raw, key)
+    if stored is None:
+        return None
+    turns, body, book = stored
+    at = ctx.now()
+    with using_playbook(book):
+        review = ctx.analysis.review(to_domain(conversation_id, turns), body, at)
+    return _PreReview(tuple(t.id for t in turns), body, at, review)
+
+
+def _pre_analyse(
+    ctx: ActionContext, conversation_id: int, raw: str, key: str | None
+) -> _PreAnalysis | None:
+    stored = _stored(ctx, conversation_id, raw, key)
+    if stored is None:
+        return None
+    turns, body, _ = stored
     at = ctx.now()
     history = to_domain(conversation_id, turns)
     domain = DomainConversation(

@@ -35,7 +35,7 @@ def action_context(settings: Settings) -> Iterator[ActionContext]:
 
     if current_revision(settings.database_url) != head_revision():
         raise ConfigError("The database is not migrated; run `calmdesk db upgrade` first.")
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         yield ActionContext(make_session_factory(engine), settings)
     finally:

@@ -24,7 +24,9 @@ def build_jobs(settings: Settings) -> Jobs:
 
     @cache
     def context() -> ActionContext:
-        sessions = make_session_factory(make_engine(settings.database_url))
+        sessions = make_session_factory(
+            make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
+        )
         assert jobs is not None
         return ActionContext(sessions, settings, scheduler=jobs.scheduler)
 

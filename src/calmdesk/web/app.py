@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from calmdesk import __version__
+from calmdesk.actions.batching import BatchingAnalyzer
 from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
@@ -42,11 +43,16 @@ def create_app(
 ) -> FastAPI:
     """Build the app: engine, sessions and action context from `settings`; limits, errors, routes.
 
-    `analyzer` defaults to calmdesk's own analysis; `scheduler` (the job queue, passed in by the
+    `analyzer` defaults to calmdesk's own analysis, the analyses of concurrent requests batched
+    together (`actions.batching`); `scheduler` (the job queue, passed in by the
     CLI) defaults to none, in which case the worker's periodic sweep still fires due timers.
     """
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        synchronous=settings.sqlite_synchronous,
+        pool_size=settings.db_pool_size,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -72,7 +78,7 @@ def create_app(
     app.state.actions = ActionContext(
         sessions=make_session_factory(engine),
         settings=settings,
-        analyzer=analyzer,
+        analyzer=analyzer if analyzer is not None else BatchingAnalyzer(settings),
         scheduler=scheduler or NullScheduler(),
     )
     store, limits_engine = make_store(settings, engine)
