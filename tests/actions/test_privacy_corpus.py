@@ -269,7 +269,7 @@ def _mail(corpus: str) -> bytes:
 def _write_through_the_newer_paths(world: World, tmp_path: Path) -> None:
     """The corpus through the write paths the intake, desk, QA, role-play, KB and P15 work
     added: email intake, the public chat and widget, practice replies and trainer comments, KB
-    articles, macros, P15 resolution case reasons and steps, QA overrides and answers, CSAT comments."""
+    articles, macros, P15 case reasons and steps, QA overrides and answers, CSAT comments."""
     from calmdesk.actions import ActionContext
     from calmdesk.actions.cases import open_case, take_step
     from calmdesk.actions.csat import answer_csat, ask_csat
