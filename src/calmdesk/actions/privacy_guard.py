@@ -4,9 +4,10 @@
 The intake, desk, QA, role-play, KB and P15 work added more columns of free text (CSAT comments,
 macros, KB articles and their versions, practice replies and trainer comments, QA overrides and
 answers, P15 resolution cases (reasons, decisions, outcomes) and steps, e-mail subjects and
-bodies, names typed in the public chat) and the audit rows that copy them. This guard redacts card numbers, IBANs and
-card security codes in those columns (strings inside JSON too) in every session, just before a
-flush writes them: nothing reaches the database unredacted, however it was written.
+bodies, names typed in the public chat) and the audit rows that copy them. This guard redacts
+card numbers, IBANs and card security codes in those columns (strings inside JSON too) in every
+session, just before a flush writes them: nothing reaches the database unredacted, however it
+was written.
 
 Contacts (e-mails, phones) are left to the team's policy in `personal_text`: a macro or an article
 may rightly name the support address. Columns are listed one by one, never "every string": hashes,
