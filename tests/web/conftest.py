@@ -15,12 +15,13 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from tests.factories import ADMIN, CueAnalyzer, World
+from tests.factories import ADMIN, PASSWORD, CueAnalyzer, World
 
 from calmdesk.actions import (
     Actor,
     add_customer_turn,
     create_api_token,
+    create_user,
     schedule_follow_up,
     send_agent_reply,
 )
@@ -30,7 +31,10 @@ from calmdesk.web import create_app
 from calmdesk.web.auth import issue_chat_token
 from calmdesk.web.turn_feed import drain_turn_feed
 
-PERSONAS = ("anonymous", "customer_a", "customer_b", "other_agent", "agent", "supervisor", "admin")
+PERSONAS = (
+    "anonymous", "customer_a", "customer_b", "other_agent", "agent", "supervisor", "admin",
+    "qa_analyst",
+)  # fmt: skip
 SECRET = "web-tests-secret-key-not-for-production"
 
 
@@ -77,6 +81,14 @@ def _chat(settings: Settings, conv: Conversation) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_chat_token(settings, conv.id, conv.customer_id)}"}
 
 
+def qa_analyst(world: World) -> User:
+    """Quinn, a QA analyst of the agent's team (scores conversations, never works them)."""
+    return create_user(
+        world.ctx, ADMIN, username="quinn", password=PASSWORD, role="qa_analyst",
+        display_name="Quinn", team_id=world.team.id,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def scene(world: World, settings: Settings) -> Scene:
     conv_a = world.open(world.calm_customer)
@@ -100,5 +112,6 @@ def scene(world: World, settings: Settings) -> Scene:
         "agent": _token(world, world.agent),
         "supervisor": _token(world, world.supervisor),
         "admin": _token(world, world.admin),
+        "qa_analyst": _token(world, qa_analyst(world)),
     }
     return scene

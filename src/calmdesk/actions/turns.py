@@ -146,6 +146,7 @@ def send_agent_reply(
     key = scoped_key(actor, _check_key(idempotency_key))
     if not actor.is_staff and not actor.label.startswith("system:"):
         raise PermissionDenied("Only staff can send agent replies.")
+    actor.require_desk_role()
 
     def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
         if conversation.status is ConversationStatus.CLOSED:
