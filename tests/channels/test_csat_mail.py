@@ -9,8 +9,9 @@ from email.message import Message
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.channels import test_mail_outbound as outbound
 from tests.channels.mailkit import message
-from tests.channels.test_mail_outbound import Relay, relay, smtp_ctx  # noqa: F401
+from tests.channels.test_mail_outbound import Relay
 from tests.factories import World
 from tests.web.console_support import parse
 
@@ -25,6 +26,8 @@ from calmdesk.storage.qa import CsatSurvey
 from calmdesk.web import create_app
 from calmdesk.web.turn_feed import drain_turn_feed
 
+relay = outbound.relay  # the intake tests' SMTP server (aiosmtpd) and mail settings
+smtp_ctx = outbound.smtp_ctx
 LINK = re.compile(r"https?://\S+/csat/(\S+)")
 
 
