@@ -8,9 +8,13 @@
 * memory: peak RSS of `calmdesk qa` (sampled every 50 ms) over generated files of growing size;
   the target is a 1,000,000-turn file (`QA_BENCH_BIG_TURNS`, default 200,000 on the shared
   development machine);
-* dev check: the QA score against labelled conversations written for this project
-  (`benchmarks/data/qa_dev.jsonl`, see `make_qa_dev.py`): Spearman correlation with the label
-  and agreement of `recovered` with the labelled one.
+* memory and rate at scale: `calmdesk qa` over generated files of growing size, each written
+  streaming to disk: peak RSS, seconds and turns per second;
+* dev check against human judgement: `tests/data/labelled/qa_conversations.jsonl`, whole
+  conversations written by hand for this project, each judged 1-5 for how it went for the
+  customer, with a fixed dev/test split (odd-numbered ids dev): Spearman correlation of the QA
+  score with the judgement on the dev split only (the test split is held out);
+* the older smoke check on `benchmarks/data/qa_dev.jsonl` (labelled by the rubric's author).
 
 Run: `python -m benchmarks.run qa` (writes results/qa.json).
 """
@@ -39,6 +43,7 @@ from calmdesk.config import Settings
 HERE = Path(__file__).resolve().parent
 DEV = HERE / "data" / "qa_dev.jsonl"
 ROOT = HERE.parent
+LABELLED = ROOT / "tests" / "data" / "labelled" / "qa_conversations.jsonl"
 
 
 def _stored_templates() -> list[dict[str, Any]]:
@@ -108,7 +113,7 @@ def _dask(path: Path, workers: int) -> float:
                 pass
         start = time.perf_counter()
         with path.open("rb") as handle:
-            for _ in run_on_cluster(client, numbered_lines(handle), settings, book):
+            for _ in run_on_cluster(client, numbered_lines(handle), settings, book, as_text=True):
                 pass
         return time.perf_counter() - start
 
@@ -163,6 +168,27 @@ def dev_check() -> dict[str, Any]:
     }
 
 
+def labelled_check(split: str = "dev") -> dict[str, Any]:
+    """Spearman correlation of the QA score with the human judgement on one split."""
+    from calmdesk.analysis.qa import score_conversation
+
+    rows = [json.loads(line) for line in LABELLED.read_text("utf-8").splitlines() if line]
+    rows = [r for r in rows if r["split"] == split]
+    items = [parse_qa_line(json.dumps({"id": r["id"], "turns": r["turns"]})) for r in rows]
+    analyses = analyze_many([i.conversation for i in items])
+    cards = [score_conversation(i.conversation, a) for i, a in zip(items, analyses, strict=True)]
+    judged = [float(r["judgement"]) for r in rows]
+    scores = [float(c.score) for c in cards]
+    return {
+        "split": split,
+        "conversations": len(rows),
+        "spearman_score_vs_judgement": round(_spearman(scores, judged), 3),
+        "per_conversation": {
+            r["id"]: [r["judgement"], c.score] for r, c in zip(rows, cards, strict=True)
+        },
+    }
+
+
 def run() -> dict[str, Any]:
     templates = _stored_templates()
     big = int(os.environ.get("QA_BENCH_BIG_TURNS", "200000"))
@@ -190,10 +216,12 @@ def run() -> dict[str, Any]:
             size_mb = round(path.stat().st_size / 2**20, 1)
             memory[str(turns)] = {
                 "conversations": convs, "seconds": round(wall, 1),
-                "peak_rss_mb": round(peak / 2**20, 1), "file_mb": size_mb,
+                "turns_per_s": round(turns / wall), "peak_rss_mb": round(peak / 2**20, 1),
+                "file_mb": size_mb,
             }  # fmt: skip
             path.unlink()
         out["memory"] = memory
+    out["labelled_dev_check"] = labelled_check("dev")
     out["dev_check"] = dev_check()
     return out
 
