@@ -117,3 +117,38 @@ def test_qa_analyst_is_refused_by_the_actions_too(world: World) -> None:
         session.expunge(quinn)
     with pytest.raises(PermissionDenied):
         send_agent_reply(world.ctx, Actor.for_user(quinn), c.id, "Hello")
+
+
+def test_qa_analyst_is_a_role_on_the_users_screen(client: TestClient, world: World) -> None:
+    csrf = login(client, "ada")
+    page = parse(client.get("/console/admin/users").text)
+    offered = [o.attrs["value"] for o in page.by_id(f"role-{world.agent.id}").find_all("option")]
+    assert "qa_analyst" in offered
+    answer = client.post(
+        f"/console/admin/users/{world.agent.id}/role",
+        data={"csrf_token": csrf, "role": "qa_analyst", "team_id": str(world.team.id)},
+    )
+    assert answer.status_code == 200
+    chosen = parse(answer.text).by_id(f"role-{world.agent.id}").find("option", selected="")
+    assert chosen.attrs["value"] == "qa_analyst"
+
+
+def test_qa_analyst_is_a_role_of_the_users_command(
+    db_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from calmdesk.cli import app as cli
+
+    monkeypatch.setenv("CALMDESK_DATABASE_URL", db_url)
+    monkeypatch.setattr("calmdesk.actions.passwords._N", 2**8)
+    made = CliRunner().invoke(
+        cli, ["users", "create", "Quinn", "--role", "qa_analyst", "--password", PASSWORD]
+    )
+    assert made.exit_code == 0, made.output
+    assert made.output.startswith("created qa_analyst quinn")
+    bad = CliRunner().invoke(
+        cli, ["users", "create", "x", "--role", "analyst", "--password", PASSWORD]
+    )
+    assert bad.exit_code == 2 and "qa_analyst" in bad.output
