@@ -47,19 +47,39 @@ LABELLED = ROOT / "tests" / "data" / "labelled" / "qa_conversations.jsonl"
 
 
 def _stored_templates() -> list[dict[str, Any]]:
-    """The dev conversations with the analysis of every turn merged in (real models)."""
+    """The dev conversations with the analysis of every turn merged in (real models), and each
+    agent and bot turn's review, as a desk stores them when the reply is sent (`turns.review`,
+    which `calmdesk qa --db` reuses): `calmdesk qa` then analyses and reviews nothing again."""
     raws = [json.loads(line) for line in DEV.read_text("utf-8").splitlines()]
     conversations = [conversation_from_json(r) for r in raws]
+    book = default_playbook()
     out = []
-    for raw, analysis in zip(raws, analyze_many(conversations), strict=True):
+    for raw, conv, analysis in zip(raws, conversations, analyze_many(conversations), strict=True):
         record = analysis_record(analysis)
         turns = [
-            dict(t, signals=a["signals"])
-            for t, a in zip(raw["turns"], record["turns"], strict=True)
+            dict(t, signals=_with_review(conv, analysis, i, a["signals"], book))
+            for i, (t, a) in enumerate(zip(raw["turns"], record["turns"], strict=True))
         ]
         out.append({"id": raw["id"], "trend": record["trend"],
                     "escalation_risk": record["escalation_risk"], "turns": turns})  # fmt: skip
     return out
+
+
+def _with_review(
+    conversation: Any, analysis: Any, i: int, signals: dict[str, Any], book: Any
+) -> dict[str, Any]:
+    """An agent or bot turn's stored signals with its review (what the desk stored at sending)."""
+    from calmdesk.analysis.reply import review_draft
+    from calmdesk.domain.serialize import to_jsonable
+
+    turn = conversation.turns[i]
+    if turn.role.value == "customer" or not turn.text.strip():
+        return signals
+    review = review_draft(
+        turn.text, conversation.turns[:i], analysis.turns[:i],
+        politeness=signals.get("politeness"), now=turn.at, config=book,
+    )  # fmt: skip
+    return dict(signals, review=to_jsonable(review))
 
 
 def _write(path: Path, templates: list[dict[str, Any]], turns: int) -> tuple[int, int]:
