@@ -8,9 +8,13 @@
 * memory: peak RSS of `calmdesk qa` (sampled every 50 ms) over generated files of growing size;
   the target is a 1,000,000-turn file (`QA_BENCH_BIG_TURNS`, default 200,000 on the shared
   development machine);
-* dev check: the QA score against labelled conversations written for this project
-  (`benchmarks/data/qa_dev.jsonl`, see `make_qa_dev.py`): Spearman correlation with the label
-  and agreement of `recovered` with the labelled one.
+* memory and rate at scale: `calmdesk qa` over generated files of growing size, each written
+  streaming to disk: peak RSS, seconds and turns per second;
+* dev check against human judgement: `tests/data/labelled/qa_conversations.jsonl`, whole
+  conversations written by hand for this project, each judged 1-5 for how it went for the
+  customer, with a fixed dev/test split (odd-numbered ids dev): Spearman correlation of the QA
+  score with the judgement on the dev split only (the test split is held out);
+* the older smoke check on `benchmarks/data/qa_dev.jsonl` (labelled by the rubric's author).
 
 Run: `python -m benchmarks.run qa` (writes results/qa.json).
 """
@@ -39,22 +43,43 @@ from calmdesk.config import Settings
 HERE = Path(__file__).resolve().parent
 DEV = HERE / "data" / "qa_dev.jsonl"
 ROOT = HERE.parent
+LABELLED = ROOT / "tests" / "data" / "labelled" / "qa_conversations.jsonl"
 
 
 def _stored_templates() -> list[dict[str, Any]]:
-    """The dev conversations with the analysis of every turn merged in (real models)."""
+    """The dev conversations with the analysis of every turn merged in (real models), and each
+    agent and bot turn's review, as a desk stores them when the reply is sent (`turns.review`,
+    which `calmdesk qa --db` reuses): `calmdesk qa` then analyses and reviews nothing again."""
     raws = [json.loads(line) for line in DEV.read_text("utf-8").splitlines()]
     conversations = [conversation_from_json(r) for r in raws]
+    book = default_playbook()
     out = []
-    for raw, analysis in zip(raws, analyze_many(conversations), strict=True):
+    for raw, conv, analysis in zip(raws, conversations, analyze_many(conversations), strict=True):
         record = analysis_record(analysis)
         turns = [
-            dict(t, signals=a["signals"])
-            for t, a in zip(raw["turns"], record["turns"], strict=True)
+            dict(t, signals=_with_review(conv, analysis, i, a["signals"], book))
+            for i, (t, a) in enumerate(zip(raw["turns"], record["turns"], strict=True))
         ]
         out.append({"id": raw["id"], "trend": record["trend"],
                     "escalation_risk": record["escalation_risk"], "turns": turns})  # fmt: skip
     return out
+
+
+def _with_review(
+    conversation: Any, analysis: Any, i: int, signals: dict[str, Any], book: Any
+) -> dict[str, Any]:
+    """An agent or bot turn's stored signals with its review (what the desk stored at sending)."""
+    from calmdesk.analysis.reply import review_draft
+    from calmdesk.domain.serialize import to_jsonable
+
+    turn = conversation.turns[i]
+    if turn.role.value == "customer" or not turn.text.strip():
+        return signals
+    review = review_draft(
+        turn.text, conversation.turns[:i], analysis.turns[:i],
+        politeness=signals.get("politeness"), now=turn.at, config=book,
+    )  # fmt: skip
+    return dict(signals, review=to_jsonable(review))
 
 
 def _write(path: Path, templates: list[dict[str, Any]], turns: int) -> tuple[int, int]:
@@ -108,7 +133,7 @@ def _dask(path: Path, workers: int) -> float:
                 pass
         start = time.perf_counter()
         with path.open("rb") as handle:
-            for _ in run_on_cluster(client, numbered_lines(handle), settings, book):
+            for _ in run_on_cluster(client, numbered_lines(handle), settings, book, as_text=True):
                 pass
         return time.perf_counter() - start
 
@@ -163,6 +188,27 @@ def dev_check() -> dict[str, Any]:
     }
 
 
+def labelled_check(split: str = "dev") -> dict[str, Any]:
+    """Spearman correlation of the QA score with the human judgement on one split."""
+    from calmdesk.analysis.qa import score_conversation
+
+    rows = [json.loads(line) for line in LABELLED.read_text("utf-8").splitlines() if line]
+    rows = [r for r in rows if r["split"] == split]
+    items = [parse_qa_line(json.dumps({"id": r["id"], "turns": r["turns"]})) for r in rows]
+    analyses = analyze_many([i.conversation for i in items])
+    cards = [score_conversation(i.conversation, a) for i, a in zip(items, analyses, strict=True)]
+    judged = [float(r["judgement"]) for r in rows]
+    scores = [float(c.score) for c in cards]
+    return {
+        "split": split,
+        "conversations": len(rows),
+        "spearman_score_vs_judgement": round(_spearman(scores, judged), 3),
+        "per_conversation": {
+            r["id"]: [r["judgement"], c.score] for r, c in zip(rows, cards, strict=True)
+        },
+    }
+
+
 def run() -> dict[str, Any]:
     templates = _stored_templates()
     big = int(os.environ.get("QA_BENCH_BIG_TURNS", "200000"))
@@ -190,10 +236,12 @@ def run() -> dict[str, Any]:
             size_mb = round(path.stat().st_size / 2**20, 1)
             memory[str(turns)] = {
                 "conversations": convs, "seconds": round(wall, 1),
-                "peak_rss_mb": round(peak / 2**20, 1), "file_mb": size_mb,
+                "turns_per_s": round(turns / wall), "peak_rss_mb": round(peak / 2**20, 1),
+                "file_mb": size_mb,
             }  # fmt: skip
             path.unlink()
         out["memory"] = memory
+    out["labelled_dev_check"] = labelled_check("dev")
     out["dev_check"] = dev_check()
     return out
 

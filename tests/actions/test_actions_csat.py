@@ -114,11 +114,13 @@ def test_actions_csat_only_the_asked_customer_answers(world: World) -> None:
 def test_actions_csat_other_channels_use_the_registered_delivery(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Email has its own delivery (actions.csat_mail, tests/channels/test_csat_mail.py); a
+    channel without one uses what is registered for it."""
     sent: list[tuple[int, str]] = []
     monkeypatch.setitem(
-        CSAT_DELIVERY, "email", lambda session, conv, survey, text: sent.append((conv.id, text))
+        CSAT_DELIVERY, "phone", lambda session, conv, survey, text: sent.append((conv.id, text))
     )
-    cid = _resolved(world, channel="email")
+    cid = _resolved(world, channel="phone")
     asked = ask_csat(world.ctx, JOB, cid)
     assert asked.survey is not None and asked.survey.asked_turn_id is None
     assert sent == [(cid, CSAT_QUESTION)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from tests.factories import World
 
 from calmdesk.actions import (
@@ -18,7 +18,7 @@ from calmdesk.actions import (
 from calmdesk.actions.csat import answer_csat, ask_csat
 from calmdesk.actions.qa import score_stored_conversations
 from calmdesk.storage import Commitment, Conversation, Escalation
-from calmdesk.storage.qa_analytics import Filters, dashboard, percentile
+from calmdesk.storage.qa_analytics import Filters, Scope, dashboard, percentile
 
 PROMISE = (
     "I'm sorry your order is late, that must be frustrating. I'll send you the tracking number "
@@ -57,7 +57,7 @@ def _build(world: World) -> list[int]:
 def _charts(world: World) -> dict[str, object]:
     period = Filters(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     with world.ctx.sessions() as session:
-        return {c.name: c for c in dashboard(session, true(), period)}
+        return {c.name: c for c in dashboard(session, Scope(), period)}
 
 
 def test_qa_analytics_numbers_match_the_records(world: World) -> None:
@@ -84,10 +84,10 @@ def test_qa_analytics_filters_by_agent_and_period(world: World) -> None:
     with world.ctx.sessions() as session:
         nobody = Filters(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC),
                          agent_id=world.other_agent.id)  # fmt: skip
-        charts = {c.name: c for c in dashboard(session, true(), nobody)}
+        charts = {c.name: c for c in dashboard(session, Scope(), nobody)}
         assert charts["agents"].rows == [] and charts["csat"].rows[1] == [2, 0]
         before = Filters(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC))
-        charts = {c.name: c for c in dashboard(session, true(), before)}
+        charts = {c.name: c for c in dashboard(session, Scope(), before)}
         assert charts["volume_by_channel"].rows == []
 
 

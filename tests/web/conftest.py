@@ -15,12 +15,13 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from tests.factories import ADMIN, CueAnalyzer, World
+from tests.factories import ADMIN, PASSWORD, CueAnalyzer, World
 
 from calmdesk.actions import (
     Actor,
     add_customer_turn,
     create_api_token,
+    create_user,
     schedule_follow_up,
     send_agent_reply,
 )
@@ -30,7 +31,10 @@ from calmdesk.web import create_app
 from calmdesk.web.auth import issue_chat_token
 from calmdesk.web.turn_feed import drain_turn_feed
 
-PERSONAS = ("anonymous", "customer_a", "customer_b", "other_agent", "agent", "supervisor", "admin")
+PERSONAS = (
+    "anonymous", "customer_a", "customer_b", "other_agent", "agent", "supervisor", "admin",
+    "qa_analyst",
+)  # fmt: skip
 SECRET = "web-tests-secret-key-not-for-production"
 
 
@@ -46,6 +50,9 @@ class Scene:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def as_(self, persona: str) -> dict[str, str]:
+        if persona == "qa_analyst" and persona not in self.headers:
+            # made on first use, so the other tests' team (its users, tokens) stays as it was
+            self.headers[persona] = _token(self.world, qa_analyst(self.world))
         return dict(self.headers[persona])
 
 
@@ -75,6 +82,14 @@ def _token(world: World, user: User) -> dict[str, str]:
 
 def _chat(settings: Settings, conv: Conversation) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_chat_token(settings, conv.id, conv.customer_id)}"}
+
+
+def qa_analyst(world: World) -> User:
+    """Quinn, a QA analyst of the agent's team (scores conversations, never works them)."""
+    return create_user(
+        world.ctx, ADMIN, username="quinn", password=PASSWORD, role="qa_analyst",
+        display_name="Quinn", team_id=world.team.id,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -48,6 +48,8 @@ class Entry:
     denied: dict[str, int] | None = None
 
     def expected(self, persona: str) -> int:
+        if persona == "qa_analyst":
+            return QA_ANALYST[(self.method, self.path)]
         if persona in self.allowed:
             return self.ok
         if self.denied and persona in self.denied:
@@ -249,6 +251,78 @@ MATRIX: list[Entry] = [
 ]  # fmt: skip
 
 
+# The QA analyst (issue 12) of customer A's team: reads what a supervisor of the team reads (its
+# conversations, customers, exports, search, macros); every write outside the QA workspace and
+# their own account is refused with 403 (`web.roles`), so replying, assigning, claiming,
+# blocking and administering never happen; the users list, SLA policies and privacy settings are
+# the managers'. Another user's session or token is not found (404); a P15 resolution case
+# keeps its own visibility rule (analysis/cases.py `staff_sees`: supervisors only), 404.
+QA_ANALYST: dict[tuple[str, str], int] = {
+    ("GET", f"{V}/health"): 200,
+    ("POST", f"{V}/login"): 200,
+    ("GET", f"{V}/me"): 200,
+    ("GET", f"{V}/conversations"): 200,
+    ("GET", f"{V}/conversations/{{conversation_id}}"): 200,
+    ("GET", f"{V}/conversations/{{conversation_id}}/chat"): 200,
+    ("GET", f"{V}/customers"): 200,
+    ("GET", f"{V}/customers/{{customer_id}}"): 200,
+    ("POST", f"{V}/review"): 403,
+    ("POST", f"{V}/suggest"): 403,
+    ("GET", f"{V}/conversations/{{conversation_id}}/export.json"): 200,
+    ("GET", f"{V}/conversations/{{conversation_id}}/export.html"): 200,
+    ("POST", f"{V}/conversations"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/turns"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/replies"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/notes"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/resolution"): 403,
+    ("GET", f"{V}/resolution-cases/{{case_id}}"): 404,
+    ("POST", f"{V}/resolution-cases/{{case_id}}/steps"): 403,
+    ("POST", f"{V}/commitments/{{commitment_id}}/complete"): 403,
+    ("POST", f"{V}/commitments/{{commitment_id}}/told"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/follow-ups"): 403,
+    ("POST", f"{V}/follow-ups/{{follow_up_id}}/complete"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/claim"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/hand-back"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/assign"): 403,
+    ("PUT", f"{V}/presence"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/tags"): 403,
+    ("DELETE", f"{V}/conversations/{{conversation_id}}/tags/{{tag}}"): 403,
+    ("GET", f"{V}/search"): 200,
+    ("POST", f"{V}/macros"): 403,
+    ("GET", f"{V}/macros"): 200,
+    ("PUT", f"{V}/teams/{{team_id}}/settings"): 403,
+    ("POST", f"{V}/sla-policies"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/p15"): 403,
+    ("POST", f"{V}/p15/{{case_id}}/steps"): 403,
+    ("GET", f"{V}/conversations/{{conversation_id}}/p15"): 200,
+    ("GET", f"{V}/sla-policies"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/escalate"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/resolve"): 403,
+    ("POST", f"{V}/customers/{{customer_id}}/warn"): 403,
+    ("POST", f"{V}/customers/{{customer_id}}/block"): 403,
+    ("POST", f"{V}/customers/{{customer_id}}/unblock"): 403,
+    ("POST", f"{V}/customers/{{customer_id}}/merge"): 403,
+    ("POST", f"{V}/public/conversations"): 201,
+    ("GET", f"{V}/sessions"): 200,
+    ("DELETE", f"{V}/sessions/{{session_id}}"): 404,
+    ("GET", f"{V}/tokens"): 200,
+    ("DELETE", f"{V}/tokens/{{token_id}}"): 404,
+    ("GET", f"{V}/users"): 403,
+    ("POST", f"{V}/users"): 403,
+    ("POST", f"{V}/users/{{user_id}}/deactivate"): 403,
+    ("POST", f"{V}/users/{{user_id}}/sessions/revoke"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/chat-token"): 403,
+    ("POST", f"{V}/conversations/{{conversation_id}}/chat-tokens/revoke"): 403,
+    ("GET", f"{V}/teams/{{team_id}}/privacy"): 403,
+    ("PUT", f"{V}/teams/{{team_id}}/privacy"): 403,
+    ("POST", f"{V}/customers/{{customer_id}}/erase"): 403,
+    ("POST", f"{V}/retention/run"): 403,
+    ("POST", f"{V}/me/password"): 204,
+    ("POST", f"{V}/logout"): 204,
+    ("POST", f"{V}/chat/token/rotate"): 403,
+}  # fmt: skip
+
+
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     """The web tests' settings; each persona calls every route, more than a chat may a minute."""
@@ -267,6 +341,7 @@ def test_roles_matrix_covers_every_api_route(app: FastAPI) -> None:
     listed = [(e.method, e.path) for e in MATRIX]
     assert len(listed) == len(set(listed)), "a route is listed twice"
     assert _api_routes(app) == set(listed)
+    assert set(QA_ANALYST) == set(listed), "every route needs its QA analyst expectation"
 
 
 def _call(client: TestClient, entry: Entry, scene: Scene, persona: str) -> int:

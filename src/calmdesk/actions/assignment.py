@@ -66,6 +66,7 @@ def _person(session: Session, actor: Actor) -> User:
 
 def claim(ctx: ActionContext, actor: Actor, conversation_id: int) -> Conversation:
     """Take an unassigned case of your own team."""
+    actor.require_desk_role()
     with ctx.sessions.begin() as session:
         conversation = load_conversation(session, conversation_id)
         me = _person(session, actor)
@@ -97,6 +98,7 @@ def assign(
     reason: str | None = None,
 ) -> Conversation:
     """Give the case to a person, or to a team's queue; supervisors and admins only."""
+    actor.require_desk_role()
     if (user_id is None) == (team_id is None):
         raise InputError("Give exactly one of user_id or team_id.")
     why = _reason(reason)
@@ -104,8 +106,8 @@ def assign(
         conversation = load_conversation(session, conversation_id)
         me = _person(session, actor)
         _open(conversation)
-        if me.role is UserRole.AGENT:
-            if user_id == me.id:
+        if me.role not in (UserRole.SUPERVISOR, UserRole.ADMIN):
+            if user_id == me.id and me.role is UserRole.AGENT:
                 raise AssignmentRefused("To take this case yourself, claim it.")
             raise AssignmentRefused(
                 "Agents cannot assign cases to other people; hand it back or escalate it."
@@ -149,7 +151,8 @@ def hand_back(
         _open(conversation)
         if conversation.assignee_id is None:
             raise Conflict("This case is already in the team's queue.")
-        if conversation.assignee_id != me.id and me.role is UserRole.AGENT:
+        boss = me.role in (UserRole.SUPERVISOR, UserRole.ADMIN)
+        if conversation.assignee_id != me.id and not boss:
             raise AssignmentRefused("Only the person who has the case can hand it back.")
         before = snapshot(conversation, *_STATE)
         from_user = conversation.assignee_id

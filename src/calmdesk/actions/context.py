@@ -51,6 +51,14 @@ class Actor:
     def is_staff(self) -> bool:
         return self.user_id is not None
 
+    def require_desk_role(self) -> None:
+        """A QA analyst scores conversations and never works them (replies, claims, assigns)."""
+        if self.role is UserRole.QA_ANALYST:
+            raise PermissionDenied(
+                "A QA analyst reads and scores conversations; replying and assigning are for "
+                "agents, supervisors and admins."
+            )
+
     def require_role(self, *roles: UserRole) -> None:
         """Raise PermissionDenied unless the actor is a user with one of `roles` (or the system)."""
         if self.label.startswith("system:"):

@@ -2,9 +2,10 @@
 and an optional comment); never a blocked customer, never twice; a low answer opens a follow-up
 task for the team.
 
-Delivery by channel: the chat gets a system turn with the question; other channels go through
-`CSAT_DELIVERY[channel]` (the email intake registers its sender there). A channel with no
-delivery records the survey as asked (`channel` says where) so it is still never sent twice."""
+Delivery by channel: the chat gets a system turn with the question; email gets a mail with a
+link to the answer page (`actions.csat_mail`, sent by `mail send-pending`); other channels go
+through `CSAT_DELIVERY[channel]`. A channel with no delivery records the survey as asked
+(`channel` says where) so it is still never sent twice."""
 
 from __future__ import annotations
 
@@ -90,9 +91,14 @@ def _ask(
     )  # fmt: skip
     session.add(survey)
     session.flush()
-    deliver = _chat if channel == "chat" else CSAT_DELIVERY.get(channel)
-    if deliver is not None:
-        deliver(session, conversation, survey, CSAT_QUESTION)
+    if channel == "email":
+        from calmdesk.actions.csat_mail import queue_csat_mail
+
+        queue_csat_mail(session, ctx, conversation, survey, CSAT_QUESTION)
+    else:
+        deliver = _chat if channel == "chat" else CSAT_DELIVERY.get(channel)
+        if deliver is not None:
+            deliver(session, conversation, survey, CSAT_QUESTION)
     write_audit(session, actor, "csat.asked", survey)
     return CsatAsked(survey)
 

@@ -75,12 +75,13 @@ def save_macro(
         me = session.get(User, actor.user_id) if actor.user_id is not None else None
         if me is None:
             raise PermissionDenied("Only staff can write macros.")
-        if me.role is UserRole.AGENT and team_id != me.team_id:
+        if me.role not in (UserRole.SUPERVISOR, UserRole.ADMIN) and team_id != me.team_id:
             raise PermissionDenied("Agents write macros for their own team.")
         row = session.get(Macro, macro_id, with_for_update=True) if macro_id else None
         if macro_id is not None and row is None:
             raise NotFound(f"No macro with id {macro_id}.")
-        if row is not None and me.role is UserRole.AGENT and row.author_id != me.id:
+        boss = me.role in (UserRole.SUPERVISOR, UserRole.ADMIN)
+        if row is not None and not boss and row.author_id != me.id:
             raise PermissionDenied("Only its author or a supervisor can change this macro.")
         before = snapshot(row)
         if row is None:

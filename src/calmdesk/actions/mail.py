@@ -61,6 +61,7 @@ __all__ = [
     "mark_failed",
     "mark_sent",
     "our_addresses",
+    "queue_mail",
     "queue_outbound",
     "reply_token",
     "save_mailbox_position",
@@ -364,6 +365,15 @@ def _queue(
     write_audit(session, _ACTOR, "mail.queued", row, None,
                 snapshot(row, "source_key", "kind", "conversation_id", "to_addr"))  # fmt: skip
     return True
+
+
+def queue_mail(
+    session: Session, ctx: ActionContext, conversation: Conversation, source: str, kind: str,
+    body: str,
+) -> bool:  # fmt: skip
+    """Queue one message of calmdesk's own (not a turn) in the conversation's thread, once per
+    `source`; False when already queued or when no mail was received to answer."""
+    return _queue(session, ctx, conversation, source, kind, body, None)
 
 
 def queue_outbound(ctx: ActionContext) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -72,7 +72,12 @@ def _analysis(ctx: ActionContext, item: StoredItem) -> None:
 
 
 def _write(
-    session: Session, actor: Actor, item: StoredItem, print_: str, record: dict[str, Any]
+    session: Session,
+    actor: Actor,
+    item: StoredItem,
+    print_: str,
+    record: dict[str, Any],
+    now: datetime,
 ) -> None:
     row = item.row
     card = session.scalars(select(QaScorecard).where(QaScorecard.conversation_id == row.id)).first()
@@ -88,6 +93,7 @@ def _write(
     )
     card.agent_id, card.team_id, card.channel = item.agent_id, row.team_id, row.channel.value
     card.opened_at, card.resolved_at = row.opened_at, row.resolved_at
+    card.scored_at = now  # every write: the analytics rollups refresh the days scored since
     _columns(card, item, record)
     session.flush()
     session.execute(delete(QaFailure).where(QaFailure.scorecard_id == card.id))
@@ -163,7 +169,7 @@ def _score_batch(
     if done:
         with ctx.sessions.begin() as session:
             for item, fingerprint, record in done:
-                _write(session, actor, item, fingerprint, record)
+                _write(session, actor, item, fingerprint, record, ctx.now())
     return QaRun(len(done), unchanged, failed)
 
 

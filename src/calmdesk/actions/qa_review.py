@@ -16,8 +16,8 @@ __all__ = ["ANALYSTS", "RESPONSES", "STATUSES", "override_criterion", "respond_t
 
 STATUSES = ("pass", "fail", "not_applicable")
 RESPONSES = ("acknowledge", "dispute")
-ANALYSTS = (UserRole.SUPERVISOR, UserRole.ADMIN)
-"""Who reviews scorecards (there is no separate QA analyst role yet)."""
+ANALYSTS = (UserRole.SUPERVISOR, UserRole.ADMIN, UserRole.QA_ANALYST)
+"""Who reviews scorecards: QA analysts, and supervisors and admins acting as analysts."""
 
 
 def _card(session: Session, scorecard_id: int) -> QaScorecard:

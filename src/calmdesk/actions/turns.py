@@ -175,6 +175,7 @@ def send_agent_reply(
     key = scoped_key(actor, _check_key(idempotency_key))
     if not actor.is_staff and not actor.label.startswith("system:"):
         raise PermissionDenied("Only staff can send agent replies.")
+    actor.require_desk_role()
     for attempt in range(_FRESH_TRIES):
         pre = _pre_review(ctx, conversation_id, raw, key)
         last = attempt == _FRESH_TRIES - 1

@@ -10,7 +10,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from calmdesk.analysis.reply import Playbook
-from calmdesk.batch.qa import PARTITION_LINES, Line, partitions, score_partition, score_partition_to
+from calmdesk.batch.qa import (
+    PARTITION_LINES,
+    Line,
+    partitions,
+    score_partition,
+    score_partition_jsonl,
+    score_partition_to,
+)
 from calmdesk.config import Settings
 from calmdesk.domain.errors import ClusterUnavailable, ExtraMissing
 
@@ -77,15 +84,18 @@ def run_on_cluster(
     *,
     size: int = PARTITION_LINES,
     out_dir: str | None = None,
+    as_text: bool = False,
 ) -> Iterator[Any]:
-    """Scored partitions in input order (lists of records), or with `out_dir` the (rows, errors)
-    of each partition file written by the workers."""
+    """Scored partitions in input order (lists of records; `as_text`: (JSON Lines text, records,
+    error records) made on the worker), or with `out_dir` the (rows, errors) of each partition
+    file written by the workers."""
     window = IN_FLIGHT_PER_WORKER * _workers(client)
     pending: deque[Any] = deque()
     [settings_f, playbook_f] = client.scatter([settings, playbook], broadcast=True)
     for index, part in enumerate(partitions(lines, size)):
         if out_dir is None:
-            fut = client.submit(score_partition, part, settings_f, playbook_f, pure=False)
+            task = score_partition_jsonl if as_text else score_partition
+            fut = client.submit(task, part, settings_f, playbook_f, pure=False)
         else:
             fut = client.submit(
                 score_partition_to, part, settings_f, playbook_f, out_dir, index, pure=False

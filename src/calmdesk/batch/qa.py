@@ -27,6 +27,7 @@ __all__ = [
     "run_in_process",
     "jsonl",
     "score_partition",
+    "score_partition_jsonl",
     "score_partition_to",
 ]
 
@@ -139,3 +140,13 @@ def score_partition_to(
 def jsonl(records: Sequence[dict[str, Any]]) -> str:
     """Records as JSON Lines text."""
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def score_partition_jsonl(
+    part: Sequence[Line], settings: Settings, playbook: Playbook
+) -> tuple[str, int, int]:
+    """One partition scored and written as JSON Lines where it is scored: (text, records, error
+    records). On a cluster the worker sends back one string instead of nested dicts, so the
+    client neither unpickles the records nor encodes them again (it only writes)."""
+    records = score_partition(part, settings, playbook)
+    return jsonl(records), len(records), sum(1 for r in records if "error" in r)

@@ -66,7 +66,7 @@ def _results(
 
     client = stack.enter_context(cluster_client(options["scheduler"], options["workers"]))
     results: Iterator[Any] = run_on_cluster(
-        client, lines, settings, book, size=size, out_dir=options["out"]
+        client, lines, settings, book, size=size, out_dir=options["out"], as_text=True
     )
     return results
 
@@ -88,6 +88,10 @@ def _write(results: Iterator[Any], progress: Progress | None, to_parquet: bool) 
     for result in results:
         if to_parquet:
             n, bad = result
+        elif isinstance(result, tuple):  # JSON Lines already made by a Dask worker
+            text, n, bad = result
+            sys.stdout.write(text)
+            sys.stdout.flush()
         else:
             n, bad = len(result), sum(1 for r in result if "error" in r)
             sys.stdout.write(jsonl(result))

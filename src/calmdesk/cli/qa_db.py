@@ -15,6 +15,7 @@ def run_db(settings: Settings, playbook: Playbook, show: bool) -> None:
     """Score and store; progress (per batch) and the totals on stderr."""
     from calmdesk.actions import Actor
     from calmdesk.actions.qa import QaRun, score_stored_conversations
+    from calmdesk.actions.qa_rollups import refresh_rollups
 
     def report(batch: QaRun) -> None:
         if show:
@@ -27,7 +28,9 @@ def run_db(settings: Settings, playbook: Playbook, show: bool) -> None:
         run = score_stored_conversations(
             ctx, Actor.system("qa"), playbook=playbook, progress=report
         )
+        rolled = refresh_rollups(ctx)
     typer.echo(
-        f"scored {run.scored} conversation(s); {run.unchanged} unchanged; {run.failed} failed",
+        f"scored {run.scored} conversation(s); {run.unchanged} unchanged; {run.failed} failed; "
+        f"analytics rollups: {len(rolled.days)} day(s) refreshed",
         err=True,
     )

@@ -17,7 +17,7 @@ __all__ = ["register"]
 
 users_app = typer.Typer(help="People who log in to calmdesk.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
-_ROLES = ("agent", "supervisor", "admin")
+_ROLES = ("agent", "supervisor", "admin", "qa_analyst")
 
 
 def serve(
@@ -107,7 +107,7 @@ def _team_id(ctx: ActionContext, name: str | None) -> int | None:
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="Login name (stored in lower case).")],
-    role: Annotated[str, typer.Option(help="agent, supervisor or admin.")] = "agent",
+    role: Annotated[str, typer.Option(help="agent, supervisor, admin or qa_analyst.")] = "agent",
     team: Annotated[str | None, typer.Option(help="Team name (created if new).")] = None,
     display_name: Annotated[str, typer.Option(help="Name shown to colleagues.")] = "",
     password: Annotated[

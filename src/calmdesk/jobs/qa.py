@@ -1,6 +1,7 @@
-"""The QA job: every few minutes the worker asks the CSAT question of newly resolved conversations
-and scores the conversations resolved (or changed) since the last run, so a scorecard follows each
-resolution without anyone running `calmdesk qa --db`."""
+"""The QA job: every few minutes the worker asks the CSAT question of newly resolved conversations,
+scores the conversations resolved (or changed) since the last run, so a scorecard follows each
+resolution without anyone running `calmdesk qa --db`, and brings the analytics rollups up to
+date for the days that changed."""
 
 from __future__ import annotations
 
@@ -17,14 +18,17 @@ QA_EVERY_MINUTES = 5
 
 
 def score_recent(ctx: ActionContext) -> int:
-    """Ask the CSAT question of newly resolved conversations, then score what changed; returns
-    the scorecards written."""
+    """Ask the CSAT question of newly resolved conversations, score what changed, refresh the
+    rollups; returns the scorecards written."""
     from calmdesk.actions.csat import ask_pending_csat
     from calmdesk.actions.qa import score_stored_conversations
+    from calmdesk.actions.qa_rollups import refresh_rollups
 
     actor = Actor.system("job:qa")
     ask_pending_csat(ctx, actor)
-    return score_stored_conversations(ctx, actor).scored
+    scored = score_stored_conversations(ctx, actor).scored
+    refresh_rollups(ctx)
+    return scored
 
 
 def register_qa_jobs(huey: Huey, context: Callable[[], ActionContext]) -> Any:

@@ -40,9 +40,12 @@ class Priority(StrEnum):
 
 
 class UserRole(StrEnum):
+    """Who a staff member is; a `qa_analyst` scores and reads conversations, never works them."""
+
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    QA_ANALYST = "qa_analyst"
 
 
 class AuthorRole(StrEnum):

@@ -26,6 +26,13 @@ from calmdesk.storage.practice import (
     PracticeSession,
 )
 from calmdesk.storage.qa import CsatSurvey, QaFailure, QaOverride, QaResponse, QaScorecard
+from calmdesk.storage.qa_rollups import (
+    QaDaily,
+    QaDailyEscalation,
+    QaDailyFailure,
+    QaDailyVolume,
+    QaRollupState,
+)
 from calmdesk.storage.records import (
     ActionTaken,
     Commitment,
@@ -66,9 +73,14 @@ __all__ = [
     "PracticeSession",
     "ResolutionCase",
     "ResolutionStep",
+    "QaDaily",
+    "QaDailyEscalation",
+    "QaDailyFailure",
+    "QaDailyVolume",
     "QaFailure",
     "QaOverride",
     "QaResponse",
+    "QaRollupState",
     "QaScorecard",
     "LoginFailure",
     "Note",

@@ -2,6 +2,8 @@
 
     admin        everything
     supervisor   conversations of their team, and any assigned to them
+    qa_analyst   conversations of their team, to read and score (never to work: `web.deps`
+                 refuses their writes outside the QA workspace)
     agent        conversations assigned to them, and unassigned ones of their team
     customer     the one conversation their chat token names
 
@@ -26,10 +28,12 @@ from calmdesk.storage.cases import ResolutionCase
 from calmdesk.storage.desk import Assignment
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import Customer, Team, User
+from calmdesk.storage.qa_totals import Scope
 from calmdesk.storage.records import Commitment, Conversation, Escalation, FollowUp
 from calmdesk.web.deps import CustomerPrincipal, Principal, StaffPrincipal
 
 __all__ = [
+    "analytics_scope",
     "can_see",
     "commitment_for",
     "conversation_for",
@@ -43,6 +47,9 @@ __all__ = [
 ]
 
 
+_TEAM_READERS = (UserRole.SUPERVISOR, UserRole.QA_ANALYST)
+
+
 def conversation_scope(user: StaffPrincipal) -> ColumnElement[bool]:
     """A WHERE clause selecting the conversations `user` may see."""
     if user.role is UserRole.ADMIN:
@@ -51,9 +58,17 @@ def conversation_scope(user: StaffPrincipal) -> ColumnElement[bool]:
     if user.team_id is None:
         return mine
     team = Conversation.team_id == user.team_id
-    if user.role is UserRole.SUPERVISOR:
+    if user.role in _TEAM_READERS:
         return or_(mine, team)
     return or_(mine, and_(Conversation.assignee_id.is_(None), team))
+
+
+def analytics_scope(user: StaffPrincipal) -> Scope:
+    """Whose conversations the analytics count for `user`: everyone's for an admin, else their
+    team's and those assigned to them (the dashboard is not open to agents)."""
+    if user.role is UserRole.ADMIN:
+        return Scope()
+    return Scope(everyone=False, team_id=user.team_id, user_id=user.user_id)
 
 
 def can_see(principal: Principal, conversation: Conversation) -> bool:
@@ -66,7 +81,7 @@ def can_see(principal: Principal, conversation: Conversation) -> bool:
         return True
     if principal.team_id is None or conversation.team_id != principal.team_id:
         return False
-    return principal.role is UserRole.SUPERVISOR or conversation.assignee_id is None
+    return principal.role in _TEAM_READERS or conversation.assignee_id is None
 
 
 _MAX_ID = 2_147_483_647
@@ -214,5 +229,5 @@ def require_team(session: Session, team_id: int | None) -> None:
 
 def require_supervisor_of(user: StaffPrincipal, action: str) -> None:
     """Blocking and unblocking customers (P13) is for supervisors and admins."""
-    if user.role is UserRole.AGENT:
+    if user.role not in (UserRole.SUPERVISOR, UserRole.ADMIN):
         raise PermissionDenied(f"Only a supervisor or an admin may {action} a customer.")

@@ -37,6 +37,7 @@ from calmdesk.storage.engine import SessionFactory
 from calmdesk.storage.enums import UserRole
 from calmdesk.storage.people import ApiToken, User
 from calmdesk.web import auth
+from calmdesk.web.roles import check_analyst_write
 
 __all__ = [
     "ActionsDep",
@@ -221,6 +222,8 @@ def get_principal(
     finally:
         session.commit()  # end the read transaction: on SQLite it holds the write lock
     enforce_limits(request, principal)
+    if isinstance(principal, StaffPrincipal):
+        check_analyst_write(request, principal.role)
     return principal
 
 

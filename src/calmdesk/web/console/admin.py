@@ -77,7 +77,7 @@ def _require_admin(user: StaffPrincipal) -> None:
 
 
 def _require_viewer(user: StaffPrincipal) -> None:
-    if user.role is UserRole.AGENT:
+    if user.role not in (UserRole.SUPERVISOR, UserRole.ADMIN):
         raise PermissionDenied("The admin screens are for admins (supervisors may look).")
 
 

@@ -5,8 +5,9 @@
     /console/qa/calibration                how often analysts override each automatic criterion
     /console/qa/analytics (+ /{chart}.csv) the dashboard (supervisors and admins), data as CSV
 
-Supervisors and admins act as QA analysts (see `actions.qa_review.ANALYSTS`); an agent sees and
-answers the scorecards of their own conversations. Routes stay thin: reads through
+QA analysts, and supervisors and admins acting as analysts (`actions.qa_review.ANALYSTS`), review
+the scorecards of their team (an admin: all); an agent sees and answers the scorecards of their
+own conversations. Routes stay thin: reads through
 `storage.qa_queries`, writes through `actions.qa_review`."""
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def _filters(
     agent: str | None,
 ) -> qa_analytics.Filters:
     if user.role not in ANALYSTS:
-        raise PermissionDenied("The analytics are for supervisors and admins.")
+        raise PermissionDenied("The analytics are for supervisors, QA analysts and admins.")
     end = _day(until, "until") + timedelta(days=1) if until else now
     start = _day(since, "since") if since else end - timedelta(days=30)
     if start >= end:
@@ -238,7 +239,7 @@ def qa_analytics_page(
     """The dashboard: every chart with the numbers under it and its data as CSV."""
     f = _filters(user, actions.now(), since, until, team, agent)
     days = qa_playbook(actions).qa.retention_days
-    charts = qa_analytics.dashboard(session, access.conversation_scope(user), f, days)
+    charts = qa_analytics.dashboard(session, access.analytics_scope(user), f, days)
     query = urlencode(
         {
             k: v
@@ -282,7 +283,7 @@ def qa_analytics_csv(
     days = qa_playbook(actions).qa.retention_days
     found = next(
         c
-        for c in qa_analytics.dashboard(session, access.conversation_scope(user), f, days)
+        for c in qa_analytics.dashboard(session, access.analytics_scope(user), f, days)
         if c.name == chart
     )
     out = io.StringIO()

@@ -110,9 +110,12 @@ def queue(
     sort: str = "urgent",
     tag: str = "",
 ) -> Response:
-    """The queue: overdue first, then riskiest and most urgent; SLA time left, tags, counts."""
+    """The queue: overdue first, then riskiest and most urgent; SLA time left, tags, counts.
+    A QA analyst works no queue: their console starts at the QA workspace."""
     from calmdesk.actions.assignment import touch_presence
 
+    if user.role is UserRole.QA_ANALYST:
+        return RedirectResponse("/console/qa", status_code=303)
     session.commit()
     touch_presence(actions, user.user_id)  # having the queue open makes an agent "online"
     context = queue_context(session, user, actions, view, sort, tag)
@@ -128,7 +131,10 @@ def conversation(
     settings: SettingsDep,
     actions: ActionsDep,
 ) -> Response:
-    """One case: annotated transcript, reply box with live coaching, risk, promises, profile."""
+    """One case: annotated transcript, reply box with live coaching, risk, promises, profile.
+    A QA analyst reads the case beside its scorecard instead (no reply box, no chat link)."""
+    if user.role is UserRole.QA_ANALYST:
+        return RedirectResponse(f"/console/qa/conversations/{conversation_id}", status_code=303)
     convo = case_view(session, user, conversation_id, team_tz(settings), actions.now())
     session.commit()
     if convo.channel == "chat":
@@ -168,7 +174,7 @@ def supervisor(
     actions: ActionsDep,
 ) -> Response:  # fmt: skip
     """Escalated cases, overdue promises of the team, conversations heating up now."""
-    if user.role is UserRole.AGENT:
+    if user.role not in (UserRole.SUPERVISOR, UserRole.ADMIN):
         raise PermissionDenied("The supervisor view is for supervisors and admins.")
     board = supervisor_board(session, user, team_tz(settings), actions.now())
     session.commit()

@@ -207,7 +207,7 @@ def list_tokens(
     if user.role is UserRole.SUPERVISOR:
         team = _team_user_ids(session, user.team_id) | {user.user_id}
         rows = [r for r in rows if r.user_id in team]
-    elif user.role is UserRole.AGENT:
+    elif user.role is not UserRole.ADMIN:
         rows = [r for r in rows if r.user_id == user.user_id]
     session.commit()
     return [TokenOut.model_validate(r) for r in rows]

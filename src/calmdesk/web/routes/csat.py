@@ -1,6 +1,8 @@
-"""The customer's CSAT answer (A3): a page opened from the chat link, one question, one answer.
+"""The customer's CSAT answer (A3): a page opened from the chat link, or from the link in the
+CSAT email (`/csat/{token}`), one question, one answer.
 
-Who the customer is comes only from the signed chat token, as in the chat itself."""
+Who the customer is comes only from the signed token: the chat token, as in the chat itself, or
+the survey token of the email (`actions.csat_mail`), which opens this page and nothing else."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from calmdesk.actions.context import Actor
 from calmdesk.actions.csat import CSAT_QUESTION, answer_csat
+from calmdesk.actions.csat_mail import read_csat_token
 from calmdesk.domain.errors import CalmdeskError
 from calmdesk.storage.qa import CsatSurvey
 from calmdesk.web.deps import ActionsDep, SessionDep, SettingsDep
@@ -67,3 +70,54 @@ def csat_answer(
         status = 409 if err.code == "E401" else 404 if err.code == "E201" else 400
         return _page(request, token, current, err.message, status)
     return _page(request, token, survey)
+
+
+def _mail_page(request: Request, token: str, survey: CsatSurvey | None, error: str = "",
+               status: int = 200) -> Response:  # fmt: skip
+    context = {
+        "user": None, "csrf_token": "", "question": CSAT_QUESTION, "survey": survey,
+        "action": f"/csat/{token}", "chat": None, "error": error,
+    }  # fmt: skip
+    return render(request, "qa/csat.html", context, status)
+
+
+_BAD_LINK = "This link is not valid any more. Reply to our email if you would like to tell us."
+
+
+@router.get("/csat/{token}", response_class=HTMLResponse)
+def csat_mail_page(
+    request: Request, token: str, settings: SettingsDep, session: SessionDep
+) -> Response:
+    """The question from the CSAT email (a signed link, no login), or a thank-you."""
+    link = read_csat_token(settings, token)
+    if link is None:
+        return _mail_page(request, token, None, _BAD_LINK, 404)
+    survey = session.get(CsatSurvey, link.survey_id)
+    if survey is None or survey.conversation_id != link.conversation_id:
+        return _mail_page(request, token, None, _BAD_LINK, 404)
+    return _mail_page(request, token, survey)
+
+
+@router.post("/csat/{token}", response_class=HTMLResponse)
+def csat_mail_answer(
+    request: Request,
+    token: str,
+    settings: SettingsDep,
+    ctx: ActionsDep,
+    score: Annotated[str, Form(max_length=10)] = "",
+    comment: Annotated[str, Form(max_length=4_000)] = "",
+) -> Response:
+    """Store the answer once (the same action as the chat's); a bad rating shows the form again."""
+    link = read_csat_token(settings, token)
+    if link is None:
+        return _mail_page(request, token, None, _BAD_LINK, 404)
+    try:
+        survey = answer_csat(
+            ctx, Actor.for_customer(link.customer_id), link.conversation_id, score, comment
+        )
+    except CalmdeskError as err:
+        with ctx.sessions() as session:
+            current = _survey(session, link.conversation_id)
+        status = 409 if err.code == "E401" else 404 if err.code == "E201" else 400
+        return _mail_page(request, token, current, err.message, status)
+    return _mail_page(request, token, survey)
