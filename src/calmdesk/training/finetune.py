@@ -259,7 +259,9 @@ def assemble_tasks(
     return tasks
 
 
-def schedule(sizes: Sequence[int], steps: int, batch: int, seed: int) -> list[tuple[int, list[int]]]:
+def schedule(
+    sizes: Sequence[int], steps: int, batch: int, seed: int
+) -> list[tuple[int, list[int]]]:
     """(task index, row indices) for every step: tasks drawn in proportion to sqrt(size), each
     task's rows in a fixed shuffled order, cycled. The same arguments give the same schedule, so
     a resumed run carries on exactly where it stopped."""
@@ -391,10 +393,15 @@ def train_student(
     teacher, student = _student(config)
     if config.freeze_embeddings:
         student.embeddings.requires_grad_(False)
-    heads = torch.nn.ModuleList(torch.nn.Linear(teacher.config.hidden_size, len(t.classes)) for t in tasks)
+    heads = torch.nn.ModuleList(
+        torch.nn.Linear(teacher.config.hidden_size, len(t.classes)) for t in tasks
+    )
     optimizer = torch.optim.AdamW(
         [
-            {"params": [p for p in student.parameters() if p.requires_grad], "lr": config.encoder_lr},
+            {
+                "params": [p for p in student.parameters() if p.requires_grad],
+                "lr": config.encoder_lr,
+            },
             {"params": heads.parameters(), "lr": config.head_lr},
         ],
         weight_decay=0.01,
@@ -457,8 +464,8 @@ def train_student(
         if step % 20 == 0 or step == config.steps:
             rate = seen / max(1e-9, time.perf_counter() - start)
             log(
-                f"step {step}/{config.steps} {task.name} task {float(loss_task):.3f} "
-                f"cos {1 - float(distill):.4f} {rate:.1f} examples/s"
+                f"step {step}/{config.steps} {task.name} task {loss_task.item():.3f} "
+                f"cos {1 - distill.item():.4f} {rate:.1f} examples/s"
             )
         if step % config.checkpoint_every == 0 or step == config.steps:
             save()
