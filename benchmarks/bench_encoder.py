@@ -51,6 +51,10 @@ def encoder_for(path: Path, threads: int = 2) -> Callable[[list[str]], np.ndarra
     tok.enable_padding(pad_id=0, pad_token="[PAD]")
     session = _session(path, threads)
     names = {i.name for i in session.get_inputs()}
+    outputs = [o.name for o in session.get_outputs()]
+    token_output = next(  # the token vectors (batch x tokens x 384), whatever the file calls them
+        (o.name for o in session.get_outputs() if len(o.shape) == 3), outputs[0]
+    )
 
     def encode(texts: list[str]) -> np.ndarray:
         out = []
@@ -61,7 +65,7 @@ def encoder_for(path: Path, threads: int = 2) -> Callable[[list[str]], np.ndarra
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids}
-            hidden = session.run(None, {k: v for k, v in feeds.items() if k in names})[0]
+            hidden = session.run([token_output], {k: v for k, v in feeds.items() if k in names})[0]
             w = mask[:, :, None].astype(np.float32)
             pooled = (hidden * w).sum(1) / np.maximum(w.sum(1), 1e-9)
             out.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
@@ -166,6 +170,7 @@ def run(extra: list[str] | None = None) -> dict[str, Any]:
         )
         row["probe"] = figures
         result[name] = row
+        sys.stderr.write(json.dumps({name: row}) + "\n")  # each candidate as soon as it is done
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
