@@ -214,3 +214,32 @@ def test_torch_training_step_resumes_and_exports(tmp_path: Path) -> None:
     feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
     hidden = ort.InferenceSession(str(int8)).run(None, feeds)[0]
     assert hidden.shape == (1, 3, 384) and np.isfinite(hidden).all()
+
+
+def test_cli_encoder_rejects_a_bad_time_limit(tiny_data: Path) -> None:
+    from typer.testing import CliRunner
+
+    from calmdesk.cli import app
+
+    args = ["models", "train", "--encoder", "--data-dir", str(tiny_data), "--max-minutes", "0"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "--max-minutes" in result.output
+
+
+def test_cli_encoder_without_the_train_extra_says_how_to_install(
+    tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from calmdesk.cli import app
+
+    def no_torch(*args: object, **kwargs: object) -> Path:
+        raise ExtraMissing("Training the encoder needs torch; pip install -e '.[train]'.")
+
+    monkeypatch.setattr(f, "build_encoder", no_torch)
+    out = tmp_path / "student.onnx"
+    args = ["models", "train", "--encoder", "--data-dir", str(tiny_data), "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "E851" in result.output and ".[train]" in result.output
+    assert "Traceback" not in result.output and not out.exists()
