@@ -30,7 +30,8 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 _MAX_CHARS = 4000  # far beyond 128 tokens; keeps a 1 MB turn from costing tokenizer time
 _BATCH = 64
 _CACHE_SIZE = 4096
-_TOKENIZER_FILE = Path(__file__).parent / "models" / "tokenizer.json"
+TOKENIZER_FILE = Path(__file__).parent / "models" / "tokenizer.json"
+_TOKENIZER_FILE = TOKENIZER_FILE
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}

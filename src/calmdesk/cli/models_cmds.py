@@ -61,8 +61,27 @@ def train(
             help="The project's labelled agent replies (their dev part trains the reply heads)."
         ),
     ] = None,
+    encoder: Annotated[
+        bool,
+        typer.Option(
+            "--encoder",
+            help="Fine-tune the smaller sentence encoder instead (needs the `train` extra); "
+            "writes the int8 ONNX file (--out), then retrain the heads with --heads all.",
+        ),
+    ] = False,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="--encoder: checkpoints and float32 files (resumed when present)."),
+    ] = None,
+    max_minutes: Annotated[
+        float | None,
+        typer.Option(help="--encoder: stop training after this long and export what it has."),
+    ] = None,
 ) -> None:
     """Retrain the heads from the labelled data; same data gives the same files."""
+    if encoder:
+        _train_encoder(data_dir or Settings().data_dir, out, workdir, max_minutes)
+        return
     from calmdesk.analysis.customer.heads import ARTEFACT as CUSTOMER
     from calmdesk.analysis.heads import ARTEFACT
     from calmdesk.training.customer_train import train_customer_heads
@@ -91,6 +110,24 @@ def train(
             _train_replies(root, out, replies)
     except CalmdeskError as err:
         raise _fail(err) from None
+
+
+def _train_encoder(
+    root: Path, out: Path | None, workdir: Path | None, max_minutes: float | None
+) -> None:
+    from calmdesk.training.finetune import STUDENT_FILE, build_encoder
+
+    if max_minutes is not None and max_minutes <= 0:
+        typer.echo("--max-minutes must be above 0.", err=True)
+        raise typer.Exit(2)
+    seconds = None if max_minutes is None else 60.0 * max_minutes
+    try:
+        target = build_encoder(
+            root, out or STUDENT_FILE, workdir, log=typer.echo, max_seconds=seconds
+        )
+    except CalmdeskError as err:
+        raise _fail(err) from None
+    typer.echo(f"sha256 {_sha256(target)}")
 
 
 def _train_replies(root: Path, out: Path | None, replies: Path | None) -> None:
