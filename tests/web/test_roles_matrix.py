@@ -292,9 +292,9 @@ QA_ANALYST: dict[tuple[str, str], int] = {
     ("GET", f"{V}/macros"): 200,
     ("PUT", f"{V}/teams/{{team_id}}/settings"): 403,
     ("POST", f"{V}/sla-policies"): 403,
-    ("POST", f"{V}/conversations/{{conversation_id}}/p15"): 403,
-    ("POST", f"{V}/p15/{{case_id}}/steps"): 403,
-    ("GET", f"{V}/conversations/{{conversation_id}}/p15"): 200,
+    ("GET", f"{V}/settings/{{kind}}"): 403,  # the desk's settings are for supervisors, admins
+    ("PUT", f"{V}/settings/{{kind}}"): 403,
+    ("DELETE", f"{V}/settings/{{kind}}"): 403,
     ("GET", f"{V}/sla-policies"): 403,
     ("POST", f"{V}/conversations/{{conversation_id}}/escalate"): 403,
     ("POST", f"{V}/conversations/{{conversation_id}}/resolve"): 403,
