@@ -85,6 +85,21 @@ def _page(
     return render(request, template, context, status)
 
 
+def _reset(
+    request: Request, user: StaffPrincipal, session: Session, settings: SettingsDep,
+    actions: ActionsDep, kind: str, team_id: int, done: str,
+) -> Response:  # fmt: skip
+    """Remove the saved override of `kind` for the scope; 404 beside the form if none is saved."""
+    _admin(user)
+    scope = _team(team_id)
+    try:
+        desk_overrides.clear_override(actions, user.acting(), kind, scope)
+    except CalmdeskError as err:
+        return _page(request, user, session, settings, kind, scope, error=err.message,
+                     where="reset", status=404)  # fmt: skip
+    return _page(request, user, session, settings, kind, scope, flash=done)
+
+
 def _book_view(book: Playbook) -> dict[str, Any]:
     checks = []
     for name in check_names():
@@ -133,15 +148,8 @@ def reset_rules(
     request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
     actions: ActionsDep, team_id: TeamField = 0,
 ) -> Response:  # fmt: skip
-    _admin(user)
-    scope = _team(team_id)
-    try:
-        desk_overrides.clear_override(actions, user.acting(), "escalation_rules", scope)
-    except CalmdeskError as err:
-        return _page(request, user, session, settings, "escalation_rules", scope,
-                     error=err.message, where="reset", status=404)  # fmt: skip
-    return _page(request, user, session, settings, "escalation_rules", scope,
-                 flash="Saved rules removed; the next level applies again.")  # fmt: skip
+    return _reset(request, user, session, settings, actions, "escalation_rules", team_id,
+                  "Saved rules removed; the next level applies again.")  # fmt: skip
 
 
 # --- playbook -----------------------------------------------------------------------------------
@@ -248,12 +256,5 @@ def reset_playbook(
     request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
     actions: ActionsDep, team_id: TeamField = 0,
 ) -> Response:  # fmt: skip
-    _admin(user)
-    scope = _team(team_id)
-    try:
-        desk_overrides.clear_override(actions, user.acting(), "playbook", scope)
-    except CalmdeskError as err:
-        return _page(request, user, session, settings, "playbook", scope, error=err.message,
-                     where="reset", status=404)  # fmt: skip
-    return _page(request, user, session, settings, "playbook", scope,
-                 flash="Saved playbook removed; the next level applies again.")  # fmt: skip
+    return _reset(request, user, session, settings, actions, "playbook", team_id,
+                  "Saved playbook removed; the next level applies again.")  # fmt: skip
