@@ -10,8 +10,8 @@ the agent turns) and the conversation criteria (de-escalation, resolution, promi
 limits before a block, follow-up, response times, repeat contact, the bot's replies). Weights come
 from the playbook file's `checks:` and `qa:` sections. See docs/qa.md."""
 
-# Imported first: a later first import of the criteria module (the registry loads it lazily)
-# would rebind the package attribute `criteria` from the function to the module.
+# Imported first: importing the criteria module binds the package attribute `criteria` to it;
+# the function of that name, imported from the registry below, must be what stays bound.
 import calmdesk.analysis.qa.criteria as _criterion_modules  # noqa: F401  (registers them)
 from calmdesk.analysis.qa.decode import analysis_from_record, review_from_json, signals_from_json
 from calmdesk.analysis.qa.facts import (

@@ -1,4 +1,4 @@
-"""The conversation criteria of the rubric, registered by name (see registry.py, docs/qa.md).
+"""The conversation criteria of the rubric, registered by name (spec.py, registry.py, docs/qa.md).
 
 Each returns pass, fail or not applicable with evidence (turn and span, or a record fact)."""
 
@@ -8,8 +8,8 @@ import re
 from datetime import datetime
 
 from calmdesk.analysis.qa.outcome import opening_upset, promises, resolution, waits
-from calmdesk.analysis.qa.registry import criterion
 from calmdesk.analysis.qa.scorecard import CriterionResult, CriterionStatus, Evidence
+from calmdesk.analysis.qa.spec import criterion
 from calmdesk.analysis.qa.turns import MAX_EVIDENCE, judged, turn_scores
 from calmdesk.analysis.qa.view import ConversationView, Reply
 from calmdesk.domain import CheckStatus, CustomerSignals, MentionKind, Span, Trend
