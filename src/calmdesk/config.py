@@ -86,3 +86,5 @@ class Settings(BaseSettings):
     # speed under load (issue 9): see docs/deploy.md
     sqlite_synchronous: str = "normal"  # normal (WAL: survives a killed process) | full (power cut)
     db_pool_size: int = 40  # database connections per server process
+    sqlite_write_wait_s: float = 30.0  # longest a write queues for a SQLite file's write gate
+    max_in_flight: int = 256  # HTTP requests one process takes at once; more get 503 at once

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from calmdesk import __version__
 from calmdesk.actions.batching import BatchingAnalyzer
 from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
+from calmdesk.web.admission import Admission
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
 from calmdesk.web import console
@@ -52,6 +53,7 @@ def create_app(
         settings.database_url,
         synchronous=settings.sqlite_synchronous,
         pool_size=settings.db_pool_size,
+        write_wait_s=settings.sqlite_write_wait_s,
     )
 
     @asynccontextmanager
@@ -98,6 +100,7 @@ def create_app(
     app.state.intake_limits = IntakeLimits(settings, store)
     install_error_handlers(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Admission, max_in_flight=settings.max_in_flight)  # outermost: first
     if _STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(api.router)
