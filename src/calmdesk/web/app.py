@@ -12,10 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from calmdesk import __version__
 from calmdesk.actions.batching import BatchingAnalyzer
 from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
-from calmdesk.web.admission import Admission
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
 from calmdesk.web import console
+from calmdesk.web.admission import Admission
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.intake_limits import IntakeLimits
 from calmdesk.web.limits import RequestLimits

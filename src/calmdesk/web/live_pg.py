@@ -45,6 +45,8 @@ class BrokerHub(Hub):
     Subclasses provide `_send(payload)` and `_listen()` (a loop in its own thread that calls
     `_receive(payload)` and sets `_ready` once listening)."""
 
+    shared = True  # other processes' subscribers get every event through the broker
+
     def __init__(self, sessions: SessionFactory, max_queue: int = 256) -> None:
         super().__init__(max_queue)
         self.origin = uuid.uuid4().hex[:12]

@@ -3,7 +3,10 @@
 Hooked on the app's session factory, so a turn reaches the console and the customer chat however it
 was written: the chat socket, a console reply, the JSON API or an integration. Nothing is published
 for a transaction that rolls back, and nothing before it is durable. The turns are read and
-published by one background thread, never inside the committing request.
+published by one background thread, never inside the committing request. With the in-process
+hub (one server process), turns of conversations nobody watches are not read at all: a socket
+subscribes before it replays what is stored, so it cannot miss one. Turns that queue up while
+the thread is busy are read together, in one query.
 """
 
 from __future__ import annotations
@@ -38,14 +41,20 @@ def install_turn_feed(sessions: SessionFactory, hub: Hub) -> None:
     """Publish each committed turn of `sessions` to `hub`."""
 
     def collect(session: Session, _context: Any) -> None:
-        new = [o.id for o in session.new if isinstance(o, Turn) and o.id is not None]
+        new = {
+            o.id: o.conversation_id for o in session.new if isinstance(o, Turn) and o.id is not None
+        }
         if new:
-            session.info.setdefault(_KEY, set()).update(new)
+            session.info.setdefault(_KEY, {}).update(new)
 
     def hand_over(session: Session) -> None:
-        ids = session.info.pop(_KEY, None)
-        if ids:
-            _FEED.put(sessions, hub, sorted(ids))
+        turns: dict[int, int] | None = session.info.pop(_KEY, None)
+        if not turns:
+            return
+        if not hub.shared:  # every subscriber is here: skip conversations nobody watches
+            turns = {t: c for t, c in turns.items() if hub.watchers(str(c))}
+        if turns:
+            _FEED.put(sessions, hub, sorted(turns))
 
     def forget(session: Session) -> None:
         session.info.pop(_KEY, None)
@@ -89,11 +98,21 @@ class _Feed:
 
     def _run(self) -> None:
         while True:
-            sessions, hub, ids = self._queue.get()
+            batch = [self._queue.get()]
+            while len(batch) < _BATCH:  # what queued up meanwhile: read together
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                self._publish(sessions, hub, ids)
+                groups: dict[tuple[int, int], tuple[SessionFactory, Hub, list[int]]] = {}
+                for sessions, hub, ids in batch:
+                    groups.setdefault((id(sessions), id(hub)), (sessions, hub, []))[2].extend(ids)
+                for sessions, hub, ids in groups.values():
+                    self._publish(sessions, hub, sorted(set(ids)))
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
 
     @staticmethod
     def _publish(sessions: SessionFactory, hub: Hub, ids: list[int]) -> None:
@@ -106,6 +125,9 @@ class _Feed:
         for item in events:
             hub.publish(item)
 
+
+_BATCH = 200
+"""Most queued hand-overs read in one round."""
 
 _FEED = _Feed()
 
