@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -58,6 +59,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.web_threads:  # the threads serving sync routes (anyio's default is 40)
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         yield
         drain_turn_feed()
         close = getattr(getattr(app.state, "hub", None), "close", None)
