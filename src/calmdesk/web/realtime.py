@@ -137,6 +137,10 @@ class Hub:
             sub.deliver(event)
         return len(targets)
 
+    def announce(self, event: Event) -> None:
+        """Tell other processes' subscribers only (none: this hub is one process's)."""
+        return None
+
     def watchers(self, conversation_id: str) -> int:
         with self._lock:
             return len(self._channels.get(conversation_id, ()))
