@@ -284,16 +284,19 @@ def _stored(
     """The stored turns, the text as it will be stored and (with `playbook`) the team's saved
     playbook (None: the file's); None when not found or a retry."""
     with ctx.sessions() as session:
-        conversation = session.get(Conversation, conversation_id)
-        if conversation is None:
+        found = session.execute(
+            select(Conversation.team_id).where(Conversation.id == conversation_id)
+        ).first()  # only its team: not the customer, assignee and team objects
+        if found is None:
             session.commit()
             return None  # not found: the write path answers
+        team_id = found[0]
         turns = _turns(session, conversation_id)
         if _retry(turns, key) is not None:
             session.commit()
             return None  # a retry: the write path answers without analysing
-        body = personal_text(session, ctx.settings, conversation.team_id, raw)
-        book = playbook_for(session, ctx.settings, conversation.team_id) if playbook else None
+        body = personal_text(session, ctx.settings, team_id, raw)
+        book = playbook_for(session, ctx.settings, team_id) if playbook else None
         session.commit()
     return turns, body, book
 
