@@ -174,7 +174,7 @@ class DatabaseStore:
             for k, w in keys
         ]
         with self._begin() as conn:
-            got = {(r[0], r[1]): r[2] for r in conn.execute(self._hit, rows)}
+            got = {(r[0], r[1]): r[2] for r in conn.execute(self._hit, _in_lock_order(rows))}
             if random.random() < 0.001:  # noqa: S311 - housekeeping, not security
                 conn.execute(delete(RateCounter).where(RateCounter.expires < int(now)))
             conn.commit()
@@ -187,7 +187,7 @@ class DatabaseStore:
             {"key": k[:200], "window": w, "hits": n, "expires": int(now) + 2} for k, w, n in counts
         ]
         with self._begin() as conn:
-            got = {(r[0], r[1]): r[2] for r in conn.execute(self._add, rows)}
+            got = {(r[0], r[1]): r[2] for r in conn.execute(self._add, _in_lock_order(rows))}
             conn.commit()
         return [int(got.get((str(r["key"]), int(r["window"])), 0)) for r in rows]
 
@@ -218,6 +218,12 @@ class DatabaseStore:
         with self._begin() as conn:
             conn.execute(delete(LoginFailure).where(LoginFailure.key == key))
             conn.commit()
+
+
+def _in_lock_order(rows: list[dict[str, int | str]]) -> list[dict[str, int | str]]:
+    """Rows sorted by (key, window): every process's upsert locks shared counters in the same
+    order, so two flushes of the same counters wait for each other instead of deadlocking."""
+    return sorted(rows, key=lambda r: (str(r["key"]), int(r["window"])))
 
 
 class RedisStore:
