@@ -23,7 +23,8 @@ CALMDESK_BENCH_LOAD_DB (a PostgreSQL URL to use instead of the throwaway cluster
 CALMDESK_BENCH_LOAD_PROCESSES (server processes of the postgres variant, default 2),
 CALMDESK_BENCH_LOAD_PYSPY (a folder: each server process is sampled by `py-spy record --format
 raw` into `<folder>/<variant>-<n>.txt`, to see where a request's time goes; with
-CALMDESK_BENCH_LOAD_PYSPY_GIL=1 only the thread holding the GIL is sampled).
+CALMDESK_BENCH_LOAD_PYSPY_GIL=1 only the thread holding the GIL is sampled;
+CALMDESK_BENCH_LOAD_PYSPY_RATE samples per second, default 40).
 """
 
 from __future__ import annotations
@@ -148,7 +149,8 @@ def _pyspy(procs: list[subprocess.Popen[bytes]], variant: str,
     spies = []
     for n, proc in enumerate(procs):
         out = str(Path(folder) / f"{variant}-{n}.txt")
-        command = [spy, "record", "-p", str(proc.pid), "--format", "raw", "-r", "40",
+        command = [spy, "record", "-p", str(proc.pid), "--format", "raw", "-r",
+                   os.environ.get("CALMDESK_BENCH_LOAD_PYSPY_RATE", "40"),
                    "-d", str(int(seconds) + 1), "-o", out]  # fmt: skip
         if os.environ.get("CALMDESK_BENCH_LOAD_PYSPY_GIL"):
             command.append("--gil")  # only the thread holding the GIL: where Python's CPU goes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     mailboxes: list[dict[str, Any]] = Field(default_factory=list)  # IMAP: see docs/intake.md
     mail_poll_s: int = 60
     mail_max_bytes: int = 30_000_000
+    mail_keep_raw: Literal["redacted", "none"] = "redacted"  # the raw .eml kept: docs/privacy.md
     attachments_dir: Path = Path("var/attachments")
     attachment_max_bytes: int = 10_000_000
     verify_max_age_s: int = 3 * 24 * 3600
@@ -86,3 +87,6 @@ class Settings(BaseSettings):
     # speed under load (issue 9): see docs/deploy.md
     sqlite_synchronous: str = "normal"  # normal (WAL: survives a killed process) | full (power cut)
     db_pool_size: int = 40  # database connections per server process
+    sqlite_write_wait_s: float = 30.0  # longest a write queues for a SQLite file's write gate
+    max_in_flight: int = 256  # HTTP requests one process takes at once; more get 503 at once
+    web_threads: int = 0  # threads serving requests per process; 0: anyio's default (40)

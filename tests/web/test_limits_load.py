@@ -147,3 +147,33 @@ def test_database_store_adds_batched_counts(kind: str, request: pytest.FixtureRe
     finally:
         if engine is not None:
             engine.dispose()
+
+
+@pytest.mark.postgres
+def test_two_processes_flushing_the_same_counters_never_deadlock(pg_database: str) -> None:
+    """Two processes add to the same counters, listed in opposite orders: each upsert locks the
+    rows in one order (sorted), so PostgreSQL never finds them waiting on each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import _pg_empty
+
+    _pg_empty(pg_database)
+    engines = [make_engine(pg_database), make_engine(pg_database)]
+    stores = [DatabaseStore(e) for e in engines]
+    window = 1_800_000_000
+    keys = [f"user:{n}" for n in range(8)] + ["route:GET /api/v1/conversations"]
+
+    def flush(n: int) -> int:
+        order = keys if n % 2 else list(reversed(keys))
+        store = stores[n % 2]
+        for _ in range(60):
+            store.add([(k, window, 1) for k in order], window)
+        return n
+
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            assert sorted(pool.map(flush, range(4))) == [0, 1, 2, 3]  # no DeadlockDetected
+        assert stores[0].add([(keys[0], window, 0)], window) == [240]
+    finally:
+        for engine in engines:
+            engine.dispose()

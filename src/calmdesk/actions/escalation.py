@@ -189,6 +189,8 @@ def apply_firings(
     turn_id: int | None,
 ) -> list[RuleFiring]:
     """Record each new firing (once per rule and conversation); escalate on the first that asks."""
+    if not firings:
+        return []
     seen = set(
         session.scalars(
             select(RuleFiring.rule).where(RuleFiring.conversation_id == conversation.id)

@@ -131,12 +131,17 @@ def sla_on_customer_turn(
     row = _row(session, ctx, c)
     if row is None:
         return
+    reopened = row.resolution_due_at is None
+    answered = row.first_response_at is not None and row.next_response_due_at is None
+    if not (reopened or answered):
+        _refresh(row)
+        return  # nothing new falls due: the policies are not even read
     policy = _policy(session, ctx, c)
-    if row.resolution_due_at is None and policy is not None:  # reopened after resolution
+    if reopened and policy is not None:  # reopened after resolution
         row.resolution_due_at = _due(
             session, ctx, c, at, policy.resolution_minutes, policy.business_hours
         )
-    if row.first_response_at is not None and row.next_response_due_at is None and policy:
+    if answered and policy:
         row.next_response_due_at = _due(
             session, ctx, c, at, policy.next_response_minutes, policy.business_hours
         )

@@ -140,11 +140,13 @@ def _customer_writer(
             raise _Stale  # rolled back: analyse again outside the transaction
         at = pre.at if fresh and pre is not None else None
         turn = _new_turn(
-            session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None, at=at
-        )
+            session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None, at=at,
+            flush=False,
+        )  # fmt: skip
         signals = _analyse(
             ctx, conversation, [*turns, turn], pre.analysis if fresh and pre is not None else None
         )
+        session.flush()  # one INSERT with the signals (and one UPDATE of the conversation)
         rules = rules_for(session, ctx, conversation.team_id)
         firings = evaluate(rules, "customer_turn", customer_facts(conversation, signals))
         recorded = apply_firings(session, actor, conversation, firings, turn.id)
@@ -208,8 +210,9 @@ def _reply_writer(
             with using_playbook(playbook_for(session, ctx.settings, conversation.team_id)):
                 review = ctx.analysis.review(to_domain(conversation.id, turns), body, now)
         turn = _new_turn(
-            session, ctx, conversation, turns, AuthorRole.AGENT, body, key, actor.user_id, at=now
-        )
+            session, ctx, conversation, turns, AuthorRole.AGENT, body, key, actor.user_id, at=now,
+            flush=False,
+        )  # fmt: skip
         turn.review = to_jsonable(review)
         turn.signals = {
             k: round(getattr(review, k), 4)
@@ -223,6 +226,7 @@ def _reply_writer(
                 "blame",
             )
         }
+        session.flush()  # one INSERT with the review and signals
         promises, timers = create_commitments(
             session, ctx, conversation, turn.id, review.commitments, actor.user_id
         )
@@ -275,30 +279,47 @@ class _PreReview:
 
 
 def _stored(
-    ctx: ActionContext, conversation_id: int, raw: str, key: str | None
+    ctx: ActionContext, conversation_id: int, raw: str, key: str | None, *, playbook: bool
 ) -> tuple[list[Turn], str, Playbook | None] | None:
-    """The stored turns, the text as it will be stored and the team's saved playbook (None: the
-    file's); None when not found or a retry."""
+    """The stored turns, the text as it will be stored and (with `playbook`) the team's saved
+    playbook (None: the file's); None when not found or a retry."""
     with ctx.sessions() as session:
-        conversation = session.get(Conversation, conversation_id)
-        if conversation is None or _existing(session, conversation_id, key) is not None:
+        found = session.execute(
+            select(Conversation.team_id).where(Conversation.id == conversation_id)
+        ).first()  # only its team: not the customer, assignee and team objects
+        if found is None:
             session.commit()
-            return None  # not found, or a retry: the write path answers without analysing
-        turns = list(
-            session.scalars(
-                select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
-            )
-        )
-        body = personal_text(session, ctx.settings, conversation.team_id, raw)
-        book = playbook_for(session, ctx.settings, conversation.team_id)
+            return None  # not found: the write path answers
+        team_id = found[0]
+        turns = _turns(session, conversation_id)
+        if _retry(turns, key) is not None:
+            session.commit()
+            return None  # a retry: the write path answers without analysing
+        body = personal_text(session, ctx.settings, team_id, raw)
+        book = playbook_for(session, ctx.settings, team_id) if playbook else None
         session.commit()
     return turns, body, book
+
+
+def _turns(session: Session, conversation_id: int) -> list[Turn]:
+    return list(
+        session.scalars(
+            select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
+        )
+    )
+
+
+def _retry(turns: list[Turn], key: str | None) -> Turn | None:
+    """The turn stored under `key` among a conversation's turns (keys are per conversation)."""
+    if key is None:
+        return None
+    return next((t for t in turns if t.idempotency_key == key), None)
 
 
 def _pre_review(
     ctx: ActionContext, conversation_id: int, raw: str, key: str | None
 ) -> _PreReview | None:
-    stored = _stored(ctx, conversation_id, raw, key)
+    stored = _stored(ctx, conversation_id, raw, key, playbook=True)
     if stored is None:
         return None
     turns, body, book = stored
@@ -311,7 +332,7 @@ def _pre_review(
 def _pre_analyse(
     ctx: ActionContext, conversation_id: int, raw: str, key: str | None
 ) -> _PreAnalysis | None:
-    stored = _stored(ctx, conversation_id, raw, key)
+    stored = _stored(ctx, conversation_id, raw, key, playbook=False)
     if stored is None:
         return None
     turns, body, _ = stored
@@ -331,14 +352,10 @@ def _post(ctx: ActionContext, conversation_id: int, key: str | None, write: _Wri
     try:
         with ctx.sessions.begin() as session:
             conversation = load_conversation(session, conversation_id)
-            existing = _existing(session, conversation_id, key)
+            turns = _turns(session, conversation_id)
+            existing = _retry(turns, key)
             if existing is not None:
                 return PostedTurn(turn=existing, created=False)
-            turns = list(
-                session.scalars(
-                    select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
-                )
-            )
             posted = write(session, conversation, turns)
     except IntegrityError:
         if key is None:
@@ -421,7 +438,10 @@ def _new_turn(
     user_id: int | None,
     *,
     at: datetime | None = None,
+    flush: bool = True,
 ) -> Turn:
+    """A new turn after `turns`; flushed (its id known) unless `flush` is False, for a caller that
+    sets its analysis first and flushes once."""
     now = at or ctx.now()
     seq = (max((t.seq for t in turns), default=0)) + 1
     turn = Turn(
@@ -434,7 +454,8 @@ def _new_turn(
         created_at=now,
     )
     session.add(turn)
-    session.flush()
+    if flush:
+        session.flush()
     conversation.updated_at = now
     return turn
 

@@ -50,11 +50,13 @@ __all__ = [
     "MailRefused",
     "MailboxUnavailable",
     "VerificationInvalid",
+    "WritesBacklogged",
     "MalformedInput",
     "ModelUnavailable",
     "NotFound",
     "PermissionDenied",
     "SenderBlocked",
+    "ServerBusy",
     "TooManyAttempts",
     "UnsupportedValue",
 ]
@@ -144,6 +146,32 @@ class BackendUnavailable(CalmdeskError):
     default_message = (
         "The configured language-model endpoint did not give a usable answer; "
         "check CALMDESK_LLM_BASE_URL or leave it unset to use the offline composer."
+    )
+
+
+# Load (issue 9): E870-E879.
+
+
+class ServerBusy(CalmdeskError):
+    """Refused before any work because the server is over capacity (503 with Retry-After)."""
+
+    code = "E870"
+    default_message = (
+        "calmdesk is serving as many requests as it can; nothing was done. Try again shortly."
+    )
+
+    def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class WritesBacklogged(ServerBusy):
+    """A write waited its bounded time for the database's write queue; nothing was saved."""
+
+    code = "E871"
+    default_message = (
+        "calmdesk's database has more writes queued than it can take now; nothing was saved. "
+        "Try again shortly."
     )
 
 

@@ -25,7 +25,11 @@ def build_jobs(settings: Settings) -> Jobs:
     @cache
     def context() -> ActionContext:
         sessions = make_session_factory(
-            make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
+            make_engine(
+                settings.database_url,
+                synchronous=settings.sqlite_synchronous,
+                write_wait_s=settings.sqlite_write_wait_s,
+            )
         )
         assert jobs is not None
         return ActionContext(sessions, settings, scheduler=jobs.scheduler)

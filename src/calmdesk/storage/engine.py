@@ -13,11 +13,23 @@ be on (concurrent commits share WAL flushes).
 
 Pools: `pool_size` connections per process (default 40, the threads serving requests), so a
 request never waits for a connection another thread could give back.
+
+Write queue (SQLite): a file database takes one writer at a time. Left to SQLite, forty threads
+waiting for its lock poll it with growing sleeps, and one that waits past the busy timeout fails
+with "database is locked". So each process keeps its own queue in front of the lock: a write
+transaction (`factory.begin()`) first waits for the process's write gate, at most `write_wait_s`
+seconds (default 30), and only then sends BEGIN IMMEDIATE; the busy timeout is then only for
+writers in *other* processes (the worker, the CLI). A write that waits out its bound is refused
+before it starts (`WritesBacklogged`, E871, 503 with Retry-After): nothing was written. PostgreSQL
+takes concurrent writers itself and has no gate.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +39,64 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from calmdesk.domain import ConfigError
+from calmdesk.domain.errors import WritesBacklogged
 from calmdesk.storage.audit import install_audit_guard
 
-__all__ = ["SessionFactory", "check_durability", "make_engine", "make_session_factory"]
+__all__ = [
+    "SessionFactory",
+    "WriteGate",
+    "check_durability",
+    "make_engine",
+    "make_session_factory",
+    "write_gate",
+]
 
 _WRITE = "calmdesk_write"
+WRITE_WAIT_S = 30.0
+"""How long a write transaction waits for a SQLite file's write gate before it is refused."""
+
+
+class WriteGate:
+    """One writer at a time per process in front of a SQLite file (module docstring).
+
+    Re-entrant, so a write transaction that opens another in the same thread does not wait for
+    itself (SQLite would make it wait for its own lock); `waiting` counts the threads queued."""
+
+    def __init__(self, wait_s: float = WRITE_WAIT_S) -> None:
+        self.wait_s = wait_s
+        self.waiting = 0
+        self._lock = threading.RLock()
+        self._count = threading.Lock()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the gate for the block; WritesBacklogged when it is not free within `wait_s`."""
+        if not self._lock.acquire(blocking=False):
+            with self._count:
+                self.waiting += 1
+            try:
+                got = self._lock.acquire(timeout=self.wait_s)
+            finally:
+                with self._count:
+                    self.waiting -= 1
+            if not got:
+                raise WritesBacklogged(
+                    f"calmdesk's database had more writes queued than it could take in "
+                    f"{self.wait_s:g} s; nothing was saved. Try again shortly.",
+                    retry_after=max(1, round(self.wait_s / 10)),
+                )
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+
+_GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def write_gate(engine: Engine) -> WriteGate | None:
+    """The write gate of a SQLite file engine (None for PostgreSQL and in-memory SQLite)."""
+    return _GATES.get(engine)
 
 
 class SessionFactory(sessionmaker[Session]):
@@ -43,8 +108,18 @@ class SessionFactory(sessionmaker[Session]):
 
     def begin(self) -> AbstractContextManager[Session]:
         bind = self.kw["bind"]
-        session = self(bind=bind.execution_options(**{_WRITE: True}))
-        return session._maker_context_manager()
+        gate = write_gate(bind)
+        if gate is None:
+            session = self(bind=bind.execution_options(**{_WRITE: True}))
+            return session._maker_context_manager()
+        return self._gated(gate, bind)
+
+    @contextmanager
+    def _gated(self, gate: WriteGate, bind: Engine) -> Iterator[Session]:
+        with gate.held():  # refused here, before the transaction, when the queue is too long
+            session = self(bind=bind.execution_options(**{_WRITE: True}))
+            with session._maker_context_manager() as inside:
+                yield inside
 
 
 _SQLITE_PRAGMAS = (
@@ -81,11 +156,12 @@ def make_engine(
     check: bool = True,
     synchronous: str = "normal",
     pool_size: int = POOL_SIZE,
+    write_wait_s: float = WRITE_WAIT_S,
 ) -> Engine:
     """Build the engine for `database_url`; with `check`, refuse non-durable settings.
 
     `synchronous` (SQLite only): `normal` or `full` (module docstring); `pool_size`: connections
-    kept per process."""
+    kept per process; `write_wait_s` (SQLite files): the write gate's bound."""
     try:
         url = make_url(database_url)
     except ArgumentError as exc:
@@ -101,6 +177,8 @@ def make_engine(
         engine = _sqlite_engine(
             url.render_as_string(hide_password=False), url.database, synchronous, pool
         )
+        if _is_file(url.database):
+            _GATES[engine] = WriteGate(max(0.0, write_wait_s))
     elif backend == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
@@ -120,7 +198,7 @@ def make_engine(
 def _sqlite_engine(
     url: str, database: str | None, synchronous: str, pool: dict[str, int]
 ) -> Engine:
-    file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+    file = _is_file(database)
     if file:
         Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -129,6 +207,10 @@ def _sqlite_engine(
     event.listen(engine, "connect", _sqlite_on_connect(synchronous))
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _is_file(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
 def check_durability(engine: Engine, synchronous: str = "normal") -> None:

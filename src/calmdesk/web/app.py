@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -15,6 +16,7 @@ from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Sch
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
 from calmdesk.web import console
+from calmdesk.web.admission import Admission
 from calmdesk.web.errors import install_error_handlers
 from calmdesk.web.intake_limits import IntakeLimits
 from calmdesk.web.limits import RequestLimits
@@ -52,10 +54,13 @@ def create_app(
         settings.database_url,
         synchronous=settings.sqlite_synchronous,
         pool_size=settings.db_pool_size,
+        write_wait_s=settings.sqlite_write_wait_s,
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.web_threads:  # the threads serving sync routes (anyio's default is 40)
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         yield
         drain_turn_feed()
         close = getattr(getattr(app.state, "hub", None), "close", None)
@@ -98,6 +103,7 @@ def create_app(
     app.state.intake_limits = IntakeLimits(settings, store)
     install_error_handlers(app)
     app.add_middleware(RequestLimits, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Admission, max_in_flight=settings.max_in_flight)  # outermost: first
     if _STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(api.router)

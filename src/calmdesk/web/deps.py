@@ -10,6 +10,11 @@ CurrentAgent      alias of CurrentUser: every staff role can work a queue
 CurrentSupervisor a supervisor or admin (403 for agents)
 CurrentAdmin      an admin
 CurrentCustomer   a customer holding a chat token
+
+The dependencies that only read the app's state or check a role are `async def`: FastAPI runs a
+plain `def` dependency in the thread pool, one hand-over per dependency and request; these do no
+I/O, so they run on the event loop. Those that touch the database (`get_session`,
+`get_principal`) stay in the thread pool.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.context import ActionContext, Actor
@@ -102,22 +107,26 @@ class CustomerPrincipal:
 Principal = StaffPrincipal | CustomerPrincipal | None
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_actions(request: Request) -> ActionContext:
+def _actions(request: Request) -> ActionContext:
     ctx: ActionContext = request.app.state.actions
     return ctx
 
 
-def get_factory(request: Request) -> SessionFactory:
-    return get_actions(request).sessions
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_actions(request: Request) -> ActionContext:
+    return _actions(request)
+
+
+async def get_factory(request: Request) -> SessionFactory:
+    return _actions(request).sessions
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with get_factory(request)() as session:
+    with _actions(request).sessions() as session:
         yield session
 
 
@@ -172,16 +181,28 @@ def customer_from_chat_token(
     return CustomerPrincipal(access.customer_id, access.conversation_id, key)
 
 
+_TOKEN_LOOKUP = (
+    select(
+        ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id, User.username,
+        User.display_name, User.role, User.team_id, User.is_active,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)  # fmt: skip
+"""An integration token and its owner in one row (columns only: no ORM objects to build)."""
+
+
 def _from_bearer(ctx: ActionContext, session: Session, token: str) -> Principal:
     if token.startswith(auth.API_TOKEN_PREFIX):
-        stmt = select(ApiToken).where(ApiToken.token_hash == auth.hash_api_token(token))
-        row = session.scalars(stmt).first()
-        if row is None or row.revoked_at is not None or not row.user.is_active:
+        found = session.execute(_TOKEN_LOOKUP, {"token_hash": auth.hash_api_token(token)}).first()
+        if found is None or found[1] is not None or not found[8]:
             raise AuthenticationRequired("The API token is unknown or revoked.")
-        principal = _staff(row.user, "token", token_id=row.id)
-        last_used = row.last_used_at
+        token_id, _, last_used, user_id, username, display_name, role, team_id, _ = found
+        principal = StaffPrincipal(
+            user_id, username, display_name, UserRole(role), team_id, "token", token_id=token_id
+        )
         session.commit()
-        touch_api_token(ctx, row.id, last_used)
+        touch_api_token(ctx, token_id, last_used)
         return principal
     return customer_from_chat_token(ctx.settings, session, token, ctx.now())
 
@@ -253,7 +274,7 @@ def enforce_limits(request: Request, principal: Principal) -> None:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_principal(principal: PrincipalDep) -> StaffPrincipal | CustomerPrincipal:
+async def require_principal(principal: PrincipalDep) -> StaffPrincipal | CustomerPrincipal:
     if principal is None:
         raise AuthenticationRequired()
     return principal
@@ -262,7 +283,7 @@ def require_principal(principal: PrincipalDep) -> StaffPrincipal | CustomerPrinc
 CurrentPrincipal = Annotated[StaffPrincipal | CustomerPrincipal, Depends(require_principal)]
 
 
-def require_user(principal: PrincipalDep) -> StaffPrincipal:
+async def require_user(principal: PrincipalDep) -> StaffPrincipal:
     if isinstance(principal, StaffPrincipal):
         return principal
     if isinstance(principal, CustomerPrincipal):
@@ -274,19 +295,19 @@ CurrentUser = Annotated[StaffPrincipal, Depends(require_user)]
 CurrentAgent = CurrentUser
 
 
-def require_supervisor(user: CurrentUser) -> StaffPrincipal:
+async def require_supervisor(user: CurrentUser) -> StaffPrincipal:
     if user.role not in (UserRole.SUPERVISOR, UserRole.ADMIN):
         raise PermissionDenied("Only a supervisor or an admin may do that.")
     return user
 
 
-def require_admin(user: CurrentUser) -> StaffPrincipal:
+async def require_admin(user: CurrentUser) -> StaffPrincipal:
     if user.role is not UserRole.ADMIN:
         raise PermissionDenied("Only an admin may do that.")
     return user
 
 
-def require_customer(principal: PrincipalDep) -> CustomerPrincipal:
+async def require_customer(principal: PrincipalDep) -> CustomerPrincipal:
     if isinstance(principal, CustomerPrincipal):
         return principal
     if isinstance(principal, StaffPrincipal):

@@ -29,6 +29,7 @@ from calmdesk.domain.errors import (
     ModelUnavailable,
     NotFound,
     PermissionDenied,
+    ServerBusy,
     TooManyAttempts,
 )
 
@@ -45,6 +46,7 @@ _STATUS: tuple[tuple[type[CalmdeskError], int], ...] = (
     (PermissionDenied, 403),
     (Conflict, 409),
     (ModelUnavailable, 503),
+    (ServerBusy, 503),
     (ConfigError, 500),
 )
 
@@ -95,6 +97,8 @@ async def _on_calmdesk_error(request: Request, exc: Exception) -> JSONResponse:
     headers = None
     if isinstance(exc, AuthenticationRequired):
         headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, ServerBusy):
+        headers = {"Retry-After": str(exc.retry_after)}
     elif isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(getattr(exc, "retry_after", 300))}
     return JSONResponse(error_body(exc.code, exc.message), status_for(exc), headers=headers)

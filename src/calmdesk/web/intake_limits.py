@@ -43,7 +43,7 @@ class IntakeLimits:
             )
 
 
-def get_limits(request: Request) -> IntakeLimits:
+async def get_limits(request: Request) -> IntakeLimits:
     limits: IntakeLimits = request.app.state.intake_limits
     return limits
 

@@ -45,6 +45,8 @@ class BrokerHub(Hub):
     Subclasses provide `_send(payload)` and `_listen()` (a loop in its own thread that calls
     `_receive(payload)` and sets `_ready` once listening)."""
 
+    shared = True  # other processes' subscribers get every event through the broker
+
     def __init__(self, sessions: SessionFactory, max_queue: int = 256) -> None:
         super().__init__(max_queue)
         self.origin = uuid.uuid4().hex[:12]
@@ -62,12 +64,16 @@ class BrokerHub(Hub):
 
     def publish(self, event: Event) -> int:
         delivered = super().publish(event)
+        self.announce(event)
+        return delivered
+
+    def announce(self, event: Event) -> None:
+        """Hand `event` to the broker only (a message: its ids; nobody here watches it)."""
         try:
             self._send(self._payload(event))
         except Exception as err:  # noqa: BLE001 - local subscribers have it; others replay
             log.warning("live notification failed: %r", err)
             self._reset_sender()
-        return delivered
 
     def close(self) -> None:
         self._stop.set()
@@ -104,6 +110,8 @@ class BrokerHub(Hub):
             return  # our own notification: local subscribers already have it
         conversation = str(body.get("c", ""))
         kind = body.get("k")
+        if not self.watchers(conversation):
+            return  # nobody here watches it (a socket subscribes before it replays the stored)
         try:
             if kind == "message" and isinstance(body.get("m"), int):
                 from calmdesk.web.turn_feed import turn_events

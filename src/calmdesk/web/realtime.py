@@ -101,7 +101,12 @@ class Subscription:
 
 
 class Hub:
-    """Per-conversation channels. Safe to publish from request threads and the event loop."""
+    """Per-conversation channels. Safe to publish from request threads and the event loop.
+
+    `shared` is False: every subscriber is in this process, so an event for a conversation
+    nobody here watches reaches no one (the turn feed then does not even read it)."""
+
+    shared = False
 
     def __init__(self, max_queue: int = 256) -> None:
         self._max_queue = max_queue
@@ -131,6 +136,10 @@ class Hub:
         for sub in targets:
             sub.deliver(event)
         return len(targets)
+
+    def announce(self, event: Event) -> None:
+        """Tell other processes' subscribers only (none: this hub is one process's)."""
+        return None
 
     def watchers(self, conversation_id: str) -> int:
         with self._lock:

@@ -3,7 +3,11 @@
 Hooked on the app's session factory, so a turn reaches the console and the customer chat however it
 was written: the chat socket, a console reply, the JSON API or an integration. Nothing is published
 for a transaction that rolls back, and nothing before it is durable. The turns are read and
-published by one background thread, never inside the committing request.
+published by one background thread, never inside the committing request. Turns of
+conversations nobody in this process watches are not read at all (a socket subscribes before it
+replays what is stored, so it cannot miss one): the in-process hub drops them, a shared hub
+(PostgreSQL, Redis) only announces their ids to the other processes. Turns that queue up while
+the thread is busy are read together, in one query.
 """
 
 from __future__ import annotations
@@ -38,14 +42,20 @@ def install_turn_feed(sessions: SessionFactory, hub: Hub) -> None:
     """Publish each committed turn of `sessions` to `hub`."""
 
     def collect(session: Session, _context: Any) -> None:
-        new = [o.id for o in session.new if isinstance(o, Turn) and o.id is not None]
+        new = {
+            o.id: o.conversation_id for o in session.new if isinstance(o, Turn) and o.id is not None
+        }
         if new:
-            session.info.setdefault(_KEY, set()).update(new)
+            session.info.setdefault(_KEY, {}).update(new)
 
     def hand_over(session: Session) -> None:
-        ids = session.info.pop(_KEY, None)
-        if ids:
-            _FEED.put(sessions, hub, sorted(ids))
+        turns: dict[int, int] | None = session.info.pop(_KEY, None)
+        if not turns:
+            return
+        if not hub.shared:  # every subscriber is here: skip conversations nobody watches
+            turns = {t: c for t, c in turns.items() if hub.watchers(str(c))}
+        if turns:
+            _FEED.put(sessions, hub, turns)
 
     def forget(session: Session) -> None:
         session.info.pop(_KEY, None)
@@ -64,12 +74,13 @@ class _Feed:
     """
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[tuple[SessionFactory, Hub, list[int]]] = queue.Queue()
+        self._queue: queue.Queue[tuple[SessionFactory, Hub, dict[int, int]]] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def put(self, sessions: SessionFactory, hub: Hub, ids: list[int]) -> None:
-        self._queue.put((sessions, hub, ids))
+    def put(self, sessions: SessionFactory, hub: Hub, turns: dict[int, int]) -> None:
+        """Hand over new turns (turn id: conversation id) to be published in commit order."""
+        self._queue.put((sessions, hub, turns))
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="calmdesk-turn-feed")
@@ -89,23 +100,42 @@ class _Feed:
 
     def _run(self) -> None:
         while True:
-            sessions, hub, ids = self._queue.get()
+            batch = [self._queue.get()]
+            while len(batch) < _BATCH:  # what queued up meanwhile: read together
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                self._publish(sessions, hub, ids)
+                groups: dict[tuple[int, int], tuple[SessionFactory, Hub, dict[int, int]]] = {}
+                for sessions, hub, turns in batch:
+                    groups.setdefault((id(sessions), id(hub)), (sessions, hub, {}))[2].update(turns)
+                for sessions, hub, turns in groups.values():
+                    self._publish(sessions, hub, turns)
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
 
     @staticmethod
-    def _publish(sessions: SessionFactory, hub: Hub, ids: list[int]) -> None:
-        try:
-            with sessions() as reader:
-                events = turn_events(reader, ids)
-        except Exception:  # noqa: BLE001 - a live update must never stop the feed
-            log.exception("could not publish new turns %s", ids)
-            return
-        for item in events:
-            hub.publish(item)
+    def _publish(sessions: SessionFactory, hub: Hub, turns: dict[int, int]) -> None:
+        watched = [t for t, c in sorted(turns.items()) if hub.watchers(str(c))]
+        events: dict[int | None, Event] = {}
+        if watched:
+            try:
+                with sessions() as reader:
+                    events = {e.message_id: e for e in turn_events(reader, watched)}
+            except Exception:  # noqa: BLE001 - a live update must never stop the feed
+                log.exception("could not publish new turns %s", watched)
+        for turn_id, conversation_id in sorted(turns.items()):
+            found = events.get(turn_id)
+            if found is not None:
+                hub.publish(found)
+            elif turn_id not in watched:  # nobody here watches it: tell the other processes
+                hub.announce(Event("message", str(conversation_id), message_id=turn_id))
 
+
+_BATCH = 200
+"""Most queued hand-overs read in one round."""
 
 _FEED = _Feed()
 

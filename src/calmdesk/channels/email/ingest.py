@@ -1,10 +1,11 @@
-"""One message in: parse it, keep the raw bytes, hand it to `actions.mail.ingest_mail`."""
+"""One message in: parse it, keep the raw message (redacted), hand it to `ingest_mail`."""
 
 from __future__ import annotations
 
 from calmdesk.actions.context import ActionContext
 from calmdesk.actions.mail import Delivered, ingest_mail
-from calmdesk.channels.email.parse import parse_message, save_raw
+from calmdesk.channels.email.parse import parse_message
+from calmdesk.channels.email.raw import save_raw
 
 __all__ = ["deliver_bytes"]
 

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from calmdesk.actions.mail_types import InboundMail, MailAttachment
+from calmdesk.channels.email.raw import redact_text_bytes
 from calmdesk.channels.email.text import clean_header, decode_bytes, html_to_text, latest_reply
 from calmdesk.config import Settings
 from calmdesk.domain.errors import MailRefused
 
-__all__ = ["LOOP_HEADER", "parse_message", "save_raw"]
+__all__ = ["LOOP_HEADER", "parse_message"]
 
 LOOP_HEADER = "X-Calmdesk-Loop"
 _MSGID = re.compile(r"<[^<>\s]{1,480}>")
@@ -144,18 +145,6 @@ def _store(data: bytes, digest: str, settings: Settings) -> str | None:
     return relative
 
 
-def save_raw(raw: bytes, settings: Settings) -> str:
-    """Keep the message as received (`<attachments_dir>/raw/<sha256>.eml`); returns its name."""
-    digest = hashlib.sha256(raw).hexdigest()
-    target = Path(settings.attachments_dir) / "raw" / f"{digest}.eml"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".part")
-        temporary.write_bytes(raw)
-        temporary.replace(target)
-    return f"raw/{digest}.eml"
-
-
 def _auto_reason(msg: Message, leaves: list[Message], from_addr: str) -> str:
     submitted = _header(msg, "Auto-Submitted").lower()
     if submitted and submitted != "no":
@@ -198,6 +187,8 @@ def _body(leaves: list[Message], settings: Settings) -> tuple[str, list[MailAtta
             continue
         if ctype in _REPORTS and not data:
             continue
+        if part.get_content_maintype() == "text":  # a text attachment: payment data redacted
+            data = redact_text_bytes(data, _charset(part)) or data
         digest = hashlib.sha256(data).hexdigest()
         attachments.append(
             MailAttachment(

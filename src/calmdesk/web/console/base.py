@@ -13,7 +13,7 @@ from calmdesk.web.pages import LoginRequired
 __all__ = ["ConsoleUser", "console_user", "page_context"]
 
 
-def console_user(request: Request, principal: PrincipalDep) -> StaffPrincipal:
+async def console_user(request: Request, principal: PrincipalDep) -> StaffPrincipal:
     """The logged-in staff member; a browser without a session is sent to the login page."""
     if isinstance(principal, StaffPrincipal):
         return principal
