@@ -92,7 +92,7 @@ class CueAnalyzer:
         return ConversationAnalysis(conversation.id, turns, trend, risk, reasons)
 
     def review(self, conversation: Conversation, draft: str, now: datetime) -> Review:
-        from calmdesk.actions.desk_overrides import current_playbook
+        from calmdesk.actions.playbook_scope import current_playbook
         from calmdesk.analysis.reply import review_draft
 
         history = self.analyze(conversation).turns  # a saved playbook applies, as in the real one

@@ -127,7 +127,7 @@ class LibraryAnalyzer:
         return review_draft(draft, conversation.turns, history, now=now, config=self._playbook())
 
     def _playbook(self) -> Any:
-        from calmdesk.actions.desk_overrides import current_playbook
+        from calmdesk.actions.playbook_scope import current_playbook
 
         saved = current_playbook()  # the team's or the desk's saved playbook, if any
         if saved is not None:

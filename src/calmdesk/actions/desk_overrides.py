@@ -14,10 +14,7 @@ team's override, then the desk's, then the file.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -41,13 +38,11 @@ __all__ = [
     "KINDS",
     "Effective",
     "clear_override",
-    "current_playbook",
     "effective_text",
     "parse_override",
     "playbook_for",
     "rules_for",
     "save_override",
-    "using_playbook",
 ]
 
 Kind = Literal["escalation_rules", "playbook"]
@@ -216,21 +211,3 @@ def playbook_for(session: Session, settings: Settings, team_id: int | None) -> P
     found = _parsed(row)
     assert isinstance(found, Playbook)
     return found
-
-
-_current: ContextVar[Playbook | None] = ContextVar("calmdesk_playbook", default=None)
-
-
-@contextlib.contextmanager
-def using_playbook(book: Playbook | None) -> Iterator[None]:
-    """Reviews inside this block use `book` (a team's or the desk's saved playbook)."""
-    token = _current.set(book)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def current_playbook() -> Playbook | None:
-    """The playbook `using_playbook` set for this call, if any."""
-    return _current.get()

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
-from calmdesk.actions.desk_overrides import playbook_for, rules_for, using_playbook
+from calmdesk.actions.desk_overrides import playbook_for, rules_for
 from calmdesk.actions.escalation import apply_firings, load_conversation
 from calmdesk.actions.facts import agent_facts, customer_facts
+from calmdesk.actions.playbook_scope import using_playbook
 from calmdesk.actions.privacy import personal_text
 from calmdesk.actions.promises import create_commitments
 from calmdesk.actions.rules import evaluate
