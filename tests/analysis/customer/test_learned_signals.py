@@ -128,10 +128,14 @@ def test_rule_mentions_and_abuse_spans_stay_as_hard_checks() -> None:
     assert any(m.kind is MentionKind.SUPERVISOR for m in out["requests"])
 
 
-def test_anger_needs_upset_too() -> None:
+def test_anger_and_upset_go_together() -> None:
     ctx, done = _context("I want to know why this happened")
-    probs = dict.fromkeys(model.SIGNALS, 0.0) | {"anger": 0.9, "upset": 0.1}
-    assert learned_signals(ctx, done, probs)["anger"] == pytest.approx(0.3)
+    calm = dict.fromkeys(model.SIGNALS, 0.0)
+    angry = learned_signals(ctx, done, calm | {"anger": 0.9, "upset": 0.1})
+    assert angry["upset"] == pytest.approx(0.9)  # an angry turn is an upset one
+    bothered = learned_signals(ctx, done, calm | {"anger": 0.1, "upset": 0.9})
+    assert bothered["anger"] == pytest.approx(0.3)  # geometric mean with upset
+    assert bothered["upset"] == pytest.approx(0.9)
 
 
 def test_a_turn_without_a_vector_keeps_its_rule_scores() -> None:

@@ -2,18 +2,18 @@
 (manager, cancel) and the threats (legal, chargeback, public).
 
 One logistic head per signal over one feature row of the turn: its multilingual sentence vector
-(`analysis.language.encoder`, which every turn already gets for the customer heads, so every
-language is read and no other encoder runs), its English sentence vector (the pipeline's), and the
-rule features (`rule_features`: the head scores, the tone and cue pieces, the rule scorers'
-outputs, which requests and threats the rules found, and the customer's earlier turns). The
-rules stay the explanation (spans) and the hard checks; the heads read wording the lexicons do not
-know ("I'll be taking this up with my card company") into scores.
+(`analysis.language.encoder`, which every turn already gets for the customer heads and carries in
+`HeadRow.vector`, so every language is read and no other encoder runs), its English sentence
+vector (the pipeline's), and the rule features (`rule_features`: the head scores, the tone and
+cue pieces, the rule scorers' outputs, which requests and threats the rules found, and how many
+earlier turns the customer wrote; the earlier turns' own scores are not features, since at run
+time they are the learned scores and in training the rules' ones). The rules stay the
+explanation (spans) and the hard checks (`scorers.learned_signals`); the heads read wording the
+lexicons do not know ("I'll be taking this up with my card company") into scores.
 
-The heads are linear, so the multilingual vector's share of each head's logit is computed once per
-batch in `customer.heads.predict` (`vector_logits`, carried in `HeadRow.learned`) and a turn adds
-only its English vector's and rule features' shares (`probabilities`). Weights are plain arrays in
-`analysis/models/customer_signals.npz` (no pickle), written by `calmdesk models train`; loaded once
-per process.
+A turn costs one (1 x ~950) by (950 x 11) product: the standardisation is folded into the
+weights at training. Weights are plain arrays in `analysis/models/customer_signals.npz` (no
+pickle), written by `calmdesk models train --heads signals`; loaded once per process.
 """
 
 from __future__ import annotations
@@ -92,9 +92,6 @@ RULE_NAMES: tuple[str, ...] = (
     *(f"mention:{k.value}" for k in MentionKind),
     "abuse_spans",
     "earlier_turns",
-    "earlier_upset",
-    "earlier_waiting",
-    "earlier_urgency",
     "not_english",
     "not_supported",
     "length",
@@ -125,9 +122,6 @@ def rule_features(
         *(1.0 if k in kinds else 0.0 for k in MentionKind),
         1.0 if done["abuse_spans"] else 0.0,
         min(len(history), 3) / 3,
-        max((s.upset for s in history), default=0.0),
-        max((s.waiting for s in history), default=0.0),
-        max((s.urgency for s in history), default=0.0),
         0.0 if heads.language == "en" else 1.0,
         0.0 if heads.language_supported else 1.0,
         min(math.log1p(len(text)) / 7, 1.0),

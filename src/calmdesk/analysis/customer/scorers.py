@@ -261,7 +261,9 @@ def learned_signals(
     # complaint, not sarcastic praise) and words that say it is minor lower upset, unless abusive.
     relief = tone.gratitude * (1.0 - tone.negative) * (1.0 - tone.contrast) * (1.0 - done["sarcasm"])
     minor = 0.85 * tone.mild * (0.0 if done["abuse_spans"] else 1.0)
-    upset = _clip(probs["upset"] * (1.0 - relief) * (1.0 - minor))
+    # an angry turn is an upset one: upset is at least the anger head's reading
+    upset = max(probs["upset"], probs["anger"])
+    upset = _clip(upset * (1.0 - relief) * (1.0 - minor))
     out["upset"] = upset
     # anger and sarcasm are kinds of upset (every angry or sarcastic turn of the labelled set is
     # upset): each head must agree with the upset one, so sincere praise is not sarcasm
