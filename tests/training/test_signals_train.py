@@ -131,7 +131,14 @@ def test_models_train_signals_writes_the_file_and_reports_dev_figures(tmp_path: 
     from calmdesk.cli import app
 
     out = tmp_path / "customer_signals.npz"
-    args = ["models", "train", "--heads", "signals", "--labelled", str(_write(tmp_path / "c.jsonl"))]
+    args = [
+        "models",
+        "train",
+        "--heads",
+        "signals",
+        "--labelled",
+        str(_write(tmp_path / "c.jsonl")),
+    ]
     args += ["--data-dir", str(tmp_path / "no-public-data"), "--out", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

@@ -141,6 +141,8 @@ def _train_signals(root: Path, out: Path | None, labelled: Path | None) -> None:
     typer.echo(f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})")
     figures = ", ".join(f"{k} {v['cv_auc']}" for k, v in trained.meta["heads"].items())
     typer.echo(f"customer signals, dev cross-validated ROC AUC: {figures}")
+    joined = ", ".join(f"{k} {v['cv_auc_joined']}" for k, v in trained.meta["heads"].items())
+    typer.echo(f"joined with the rules (the reported signals): {joined}")
 
 
 def _train_replies(root: Path, out: Path | None, replies: Path | None) -> None:
@@ -180,6 +182,16 @@ def info() -> None:
     typer.echo(f"customer heads: {customer.ARTEFACT} ({customer.ARTEFACT.stat().st_size:,} bytes)")
     typer.echo(f"sha256:  {_sha256(customer.ARTEFACT)}")
     typer.echo("outputs: " + ", ".join(f"{k} {b - a}" for k, (a, b) in extra.columns.items()))
+    from calmdesk.analysis.customer import model as signals
+
+    try:
+        learned = signals.load()
+    except CalmdeskError as err:
+        raise _fail(err) from None
+    size = signals.ARTEFACT.stat().st_size
+    typer.echo(f"customer signals: {signals.ARTEFACT} ({size:,} bytes)")
+    typer.echo(f"sha256:  {_sha256(signals.ARTEFACT)}")
+    typer.echo("outputs: " + ", ".join(learned.meta.get("signals", [])))
 
 
 def evaluate(

@@ -37,6 +37,7 @@ __all__ = [
     "SignalRows",
     "SignalSettings",
     "cv_scores",
+    "joined_cv",
     "signal_rows",
     "train_signal_heads",
 ]
@@ -75,10 +76,14 @@ class SignalRows:
     ids: list[str] = field(default_factory=list)
 
     def features(self, english: bool) -> np.ndarray:
-        parts = [self.multilingual, self.english, self.rules] if english else [
-            self.multilingual,
-            self.rules,
-        ]
+        parts = (
+            [self.multilingual, self.english, self.rules]
+            if english
+            else [
+                self.multilingual,
+                self.rules,
+            ]
+        )
         return np.hstack(parts).astype(np.float32)
 
 
@@ -121,14 +126,19 @@ def _turn_rows(
 
 def _sarcasm(root: Path, limit: int) -> list[tuple[str, dict[str, int]]]:
     data = d.sarcasm(root, "train")
-    rows = [(t, {"sarcasm": int(y == "sarcastic")}) for t, y in zip(data.texts, data.labels, strict=True)]
+    rows = [
+        (t, {"sarcasm": int(y == "sarcastic")})
+        for t, y in zip(data.texts, data.labels, strict=True)
+    ]
     rows.sort(key=lambda r: fold_of(r[0], 1_000_003))
     return rows[:limit]
 
 
 def _germeval(root: Path, limit: int) -> list[tuple[str, dict[str, int]]]:
     data = d.germeval(root, "train")
-    rows = [(t, {"abuse": int(y == "OFFENSE")}) for t, y in zip(data.texts, data.labels, strict=True)]
+    rows = [
+        (t, {"abuse": int(y == "OFFENSE")}) for t, y in zip(data.texts, data.labels, strict=True)
+    ]
     rows.sort(key=lambda r: fold_of(r[0], 1_000_003))
     return rows[:limit]
 
@@ -136,7 +146,9 @@ def _germeval(root: Path, limit: int) -> list[tuple[str, dict[str, int]]]:
 def _anger(root: Path, limit: int) -> list[tuple[str, dict[str, int]]]:
     rows: list[tuple[str, dict[str, int]]] = []
     tweets = d.tweeteval(root, "emotion", "train")
-    rows += [(t, {"anger": int(y == "anger")}) for t, y in zip(tweets.texts, tweets.labels, strict=True)]
+    rows += [
+        (t, {"anger": int(y == "anger")}) for t, y in zip(tweets.texts, tweets.labels, strict=True)
+    ]
     for language in d.BRIGHTER_LANGUAGES:
         data = d.brighter(root, language, "train")
         rows += [
@@ -265,6 +277,29 @@ def _f1(truth: np.ndarray, said: np.ndarray) -> float:
     return 2 * hits / (2 * hits + wrong + missed) if hits else 0.0
 
 
+def joined_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, float]:
+    """Dev ROC AUC of the reported signals: the heads' cross-validated probabilities `cv`
+    joined with the rules as `scorers.learned_signals` joins them (from the rule features)."""
+    from calmdesk.analysis.customer.scorers import WAITING_URGENCY
+
+    dev = rows.fold >= 0
+    rule = {n: rows.rules[dev][:, i] for i, n in enumerate(model.RULE_NAMES)}
+    relief = rule["tone:gratitude"] * (1 - rule["tone:negative"]) * (1 - rule["tone:contrast"])
+    relief = relief * (1 - rule["rule:sarcasm"])
+    minor = 0.85 * rule["tone:mild"] * (1 - rule["abuse_spans"])
+    out = dict(cv)
+    upset = np.maximum(cv["upset"], cv["anger"]) * (1 - relief) * (1 - minor)
+    out["upset"] = upset
+    out["anger"] = np.sqrt(cv["anger"] * upset)
+    out["sarcasm"] = np.sqrt(cv["sarcasm"] * upset) * (1 - relief)
+    out["urgency"] = np.maximum(cv["urgency"], WAITING_URGENCY * cv["waiting"]) * (1 - minor)
+    spans = rule["abuse_spans"] > 0
+    out["abuse"] = np.where(spans, np.maximum(cv["abuse"], rule["rule:abuse"]), cv["abuse"])
+    for s in MENTION_SIGNALS:
+        out[s] = np.where(rows.found[s][dev], 1.0, cv[s])
+    return {s: round(roc_auc(rows.labels[s][dev], out[s]), 4) for s in SIGNALS}
+
+
 def train_signal_heads(
     labelled: Path | None = None,
     data_dir: Path | None = None,
@@ -286,6 +321,7 @@ def train_signal_heads(
     dev_mask = rows.fold >= 0
     chosen: dict[str, dict[str, float]] = {}
     thresholds: dict[str, float] = {}
+    cv: dict[str, np.ndarray] = {}
     for s in SIGNALS:
         weights = settings.public_weights
         if not (rows.public[rows.labels[s] >= 0] != "").any():
@@ -299,6 +335,7 @@ def train_signal_heads(
                 if best is None or auc > best[0] + 1e-9:
                     best, best_scores = (auc, c, pw), scores
         assert best is not None and best_scores is not None
+        cv[s] = np.nan_to_num(best_scores, nan=0.5)
         chosen[s] = {"cv_auc": round(best[0], 4), "c": best[1], "public_weight": best[2]}
         if s in MENTION_SIGNALS:
             truth = rows.labels[s][dev_mask]
@@ -319,6 +356,8 @@ def train_signal_heads(
             }
         if log is not None:
             log(f"{s}: {chosen[s]}")
+    for s, auc in joined_cv(rows, cv).items():
+        chosen[s]["cv_auc_joined"] = auc
     coefs, biases = [], []
     for s in SIGNALS:
         y = rows.labels[s]

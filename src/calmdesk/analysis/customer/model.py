@@ -145,7 +145,8 @@ class SignalHeads:
 
     def vector_logits(self, vectors: np.ndarray) -> np.ndarray:
         """The multilingual vectors' share of every head's logit (n, len(SIGNALS))."""
-        return np.asarray(vectors, dtype=np.float32) @ self.w_multilingual
+        share: np.ndarray = np.asarray(vectors, dtype=np.float32) @ self.w_multilingual
+        return share
 
     def probabilities(
         self, vector_part: np.ndarray, english: np.ndarray | None, rules: np.ndarray

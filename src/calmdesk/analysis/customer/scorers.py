@@ -13,11 +13,11 @@ from typing import Any
 
 from calmdesk.analysis.cause import guess_cause
 from calmdesk.analysis.context import TurnContext
+from calmdesk.analysis.customer import model
+from calmdesk.analysis.customer.negated import negated_kinds
 from calmdesk.analysis.mentions import find_mentions
 from calmdesk.analysis.patterns import combine, find_abuse
 from calmdesk.analysis.registry import register, scorers
-from calmdesk.analysis.customer import model
-from calmdesk.analysis.customer.negated import negated_kinds
 from calmdesk.domain.signals import EMOTIONS, CustomerSignals, Mention, MentionKind, Span
 
 __all__ = ["LEARNED", "UPSET_AT", "customer_signals", "learned_signals", "rule_reading"]
@@ -259,7 +259,9 @@ def learned_signals(
     out: dict[str, Any] = {name: _clip(probs[name]) for name in _PLAIN}
     # Hard checks from the rules: thanks the rules read as sincere (not negated, not beside a
     # complaint, not sarcastic praise) and words that say it is minor lower upset, unless abusive.
-    relief = tone.gratitude * (1.0 - tone.negative) * (1.0 - tone.contrast) * (1.0 - done["sarcasm"])
+    relief = (
+        tone.gratitude * (1.0 - tone.negative) * (1.0 - tone.contrast) * (1.0 - done["sarcasm"])
+    )
     minor = 0.85 * tone.mild * (0.0 if done["abuse_spans"] else 1.0)
     # an angry turn is an upset one: upset is at least the anger head's reading
     upset = max(probs["upset"], probs["anger"])
