@@ -157,9 +157,15 @@ class SignalHeads:
             z = z + english @ self.w_english
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))), dtype=np.float64)
 
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """The probability at which each request or threat counts as found without a rule span
+        (0.5 for one not named)."""
+        found: dict[str, float] = self.meta.get("thresholds", {})
+        return found
+
     def threshold(self, signal: str) -> float:
-        """The probability at which a request or threat counts as found without a rule span."""
-        return float(self.meta.get("thresholds", {}).get(signal, 0.5))
+        return float(self.thresholds.get(signal, 0.5))
 
     def save(self, path: Path) -> None:
         meta = dict(self.meta) | {"signals": list(SIGNALS), "rules": list(RULE_NAMES)}

@@ -256,7 +256,7 @@ def learned_signals(
 ) -> dict[str, Any]:
     """The learned probabilities joined with the rules' findings (see docs/analysis.md)."""
     tone = ctx.tone
-    out: dict[str, Any] = {name: _clip(probs[name]) for name in _PLAIN}
+    out: dict[str, Any] = {name: probs[name] for name in _PLAIN}  # sigmoids: already 0-1
     # Hard checks from the rules: thanks the rules read as sincere (not negated, not beside a
     # complaint, not sarcastic praise) and words that say it is minor lower upset, unless abusive.
     relief = (
@@ -279,13 +279,13 @@ def learned_signals(
     if done["abuse_spans"]:
         out["abuse"] = max(out["abuse"], done["abuse"])
     requests, threats = list(done["requests"]), list(done["threats"])
-    heads = model.load()
+    cutoffs = model.load().thresholds
     scores: dict[str, float] = {}
     refused: set[MentionKind] | None = None
     for name, kind in model.MENTION_SIGNALS.items():
         found = any(m.kind is kind for m in (*requests, *threats))
-        scores[kind.value] = 1.0 if found else round(_clip(probs[name]), 4)
-        if found or probs[name] < heads.threshold(name):
+        scores[kind.value] = 1.0 if found else round(probs[name], 4)
+        if found or probs[name] < cutoffs.get(name, 0.5):
             continue
         if refused is None:
             refused = negated_kinds(ctx.text, ctx.language)
