@@ -9,7 +9,8 @@
   macro-F1 over the 6 labels; plus the ROC AUC of the packaged anger head against "anger".
 - labelled: the project's own customer set (tests/data/labelled/customer_messages.jsonl), TEST
   split only (read here and nowhere else; nothing is trained or tuned on it): each turn read by
-  `analyze_conversation` with its context; ROC AUC per signal, cause and emotion macro-F1, and
+  `analyze_conversation` with its context; ROC AUC per signal (requests and threats: their
+  `mention_scores`; `listed_roc_auc`: the 0/1 of a listed mention), cause and emotion macro-F1, and
   the same AUCs for the baselines' raw scores (VADER's negativity, profanity-check's probability,
   the keyword rules' negative-word score).
 
@@ -178,7 +179,13 @@ def _signal_scores(items: list[Any]) -> list[dict[str, Any]]:
         assert isinstance(s, CustomerSignals)
         kinds = {m.kind.value for m in (*s.requests, *s.threats)}
         row: dict[str, Any] = {k: getattr(s, k) for k in _BINARY_SIGNALS}
-        row |= {label: float(kind in kinds) for label, kind in _MENTIONS.items()}
+        # the reading's score of each request and threat (1.0 where a mention is listed by the
+        # rules); the listed mentions alone (0/1) are scored too, as `listed`
+        row |= {
+            label: float(s.mention_scores.get(kind, float(kind in kinds)))
+            for label, kind in _MENTIONS.items()
+        }
+        row["listed"] = {label: float(kind in kinds) for label, kind in _MENTIONS.items()}
         row["cause"] = s.cause.value
         row["emotion"] = max(s.emotion, key=lambda e: s.emotion[e])
         row["language"], row["supported"] = s.language, s.language_supported
@@ -206,6 +213,9 @@ def labelled_figures(items: list[Any]) -> dict[str, Any]:
         truth = [int(bool(item.labels.get(label, 0))) for item in items]
         figures["roc_auc"][label] = _auc(truth, [g[label] for g in got])
         figures["baselines_roc_auc"][label] = {k: _auc(truth, v) for k, v in base.items()}
+        if label in _MENTIONS:
+            listed = [g["listed"][label] for g in got]
+            figures.setdefault("listed_roc_auc", {})[label] = _auc(truth, listed)
     for name in ("cause", "emotion"):
         truth_labels = [str(item.labels.get(name, "")) for item in items]
         predicted = [g[name] for g in got]

@@ -25,7 +25,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "data" / "same_reading.json"
 LABELLED = ROOT / "tests" / "data" / "labelled"
-MODEL_FILES = ("heads.npz", "customer_heads.npz", "reply_heads.npz", "tokenizer.json")
+MODEL_FILES = (
+    "heads.npz",
+    "customer_heads.npz",
+    "customer_signals.npz",
+    "reply_heads.npz",
+    "tokenizer.json",
+)
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
 TOLERANCE = 1e-6
 

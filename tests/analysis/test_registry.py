@@ -7,6 +7,7 @@ import pytest
 
 import calmdesk.analysis as analysis
 from calmdesk.analysis import scorer, scorers
+from calmdesk.analysis.customer.scorers import LEARNED
 from calmdesk.analysis.registry import NEEDS, register
 from calmdesk.domain import CustomerSignals, UnsupportedValue
 
@@ -25,8 +26,11 @@ def test_registry_scorers_declare_known_needs() -> None:
 
 def test_registry_scorers_together_set_every_signal_but_truncated() -> None:
     fields = {f.name for f in dataclasses.fields(CustomerSignals)} - {"truncated"}
-    set_by = [name for s in scorers() for name in s.sets]
-    assert sorted(set_by) == sorted(fields)
+    rules = [s for s in scorers() if s.name != LEARNED]
+    set_by = [name for s in rules for name in s.sets]
+    assert sorted(set_by) == sorted(fields)  # each field once by the rule scorers...
+    (learned,) = [s for s in scorers() if s.name == LEARNED]
+    assert scorers()[-1] is learned and set(learned.sets) < fields  # ...the learned one re-reads
 
 
 def test_registry_lookup_of_an_unknown_name_is_a_clear_error() -> None:

@@ -48,3 +48,4 @@ def test_models_info_describes_the_packaged_heads() -> None:
     result = runner.invoke(app, ["models", "info"])
     assert result.exit_code == 0, result.output
     assert "all-MiniLM-L6-v2" in result.output and "emotion 7" in result.output
+    assert "customer_signals.npz" in result.output and "chargeback_threat" in result.output

@@ -25,6 +25,7 @@ class HeadRow:
     For a turn not in English the five come from the multilingual heads. `sarcasm` and `cause`
     (topic probabilities over `customer.heads.CAUSE_TOPICS`) come from the customer heads;
     `language` is the detected ISO 639-1 code and `language_supported` whether calmdesk reads it.
+    `vector` is the text's multilingual sentence vector, which the learned customer signals read.
     """
 
     emotion: dict[str, float]
@@ -36,6 +37,8 @@ class HeadRow:
     cause: dict[str, float] = field(default_factory=dict)
     language: str = "en"
     language_supported: bool = True
+    vector: np.ndarray | None = field(default=None, compare=False)  # multilingual, for the
+    # learned customer signals (`customer.model`); None where no heads ran (an empty text)
 
     @classmethod
     def neutral(cls) -> HeadRow:

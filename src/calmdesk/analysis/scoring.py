@@ -140,6 +140,7 @@ def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
                 cause=extra.causes(i),
                 language=guess.code,
                 language_supported=guess.supported,
+                vector=extra.vectors[i],
             )
         )
     return rows

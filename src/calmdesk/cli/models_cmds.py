@@ -31,7 +31,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-_PARTS = ("all", "english", "customer", "replies")
+_PARTS = ("all", "english", "customer", "signals", "replies")
 
 
 @models_app.command("train")
@@ -46,7 +46,7 @@ def train(
         typer.Option(
             "--heads",
             help="Which artefact: english (heads.npz), customer (customer_heads.npz), "
-            "replies (reply_heads.npz) or all.",
+            "signals (customer_signals.npz), replies (reply_heads.npz) or all.",
         ),
     ] = "all",
     labelled: Annotated[
@@ -106,6 +106,8 @@ def train(
             typer.echo(
                 f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})"
             )
+        if heads in ("all", "signals"):
+            _train_signals(root, out, labelled)
         if heads in ("all", "replies"):
             _train_replies(root, out, replies)
     except CalmdeskError as err:
@@ -128,6 +130,19 @@ def _train_encoder(
     except CalmdeskError as err:
         raise _fail(err) from None
     typer.echo(f"sha256 {_sha256(target)}")
+
+
+def _train_signals(root: Path, out: Path | None, labelled: Path | None) -> None:
+    from calmdesk.analysis.customer.model import ARTEFACT as SIGNAL_HEADS
+    from calmdesk.training.signals_train import train_signal_heads
+
+    target = out or SIGNAL_HEADS
+    trained = train_signal_heads(labelled, root, target)
+    typer.echo(f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})")
+    figures = ", ".join(f"{k} {v['cv_auc']}" for k, v in trained.meta["heads"].items())
+    typer.echo(f"customer signals, dev cross-validated ROC AUC: {figures}")
+    joined = ", ".join(f"{k} {v['cv_auc_joined']}" for k, v in trained.meta["heads"].items())
+    typer.echo(f"joined with the rules (the reported signals): {joined}")
 
 
 def _train_replies(root: Path, out: Path | None, replies: Path | None) -> None:
@@ -167,6 +182,16 @@ def info() -> None:
     typer.echo(f"customer heads: {customer.ARTEFACT} ({customer.ARTEFACT.stat().st_size:,} bytes)")
     typer.echo(f"sha256:  {_sha256(customer.ARTEFACT)}")
     typer.echo("outputs: " + ", ".join(f"{k} {b - a}" for k, (a, b) in extra.columns.items()))
+    from calmdesk.analysis.customer import model as signals
+
+    try:
+        learned = signals.load()
+    except CalmdeskError as err:
+        raise _fail(err) from None
+    size = signals.ARTEFACT.stat().st_size
+    typer.echo(f"customer signals: {signals.ARTEFACT} ({size:,} bytes)")
+    typer.echo(f"sha256:  {_sha256(signals.ARTEFACT)}")
+    typer.echo("outputs: " + ", ".join(learned.meta.get("signals", [])))
 
 
 def evaluate(

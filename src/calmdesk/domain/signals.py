@@ -101,6 +101,9 @@ class CustomerSignals:
     waiting: float = 0.0  # complains of waiting, repeat contact or nobody answering
     language: str = "en"  # ISO 639-1 code of the turn's language
     language_supported: bool = True  # False: read with limits (no cues; scores marked limited)
+    # how sure the reading is that the turn makes each request or threat (supervisor, cancel,
+    # legal, chargeback, public_review): 1.0 where the rules found a phrase for it
+    mention_scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

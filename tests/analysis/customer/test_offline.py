@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 SCRIPT = """
 import json, socket
 from calmdesk.analysis import analyze_text
-from calmdesk.analysis.customer import heads
+from calmdesk.analysis.customer import heads, model
 from calmdesk.analysis.language import encoder
 german = analyze_text("Ich will sofort mit Ihrem Vorgesetzten sprechen!").turns[0].signals
 polish = analyze_text("Gdzie jest moja paczka? Czekam dwa tygodnie.").turns[0].signals
@@ -29,7 +29,8 @@ except OSError:
 print(json.dumps({
     "german": [german.language, [m.kind.value for m in german.requests]],
     "polish": [polish.language, polish.language_supported],
-    "files": [str(heads.ARTEFACT), *encoder.package_files()],
+    "files": [str(heads.ARTEFACT), str(model.ARTEFACT), *encoder.package_files()],
+    "learned": sorted(model.load().meta["heads"]),
     "online": online,
 }))
 """
@@ -69,5 +70,6 @@ def test_models_load_and_read_with_no_network(tmp_path: Path) -> None:
     assert result["german"] == ["de", ["supervisor"]]
     assert result["polish"] == ["pl", False]
     assert all(Path(p).is_file() for p in result["files"])
+    assert "chargeback_threat" in result["learned"]
     if prefix:
         assert result["online"] is False

@@ -42,7 +42,8 @@ _loaded: dict[Path, LinearHeads] = {}
 
 @dataclass(frozen=True, slots=True)
 class CustomerHeadScores:
-    """Scores of n texts: `cause` (n, len(CAUSE_TOPICS)) and `emotion` (n, 7) rows sum to 1."""
+    """Scores of n texts: `cause` (n, len(CAUSE_TOPICS)) and `emotion` (n, 7) rows sum to 1;
+    `vectors` are the multilingual vectors they were read from (the learned signals read them)."""
 
     sarcasm: np.ndarray
     cause: np.ndarray
@@ -51,6 +52,7 @@ class CustomerHeadScores:
     offensive: np.ndarray
     complaint: np.ndarray
     politeness: np.ndarray
+    vectors: np.ndarray
 
     def __len__(self) -> int:
         return int(self.sarcasm.shape[0])
@@ -112,5 +114,8 @@ def predict(
 
     binary = {name: _sigmoid(block(name)[:, 0]) for name in BINARY}
     return CustomerHeadScores(
-        cause=_softmax(block("cause")), emotion=_softmax(block("emotion")), **binary
+        cause=_softmax(block("cause")),
+        emotion=_softmax(block("emotion")),
+        vectors=np.asarray(vectors, dtype=np.float32),
+        **binary,
     )

@@ -8,16 +8,19 @@ charge where the model is good (emotion, anger, politeness) and let rules add wh
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from calmdesk.analysis.cause import guess_cause
 from calmdesk.analysis.context import TurnContext
+from calmdesk.analysis.customer import model
+from calmdesk.analysis.customer.negated import negated_kinds
 from calmdesk.analysis.mentions import find_mentions
 from calmdesk.analysis.patterns import combine, find_abuse
 from calmdesk.analysis.registry import register, scorers
-from calmdesk.domain.signals import EMOTIONS, CustomerSignals, MentionKind
+from calmdesk.domain.signals import EMOTIONS, CustomerSignals, Mention, MentionKind, Span
 
-__all__ = ["UPSET_AT", "customer_signals"]
+__all__ = ["LEARNED", "UPSET_AT", "customer_signals", "learned_signals", "rule_reading"]
 
 UPSET_AT = 0.5
 """Upset at or above this counts as an upset turn (trend and reasons use it too)."""
@@ -60,14 +63,16 @@ def _sarcasm(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     return {"sarcasm": _clip(combine((0.8 * rule, model)))}
 
 
-@register("mentions", needs={"text"}, sets=("requests", "threats"))
+@register("mentions", needs={"text"}, sets=("requests", "threats", "mention_scores"))
 def _mentions(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     found = find_mentions(ctx.text)
     requests, threats = list(found.requests), list(found.threats)
     if ctx.cues.requests or ctx.cues.threats:
         requests = sorted(requests + ctx.cues.requests, key=lambda m: m.span.start)
         threats = sorted(threats + ctx.cues.threats, key=lambda m: m.span.start)
-    return {"requests": requests, "threats": threats}
+    kinds = {m.kind for m in (*requests, *threats)}
+    scores = {k.value: 1.0 if k in kinds else 0.0 for k in model.MENTION_SIGNALS.values()}
+    return {"requests": requests, "threats": threats, "mention_scores": scores}
 
 
 @register("waiting", needs={"text"}, sets=("waiting",))
@@ -218,6 +223,102 @@ def _upset(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     spans = 0.7 if done["abuse_spans"] else 0.0  # words that say it is minor do not excuse abuse
     mild = 1.0 - 0.85 * tone.mild * (1.0 - spans)
     return {"upset": _clip(combine(pieces) * (1.0 - 0.85 * relief) * mild)}
+
+
+LEARNED = "learned"
+"""The scorer that reads the learned signal heads over what the rule scorers found."""
+
+
+@register(
+    LEARNED,
+    needs={"text", "heads", "embedding", "history"},
+    sets=(
+        "upset",
+        "anger",
+        "abuse",
+        "sarcasm",
+        "urgency",
+        "waiting",
+        "requests",
+        "threats",
+        "mention_scores",
+    ),
+)
+def _learned(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
+    probs = model.read(ctx, done)
+    if probs is None:
+        return {}
+    return learned_signals(ctx, done, probs)
+
+
+def learned_signals(
+    ctx: TurnContext, done: dict[str, Any], probs: dict[str, float]
+) -> dict[str, Any]:
+    """The learned probabilities joined with the rules' findings (see docs/analysis.md)."""
+    tone = ctx.tone
+    out: dict[str, Any] = {name: probs[name] for name in _PLAIN}  # sigmoids: already 0-1
+    # Hard checks from the rules: thanks the rules read as sincere (not negated, not beside a
+    # complaint, not sarcastic praise) and words that say it is minor lower upset, unless abusive.
+    relief = (
+        tone.gratitude * (1.0 - tone.negative) * (1.0 - tone.contrast) * (1.0 - done["sarcasm"])
+    )
+    minor = 0.85 * tone.mild * (0.0 if done["abuse_spans"] else 1.0)
+    # an angry turn is an upset one: upset is at least the anger head's reading
+    upset = max(probs["upset"], probs["anger"])
+    upset = _clip(upset * (1.0 - relief) * (1.0 - minor))
+    out["upset"] = upset
+    # anger and sarcasm are kinds of upset (every angry or sarcastic turn of the labelled set is
+    # upset): each head must agree with the upset one, so sincere praise is not sarcasm
+    out["anger"] = _clip(math.sqrt(probs["anger"] * upset))
+    out["sarcasm"] = _clip(math.sqrt(probs["sarcasm"] * upset) * (1.0 - relief))
+    # waiting and repeat contact press for an answer (issue 8): a floor under urgency; "not
+    # urgent", "no rush" lower it
+    urgency = max(out["urgency"], WAITING_URGENCY * out["waiting"])
+    out["urgency"] = _clip(urgency * (1.0 - minor))
+    # abuse: words the rules know (spans) always count; the head reads the rest
+    if done["abuse_spans"]:
+        out["abuse"] = max(out["abuse"], done["abuse"])
+    requests, threats = list(done["requests"]), list(done["threats"])
+    cutoffs = model.load().thresholds
+    scores: dict[str, float] = {}
+    refused: set[MentionKind] | None = None
+    for name, kind in model.MENTION_SIGNALS.items():
+        found = any(m.kind is kind for m in (*requests, *threats))
+        scores[kind.value] = 1.0 if found else round(probs[name], 4)
+        if found or probs[name] < cutoffs.get(name, 0.5):
+            continue
+        if refused is None:
+            refused = negated_kinds(ctx.text, ctx.language)
+        if kind in refused:  # "I don't want your manager": the rules saw the negation
+            scores[kind.value] = 0.0
+            continue
+        # read by the model without a phrase the rules know: the turn is the explanation
+        whole = Mention(kind, _turn_span(ctx.text, kind))
+        (requests if kind in _REQUEST_KINDS else threats).append(whole)
+    out["requests"], out["threats"], out["mention_scores"] = requests, threats, scores
+    return out
+
+
+WAITING_URGENCY = 0.5
+"""Urgency is at least this times the turn's waiting."""
+_PLAIN = ("upset", "anger", "abuse", "sarcasm", "urgency", "waiting")
+_REQUEST_KINDS = frozenset({MentionKind.SUPERVISOR, MentionKind.CANCEL})
+
+
+def _turn_span(text: str, kind: MentionKind) -> Span:
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    return Span(start, end, text[start:end], kind.value)
+
+
+def rule_reading(ctx: TurnContext) -> dict[str, Any]:
+    """What the rule scorers alone find (every scorer but the learned one): the learned heads'
+    inputs, which training reads too."""
+    done: dict[str, Any] = {}
+    for each in scorers():
+        if each.name != LEARNED:
+            done.update(each(ctx, done))
+    return done
 
 
 def customer_signals(ctx: TurnContext) -> CustomerSignals:
