@@ -111,7 +111,6 @@ def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
     from calmdesk.analysis import heads
     from calmdesk.analysis.customer import heads as customer_heads
     from calmdesk.analysis.language import detect_language
-    from calmdesk.analysis.language import encoder as multilingual
 
     texts = list(texts)
     found = [detect_language(t) for t in texts]
@@ -120,7 +119,7 @@ def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
     scores = heads.predict(
         [texts[i] for i in english], vectors[english], parts=[parts[i] for i in english]
     )
-    extra = customer_heads.predict(texts, multilingual.encode(texts), parts=parts)
+    extra = customer_heads.predict(texts, vectors, parts=parts)  # the same encoder's vectors
     place = {i: k for k, i in enumerate(english)}
     rows = []
     for i, guess in enumerate(found):
@@ -146,7 +145,8 @@ def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
 
 
 def _encode(texts: Sequence[str]) -> np.ndarray:
-    from calmdesk.analysis import encoder
+    """The multilingual encoder's vectors: every head of the analysis reads them."""
+    from calmdesk.analysis.language import encoder
 
     return encoder.encode(list(texts))
 

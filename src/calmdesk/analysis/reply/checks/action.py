@@ -159,12 +159,16 @@ def past_due_promises(ctx: ReviewContext) -> list[Commitment]:
     at 17:31): the customer would be let down the moment the reply is sent."""
     if "past_due" not in ctx.memo:
         now = _moment(ctx)
-        try:
-            found = extract_commitments(
-                ctx.draft, now, ctx.playbook.timezone, ctx.playbook.business_days
-            )
-        except CalmdeskError:
-            found = []
+        known = ctx.memo.get("commitments")  # (moment, promises) when the review found them
+        if isinstance(known, tuple) and known[0] == now:
+            found = list(known[1])
+        else:
+            try:
+                found = extract_commitments(
+                    ctx.draft, now, ctx.playbook.timezone, ctx.playbook.business_days
+                )
+            except CalmdeskError:
+                found = []
         ctx.memo["past_due"] = [c for c in found if c.due is not None and c.due <= now]
     return list(ctx.memo["past_due"])
 

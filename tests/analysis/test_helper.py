@@ -1,0 +1,115 @@
+"""The helper process of `analyze_many`: when it is used, and that its failures change nothing."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+from same_reading import differences, snapshot
+
+from calmdesk.analysis import helper as helpers
+from calmdesk.analysis.pipeline import analyze_many
+from calmdesk.analysis.text import DEFAULT_MAX_CHARS
+from calmdesk.domain import Conversation, Role, Turn
+
+
+def _conversations(tag: str) -> list[Conversation]:
+    said = [
+        "My parcel is two weeks late and nobody answers my emails.",
+        "I'm so sorry about the wait. I've asked the courier and will email the tracking today.",
+        "Still nothing. This is the third time I write, I want a refund NOW.",
+        "I understand how frustrating this is; I have refunded the order just now.",
+        "Thanks, that's all I wanted.",
+    ]
+    return [
+        Conversation(
+            f"{tag}-{i}",
+            tuple(
+                Turn(Role.CUSTOMER if k % 2 == 0 else Role.AGENT, f"{text} (case {i})")
+                for k, text in enumerate(said)
+            ),
+        )
+        for i in range(8)
+    ]
+
+
+def _untagged(analyses: list[Any], tag: str) -> list[Any]:
+    out = snapshot(analyses)
+    for a in out:
+        a["id"] = a["id"].removeprefix(f"{tag}-")
+    return out
+
+
+@pytest.mark.parametrize(("raw", "want"), [("1", 1), ("2", 2), ("8", 2), ("", None), ("x", None)])
+def test_processes_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str, want: int | None
+) -> None:
+    monkeypatch.setenv(helpers.PROCESSES_ENV, raw)
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: 2)
+    assert helpers.processes() == (2 if want is None else want)
+
+
+def test_one_core_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(helpers.PROCESSES_ENV, raising=False)
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: 1)
+    assert helpers.processes() == 1
+
+
+class _Failing:
+    """A helper that has loaded and accepts batches, then loses every one of them."""
+
+    alive = True
+
+    def __init__(self) -> None:
+        self.ready: Future[Any] = Future()
+        self.ready.set_result("ready")
+        self.sent = 0
+
+    def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        self.sent += 1
+        future: Future[Any] = Future()
+        future.set_exception(RuntimeError("the analysis helper stopped"))
+        return future
+
+
+def test_batches_the_helper_loses_are_read_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    want = _untagged(list(analyze_many(_conversations("one"), processes=1)), "one")
+    failing = _Failing()
+    monkeypatch.setattr(helpers, "helper", lambda: failing)
+    got = list(analyze_many(_conversations("two"), batch_turns=5, processes=2))
+    assert failing.sent > 0
+    assert [a.id for a in got] == [f"two-{i}" for i in range(8)]
+    assert not differences(_untagged(got, "two"), want)
+
+
+def test_one_batch_never_starts_a_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> None:
+        raise AssertionError("a helper was started for a single batch")
+
+    monkeypatch.setattr(helpers, "helper", refuse)
+    got = list(analyze_many(_conversations("single"), processes=2))
+    assert len(got) == 8
+
+
+def test_a_caller_s_own_models_stay_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calmdesk.analysis import Models, default_models
+
+    def refuse() -> None:
+        raise AssertionError("custom models were sent to a helper")
+
+    monkeypatch.setattr(helpers, "helper", refuse)
+    shared = default_models()
+    models = Models(shared.encode, shared.predict)
+    got = list(analyze_many(_conversations("own"), models=models, batch_turns=5, processes=2))
+    assert len(got) == 8
+
+
+def test_the_real_helper_reads_batches_as_this_process_does() -> None:
+    worker = helpers.helper()
+    assert worker is not None
+    assert worker.ready.result(timeout=120) == "ready"
+    conversations = _conversations("real")
+    got = worker.submit(conversations[:3], DEFAULT_MAX_CHARS, None).result(timeout=120)
+    want = list(analyze_many(conversations[:3], processes=1))
+    assert not differences(snapshot(got), snapshot(want))
