@@ -3,10 +3,9 @@
 Each head is a linear model over one shared feature vector: the frozen sentence embedding (the
 multilingual Universal Sentence Encoder, `analysis.language.encoder`, which every text is read
 with), word and character TF-IDF, a few surface cues (capitals, "!", "?") and VADER's sentiment
-scores.
-Weights and vocabularies are plain arrays in `analysis/models/heads.npz` (no pickle), written by
-`calmdesk models train`; inference is numpy and scipy only. The artefact loads once per process,
-on first use.
+scores. Weights and vocabularies are plain arrays in `analysis/models/heads.npz` (no pickle),
+written by `calmdesk models train`; inference is numpy only (scipy builds the matrix for
+training). The artefact loads once per process, on first use.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
 from calmdesk.analysis.language import encoder as multilingual
 from calmdesk.domain.errors import MalformedInput, ModelUnavailable
@@ -34,6 +32,7 @@ __all__ = [
     "Featurizer",
     "HeadScores",
     "LinearHeads",
+    "Rows",
     "TextParts",
     "char_grams",
     "load",
@@ -161,9 +160,7 @@ class Featurizer:
     def width(self) -> int:
         return self.dim + len(self.words) + len(self.chars) + CUES
 
-    def _tfidf(
-        self, grams: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray
-    ) -> sparse.csr_matrix:
+    def _tfidf(self, grams: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> Rows:
         """Sublinear TF-IDF rows, L2-normalised, of every text's grams (n, len(vocab)), in one
         pass of numpy over the batch (only the vocabulary look-up is per gram)."""
         rows: list[int] = []
@@ -173,35 +170,33 @@ class Featurizer:
             known = [k for k in map(get, found) if k is not None]
             cols += known
             rows += [i] * len(known)
-        shape = (len(grams), len(vocab))
         if not cols:
-            return sparse.csr_matrix(shape, dtype=np.float32)
+            return Rows(len(grams), len(vocab), _NO_INT, _NO_INT, np.zeros(0, np.float32))
         key = np.asarray(rows, np.int64) * len(vocab) + np.asarray(cols, np.int64)
         unique, counts = np.unique(key, return_counts=True)  # sorted: by row, then column
         r, c = np.divmod(unique, len(vocab))
         values = (1.0 + np.log(counts)) * idf[c]
         norms = np.sqrt(np.bincount(r, values * values, minlength=len(grams)))
-        values = (values / norms[r]).astype(np.float32)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=len(grams)))])
-        return sparse.csr_matrix((values, c, indptr), shape=shape)
+        return Rows(len(grams), len(vocab), r, c, (values / norms[r]).astype(np.float32))
 
     def blocks(
         self,
         texts: Sequence[str],
         embeddings: np.ndarray,
         parts: Sequence[TextParts] | None = None,
-    ) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
+    ) -> tuple[np.ndarray, Rows, Rows, np.ndarray]:
         """The four parts of the feature rows: scaled embeddings (n, dim), word and character
-        TF-IDF (CSR) and the dense cues (n, CUES); `parts` from `text_parts`."""
+        TF-IDF (sparse `Rows`) and the dense cues (n, CUES); `parts` from `text_parts`."""
         if embeddings.shape[1:] != (self.dim,) and len(texts):
             raise MalformedInput(f"The sentence vectors must have {self.dim} columns.")
         found = text_parts(texts) if parts is None else parts
         dense = np.asarray(embeddings, np.float32).reshape(len(found), self.dim)
         words = self._tfidf([p.words for p in found], self.words, self.word_idf)
-        if self.chars:
-            chars = self._tfidf([p.char_grams() for p in found], self.chars, self.char_idf)
-        else:
-            chars = sparse.csr_matrix((len(found), 0), dtype=np.float32)
+        chars = self._tfidf(
+            [p.char_grams() for p in found] if self.chars else [[] for _ in found],
+            self.chars,
+            self.char_idf,
+        )
         cues = np.asarray([p.cues for p in found], np.float32).reshape(len(found), CUES)
         return dense * np.float32(self.embedding_scale), words, chars, cues
 
@@ -210,15 +205,47 @@ class Featurizer:
         texts: Sequence[str],
         embeddings: np.ndarray,
         parts: Sequence[TextParts] | None = None,
-    ) -> sparse.csr_matrix:
-        """The feature matrix (len(texts), width) as CSR float32; `parts` from `text_parts`."""
+    ) -> Any:
+        """The feature matrix (len(texts), width) as scipy CSR float32 (for training; the heads
+        themselves never build it); `parts` from `text_parts`."""
+        from scipy import sparse
+
         dense, words, chars, cues = self.blocks(texts, embeddings, parts)
         matrix = sparse.hstack(
-            [sparse.csr_matrix(dense), words, chars, sparse.csr_matrix(cues)],
+            [sparse.csr_matrix(dense), words.csr(), chars.csr(), sparse.csr_matrix(cues)],
             format="csr",
             dtype=np.float32,
         )
         return sparse.csr_matrix(matrix, shape=(len(texts), self.width))
+
+
+_NO_INT = np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Sparse rows (n, width) as coordinates sorted by row: what a TF-IDF block holds."""
+
+    n: int
+    width: int
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+
+    def dot(self, weights: np.ndarray) -> np.ndarray:
+        """`rows @ weights` (n, k) in numpy: each entry's weighted row summed per text."""
+        out = np.zeros((self.n, weights.shape[1]), np.float32)
+        if len(self.col):
+            contributions = weights[self.col] * self.value[:, None]
+            starts = np.flatnonzero(np.r_[True, self.row[1:] != self.row[:-1]])
+            out[self.row[starts]] = np.add.reduceat(contributions, starts, axis=0)
+        return out
+
+    def csr(self) -> Any:
+        from scipy import sparse
+
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(self.row, minlength=self.n))])
+        return sparse.csr_matrix((self.value, self.col, indptr), shape=(self.n, self.width))
 
 
 @dataclass(slots=True)
@@ -242,8 +269,8 @@ class LinearHeads:
         at_words, at_chars = f.dim, f.dim + len(f.words)
         at_cues = at_chars + len(f.chars)
         out: np.ndarray = dense @ w[: f.dim] + cues @ w[at_cues:] + self.bias
-        out += words @ w[at_words:at_chars]
-        out += chars @ w[at_chars:at_cues]
+        out += words.dot(w[at_words:at_chars])
+        out += chars.dot(w[at_chars:at_cues])
         return out
 
     def save(self, path: Path) -> None:
