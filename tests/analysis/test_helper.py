@@ -105,6 +105,20 @@ def test_a_caller_s_own_models_stay_in_this_process(monkeypatch: pytest.MonkeyPa
     assert len(got) == 8
 
 
+def test_models_put_in_place_of_the_default_stay_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calmdesk.analysis import Models, default_models
+
+    def refuse() -> None:
+        raise AssertionError("replaced default models were sent to a helper")
+
+    shared = default_models()
+    stand_in = Models(shared.encode, shared.predict)
+    monkeypatch.setattr(helpers, "helper", refuse)
+    monkeypatch.setattr("calmdesk.analysis.pipeline.default_models", lambda: stand_in)
+    got = list(analyze_many(_conversations("stand-in"), batch_turns=5, processes=2))
+    assert len(got) == 8
+
+
 def test_the_real_helper_reads_batches_as_this_process_does() -> None:
     worker = helpers.helper()
     assert worker is not None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from calmdesk.analysis.context import TurnContext
 from calmdesk.analysis.customer import customer_signals
 from calmdesk.analysis.reply import Playbook, agent_signals, load_playbook
-from calmdesk.analysis.scoring import Models, Scored, default_models
+from calmdesk.analysis.scoring import Models, Scored, default_models, is_default
 from calmdesk.analysis.text import DEFAULT_MAX_CHARS, clean_text
 from calmdesk.analysis.trend import outlook
 from calmdesk.domain.conversation import Conversation, Role, Turn
@@ -345,7 +345,7 @@ def analyze_many(
     prepared = (_prepare(c, run.max_chars) for c in conversations)
     groups = _groups(prepared, max(1, batch_turns))
     wanted = default_processes() if processes is None else processes
-    if models is not None or wanted < 2:  # a caller's own models cannot go to another process
+    if wanted < 2 or not is_default(run.models):  # other models cannot go to another process
         for group in groups:
             yield from _read_group(group, run)
         return

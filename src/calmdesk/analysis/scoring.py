@@ -19,7 +19,7 @@ from calmdesk.analysis.context import Encode, HeadRow
 from calmdesk.domain.conversation import Role
 from calmdesk.domain.errors import MalformedInput
 
-__all__ = ["CACHE_SIZE", "Models", "Predict", "Scored", "default_models"]
+__all__ = ["CACHE_SIZE", "Models", "Predict", "Scored", "default_models", "is_default"]
 
 CACHE_SIZE = 8192
 
@@ -211,3 +211,9 @@ def default_models() -> Models:
             _default.append(Models(_encode, _head_rows))
             warm_up()
         return _default[0]
+
+
+def is_default(models: Models) -> bool:
+    """True for the process's own `default_models()` (what a helper process would load too)."""
+    with _default_lock:
+        return bool(_default) and models is _default[0]
