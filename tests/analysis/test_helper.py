@@ -47,13 +47,20 @@ def test_processes_reads_the_environment(
 ) -> None:
     monkeypatch.setenv(helpers.PROCESSES_ENV, raw)
     monkeypatch.setattr(helpers.os, "cpu_count", lambda: 2)
-    assert helpers.processes() == (2 if want is None else want)
+    monkeypatch.setattr(helpers.os, "getloadavg", lambda: (3.5, 3.0, 3.0))  # a busy machine
+    assert helpers.processes() == (1 if want is None else want)
 
 
-def test_one_core_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("cores", "load", "want"), [(1, 0.0, 1), (2, 0.9, 2), (2, 1.0, 2), (2, 1.6, 1), (4, 2.5, 2)]
+)
+def test_by_default_a_helper_only_where_a_core_is_free(
+    monkeypatch: pytest.MonkeyPatch, cores: int, load: float, want: int
+) -> None:
     monkeypatch.delenv(helpers.PROCESSES_ENV, raising=False)
-    monkeypatch.setattr(helpers.os, "cpu_count", lambda: 1)
-    assert helpers.processes() == 1
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(helpers.os, "getloadavg", lambda: (load, load, load))
+    assert helpers.processes() == want
 
 
 class _Failing:

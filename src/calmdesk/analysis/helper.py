@@ -25,17 +25,27 @@ from typing import IO, Any
 __all__ = ["PROCESSES_ENV", "Helper", "helper", "processes"]
 
 PROCESSES_ENV = "CALMDESK_ANALYSIS_PROCESSES"
-"""How many processes a big `analyze_many` uses: 1 (no helper) or 2; default 2 on 2+ cores."""
+"""How many processes a big `analyze_many` uses: 1 (no helper) or 2; by default 2 when a core is
+free (see `processes`)."""
 
 _READY = "ready"
 
 
 def processes() -> int:
-    """`CALMDESK_ANALYSIS_PROCESSES` (1 or 2), else 2 where there are two cores or more."""
+    """`CALMDESK_ANALYSIS_PROCESSES` (1 or 2), else 2 where a core is free for the helper: two
+    cores or more and a 1-minute load average at least one below the core count (this process
+    counts for one). On a machine other work keeps busy, starting the helper (about 2 s of CPU
+    to load its models) cost more than it gave: 225 turns/s against 320 in one process, for 3,000
+    turns at load 3.6 on 2 cores (`benchmarks/bench_speed.py`)."""
     raw = os.environ.get(PROCESSES_ENV, "").strip()
     if raw.isdigit() and int(raw) > 0:
         return min(int(raw), 2)
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not measurable here: assume the machine is ours
+        load = 0.0
+    return 2 if cores >= 2 and load <= cores - 1 else 1
 
 
 class Helper:

@@ -336,8 +336,9 @@ def analyze_many(
     Memory stays bounded by the batch: pass a generator to stream any number of conversations.
     With the default models and more than one batch, a second process (started on first need and
     kept, see `analysis.helper`) reads some of the batches: `processes` 1 reads all of them here,
-    None takes `CALMDESK_ANALYSIS_PROCESSES` (default 2 on two cores or more). The results are the
-    same either way. Raises MalformedInput for an item that is not a Conversation of Turns.
+    None takes `CALMDESK_ANALYSIS_PROCESSES`, else 2 where a core is free (`helper.processes`).
+    The results are the same either way. Raises MalformedInput for an item that is not a
+    Conversation of Turns.
     """
     from calmdesk.analysis.helper import processes as default_processes
 
