@@ -121,12 +121,13 @@ def review_draft(
     text = _validate(draft, history, history_analysis)
     playbook = config or default_playbook()
     hits = draft_hits(text)
+    # one moment for the whole review: the promises listed and the checks judging them (P10's
+    # "already past due") read the clock once, and the checks reuse the promises found
     when = now if now is not None and now.tzinfo is not None else datetime.now(UTC)
     commitments = _commitments(text, when, playbook)
-    # the promise checks read the same promises when they judge at the same moment
     memo: dict[str, object] = {"commitments": (when, commitments)}
     state = customer_state(history, history_analysis)
-    ctx = ReviewContext(text, state, playbook, hits, now, memo)
+    ctx = ReviewContext(text, state, playbook, hits, when, memo)
     learned = score_replies([text], [ctx.customer.answered], hits=[hits], vectors=vectors)[0]
     scores = combine(learned, rule_scores(ctx))
     ctx = dataclasses.replace(ctx, scores=scores)
