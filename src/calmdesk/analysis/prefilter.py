@@ -23,7 +23,7 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["Guarded", "may_match", "needed"]
+__all__ = ["Guarded", "may_match", "may_match_any", "needed"]
 
 _MAX_SET = 256  # alternatives kept per set; a larger set counts as "anything"
 _CACHE: dict[tuple[str, int], frozenset[str] | None] = {}
@@ -166,6 +166,36 @@ def may_match(pattern: re.Pattern[str], text: str, lowered: str | None = None) -
     if search is None or not text.isascii():
         return True
     return search.search(text.lower() if lowered is None else lowered) is not None
+
+
+_UNION: dict[int, tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
+
+
+def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    strings: set[str] = set()
+    for pattern in patterns:
+        found = needed(pattern)
+        if found is None:  # one rule could match anything: the group cannot be ruled out
+            strings = set()
+            break
+        strings |= found
+    union = re.compile("|".join(re.escape(s) for s in sorted(strings))) if strings else None
+    with _lock:
+        if len(_UNION) >= 256:  # groups made on the fly by a caller: never grow without end
+            _UNION.clear()
+        _UNION[id(patterns)] = (patterns, union)
+    return union
+
+
+def may_match_any(patterns: tuple[re.Pattern[str], ...], text: str, lowered: str) -> bool:
+    """False only when no pattern of `patterns` (a tuple kept for the process's life, such as a
+    module's rule table) can find anything in `text`: one search for the whole group instead of
+    one a pattern (`lowered` is `text.lower()`)."""
+    entry = _UNION.get(id(patterns))
+    union = entry[1] if entry is not None and entry[0] is patterns else _union(patterns)
+    if union is None or not text.isascii():
+        return True
+    return union.search(lowered) is not None
 
 
 class Guarded:
