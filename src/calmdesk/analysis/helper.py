@@ -55,6 +55,8 @@ class Helper:
         env = dict(os.environ)
         env["CALMDESK_ENCODER_THREADS"] = "1"  # one core each: the caller has the other
         env[PROCESSES_ENV] = "1"  # the helper never starts a helper of its own
+        # the same code as this process: its import path, whatever put calmdesk on it
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "calmdesk.analysis.helper"],
             stdin=subprocess.PIPE,
