@@ -126,6 +126,7 @@ def test_models_put_in_place_of_the_default_stay_here(monkeypatch: pytest.Monkey
     assert len(got) == 8
 
 
+@pytest.mark.slow
 def test_the_real_helper_reads_batches_as_this_process_does() -> None:
     worker = helpers.helper()
     assert worker is not None
@@ -134,3 +135,34 @@ def test_the_real_helper_reads_batches_as_this_process_does() -> None:
     got = worker.submit(conversations[:3], DEFAULT_MAX_CHARS, None).result(timeout=120)
     want = list(analyze_many(conversations[:3], processes=1))
     assert not differences(snapshot(got), snapshot(want))
+
+
+@pytest.mark.slow
+def test_large_batches_go_both_ways_without_blocking() -> None:
+    """Two batches in flight, each message and each answer larger than a pipe holds (~64 kB):
+    a lock held while writing would deadlock here (the texts are cut to 40 characters by the
+    analysis, so the reading stays cheap while the messages are large)."""
+    from calmdesk.analysis.pipeline import analyze_group
+
+    worker = helpers.helper()
+    assert worker is not None and worker.ready.result(timeout=120) == "ready"
+    line = "Order: where is it? Still waiting, this is the third email I write to you. "
+
+    def batch(tag: str) -> list[Conversation]:
+        return [
+            Conversation(
+                f"{tag}-{i}",
+                tuple(
+                    Turn(Role.CUSTOMER if k % 2 == 0 else Role.AGENT, f"{i} {tag} {line * 5}")
+                    for k in range(5)
+                ),
+            )
+            for i in range(60)
+        ]
+
+    first, second = batch("a"), batch("b")
+    futures = [worker.submit(b, 40, None) for b in (first, second)]
+    got = [f.result(timeout=120) for f in futures]  # a deadlock fails here instead of hanging
+    for batch_got, conversations in zip(got, (first, second), strict=True):
+        want = analyze_group(conversations, 40, None)
+        assert not differences(snapshot(batch_got), snapshot(want))

@@ -64,7 +64,8 @@ class Helper:
             stderr=subprocess.DEVNULL,
             env=env,
         )
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the table of waiting batches (never held while writing)
+        self._write_lock = threading.Lock()  # one message at a time on the helper's stdin
         self._waiting: dict[int, Future[Any]] = {}
         self._next = 0
         self.sent = 0  # batches handed to the helper so far
@@ -83,20 +84,32 @@ class Helper:
     ) -> Future[Any]:
         """The analyses of `conversations` (a list), read by the helper; fails if it is gone."""
         future: Future[Any] = Future()
+        stdin = self._proc.stdin
         with self._lock:
-            if not self.alive or self._proc.stdin is None:
+            if not self.alive or stdin is None:
                 future.set_exception(RuntimeError("the analysis helper is not running"))
                 return future
             seq = self._next
             self._next += 1
             self.sent += 1
             self._waiting[seq] = future
-            try:
-                pickle.dump((seq, list(conversations), max_chars, playbook), self._proc.stdin, 5)
-                self._proc.stdin.flush()
-            except (OSError, ValueError, pickle.PicklingError) as exc:
+        try:
+            message = pickle.dumps((seq, list(conversations), max_chars, playbook), 5)
+        except Exception as exc:  # not picklable: the caller reads this batch itself
+            with self._lock:
                 self._waiting.pop(seq, None)
+            future.set_exception(RuntimeError(f"the batch cannot be sent: {exc}"))
+            return future
+        # Written without the table's lock: a full pipe waits for the helper, which may first
+        # have to hand back an earlier batch, and the reader thread needs the table for that.
+        try:
+            with self._write_lock:
+                stdin.write(message)
+                stdin.flush()
+        except (OSError, ValueError) as exc:
+            with self._lock:
                 self._fail_all()
+            if not future.done():
                 future.set_exception(RuntimeError(f"the analysis helper is gone: {exc}"))
         return future
 
@@ -128,6 +141,7 @@ class Helper:
     def close(self) -> None:
         with self._lock:
             self._alive = False
+        with self._write_lock:
             if self._proc.stdin is not None:
                 try:
                     self._proc.stdin.close()
