@@ -48,3 +48,5 @@ def test_models_info_describes_the_packaged_heads() -> None:
     result = runner.invoke(app, ["models", "info"])
     assert result.exit_code == 0, result.output
     assert "all-MiniLM-L6-v2" in result.output and "emotion 7" in result.output
+    analysis = next(line for line in result.output.splitlines() if "analysis encoder" in line)
+    assert "universal-sentence-encoder-multilingual" in analysis
