@@ -5,9 +5,12 @@
   distinct new turns; also the encoder + heads alone on one text;
 * throughput: `analyze_many` over conversations of 5 new turns each (nothing cached), turns/s,
   the CPU seconds it took (all threads; on a shared machine turns per CPU second says more than
-  wall time), and the encoder + heads alone on the same texts;
-* two processes: the same conversations split in two halves, each analysed by its own warm
-  process with one encoder thread (`CALMDESK_ENCODER_THREADS=1`), wall time of both;
+  wall time), and the encoder + heads alone on the same texts (the multilingual encoder, which
+  every head reads);
+* processes: `analyze_many` in one process (`processes=1`, with its CPU seconds), then as it
+  runs by default (a helper process from the second batch where a core is free:
+  `processes_by_default` says which), then with the helper asked for (`processes=2`), first
+  starting it, then once more with it loaded;
 * peak memory: the largest resident set of the measuring process (a fresh subprocess);
 * cold start: a fresh `python` that imports calmdesk and analyses one message, wall time.
 Texts are real customer-support utterances (Bitext) when the data folder is there.
@@ -66,7 +69,8 @@ def _percentiles(seconds: list[float]) -> dict[str, float]:
 
 
 def _latency(texts: list[str]) -> dict[str, Any]:
-    from calmdesk.analysis import encoder, heads
+    from calmdesk.analysis import heads
+    from calmdesk.analysis.language import encoder
     from calmdesk.analysis.pipeline import analyze_conversation
 
     context = texts[:5]
@@ -84,19 +88,25 @@ def _latency(texts: list[str]) -> dict[str, Any]:
     return {"turn_in_context": _percentiles(turn), "encoder_and_heads": _percentiles(alone)}
 
 
-def _throughput(texts: list[str]) -> dict[str, float]:
-    from calmdesk.analysis import encoder, heads
+def _throughput(texts: list[str], one_process: list[str]) -> dict[str, float]:
+    from calmdesk.analysis import heads
+    from calmdesk.analysis.language import encoder
     from calmdesk.analysis.pipeline import analyze_many
 
     pipeline_texts, model_texts = texts[:BATCH_TURNS], texts[BATCH_TURNS : 2 * BATCH_TURNS]
+    alone = [_conversation(f"a{i}", one_process[i : i + 5]) for i in range(0, BATCH_TURNS, 5)]
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in analyze_many(alone, processes=1):
+        pass
+    one_rate = BATCH_TURNS / (time.perf_counter() - start)
+    cpu_seconds = time.process_time() - cpu
     conversations = [
         _conversation(f"b{i}", pipeline_texts[i : i + 5]) for i in range(0, BATCH_TURNS, 5)
     ]
-    start, cpu = time.perf_counter(), time.process_time()
-    for _ in analyze_many(conversations):
+    start = time.perf_counter()
+    for _ in analyze_many(conversations):  # the default: a helper process from the 2nd batch
         pass
     pipeline_rate = BATCH_TURNS / (time.perf_counter() - start)
-    cpu_seconds = time.process_time() - cpu
     start = time.perf_counter()
     for i in range(0, BATCH_TURNS, 512):
         chunk = model_texts[i : i + 512]
@@ -104,51 +114,40 @@ def _throughput(texts: list[str]) -> dict[str, float]:
     model_rate = BATCH_TURNS / (time.perf_counter() - start)
     return {
         "pipeline_turns_per_s": round(pipeline_rate, 1),
-        "pipeline_cpu_s": round(cpu_seconds, 2),
-        "pipeline_turns_per_cpu_s": round(BATCH_TURNS / cpu_seconds, 1),
+        "one_process_turns_per_s": round(one_rate, 1),
+        "one_process_cpu_s": round(cpu_seconds, 2),
+        "one_process_turns_per_cpu_s": round(BATCH_TURNS / cpu_seconds, 1),
         "models_turns_per_s": round(model_rate, 1),
     }
 
 
-def _warm_worker() -> None:
-    os.environ["CALMDESK_ENCODER_THREADS"] = "1"
-    from calmdesk.analysis.pipeline import analyze_text
-
-    analyze_text("Warm up, please: where is my parcel?")
-
-
-def _analyse_half(texts: list[str]) -> int:
+def _two_processes(texts: list[str], tag: str) -> float:
+    """`analyze_many` with the helper process asked for (`processes=2`): the first call starts
+    it (unless the default run did), the second finds it loaded (a long `calmdesk analyze`)."""
     from calmdesk.analysis.pipeline import analyze_many
 
-    conversations = [_conversation(f"h{i}", texts[i : i + 5]) for i in range(0, len(texts), 5)]
-    return sum(len(a.turns) for a in analyze_many(conversations))
-
-
-def _two_processes(texts: list[str]) -> dict[str, float]:
-    """`analyze_many` over two warm processes, each given half of the conversations."""
-    import multiprocessing
-
-    half = (len(texts) // 10) * 5
-    with multiprocessing.get_context("spawn").Pool(2, initializer=_warm_worker) as pool:
-        warm = [[f"Warm-up {k} of worker {w}: where is it?" for k in range(10)] for w in "ab"]
-        pool.map(_analyse_half, warm, chunksize=1)  # both workers loaded before timing
-        start = time.perf_counter()
-        turns = sum(pool.map(_analyse_half, [texts[:half], texts[half:]], chunksize=1))
-        wall = time.perf_counter() - start
-    return {"turns": turns, "turns_per_s": round(turns / wall, 1)}
+    conversations = [_conversation(f"{tag}{i}", texts[i : i + 5]) for i in range(0, len(texts), 5)]
+    start = time.perf_counter()
+    turns = sum(len(a.turns) for a in analyze_many(conversations, processes=2))
+    return round(turns / (time.perf_counter() - start), 1)
 
 
 def measure() -> dict[str, Any]:
     """The in-process measurements (run in a fresh subprocess by `run`)."""
-    from calmdesk.analysis import encoder
+    from calmdesk.analysis.helper import processes
 
-    texts = _texts(2 * BATCH_TURNS + 2 * LATENCY_RUNS + 10)
-    latency_texts, batch_texts = texts[: 2 * LATENCY_RUNS + 10], texts[2 * LATENCY_RUNS + 10 :]
+    n = 2 * LATENCY_RUNS + 10
+    texts = _texts(n + 5 * BATCH_TURNS)
+    latency_texts, batch_texts = texts[:n], texts[n : n + 2 * BATCH_TURNS]
     out: dict[str, Any] = {"latency": _latency(latency_texts)}
-    out["throughput"] = _throughput(batch_texts)
-    out["two_processes"] = _two_processes(texts[-BATCH_TURNS:])
+    out["processes_by_default"] = processes()  # what the default run below uses
+    end = n + 3 * BATCH_TURNS
+    out["throughput"] = _throughput(batch_texts, texts[n + 2 * BATCH_TURNS : end])
+    cold = _two_processes(texts[end : end + BATCH_TURNS], "c")
+    out["throughput"]["two_processes_first_turns_per_s"] = cold
+    warm = _two_processes(texts[end + BATCH_TURNS :], "w")
+    out["throughput"]["two_processes_warm_turns_per_s"] = warm
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    out["encoder_threads"] = encoder.thread_count()
     return out
 
 

@@ -48,6 +48,11 @@ def _speed(result: dict[str, Any]) -> list[str]:
         ("encoder + heads on one text, p50 / p99 (ms)",
          f"{alone.get('p50_ms')} / {alone.get('p99_ms')}", ""),
         ("batch, full pipeline (turns/s)", thr.get("pipeline_turns_per_s"), ">= 1,000"),
+        ("batch, one process (turns/s; per CPU second)",
+         f"{thr.get('one_process_turns_per_s')}; {thr.get('one_process_turns_per_cpu_s')}", ""),
+        ("batch, two processes: starting the helper / helper loaded (turns/s)",
+         f"{thr.get('two_processes_first_turns_per_s')} / "
+         f"{thr.get('two_processes_warm_turns_per_s')}", ">= 1,000"),
         ("batch, encoder + heads only (turns/s)", thr.get("models_turns_per_s"), ""),
         ("peak memory of the measuring process (MB)", result.get("peak_rss_mb"), ""),
         ("cold start: import + first answer, median (s)", cold.get("median_s"), "<= 2"),
@@ -55,7 +60,8 @@ def _speed(result: dict[str, Any]) -> list[str]:
     lines = [
         "## Speed and memory",
         "",
-        f"{result.get('cpu_count')} CPU cores, encoder threads {result.get('encoder_threads')}; "
+        f"{result.get('cpu_count')} CPU cores, processes by default "
+        f"{result.get('processes_by_default')}; "
         f"load average (1, 5, 15 min) before {result.get('load_average_before')}, "
         f"after {result.get('load_average_after')} (other work shared the machine).",
         "",

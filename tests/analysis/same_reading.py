@@ -25,13 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "data" / "same_reading.json"
 LABELLED = ROOT / "tests" / "data" / "labelled"
-MODEL_FILES = (
-    "heads.npz",
-    "customer_heads.npz",
-    "customer_signals.npz",
-    "reply_heads.npz",
-    "tokenizer.json",
-)
+MODEL_FILES = ("heads.npz", "customer_heads.npz", "customer_signals.npz", "reply_heads.npz")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
 TOLERANCE = 1e-6
 
@@ -118,8 +112,10 @@ def snapshot(analyses: Any) -> list[Any]:
 
 
 def fingerprint() -> dict[str, str]:
-    """sha256 of every model file the reading depends on (the snapshot holds only for these)."""
-    from calmdesk.analysis import encoder
+    """sha256 of every model file the reading depends on (the snapshot holds only for these):
+    the heads and the sentence encoder's module (the multilingual one reads every text; the
+    all-MiniLM encoder and its tokenizer serve the bot and the knowledge base only)."""
+    from calmdesk.analysis.language import encoder
 
     models = ROOT / "src" / "calmdesk" / "analysis" / "models"
     files = {name: models / name for name in MODEL_FILES}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calmdesk.analysis import encoder, heads
+from calmdesk.analysis import heads
+from calmdesk.analysis.language import encoder
 from calmdesk.domain.errors import MalformedInput
 from calmdesk.domain.signals import EMOTIONS
 

@@ -85,3 +85,26 @@ def test_prefilter_guarded_pattern_gives_the_patterns_own_results(text: str) -> 
     assert [m.span() for m in guarded.finditer(text)] == [m.span() for m in regex.finditer(text)]
     assert (guarded.search(text) is None) == (regex.search(text) is None)
     assert guarded.pattern == regex.pattern
+
+
+def test_a_rule_group_is_ruled_out_only_when_no_rule_of_it_can_match() -> None:
+    from calmdesk.analysis import patterns, tone
+    from calmdesk.analysis.prefilter import may_match, may_match_any
+
+    groups = [tone._NEGATIVE_RULES, tone._WAITING_RULES, patterns._ABUSE_RULES]
+    texts = [
+        "Still waiting for my refund, this is a disgrace",
+        "thanks, all sorted",
+        "you useless idiots",
+        "Ça ne marche pas, c'est nul",
+        "",
+        "order 12345",
+    ]
+    for rules in groups:
+        compiled = tuple(rule.pattern for rule in rules)
+        for text in texts:
+            each = any(may_match(p, text, text.lower()) for p in compiled)
+            assert may_match_any(compiled, text, text.lower()) == each, (text, rules[0].label)
+            if not each:
+                assert patterns.find_hits(text, rules) == []
+    assert not may_match_any(tuple(r.pattern for r in tone._WAITING_RULES), "thanks", "thanks")

@@ -63,6 +63,20 @@ def test_same_reading_in_batches(recorded: dict[str, Any], batch_turns: int) -> 
     assert_same(untagged(got, tag), recorded["analyses"])
 
 
+def test_same_reading_with_a_second_process(recorded: dict[str, Any]) -> None:
+    """Batches shared with the helper process read exactly as batches read here alone."""
+    from calmdesk.analysis import helper
+
+    worker = helper.helper()
+    assert worker is not None
+    assert worker.ready.result(timeout=120) == "ready"  # loaded: it is given batches at once
+    sent = worker.sent
+    tag = "two"
+    got = list(analyze_many(conversations(recorded, tag), batch_turns=7, processes=2))
+    assert worker.sent > sent, "the helper process read none of the batches"
+    assert_same(untagged(got, tag), recorded["analyses"])
+
+
 def test_same_reading_from_the_cache(recorded: dict[str, Any]) -> None:
     models = fresh_models()
     list(analyze_many(conversations(recorded, "warm"), models=models))

@@ -33,7 +33,7 @@ def test_fit_featurizer_keeps_frequent_grams_and_is_deterministic() -> None:
 
 def test_fit_logistic_separates_two_clear_groups() -> None:
     featurizer = fit_featurizer(TEXTS, FitSettings(min_df=1))
-    vectors = np.zeros((4, 384), dtype=np.float32)
+    vectors = np.zeros((4, featurizer.dim), dtype=np.float32)
     x = featurizer.transform(TEXTS, vectors)
     coef, bias = fit_logistic(x, [1, 1, 0, 0], settings=FitSettings(c=10.0))
     scores = np.asarray(x @ coef)[:, 0] + bias[0]

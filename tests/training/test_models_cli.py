@@ -49,3 +49,5 @@ def test_models_info_describes_the_packaged_heads() -> None:
     assert result.exit_code == 0, result.output
     assert "all-MiniLM-L6-v2" in result.output and "emotion 7" in result.output
     assert "customer_signals.npz" in result.output and "chargeback_threat" in result.output
+    analysis = next(line for line in result.output.splitlines() if "analysis encoder" in line)
+    assert "universal-sentence-encoder-multilingual" in analysis

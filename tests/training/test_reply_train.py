@@ -76,7 +76,7 @@ def test_training_never_reads_the_test_split_and_is_reproducible(
 
     def spy(texts, use_cache=True, **kw):
         seen.extend(texts)
-        return real(texts, use_cache=False)
+        return real(texts, use_cache=False, **kw)
 
     monkeypatch.setattr(reply_train, "embed", spy)
     first, second = tmp_path / "a.npz", tmp_path / "b.npz"

@@ -1,10 +1,11 @@
 """calmdesk's trained heads: emotion, anger, offensive, complaint and politeness of a text.
 
-Each head is a linear model over one shared feature vector: the frozen sentence embedding, word
-and character TF-IDF, a few surface cues (capitals, "!", "?") and VADER's sentiment scores.
-Weights and vocabularies are plain arrays in `analysis/models/heads.npz` (no pickle), written by
-`calmdesk models train`; inference is numpy and scipy only. The artefact loads once per process,
-on first use.
+Each head is a linear model over one shared feature vector: the frozen sentence embedding (the
+multilingual Universal Sentence Encoder, `analysis.language.encoder`, which every text is read
+with), word and character TF-IDF, a few surface cues (capitals, "!", "?") and VADER's sentiment
+scores. Weights and vocabularies are plain arrays in `analysis/models/heads.npz` (no pickle),
+written by `calmdesk models train`; inference is numpy only (scipy builds the matrix for
+training). The artefact loads once per process, on first use.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ import json
 import math
 import re
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
-from calmdesk.analysis import encoder
+from calmdesk.analysis.language import encoder as multilingual
 from calmdesk.domain.errors import MalformedInput, ModelUnavailable
 from calmdesk.domain.signals import EMOTIONS
 
@@ -33,6 +32,7 @@ __all__ = [
     "Featurizer",
     "HeadScores",
     "LinearHeads",
+    "Rows",
     "TextParts",
     "char_grams",
     "load",
@@ -64,15 +64,31 @@ def word_grams(text: str) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
+_WORD_GRAMS: dict[tuple[str, int, int], list[str]] = {}
+_WORD_GRAMS_MAX = 50_000  # distinct words remembered (most words of a batch are common ones)
+
+
+def _word_char_grams(word: str, low: int, high: int) -> list[str]:
+    key = (word, low, high)
+    found = _WORD_GRAMS.get(key)
+    if found is None:
+        padded = f" {word} "
+        found = []
+        for n in range(low, high + 1):
+            found.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+            if n >= len(padded):
+                break
+        if len(_WORD_GRAMS) >= _WORD_GRAMS_MAX:
+            _WORD_GRAMS.clear()
+        _WORD_GRAMS[key] = found
+    return found
+
+
 def char_grams(text: str, low: int = 2, high: int = 5) -> list[str]:
     """Character n-grams inside word boundaries (sklearn's `char_wb`), lengths low..high."""
     grams: list[str] = []
     for word in _normalise(text).split():
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-            if n >= len(padded):
-                break
+        grams += _word_char_grams(word, low, high)
     return grams
 
 
@@ -93,8 +109,12 @@ def _sentiment(text: str) -> list[float]:
 def surface_cues(text: str) -> list[float]:
     """Shouting, "!" and "?", length (each about 0-1), then VADER's neg, neu, pos, compound."""
     text = text[:_MAX_CHARS]
-    letters = [c for c in text if c.isalpha()]
-    caps = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 4 else 0.0
+    if text.isascii():  # every ASCII capital is a letter
+        letters, upper = sum(map(str.isalpha, text)), sum(map(str.isupper, text))
+    else:  # elsewhere some non-letters count as capitals ("Ⓐ"): only letters are counted
+        alpha = [c for c in text if c.isalpha()]
+        letters, upper = len(alpha), sum(map(str.isupper, alpha))
+    caps = upper / letters if letters >= 4 else 0.0
     return [
         caps,
         min(text.count("!"), 5) / 5,
@@ -134,53 +154,98 @@ class Featurizer:
     word_idf: np.ndarray
     char_idf: np.ndarray
     embedding_scale: float = 1.0
-    dim: int = encoder.DIM  # width of the sentence vector (512 for the multilingual encoder)
+    dim: int = multilingual.DIM  # width of the sentence vector
 
     @property
     def width(self) -> int:
         return self.dim + len(self.words) + len(self.chars) + CUES
 
-    def _tfidf(self, grams: list[str], vocab: dict[str, int], idf: np.ndarray) -> tuple[Any, Any]:
-        counts = Counter(vocab[g] for g in grams if g in vocab)
-        if not counts:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        idx = np.fromiter(counts.keys(), np.int64, len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), np.float64, len(counts)))
-        values = tf * idf[idx]
-        return idx, (values / np.linalg.norm(values)).astype(np.float32)
+    def _tfidf(self, grams: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> Rows:
+        """Sublinear TF-IDF rows, L2-normalised, of every text's grams (n, len(vocab)), in one
+        pass of numpy over the batch (only the vocabulary look-up is per gram)."""
+        rows: list[int] = []
+        cols: list[int] = []
+        get = vocab.get
+        for i, found in enumerate(grams):
+            known = [k for k in map(get, found) if k is not None]
+            cols += known
+            rows += [i] * len(known)
+        if not cols:
+            return Rows(len(grams), len(vocab), _NO_INT, _NO_INT, np.zeros(0, np.float32))
+        key = np.asarray(rows, np.int64) * len(vocab) + np.asarray(cols, np.int64)
+        unique, counts = np.unique(key, return_counts=True)  # sorted: by row, then column
+        r, c = np.divmod(unique, len(vocab))
+        values = (1.0 + np.log(counts)) * idf[c]
+        norms = np.sqrt(np.bincount(r, values * values, minlength=len(grams)))
+        return Rows(len(grams), len(vocab), r, c, (values / norms[r]).astype(np.float32))
 
-    def _row(self, part: TextParts) -> tuple[np.ndarray, np.ndarray]:
-        w_idx, w_val = self._tfidf(part.words, self.words, self.word_idf)
-        grams = part.char_grams() if self.chars else []
-        c_idx, c_val = self._tfidf(grams, self.chars, self.char_idf)
-        offset = self.dim
-        cue_start = offset + len(self.words) + len(self.chars)
-        idx = np.concatenate([w_idx + offset, c_idx + offset + len(self.words)])
-        idx = np.concatenate([idx, np.arange(cue_start, cue_start + CUES)])
-        values = np.concatenate([w_val, c_val, np.asarray(part.cues, np.float32)])
-        return idx, values
+    def blocks(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        parts: Sequence[TextParts] | None = None,
+    ) -> tuple[np.ndarray, Rows, Rows, np.ndarray]:
+        """The four parts of the feature rows: scaled embeddings (n, dim), word and character
+        TF-IDF (sparse `Rows`) and the dense cues (n, CUES); `parts` from `text_parts`."""
+        if embeddings.shape[1:] != (self.dim,) and len(texts):
+            raise MalformedInput(f"The sentence vectors must have {self.dim} columns.")
+        found = text_parts(texts) if parts is None else parts
+        dense = np.asarray(embeddings, np.float32).reshape(len(found), self.dim)
+        words = self._tfidf([p.words for p in found], self.words, self.word_idf)
+        chars = self._tfidf(
+            [p.char_grams() for p in found] if self.chars else [[] for _ in found],
+            self.chars,
+            self.char_idf,
+        )
+        cues = np.asarray([p.cues for p in found], np.float32).reshape(len(found), CUES)
+        return dense * np.float32(self.embedding_scale), words, chars, cues
 
     def transform(
         self,
         texts: Sequence[str],
         embeddings: np.ndarray,
         parts: Sequence[TextParts] | None = None,
-    ) -> sparse.csr_matrix:
-        """The feature matrix (len(texts), width) as CSR float32; `parts` from `text_parts`."""
-        rows = [self._row(p) for p in (text_parts(texts) if parts is None else parts)]
-        dense = np.arange(self.dim)
-        indptr = [0]
-        indices: list[np.ndarray] = []
-        data: list[np.ndarray] = []
-        for i, (idx, values) in enumerate(rows):
-            indices += [dense, idx]
-            data += [embeddings[i] * self.embedding_scale, values]
-            indptr.append(indptr[-1] + self.dim + len(idx))
-        shape = (len(texts), self.width)
-        if not rows:
-            return sparse.csr_matrix(shape, dtype=np.float32)
-        flat = (np.concatenate(data).astype(np.float32), np.concatenate(indices), indptr)
-        return sparse.csr_matrix(flat, shape=shape)
+    ) -> Any:
+        """The feature matrix (len(texts), width) as scipy CSR float32 (for training; the heads
+        themselves never build it); `parts` from `text_parts`."""
+        from scipy import sparse
+
+        dense, words, chars, cues = self.blocks(texts, embeddings, parts)
+        matrix = sparse.hstack(
+            [sparse.csr_matrix(dense), words.csr(), chars.csr(), sparse.csr_matrix(cues)],
+            format="csr",
+            dtype=np.float32,
+        )
+        return sparse.csr_matrix(matrix, shape=(len(texts), self.width))
+
+
+_NO_INT = np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Sparse rows (n, width) as coordinates sorted by row: what a TF-IDF block holds."""
+
+    n: int
+    width: int
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+
+    def dot(self, weights: np.ndarray) -> np.ndarray:
+        """`rows @ weights` (n, k) in numpy: each entry's weighted row summed per text."""
+        out = np.zeros((self.n, weights.shape[1]), np.float32)
+        if len(self.col):
+            contributions = weights[self.col] * self.value[:, None]
+            starts = np.flatnonzero(np.r_[True, self.row[1:] != self.row[:-1]])
+            out[self.row[starts]] = np.add.reduceat(contributions, starts, axis=0)
+        return out
+
+    def csr(self) -> Any:
+        from scipy import sparse
+
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(self.row, minlength=self.n))])
+        return sparse.csr_matrix((self.value, self.col, indptr), shape=(self.n, self.width))
 
 
 @dataclass(slots=True)
@@ -198,8 +263,14 @@ class LinearHeads:
         embeddings: np.ndarray,
         parts: Sequence[TextParts] | None = None,
     ) -> np.ndarray:
-        features = self.featurizer.transform(texts, embeddings, parts)
-        out: np.ndarray = np.asarray(features @ self.weights) + self.bias
+        f = self.featurizer
+        dense, words, chars, cues = f.blocks(texts, embeddings, parts)
+        w = self.weights
+        at_words, at_chars = f.dim, f.dim + len(f.words)
+        at_cues = at_chars + len(f.chars)
+        out: np.ndarray = dense @ w[: f.dim] + cues @ w[at_cues:] + self.bias
+        out += words.dot(w[at_words:at_chars])
+        out += chars.dot(w[at_chars:at_cues])
         return out
 
     def save(self, path: Path) -> None:
@@ -226,7 +297,7 @@ class LinearHeads:
                 z["word_idf"].astype(np.float64),
                 z["char_idf"].astype(np.float64),
                 float(meta["embedding_scale"]),
-                int(meta.get("dim", encoder.DIM)),
+                int(meta.get("dim", multilingual.DIM)),
             )
             columns = {k: (int(v[0]), int(v[1])) for k, v in meta["columns"].items()}
             return cls(featurizer, z["weights"].astype(np.float32), z["bias"], columns)
@@ -273,13 +344,13 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
 
-def _check(texts: Sequence[str], embeddings: np.ndarray | None) -> list[str]:
+def _check(texts: Sequence[str], embeddings: np.ndarray | None, dim: int) -> list[str]:
     if isinstance(texts, str | bytes) or not isinstance(texts, Sequence):
         raise MalformedInput("predict() takes a list of texts, not a single value.")
     if not all(isinstance(t, str) for t in texts):
         raise MalformedInput("predict() takes texts (str) only.")
-    if embeddings is not None and embeddings.shape != (len(texts), encoder.DIM):
-        raise MalformedInput(f"embeddings must have shape ({len(texts)}, {encoder.DIM}).")
+    if embeddings is not None and embeddings.shape != (len(texts), dim):
+        raise MalformedInput(f"embeddings must have shape ({len(texts)}, {dim}).")
     return list(texts)
 
 
@@ -290,13 +361,13 @@ def predict(
     *,
     parts: Sequence[TextParts] | None = None,
 ) -> HeadScores:
-    """Score `texts`; pass `embeddings` from `encoder.encode(texts)` to avoid encoding twice,
-    and `parts` from `text_parts(texts)` when other heads read the same texts."""
-    clean = _check(texts, embeddings)
+    """Score `texts`; pass `embeddings` from `language.encoder.encode(texts)` to avoid encoding
+    twice, and `parts` from `text_parts(texts)` when other heads read the same texts."""
+    heads = load(path)
+    clean = _check(texts, embeddings, heads.featurizer.dim)
     if parts is not None and len(parts) != len(clean):
         raise MalformedInput("predict() takes one TextParts per text.")
-    vectors = encoder.encode(clean) if embeddings is None else embeddings
-    heads = load(path)
+    vectors = multilingual.encode(clean) if embeddings is None else embeddings
     z = heads.logits(clean, vectors, parts)
     start, end = heads.columns["emotion"]
     binary = {name: _sigmoid(z[:, heads.columns[name][0]]) for name in BINARY_HEADS}

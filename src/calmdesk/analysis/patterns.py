@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from calmdesk.analysis.prefilter import may_match
+from calmdesk.analysis.prefilter import may_match, may_match_any
 from calmdesk.domain.signals import AbuseKind, Span
 
 __all__ = [
@@ -73,6 +73,8 @@ def find_hits(text: str, rules: Sequence[Rule], *, skip_negated: bool = False) -
     """Every match of every rule, as hits with spans into `text`."""
     hits: list[Hit] = []
     lowered = text.lower()
+    if isinstance(rules, tuple) and not may_match_any(_patterns(rules), text, lowered):
+        return hits  # no rule of the group can match: one search instead of one a rule
     for rule in rules:
         if not may_match(rule.pattern, text, lowered):
             continue
@@ -84,6 +86,20 @@ def find_hits(text: str, rules: Sequence[Rule], *, skip_negated: bool = False) -
             span = Span(match.start(), match.end(), match.group(0), rule.label)
             hits.append(Hit(rule.label, rule.weight, span))
     return hits
+
+
+_PATTERNS: dict[int, tuple[tuple[Rule, ...], tuple[re.Pattern[str], ...]]] = {}
+
+
+def _patterns(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], ...]:
+    """The compiled patterns of a rule table, the same tuple object on every call."""
+    entry = _PATTERNS.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        entry = (rules, tuple(rule.pattern for rule in rules))
+        if len(_PATTERNS) >= 256:  # tables made on the fly by a caller: never grow without end
+            _PATTERNS.clear()
+        _PATTERNS[id(rules)] = entry
+    return entry[1]
 
 
 def combine(weights: Iterable[float]) -> float:

@@ -8,16 +8,18 @@ not seen recently through the encoder and heads in one batch, and yields analyse
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from calmdesk.analysis.context import TurnContext
 from calmdesk.analysis.customer import customer_signals
 from calmdesk.analysis.reply import Playbook, agent_signals, load_playbook
-from calmdesk.analysis.scoring import Models, Scored, default_models
+from calmdesk.analysis.scoring import Models, Scored, default_models, is_default
 from calmdesk.analysis.text import DEFAULT_MAX_CHARS, clean_text
 from calmdesk.analysis.trend import outlook
 from calmdesk.domain.conversation import Conversation, Role, Turn
@@ -36,6 +38,7 @@ __all__ = [
     "BATCH_TURNS",
     "SEEN_CONVERSATIONS",
     "analyze_conversation",
+    "analyze_group",
     "analyze_many",
     "analyze_text",
 ]
@@ -234,25 +237,121 @@ def _groups(items: Iterable[_Prepared], turns_per_group: int) -> Iterator[list[_
         yield group
 
 
+def _read_group(group: list[_Prepared], run: _Run) -> list[ConversationAnalysis]:
+    """One batch: every new text scored together, then each conversation read in context."""
+    turns = [t for p in group for t in p.turns]
+    scores = run.models.score([t.text for t in turns], [t.role for t in turns])
+    return [_read(item, scores, run) for item in group]
+
+
+def analyze_group(
+    conversations: Sequence[Conversation], max_chars: int, playbook: str | None
+) -> list[ConversationAnalysis]:
+    """One batch read with the default models (what the helper process runs for its caller)."""
+    run = _Run(default_models(), max_chars, _playbook(playbook) if playbook else None)
+    return _read_group([_prepare(c, max_chars) for c in conversations], run)
+
+
+@dataclass(slots=True)
+class _Slot:
+    """A batch on its way: read here (`future` None) or by the helper process."""
+
+    group: list[_Prepared]
+    future: Future[list[ConversationAnalysis]] | None = None
+    result: list[ConversationAnalysis] | None = None
+
+
+_AHEAD = 4
+"""Batches read ahead of the one being yielded, when the helper process shares the work."""
+
+
+def _from_helper(slot: _Slot, run: _Run) -> list[ConversationAnalysis]:
+    """The helper's analyses of a batch (kept for re-sent conversations, as local ones are), or
+    the batch read here when the helper failed: the results are the same either way."""
+    if slot.future is None:
+        return _read_group(slot.group, run)
+    try:
+        found = slot.future.result()
+    except Exception:  # the helper stopped or could not read it
+        return _read_group(slot.group, run)
+    for p, analysis in zip(slot.group, found, strict=True):
+        history = [t.signals for t in analysis.turns if t.role is Role.CUSTOMER]
+        _remember(p, run, list(analysis.turns), history)
+    return found
+
+
+def _shared(
+    groups: Iterator[list[_Prepared]], run: _Run, playbook: str | None
+) -> Iterator[ConversationAnalysis]:
+    """Batches split between this process and the helper, yielded in input order.
+
+    Input of one batch is read here alone (a live turn never waits for a process to start). From
+    the second batch on, the helper is started (once per process); until it has loaded its models
+    every batch is read here, then it is given up to two batches at a time while this process
+    reads the others. This process waits for the helper only when it has nothing else to read."""
+    from calmdesk.analysis import helper as helpers
+
+    first = next(groups, None)
+    second = next(groups, None) if first is not None else None
+    if first is None or second is None:
+        if first is not None:
+            yield from _read_group(first, run)
+        return
+    worker = helpers.helper()
+    source = itertools.chain([first, second], groups)
+    queue: deque[_Slot] = deque()
+    while True:
+        while len(queue) < _AHEAD and (group := next(source, None)) is not None:
+            slot = _Slot(group)
+            busy = sum(1 for s in queue if s.future is not None and not s.future.done())
+            if worker is not None and worker.ready.done() and worker.alive and busy < 2:
+                if worker.ready.exception() is None:
+                    conversations = [p.conversation for p in group]
+                    slot.future = worker.submit(conversations, run.max_chars, playbook)
+            queue.append(slot)
+        if not queue:
+            return
+        head = queue[0]
+        if head.result is None and head.future is not None and not head.future.done():
+            local = next((s for s in queue if s.future is None and s.result is None), None)
+            if local is not None:
+                local.result = _read_group(local.group, run)
+                continue
+        if head.result is None:
+            head.result = _from_helper(head, run)
+        queue.popleft()
+        yield from head.result
+
+
 def analyze_many(
     conversations: Iterable[Conversation],
     config: Settings | None = None,
     *,
     models: Models | None = None,
     batch_turns: int = BATCH_TURNS,
+    processes: int | None = None,
 ) -> Iterator[ConversationAnalysis]:
     """Analyse conversations lazily, in order, scoring texts in batches of about `batch_turns`.
 
     Memory stays bounded by the batch: pass a generator to stream any number of conversations.
-    Raises MalformedInput for an item that is not a Conversation of Turns.
+    With the default models and more than one batch, a second process (started on first need and
+    kept, see `analysis.helper`) reads some of the batches: `processes` 1 reads all of them here,
+    None takes `CALMDESK_ANALYSIS_PROCESSES`, else 2 where a core is free (`helper.processes`).
+    The results are the same either way. Raises MalformedInput for an item that is not a
+    Conversation of Turns.
     """
+    from calmdesk.analysis.helper import processes as default_processes
+
     run = _Run.of(models, config)
     prepared = (_prepare(c, run.max_chars) for c in conversations)
-    for group in _groups(prepared, max(1, batch_turns)):
-        turns = [t for p in group for t in p.turns]
-        scores = run.models.score([t.text for t in turns], [t.role for t in turns])
-        for item in group:
-            yield _read(item, scores, run)
+    groups = _groups(prepared, max(1, batch_turns))
+    wanted = default_processes() if processes is None else processes
+    if wanted < 2 or not is_default(run.models):  # other models cannot go to another process
+        for group in groups:
+            yield from _read_group(group, run)
+        return
+    path = config.playbook_path if config else None
+    yield from _shared(groups, run, str(path) if path else None)
 
 
 def analyze_conversation(

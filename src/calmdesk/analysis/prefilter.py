@@ -23,11 +23,14 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["Guarded", "may_match", "needed"]
+__all__ = ["Guarded", "may_match", "may_match_any", "needed"]
 
 _MAX_SET = 256  # alternatives kept per set; a larger set counts as "anything"
 _CACHE: dict[tuple[str, int], frozenset[str] | None] = {}
-_SEARCH: dict[re.Pattern[str], re.Pattern[str] | None] = {}  # by the rule's compiled pattern
+_SEARCH: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+"""By `id()` of the rule's compiled pattern, which the entry keeps alive (so the id is never
+reused while it is here): hashing a `re.Pattern` hashes its whole compiled code, ~2 us for a long
+alternation, and the analysis asks ~60 times a turn."""
 _lock = threading.Lock()
 
 Strings = frozenset[str] | None  # None: no finite description
@@ -151,17 +154,48 @@ def _search(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     if strings is not None:
         found = re.compile("|".join(re.escape(s) for s in sorted(strings)))
     with _lock:
-        _SEARCH[pattern] = found
+        _SEARCH[id(pattern)] = (pattern, found)
     return found
 
 
 def may_match(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> bool:
     """False only when `pattern` certainly finds nothing in `text` (`lowered`: `text.lower()`,
     when the caller tests several patterns on one text)."""
-    search = _SEARCH[pattern] if pattern in _SEARCH else _search(pattern)
+    entry = _SEARCH.get(id(pattern))
+    search = entry[1] if entry is not None and entry[0] is pattern else _search(pattern)
     if search is None or not text.isascii():
         return True
     return search.search(text.lower() if lowered is None else lowered) is not None
+
+
+_UNION: dict[int, tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
+
+
+def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    strings: set[str] = set()
+    for pattern in patterns:
+        found = needed(pattern)
+        if found is None:  # one rule could match anything: the group cannot be ruled out
+            strings = set()
+            break
+        strings |= found
+    union = re.compile("|".join(re.escape(s) for s in sorted(strings))) if strings else None
+    with _lock:
+        if len(_UNION) >= 256:  # groups made on the fly by a caller: never grow without end
+            _UNION.clear()
+        _UNION[id(patterns)] = (patterns, union)
+    return union
+
+
+def may_match_any(patterns: tuple[re.Pattern[str], ...], text: str, lowered: str) -> bool:
+    """False only when no pattern of `patterns` (a tuple kept for the process's life, such as a
+    module's rule table) can find anything in `text`: one search for the whole group instead of
+    one a pattern (`lowered` is `text.lower()`)."""
+    entry = _UNION.get(id(patterns))
+    union = entry[1] if entry is not None and entry[0] is patterns else _union(patterns)
+    if union is None or not text.isascii():
+        return True
+    return union.search(lowered) is not None
 
 
 class Guarded:

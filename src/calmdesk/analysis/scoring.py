@@ -19,7 +19,7 @@ from calmdesk.analysis.context import Encode, HeadRow
 from calmdesk.domain.conversation import Role
 from calmdesk.domain.errors import MalformedInput
 
-__all__ = ["CACHE_SIZE", "Models", "Predict", "Scored", "default_models"]
+__all__ = ["CACHE_SIZE", "Models", "Predict", "Scored", "default_models", "is_default"]
 
 CACHE_SIZE = 8192
 
@@ -111,7 +111,6 @@ def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
     from calmdesk.analysis import heads
     from calmdesk.analysis.customer import heads as customer_heads
     from calmdesk.analysis.language import detect_language
-    from calmdesk.analysis.language import encoder as multilingual
 
     texts = list(texts)
     found = [detect_language(t) for t in texts]
@@ -120,7 +119,7 @@ def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
     scores = heads.predict(
         [texts[i] for i in english], vectors[english], parts=[parts[i] for i in english]
     )
-    extra = customer_heads.predict(texts, multilingual.encode(texts), parts=parts)
+    extra = customer_heads.predict(texts, vectors, parts=parts)  # the same encoder's vectors
     place = {i: k for k, i in enumerate(english)}
     rows = []
     for i, guess in enumerate(found):
@@ -147,7 +146,8 @@ def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
 
 
 def _encode(texts: Sequence[str]) -> np.ndarray:
-    from calmdesk.analysis import encoder
+    """The multilingual encoder's vectors: every head of the analysis reads them."""
+    from calmdesk.analysis.language import encoder
 
     return encoder.encode(list(texts))
 
@@ -212,3 +212,9 @@ def default_models() -> Models:
             _default.append(Models(_encode, _head_rows))
             warm_up()
         return _default[0]
+
+
+def is_default(models: Models) -> bool:
+    """True for the process's own `default_models()` (what a helper process would load too)."""
+    with _default_lock:
+        return bool(_default) and models is _default[0]

@@ -165,20 +165,24 @@ def info() -> None:
         loaded = heads.load()
     except CalmdeskError as err:
         raise _fail(err) from None
-    typer.echo(f"encoder: {encoder.MODEL_ID} (dim {encoder.DIM}, {encoder.MAX_TOKENS} tokens)")
+    from calmdesk.analysis.language import encoder as multilingual
+
+    typer.echo(f"analysis encoder (every head): {multilingual.MODEL_ID} (dim {multilingual.DIM})")
+    typer.echo(
+        f"bot and knowledge-base encoder: {encoder.MODEL_ID} "
+        f"(dim {encoder.DIM}, {encoder.MAX_TOKENS} tokens)"
+    )
     typer.echo(f"heads:   {heads.ARTEFACT} ({heads.ARTEFACT.stat().st_size:,} bytes)")
     typer.echo(f"sha256:  {_sha256(heads.ARTEFACT)}")
     f = loaded.featurizer
     typer.echo(f"features: {f.width:,} ({len(f.words):,} word, {len(f.chars):,} char grams)")
     typer.echo("outputs: " + ", ".join(f"{k} {b - a}" for k, (a, b) in loaded.columns.items()))
     from calmdesk.analysis.customer import heads as customer
-    from calmdesk.analysis.language import encoder as multilingual
 
     try:
         extra = customer.load()
     except CalmdeskError as err:
         raise _fail(err) from None
-    typer.echo(f"multilingual encoder: {multilingual.MODEL_ID} (dim {multilingual.DIM})")
     typer.echo(f"customer heads: {customer.ARTEFACT} ({customer.ARTEFACT.stat().st_size:,} bytes)")
     typer.echo(f"sha256:  {_sha256(customer.ARTEFACT)}")
     typer.echo("outputs: " + ", ".join(f"{k} {b - a}" for k, (a, b) in extra.columns.items()))

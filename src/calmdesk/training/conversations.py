@@ -25,7 +25,7 @@ FOLDS = 5
 def as_labelled(conversations: list[d.Conversation]) -> d.Labelled:
     """One row a conversation: joined turns, label "derailed"/"civil", pooled vectors."""
     turns = [t for c in conversations for t in c.turns]
-    vectors = embed(turns)
+    vectors = embed(turns, multilingual=True)  # the encoder the analysis reads turns with
     out, start = d.Labelled(), 0
     pooled = []
     for c in conversations:

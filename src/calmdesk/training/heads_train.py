@@ -9,7 +9,8 @@ Each head's training rows (labels mapped onto calmdesk's own; soft labels become
   utterances and a fixed eighth of its others;
 - complaint: the complaints corpus without its held-out fold;
 - politeness: Stanford Politeness without its held-out fold; polite 1, impolite 0, middle half.
-Same data and code give the same file: no randomness is involved.
+Every row is read with the multilingual encoder (`analysis.language.encoder`), the one the analysis
+reads every text with. Same data and code give the same file: no randomness is involved.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class Rows:
 
 def _vectors(data: d.Labelled) -> np.ndarray:
     if data.vectors is None:
-        data.vectors = embed(data.texts)
+        data.vectors = embed(data.texts, multilingual=True)
     return data.vectors
 
 

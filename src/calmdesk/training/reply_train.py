@@ -112,7 +112,7 @@ class ReplyRows:
 def _vectors(texts: list[str], use_cache: bool = True) -> dict[str, np.ndarray]:
     """Sentence vectors by text; kept per text on disk, so a labelled set that grows only
     encodes its new replies (`embed` caches a whole list)."""
-    from calmdesk.analysis import encoder
+    from calmdesk.analysis.language import encoder
 
     path = cache_dir() / f"replies-{encoder.MODEL_ID}.npz"
     known: dict[str, np.ndarray] = {}
@@ -121,7 +121,8 @@ def _vectors(texts: list[str], use_cache: bool = True) -> dict[str, np.ndarray]:
             known = dict(zip(z["texts"].tolist(), z["vectors"], strict=True))
     missing = [t for t in texts if t not in known]
     if missing:
-        known |= dict(zip(missing, embed(missing, use_cache=False), strict=True))
+        fresh = embed(missing, use_cache=False, multilingual=True)
+        known |= dict(zip(missing, fresh, strict=True))
         if use_cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             names = sorted(known)

@@ -24,8 +24,9 @@ class EvalResult:
 
 
 def with_vectors(data: d.Labelled) -> d.Labelled:
+    """`data` with its sentence vectors: the multilingual encoder's, as the product heads read."""
     if data.vectors is None:
-        data.vectors = embed(data.texts)
+        data.vectors = embed(data.texts, multilingual=True)
     return data
 
 
@@ -36,7 +37,9 @@ def train_predict(
     classes = sorted({str(y) for y in train.labels})
     index = {c: i for i, c in enumerate(classes)}
     featurizer = fit_featurizer(train.texts, settings)
-    x_train = featurizer.transform(train.texts, with_vectors(train).vectors)  # type: ignore[arg-type]
+    train_vectors: np.ndarray = with_vectors(train).vectors  # type: ignore[assignment]
+    featurizer.dim = int(train_vectors.shape[1])  # whichever encoder the caller's vectors are from
+    x_train = featurizer.transform(train.texts, train_vectors)
     coef, bias = fit_logistic(x_train, [index[str(y)] for y in train.labels], weights, settings)
     x_test = featurizer.transform(test.texts, with_vectors(test).vectors)  # type: ignore[arg-type]
     z = np.asarray(x_test @ coef) + bias

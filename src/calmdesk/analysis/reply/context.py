@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ def draft_hits(draft: str) -> dict[str, tuple[Span, ...]]:
     }
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     word = word.lower().strip("'-")
     for suffix in ("ing", "ed", "es", "s", "ly"):
@@ -93,9 +95,13 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
-def key_terms(text: str) -> set[str]:
-    """Content-word stems of a text (stopwords dropped), used to see if a draft reflects it."""
-    return {_stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
+@functools.lru_cache(maxsize=8192)
+def key_terms(text: str) -> frozenset[str]:
+    """Content-word stems of a text (stopwords dropped), used to see if a draft reflects it.
+    Remembered for recent texts: one review asks about the same turns many times."""
+    return frozenset(
+        _stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2
+    )
 
 
 def _recent(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) -> list[int]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from calmdesk.analysis import encoder
+from calmdesk.analysis.language import encoder
 from calmdesk.analysis.reply.context import key_terms
 from calmdesk.analysis.reply.lexicon import ACRONYMS, DRAFT_PATTERNS
 from calmdesk.analysis.reply.politeness import lexical_politeness
@@ -127,7 +127,7 @@ def context_vector(vectors: np.ndarray) -> np.ndarray:
 
 
 def feature_matrix(reply_vecs: np.ndarray, context_vecs: np.ndarray, rules: np.ndarray) -> Any:
-    """Rows [reply vector, context vector, their product, rules, cosine] (n, 3 * 384 + rules)."""
+    """Rows [reply vector, context vector, their product, rules, cosine] (n, 3 * 512 + rules)."""
     cosine = np.sum(reply_vecs * context_vecs, axis=1, keepdims=True)
     return np.hstack([reply_vecs, context_vecs, reply_vecs * context_vecs, rules, cosine]).astype(
         np.float32
@@ -170,6 +170,8 @@ class ReplyHeads:
             FEATURE_NAMES
         ):
             raise ValueError("the reply heads were trained on other signals or features")
+        if meta.get("encoder") != encoder.MODEL_ID:
+            raise ValueError("the reply heads were trained on another sentence encoder")
         return heads
 
 
@@ -193,7 +195,13 @@ Vectors = Callable[[Sequence[str]], np.ndarray]
 def _vectors_for(
     texts: Sequence[str], known: Mapping[str, np.ndarray] | None, encode: Vectors
 ) -> dict[str, np.ndarray]:
-    found = {t: known[t] for t in texts if known is not None and known.get(t) is not None}
+    found = {
+        t: v
+        for t in texts
+        if known is not None
+        and (v := known.get(t)) is not None
+        and v.shape == (encoder.DIM,)  # another encoder's vectors cannot be read: encode those
+    }
     missing = sorted({t for t in texts if t not in found and t.strip()})
     if missing:
         found |= dict(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True))

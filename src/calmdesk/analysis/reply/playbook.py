@@ -50,6 +50,9 @@ class CheckSetting:
     banned: tuple[str, ...] = ()
 
 
+_DEFAULT_SETTING = CheckSetting()  # frozen: one instance serves every check the playbook omits
+
+
 @dataclass(frozen=True, slots=True)
 class Authority:
     """What an agent may promise without a supervisor (P11, P14)."""
@@ -96,7 +99,7 @@ class Playbook:
     qa: QaSettings = field(default_factory=_qa)
 
     def setting(self, name: str) -> CheckSetting:
-        return self.checks.get(name, CheckSetting())
+        return self.checks.get(name, _DEFAULT_SETTING)
 
 
 def _fail(where: str, what: str) -> ConfigError:

@@ -7,6 +7,7 @@ score from a neutral 0.5; the sum goes through a logistic curve into 0-1.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -69,6 +70,7 @@ MARKERS: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
 _BIAS = 1.0  # chosen on the Stanford Politeness folds 1-4 (fold 0 is kept for the benchmark)
 
 
+@functools.lru_cache(maxsize=4096)  # a review asks twice (its rules and the heads' features)
 def lexical_politeness(text: str) -> float:
     """A 0-1 politeness estimate from courtesy and rudeness markers (used without the model)."""
     lowered = text.lower()

@@ -91,10 +91,9 @@ def _score(results: list[CheckResult], playbook: Playbook) -> int:
     return round(100 * good / total)
 
 
-def _commitments(draft: str, now: datetime | None, playbook: Playbook) -> list[Commitment]:
+def _commitments(draft: str, when: datetime, playbook: Playbook) -> list[Commitment]:
     from calmdesk.analysis.promises.commitments import extract_commitments
 
-    when = now if now is not None and now.tzinfo is not None else datetime.now(UTC)
     try:
         return extract_commitments(draft, when, playbook.timezone, playbook.business_days)
     except CalmdeskError:
@@ -122,7 +121,13 @@ def review_draft(
     text = _validate(draft, history, history_analysis)
     playbook = config or default_playbook()
     hits = draft_hits(text)
-    ctx = ReviewContext(text, customer_state(history, history_analysis), playbook, hits, now)
+    # one moment for the whole review: the promises listed and the checks judging them (P10's
+    # "already past due") read the clock once, and the checks reuse the promises found
+    when = now if now is not None and now.tzinfo is not None else datetime.now(UTC)
+    commitments = _commitments(text, when, playbook)
+    memo: dict[str, object] = {"commitments": (when, commitments)}
+    state = customer_state(history, history_analysis)
+    ctx = ReviewContext(text, state, playbook, hits, when, memo)
     learned = score_replies([text], [ctx.customer.answered], hits=[hits], vectors=vectors)[0]
     scores = combine(learned, rule_scores(ctx))
     ctx = dataclasses.replace(ctx, scores=scores)
@@ -136,7 +141,7 @@ def review_draft(
         asks_question=scores["asks_question"],
         offers_solution=scores["offers_solution"],
         tone_problems=find_tone_problems(ctx),
-        commitments=_commitments(text, now, playbook),
+        commitments=commitments,
         reflection=scores["reflection"],
         blame=scores["blame"],
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from calmdesk.analysis.promises.commitments import extract_commitments
-from calmdesk.analysis.promises.due_dates import zone
 from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
 from calmdesk.analysis.reply.checks.listen import is_clarifying
 from calmdesk.analysis.reply.context import ReviewContext
@@ -159,17 +157,27 @@ def past_due_promises(ctx: ReviewContext) -> list[Commitment]:
     at 17:31): the customer would be let down the moment the reply is sent."""
     if "past_due" not in ctx.memo:
         now = _moment(ctx)
-        try:
-            found = extract_commitments(
-                ctx.draft, now, ctx.playbook.timezone, ctx.playbook.business_days
-            )
-        except CalmdeskError:
-            found = []
+        known = ctx.memo.get("commitments")  # (moment, promises) when the review found them
+        if isinstance(known, tuple) and known[0] == now:
+            found = list(known[1])
+        else:
+            # imported here: the promise reader (dateparser) costs ~0.2 s to import, and a
+            # process that reads customers only never needs it
+            from calmdesk.analysis.promises.commitments import extract_commitments
+
+            try:
+                found = extract_commitments(
+                    ctx.draft, now, ctx.playbook.timezone, ctx.playbook.business_days
+                )
+            except CalmdeskError:
+                found = []
         ctx.memo["past_due"] = [c for c in found if c.due is not None and c.due <= now]
     return list(ctx.memo["past_due"])
 
 
 def _past_fix(promise: Commitment, ctx: ReviewContext) -> str:
+    from calmdesk.analysis.promises.due_dates import zone
+
     tz = zone(ctx.playbook.timezone)
     now, due = _moment(ctx).astimezone(tz), promise.due
     assert due is not None  # past_due_promises keeps dated promises only

@@ -1,0 +1,168 @@
+"""The helper process of `analyze_many`: when it is used, and that its failures change nothing."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+from same_reading import differences, snapshot
+
+from calmdesk.analysis import helper as helpers
+from calmdesk.analysis.pipeline import analyze_many
+from calmdesk.analysis.text import DEFAULT_MAX_CHARS
+from calmdesk.domain import Conversation, Role, Turn
+
+
+def _conversations(tag: str) -> list[Conversation]:
+    said = [
+        "My parcel is two weeks late and nobody answers my emails.",
+        "I'm so sorry about the wait. I've asked the courier and will email the tracking today.",
+        "Still nothing. This is the third time I write, I want a refund NOW.",
+        "I understand how frustrating this is; I have refunded the order just now.",
+        "Thanks, that's all I wanted.",
+    ]
+    return [
+        Conversation(
+            f"{tag}-{i}",
+            tuple(
+                Turn(Role.CUSTOMER if k % 2 == 0 else Role.AGENT, f"{text} (case {i})")
+                for k, text in enumerate(said)
+            ),
+        )
+        for i in range(8)
+    ]
+
+
+def _untagged(analyses: list[Any], tag: str) -> list[Any]:
+    out = snapshot(analyses)
+    for a in out:
+        a["id"] = a["id"].removeprefix(f"{tag}-")
+    return out
+
+
+@pytest.mark.parametrize(("raw", "want"), [("1", 1), ("2", 2), ("8", 2), ("", None), ("x", None)])
+def test_processes_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str, want: int | None
+) -> None:
+    monkeypatch.setenv(helpers.PROCESSES_ENV, raw)
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helpers.os, "getloadavg", lambda: (3.5, 3.0, 3.0))  # a busy machine
+    assert helpers.processes() == (1 if want is None else want)
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "want"), [(1, 0.0, 1), (2, 0.9, 2), (2, 1.0, 2), (2, 1.6, 1), (4, 2.5, 2)]
+)
+def test_by_default_a_helper_only_where_a_core_is_free(
+    monkeypatch: pytest.MonkeyPatch, cores: int, load: float, want: int
+) -> None:
+    monkeypatch.delenv(helpers.PROCESSES_ENV, raising=False)
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(helpers.os, "getloadavg", lambda: (load, load, load))
+    assert helpers.processes() == want
+
+
+class _Failing:
+    """A helper that has loaded and accepts batches, then loses every one of them."""
+
+    alive = True
+
+    def __init__(self) -> None:
+        self.ready: Future[Any] = Future()
+        self.ready.set_result("ready")
+        self.sent = 0
+
+    def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        self.sent += 1
+        future: Future[Any] = Future()
+        future.set_exception(RuntimeError("the analysis helper stopped"))
+        return future
+
+
+def test_batches_the_helper_loses_are_read_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    want = _untagged(list(analyze_many(_conversations("one"), processes=1)), "one")
+    failing = _Failing()
+    monkeypatch.setattr(helpers, "helper", lambda: failing)
+    got = list(analyze_many(_conversations("two"), batch_turns=5, processes=2))
+    assert failing.sent > 0
+    assert [a.id for a in got] == [f"two-{i}" for i in range(8)]
+    assert not differences(_untagged(got, "two"), want)
+
+
+def test_one_batch_never_starts_a_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> None:
+        raise AssertionError("a helper was started for a single batch")
+
+    monkeypatch.setattr(helpers, "helper", refuse)
+    got = list(analyze_many(_conversations("single"), processes=2))
+    assert len(got) == 8
+
+
+def test_a_caller_s_own_models_stay_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calmdesk.analysis import Models, default_models
+
+    def refuse() -> None:
+        raise AssertionError("custom models were sent to a helper")
+
+    monkeypatch.setattr(helpers, "helper", refuse)
+    shared = default_models()
+    models = Models(shared.encode, shared.predict)
+    got = list(analyze_many(_conversations("own"), models=models, batch_turns=5, processes=2))
+    assert len(got) == 8
+
+
+def test_models_put_in_place_of_the_default_stay_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calmdesk.analysis import Models, default_models
+
+    def refuse() -> None:
+        raise AssertionError("replaced default models were sent to a helper")
+
+    shared = default_models()
+    stand_in = Models(shared.encode, shared.predict)
+    monkeypatch.setattr(helpers, "helper", refuse)
+    monkeypatch.setattr("calmdesk.analysis.pipeline.default_models", lambda: stand_in)
+    got = list(analyze_many(_conversations("stand-in"), batch_turns=5, processes=2))
+    assert len(got) == 8
+
+
+@pytest.mark.slow
+def test_the_real_helper_reads_batches_as_this_process_does() -> None:
+    worker = helpers.helper()
+    assert worker is not None
+    assert worker.ready.result(timeout=120) == "ready"
+    conversations = _conversations("real")
+    got = worker.submit(conversations[:3], DEFAULT_MAX_CHARS, None).result(timeout=120)
+    want = list(analyze_many(conversations[:3], processes=1))
+    assert not differences(snapshot(got), snapshot(want))
+
+
+@pytest.mark.slow
+def test_large_batches_go_both_ways_without_blocking() -> None:
+    """Two batches in flight, each message and each answer larger than a pipe holds (~64 kB):
+    a lock held while writing would deadlock here (the texts are cut to 40 characters by the
+    analysis, so the reading stays cheap while the messages are large)."""
+    from calmdesk.analysis.pipeline import analyze_group
+
+    worker = helpers.helper()
+    assert worker is not None and worker.ready.result(timeout=120) == "ready"
+    line = "Order: where is it? Still waiting, this is the third email I write to you. "
+
+    def batch(tag: str) -> list[Conversation]:
+        return [
+            Conversation(
+                f"{tag}-{i}",
+                tuple(
+                    Turn(Role.CUSTOMER if k % 2 == 0 else Role.AGENT, f"{i} {tag} {line * 5}")
+                    for k in range(5)
+                ),
+            )
+            for i in range(60)
+        ]
+
+    first, second = batch("a"), batch("b")
+    futures = [worker.submit(b, 40, None) for b in (first, second)]
+    got = [f.result(timeout=120) for f in futures]  # a deadlock fails here instead of hanging
+    for batch_got, conversations in zip(got, (first, second), strict=True):
+        want = analyze_group(conversations, 40, None)
+        assert not differences(snapshot(batch_got), snapshot(want))
