@@ -12,6 +12,7 @@ import pytest
 
 import calmdesk.analysis.reply as reply
 from calmdesk.analysis.reply import check_names, checks
+from calmdesk.analysis.reply.check_ids import CHECK_IDS
 from calmdesk.analysis.reply.registry import NEEDS, register
 
 HERE = Path(__file__).parent
@@ -34,6 +35,15 @@ def test_register_refuses_duplicates_and_unknown_needs() -> None:
         register("P5", "no_blame", summary="again")(lambda ctx: None)  # type: ignore[arg-type,return-value]
     with pytest.raises(ValueError, match="unknown needs"):
         register("P99", "x", summary="x", needs=("crystal_ball",))
+    with pytest.raises(ValueError, match="not listed in CHECK_IDS"):
+        register("P15", "mediates", summary="a check the table does not name")
+    with pytest.raises(ValueError, match="not listed in CHECK_IDS"):
+        register("P6", "no_blame", summary="a listed name under another practice's id")
+
+
+def test_the_playbook_table_of_checks_is_what_is_registered() -> None:
+    """The playbook validates `checks:` against CHECK_IDS without loading the check modules."""
+    assert {s.name: s.id for s in checks()} == CHECK_IDS
 
 
 @pytest.mark.parametrize("spec", checks(), ids=lambda s: s.name)

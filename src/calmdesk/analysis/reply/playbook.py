@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from calmdesk.analysis.reply.check_ids import CHECK_IDS
 from calmdesk.domain.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -75,15 +76,12 @@ class PolicyFact:
 
 def _qa(data: Any = None) -> QaSettings:
     """The `qa:` section (conversation QA weights, docs/qa.md). A weight may name a reply check
-    or a conversation criterion (`CONVERSATION_WEIGHTS`); the check registry is read only when
-    weights are given (a bare `Playbook()` loads nothing). QA itself is never imported here."""
+    or a conversation criterion (`CONVERSATION_WEIGHTS`). QA itself is never imported here."""
     from calmdesk.analysis.qa_settings import CONVERSATION_WEIGHTS, parse_qa
 
     if not (isinstance(data, Mapping) and data.get("weights")):
         return parse_qa(data, frozenset())
-    from calmdesk.analysis.reply.registry import check_names
-
-    return parse_qa(data, frozenset([*check_names(), *CONVERSATION_WEIGHTS]))
+    return parse_qa(data, frozenset([*CHECK_IDS, *CONVERSATION_WEIGHTS]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,9 +207,7 @@ def _business_days(value: Any) -> str:
 def parse_playbook(data: Any, known_checks: frozenset[str] | None = None) -> Playbook:
     """Validate a playbook already read into Python values; raise ConfigError naming the fault."""
     if known_checks is None:
-        from calmdesk.analysis.reply.registry import check_names
-
-        known_checks = frozenset(check_names())
+        known_checks = frozenset(CHECK_IDS)
     top = _mapping(data, "file")
     _unknown(top, _TOP_KEYS, "file")
     checks = {

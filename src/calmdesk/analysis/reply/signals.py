@@ -116,7 +116,7 @@ def solution_score(ctx: ReviewContext) -> float:
 
 def reflection_score(ctx: ReviewContext) -> float:
     """1 when two or more of the concern's content words come back, 0.5 for one, else 0."""
-    from calmdesk.analysis.reply.checks.listen import reflecting_terms
+    from calmdesk.analysis.reply.reflect import reflecting_terms
 
     return min(1.0, reflecting_terms(ctx) / 2)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from calmdesk.analysis.reply.check_spec import Outcome, register
 from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
 from calmdesk.analysis.reply.checks.listen import is_clarifying
 from calmdesk.analysis.reply.context import ReviewContext
 from calmdesk.analysis.reply.playbook import PolicyFact
-from calmdesk.analysis.reply.registry import Outcome, register
 from calmdesk.domain import CalmdeskError, Commitment, Severity, Span
 
 __all__ = [

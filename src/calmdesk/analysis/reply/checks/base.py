@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from calmdesk.analysis.reply.registry import Outcome
+from calmdesk.analysis.reply.check_spec import Outcome
 from calmdesk.analysis.reply.wording import merge_spans
 from calmdesk.domain import CheckStatus, Severity, Span
 

@@ -4,73 +4,20 @@ from __future__ import annotations
 
 import re
 
+from calmdesk.analysis.reply.check_spec import Outcome, register
 from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
 from calmdesk.analysis.reply.context import ReviewContext, key_terms
-from calmdesk.analysis.reply.lexicon import STOPWORDS
-from calmdesk.analysis.reply.registry import Outcome, register
+from calmdesk.analysis.reply.reflect import GENERIC, WORD, reflecting_terms
 from calmdesk.domain import Severity, Span
 
 __all__ = [
     "checks_need",
     "clarifies",
     "is_clarifying",
-    "reflecting_terms",
     "reflects_concern",
 ]
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{3,}")
 _OFFERED = ("solution_done", "solution_future", "remedy", "offer", "self_serve", "pending_done")
-_GENERIC = frozenset(
-    {
-        "sorry",
-        "frustr",
-        "upset",
-        "annoy",
-        "apolog",
-        "underst",
-        "experi",
-        "issue",
-        "problem",
-        "situat",
-        "inconv",
-        "concern",
-        "patien",
-        "happen",
-        # how they feel is P3's; P2 says back what went wrong
-        "furiou",
-        "angry",
-        "livid",
-        "fuming",
-        "disgus",
-        "outrag",
-        "appall",
-        "unacce",
-        "ridicu",
-    }
-)
-
-
-def _reflecting_spans(draft: str, customer_text: str) -> list[Span]:
-    wanted = key_terms(customer_text) - _GENERIC
-    spans: list[Span] = []
-    for m in _WORD.finditer(draft):
-        word = m.group(0)
-        if word.lower() in STOPWORDS or len(word) <= 2:
-            continue
-        if key_terms(word) & wanted:
-            spans.append(Span(m.start(), m.end(), word, "reflects"))
-    return spans
-
-
-def _distinct(spans: list[Span]) -> int:
-    return len({t for s in spans for t in key_terms(s.text)})
-
-
-def reflecting_terms(ctx: ReviewContext) -> int:
-    """How many distinct content words of the customer's concern the draft says back."""
-    if "reflects" not in ctx.memo:
-        ctx.memo["reflects"] = _reflecting_spans(ctx.draft, ctx.customer.concern)
-    return _distinct(ctx.memo["reflects"])
 
 
 @register(
@@ -88,7 +35,7 @@ def reflects_concern(ctx: ReviewContext) -> Outcome:
     spans = ctx.memo["reflects"]
     if ctx.score("reflection") >= 0.5:
         return passed(spans)
-    said = {w.lower() for s in spans for w in _WORD.findall(s.text)}
+    said = {w.lower() for s in spans for w in WORD.findall(s.text)}
     terms = _example_words(c.concern, set(c.abuse_words) | said)
     if spans and not terms:  # their words are there; the sentence does not yet say it back
         fix = "Say back in one sentence what went wrong for them, before what you will do."
@@ -99,9 +46,9 @@ def reflects_concern(ctx: ReviewContext) -> Outcome:
 
 def _example_words(text: str, skip: set[str]) -> list[str]:
     words: dict[str, str] = {}
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         word = m.group(0).lower()
-        stems = key_terms(word) - _GENERIC
+        stems = key_terms(word) - GENERIC
         if stems and word not in skip and len(word) > 3:
             words.setdefault(next(iter(stems)), word)
     return list(words.values())[:3]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from calmdesk.analysis.reply.check_spec import Outcome, register
 from calmdesk.analysis.reply.checks.base import fail, not_needed, passed
 from calmdesk.analysis.reply.context import ReviewContext
-from calmdesk.analysis.reply.registry import Outcome, register
 from calmdesk.analysis.reply.signals import find_tone_problems
 from calmdesk.analysis.reply.wording import join_words, tone_words
 from calmdesk.domain import Severity
