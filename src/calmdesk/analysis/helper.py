@@ -2,12 +2,12 @@
 
 The analysis is single-threaded Python and numpy for the most part, so one process uses one core.
 For an input of more than one batch, `analyze_many` starts one helper (`python -m
-calmdesk.analysis.helper`, a fresh interpreter: nothing of the caller's script is imported again)
-and keeps it for the life of the process. The helper loads the same models and reads each group
-exactly as the caller would; the caller keeps reading the other groups meanwhile and yields every
-analysis in input order. Messages are pickles over the helper's own stdin/stdout pipes (the helper
-writes nothing else there). A helper that cannot start or dies is not an error: its groups are read
-in the calling process instead, with the same results.
+calmdesk.analysis.helper_serve`, a fresh interpreter: nothing of the caller's script is imported
+again) and keeps it for the life of the process. The helper loads the same models and reads each
+group exactly as the caller would; the caller keeps reading the other groups meanwhile and yields
+every analysis in input order. Messages are pickles over the helper's own stdin/stdout pipes (the
+helper writes nothing else there). A helper that cannot start or dies is not an error: its groups
+are read in the calling process instead, with the same results.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import IO, Any
+from typing import Any
 
 __all__ = ["PROCESSES_ENV", "Helper", "helper", "processes"]
 
@@ -28,7 +28,7 @@ PROCESSES_ENV = "CALMDESK_ANALYSIS_PROCESSES"
 """How many processes a big `analyze_many` uses: 1 (no helper) or 2; by default 2 when a core is
 free (see `processes`)."""
 
-_READY = "ready"
+READY = "ready"
 
 
 def processes() -> int:
@@ -58,7 +58,7 @@ class Helper:
         # the same code as this process: its import path, whatever put calmdesk on it
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "calmdesk.analysis.helper"],
+            [sys.executable, "-m", "calmdesk.analysis.helper_serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -177,41 +177,3 @@ def _close_helper() -> None:
 
 
 atexit.register(_close_helper)
-
-
-def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    from calmdesk.analysis.pipeline import analyze_group
-    from calmdesk.analysis.scoring import default_models
-
-    try:
-        default_models().score(["Warm up: where is my parcel?"])
-        pickle.dump((-1, True, _READY), stdout, 5)
-    except Exception as exc:  # the models cannot load: say so, the caller reads its groups
-        pickle.dump((-1, False, f"the helper cannot load the models: {exc}"), stdout, 5)
-    stdout.flush()
-    while True:
-        try:
-            seq, conversations, max_chars, playbook = pickle.load(stdin)
-        except EOFError:
-            return
-        try:
-            reply: tuple[int, bool, Any] = (
-                seq,
-                True,
-                analyze_group(conversations, max_chars, playbook),
-            )
-        except Exception as exc:  # reported to the caller, which reads the group itself
-            reply = (seq, False, f"{type(exc).__name__}: {exc}")
-        pickle.dump(reply, stdout, 5)
-        stdout.flush()
-
-
-def main() -> None:
-    """The helper's loop: the protocol owns the real stdout; anything printed goes to stderr."""
-    stdout = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    _serve(sys.stdin.buffer, stdout)
-
-
-if __name__ == "__main__":
-    main()
