@@ -41,7 +41,7 @@ _OFF = dict.fromkeys(model.SIGNALS, 0)
 def _write(path: Path) -> Path:
     lines = []
     for n, text in enumerate(_UPSET * 2 + _CALM * 2):
-        labels = _ON if n % 12 < 6 else _OFF
+        labels = _ON if n < 2 * len(_UPSET) else _OFF  # both copies of each upset text
         row = {"id": f"c{n:04d}", "split": "dev", "channel": "chat", "language": "en"}
         lines.append(row | {"context": [], "text": f"{text} ({n})", "labels": labels})
     test_row = {"id": "c9999", "split": "test", "language": "en", "context": []}

@@ -49,7 +49,9 @@ class SignalSettings:
 
     cs: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1)
     folds: int = 5
-    english: bool = True  # the English vector joins the multilingual one
+    # the pipeline's sentence vector joins the multilingual one: off since the analysis reads
+    # every text with the multilingual encoder (the two would be the same vector)
+    english: bool = False
     public_weights: tuple[float, ...] = (0.0, 0.3)  # (0.0,): never offer the public sets
     public_rows: int = 1500  # rows of each public set at most (a fixed share by text)
     thresholds: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -118,7 +120,7 @@ def _turn_rows(
             history.append(CustomerSignals(**done))
         row = ctx.heads
         ml.append(row.vector if row.vector is not None else zero_ml)
-        en.append(ctx.embedding if ctx.embedding is not None else np.zeros(384, np.float32))
+        en.append(ctx.embedding if ctx.embedding is not None else zero_ml)
         rules.append(model.rule_features(ctx, done, tuple(history[:-1])))
         done_rows.append(done)
     return np.stack(ml), np.stack(en), np.stack(rules), done_rows
@@ -280,13 +282,18 @@ def _f1(truth: np.ndarray, said: np.ndarray) -> float:
 def joined_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, float]:
     """Dev ROC AUC of the reported signals: the heads' cross-validated probabilities `cv`
     joined with the rules as `scorers.learned_signals` joins them (from the rule features)."""
-    from calmdesk.analysis.customer.scorers import WAITING_URGENCY
+    from calmdesk.analysis.customer.scorers import _PLAIN, RULES_SURE, WAITING_URGENCY
 
     dev = rows.fold >= 0
     rule = {n: rows.rules[dev][:, i] for i, n in enumerate(model.RULE_NAMES)}
     relief = rule["tone:gratitude"] * (1 - rule["tone:negative"]) * (1 - rule["tone:contrast"])
     relief = relief * (1 - rule["rule:sarcasm"])
     minor = 0.85 * rule["tone:mild"] * (1 - rule["abuse_spans"])
+    sure = {n: rule[f"rule:{n}"] for n in _PLAIN}
+    cv = {
+        **cv,
+        **{n: np.where(r >= RULES_SURE, np.maximum(cv[n], r), cv[n]) for n, r in sure.items()},
+    }
     out = dict(cv)
     upset = np.maximum(cv["upset"], cv["anger"]) * (1 - relief) * (1 - minor)
     out["upset"] = upset

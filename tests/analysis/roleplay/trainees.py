@@ -83,10 +83,12 @@ GOOD: dict[str, tuple[str, ...]] = {
     "abusive-refund": (
         "I want to help you get your refund, but I won't accept insults. Please keep it "
         "respectful and I'll sort this out with you. Could you give me your return number?",
-        "Thank you. I'm sorry your refund has taken three weeks. I've released it now: the money "
+        "Thank you. I'm sorry your refund has taken three weeks; I understand how frustrating that "
+        "wait is. I've released it now: the money "
         "will be in your account by tomorrow, and I'm emailing you the confirmation today. Does "
         "that work for you?",
-        "I understand. I've checked again and the refund was released today, so it will be in "
+        "I'm sorry you're still waiting, it's frustrating to keep chasing this. I've checked again "
+        "and the refund was released today, so it will be in "
         "your account by tomorrow evening. I'll email you as soon as the bank confirms it. Is "
         "there anything else I can help with?",
     ),
@@ -117,7 +119,8 @@ GOOD: dict[str, tuple[str, ...]] = {
         "Hello Margaret, I'm sorry this has frightened you. I can see why you're worried. Your "
         "money is safe: a lock after three wrong passwords is a safety measure, not fraud. Could "
         "you tell me your customer number so I can help you get back in?",
-        "Thank you, Margaret. I've unlocked your account now. I'm sending you a text with a "
+        "Thank you, Margaret, and I'm sorry for the worry this has caused. I've unlocked your "
+        "online banking now. I'm sending you a text with a "
         "temporary code today; type it in on the login page and choose a new password, and you'll "
         "see your pension tomorrow as usual. Shall I stay with you while you try it?",
     ),

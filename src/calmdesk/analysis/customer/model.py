@@ -3,15 +3,16 @@
 
 One logistic head per signal over one feature row of the turn: its multilingual sentence vector
 (`analysis.language.encoder`, which every turn already gets for the customer heads and carries in
-`HeadRow.vector`, so every language is read and no other encoder runs), its English sentence
-vector (the pipeline's), and the rule features (`rule_features`: the head scores, the tone and
-cue pieces, the rule scorers' outputs, which requests and threats the rules found, and how many
-earlier turns the customer wrote; the earlier turns' own scores are not features, since at run
-time they are the learned scores and in training the rules' ones). The rules stay the
+`HeadRow.vector`, so every language is read and no other encoder runs), optionally the pipeline's
+sentence vector (a head trained with it; the packaged file is not, since the analysis reads every
+text with that same multilingual encoder), and the rule features (`rule_features`: the head scores,
+the tone and cue pieces, the rule scorers' outputs, which requests and threats the rules found, and
+how many earlier turns the customer wrote; the earlier turns' own scores are not features, since at
+run time they are the learned scores and in training the rules' ones). The rules stay the
 explanation (spans) and the hard checks (`scorers.learned_signals`); the heads read wording the
 lexicons do not know ("I'll be taking this up with my card company") into scores.
 
-A turn costs one (1 x ~950) by (950 x 11) product: the standardisation is folded into the
+A turn costs one (1 x ~560) by (560 x 11) product: the standardisation is folded into the
 weights at training. Weights are plain arrays in `analysis/models/customer_signals.npz` (no
 pickle), written by `calmdesk models train --heads signals`; loaded once per process.
 """

@@ -256,7 +256,10 @@ def learned_signals(
 ) -> dict[str, Any]:
     """The learned probabilities joined with the rules' findings (see docs/analysis.md)."""
     tone = ctx.tone
-    out: dict[str, Any] = {name: probs[name] for name in _PLAIN}  # sigmoids: already 0-1
+    # what the rules read with confidence ("I am furious", sarcastic praise beside a complaint)
+    # stays at least that strong where the heads are unsure
+    probs = {**probs, **{n: _sure(probs[n], done[n]) for n in _PLAIN}}
+    out: dict[str, Any] = {name: probs[name] for name in _PLAIN}  # both 0-1
     # Hard checks from the rules: thanks the rules read as sincere (not negated, not beside a
     # complaint, not sarcastic praise) and words that say it is minor lower upset, unless abusive.
     relief = (
@@ -299,10 +302,16 @@ def learned_signals(
     return out
 
 
-WAITING_URGENCY = 0.5
+WAITING_URGENCY = 0.6
 """Urgency is at least this times the turn's waiting."""
+RULES_SURE = 0.6
+"""A rule reading at least this high is a floor under the learned probability."""
 _PLAIN = ("upset", "anger", "abuse", "sarcasm", "urgency", "waiting")
 _REQUEST_KINDS = frozenset({MentionKind.SUPERVISOR, MentionKind.CANCEL})
+
+
+def _sure(learned: float, rules: float) -> float:
+    return max(learned, rules) if rules >= RULES_SURE else learned
 
 
 def _turn_span(text: str, kind: MentionKind) -> Span:
