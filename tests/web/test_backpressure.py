@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -21,6 +22,24 @@ from calmdesk.storage.engine import write_gate
 from calmdesk.web import create_app
 from calmdesk.web.admission import Admission
 from calmdesk.web.turn_feed import drain_turn_feed
+
+
+def _in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run `scenario` on a fresh event loop in a thread of its own (an earlier test, such as
+    the browser tests' sync Playwright, may leave a loop running in the main thread)."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 class _Slow:
@@ -77,7 +96,7 @@ def test_over_capacity_requests_are_refused_at_once_with_retry_after() -> None:
         assert gate.in_flight == 0
         assert _status(await _call(gate, "/api/v1/conversations/1/turns"))[0] == 200
 
-    asyncio.run(scenario())
+    _in_own_loop(scenario)
 
 
 @pytest.fixture
