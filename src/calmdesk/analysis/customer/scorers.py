@@ -229,20 +229,14 @@ LEARNED = "learned"
 """The scorer that reads the learned signal heads over what the rule scorers found."""
 
 
+_PLAIN = ("upset", "anger", "abuse", "sarcasm", "urgency", "waiting")
+"""The signals read as a head's probability joined with the rules (the rest are mentions)."""
+
+
 @register(
     LEARNED,
     needs={"text", "heads", "embedding", "history"},
-    sets=(
-        "upset",
-        "anger",
-        "abuse",
-        "sarcasm",
-        "urgency",
-        "waiting",
-        "requests",
-        "threats",
-        "mention_scores",
-    ),
+    sets=(*_PLAIN, "requests", "threats", "mention_scores"),
 )
 def _learned(ctx: TurnContext, done: dict[str, Any]) -> dict[str, Any]:
     probs = model.read(ctx, done)
@@ -306,7 +300,6 @@ WAITING_URGENCY = 0.6
 """Urgency is at least this times the turn's waiting."""
 RULES_SURE = 0.6
 """A rule reading at least this high is a floor under the learned probability."""
-_PLAIN = ("upset", "anger", "abuse", "sarcasm", "urgency", "waiting")
 _REQUEST_KINDS = frozenset({MentionKind.SUPERVISOR, MentionKind.CANCEL})
 
 
