@@ -85,6 +85,22 @@ def _page(
     return render(request, template, context, status)
 
 
+def _save(
+    request: Request, user: StaffPrincipal, session: Session, settings: SettingsDep,
+    actions: ActionsDep, kind: str, team_id: int, text: str, where: str, done: str,
+) -> Response:  # fmt: skip
+    """Save the YAML `text` as the scope's override of `kind`; a refusal is shown beside the form
+    named `where`, with what was typed kept."""
+    _admin(user)
+    scope = _team(team_id)
+    try:
+        desk_overrides.save_override(actions, user.acting(), kind, scope, text)
+    except CalmdeskError as err:
+        return _page(request, user, session, settings, kind, scope, error=err.message,
+                     where=where, text=text, status=400)  # fmt: skip
+    return _page(request, user, session, settings, kind, scope, flash=done)
+
+
 def _reset(
     request: Request, user: StaffPrincipal, session: Session, settings: SettingsDep,
     actions: ActionsDep, kind: str, team_id: int, done: str,
@@ -132,15 +148,8 @@ def save_rules(
     request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
     actions: ActionsDep, team_id: TeamField = 0, text: YamlField = "",
 ) -> Response:  # fmt: skip
-    _admin(user)
-    scope = _team(team_id)
-    try:
-        desk_overrides.save_override(actions, user.acting(), "escalation_rules", scope, text)
-    except CalmdeskError as err:
-        return _page(request, user, session, settings, "escalation_rules", scope,
-                     error=err.message, where="rules", text=text, status=400)  # fmt: skip
-    return _page(request, user, session, settings, "escalation_rules", scope,
-                 flash="Escalation rules saved; they apply to the next message.")  # fmt: skip
+    return _save(request, user, session, settings, actions, "escalation_rules", team_id, text,
+                 "rules", "Escalation rules saved; they apply to the next message.")  # fmt: skip
 
 
 @router.post("/escalation-rules/reset", response_class=HTMLResponse)
@@ -240,15 +249,8 @@ def save_playbook_yaml(
     request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
     actions: ActionsDep, team_id: TeamField = 0, text: YamlField = "",
 ) -> Response:  # fmt: skip
-    _admin(user)
-    scope = _team(team_id)
-    try:
-        desk_overrides.save_override(actions, user.acting(), "playbook", scope, text)
-    except CalmdeskError as err:
-        return _page(request, user, session, settings, "playbook", scope, error=err.message,
-                     where="yaml", text=text, status=400)  # fmt: skip
-    return _page(request, user, session, settings, "playbook", scope,
-                 flash="Playbook saved; the next review uses it.")  # fmt: skip
+    return _save(request, user, session, settings, actions, "playbook", team_id, text, "yaml",
+                 "Playbook saved; the next review uses it.")  # fmt: skip
 
 
 @router.post("/playbook/reset", response_class=HTMLResponse)
