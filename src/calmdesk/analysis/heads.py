@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from calmdesk.analysis.artefact import Artefacts
 from calmdesk.analysis.language import encoder as multilingual
-from calmdesk.domain.errors import MalformedInput, ModelUnavailable
+from calmdesk.domain.errors import MalformedInput
 from calmdesk.domain.signals import EMOTIONS
 
 __all__ = [
@@ -321,18 +322,12 @@ class HeadScores:
         return {name: float(p) for name, p in zip(EMOTIONS, self.emotion[i], strict=True)}
 
 
-_loaded: dict[Path, LinearHeads] = {}
+_artefacts = Artefacts(LinearHeads.read, "heads")
 
 
 def load(path: Path = ARTEFACT) -> LinearHeads:
     """The heads in `path`, read once per process."""
-    with _lock:
-        if path not in _loaded:
-            try:
-                _loaded[path] = LinearHeads.read(path)
-            except (OSError, ValueError, KeyError) as exc:
-                raise ModelUnavailable(f"Cannot read the heads file {path}.") from exc
-        return _loaded[path]
+    return _artefacts.get(path)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -17,13 +17,13 @@ Weights are plain arrays in `analysis/models/customer_heads.npz` (no pickle), wr
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from calmdesk.analysis.artefact import Artefacts
 from calmdesk.analysis.heads import LinearHeads, TextParts
 from calmdesk.analysis.language import encoder as multilingual
 from calmdesk.domain.errors import MalformedInput, ModelUnavailable
@@ -36,8 +36,6 @@ CAUSE_TOPICS: tuple[str, ...] = tuple(
     c.value for c in Cause if c is not Cause.NONE
 )  # the named causes, then "other" (any other topic)
 BINARY: tuple[str, ...] = ("sarcasm", "anger", "offensive", "complaint", "politeness")
-_lock = threading.Lock()
-_loaded: dict[Path, LinearHeads] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +62,19 @@ class CustomerHeadScores:
         return {name: float(p) for name, p in zip(EMOTIONS, self.emotion[i], strict=True)}
 
 
+def _read(path: Path) -> LinearHeads:
+    heads = LinearHeads.read(path)
+    if heads.featurizer.dim != multilingual.DIM:
+        raise ModelUnavailable(f"{path} was not trained on the multilingual encoder.")
+    return heads
+
+
+_artefacts = Artefacts(_read, "customer heads")
+
+
 def load(path: Path = ARTEFACT) -> LinearHeads:
     """The customer heads in `path`, read once per process."""
-    with _lock:
-        if path not in _loaded:
-            try:
-                heads = LinearHeads.read(path)
-            except (OSError, ValueError, KeyError) as exc:
-                raise ModelUnavailable(f"Cannot read the customer heads file {path}.") from exc
-            if heads.featurizer.dim != multilingual.DIM:
-                raise ModelUnavailable(f"{path} was not trained on the multilingual encoder.")
-            _loaded[path] = heads
-        return _loaded[path]
+    return _artefacts.get(path)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

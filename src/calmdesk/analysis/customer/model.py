@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from calmdesk.domain.errors import ModelUnavailable
+from calmdesk.analysis.artefact import Artefacts
 from calmdesk.domain.signals import EMOTIONS, CustomerSignals, MentionKind
 
 __all__ = [
@@ -98,7 +97,6 @@ RULE_NAMES: tuple[str, ...] = (
     "length",
     "question_marks",
 )
-_lock = threading.Lock()
 
 
 def rule_features(
@@ -189,18 +187,12 @@ class SignalHeads:
         return heads
 
 
-_loaded: dict[Path, SignalHeads] = {}
+_artefacts = Artefacts(SignalHeads.read, "customer signals")
 
 
 def load(path: Path = ARTEFACT) -> SignalHeads:
     """The learned customer signal heads in `path`, read once per process."""
-    with _lock:
-        if path not in _loaded:
-            try:
-                _loaded[path] = SignalHeads.read(path)
-            except (OSError, ValueError, KeyError) as exc:
-                raise ModelUnavailable(f"Cannot read the customer signals file {path}.") from exc
-        return _loaded[path]
+    return _artefacts.get(path)
 
 
 def read(ctx: Any, done: Mapping[str, Any], path: Path = ARTEFACT) -> dict[str, float] | None:

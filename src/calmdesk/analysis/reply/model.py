@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from calmdesk.analysis.artefact import Artefacts
 from calmdesk.analysis.language import encoder
 from calmdesk.analysis.reply.context import key_terms
 from calmdesk.analysis.reply.lexicon import ACRONYMS, DRAFT_PATTERNS
 from calmdesk.analysis.reply.politeness import lexical_politeness
 from calmdesk.domain import Span
-from calmdesk.domain.errors import MalformedInput, ModelUnavailable
+from calmdesk.domain.errors import MalformedInput
 
 __all__ = [
     "ARTEFACT",
@@ -82,7 +82,6 @@ _YOU = re.compile(r"\byou(?:r|rs|'re|'ve|'ll|'d)?\b", re.IGNORECASE)
 _ACTION = re.compile(
     r"\b(?:I|we)(?:'ve|'ll| have| will| can| am going to|'m going to)\s+\w+", re.IGNORECASE
 )
-_lock = threading.Lock()
 
 
 def rule_features(
@@ -175,18 +174,12 @@ class ReplyHeads:
         return heads
 
 
-_loaded: dict[Path, ReplyHeads] = {}
+_artefacts = Artefacts(ReplyHeads.read, "reply heads")
 
 
 def load(path: Path = ARTEFACT) -> ReplyHeads:
     """The reply heads in `path`, read once per process."""
-    with _lock:
-        if path not in _loaded:
-            try:
-                _loaded[path] = ReplyHeads.read(path)
-            except (OSError, ValueError, KeyError) as exc:
-                raise ModelUnavailable(f"Cannot read the reply heads file {path}.") from exc
-        return _loaded[path]
+    return _artefacts.get(path)
 
 
 Vectors = Callable[[Sequence[str]], np.ndarray]
