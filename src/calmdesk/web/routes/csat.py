@@ -27,6 +27,21 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 
+def _answer(
+    ctx: ActionsDep, customer_id: int, conversation_id: int, score: str, comment: str
+) -> tuple[CsatSurvey | None, str, int]:
+    """Store the customer's answer (chat and e-mail alike): the survey, "" and 200; or, refused,
+    the survey as it stands, the reason and its status (409 answered already, 404 none asked)."""
+    try:
+        survey = answer_csat(ctx, Actor.for_customer(customer_id), conversation_id, score, comment)
+    except CalmdeskError as err:
+        with ctx.sessions() as session:
+            current = _survey(session, conversation_id)
+        status = 409 if err.code == "E401" else 404 if err.code == "E201" else 400
+        return current, err.message, status
+    return survey, "", 200
+
+
 def _page(request: Request, token: str, survey: CsatSurvey | None, error: str = "",
           status: int = 200) -> Response:  # fmt: skip
     context = {
@@ -60,16 +75,9 @@ def csat_answer(
     """Store the answer once; a bad rating shows the form again with the reason."""
     with ctx.sessions() as session:
         who = chat_identity(settings, token, session)
-    try:
-        survey = answer_csat(
-            ctx, Actor.for_customer(who.customer_id), who.conversation_id, score, comment
-        )
-    except CalmdeskError as err:
-        with ctx.sessions() as session:
-            current = _survey(session, who.conversation_id)
-        status = 409 if err.code == "E401" else 404 if err.code == "E201" else 400
-        return _page(request, token, current, err.message, status)
-    return _page(request, token, survey)
+    return _page(
+        request, token, *_answer(ctx, who.customer_id, who.conversation_id, score, comment)
+    )
 
 
 def _mail_page(request: Request, token: str, survey: CsatSurvey | None, error: str = "",
@@ -111,13 +119,5 @@ def csat_mail_answer(
     link = read_csat_token(settings, token)
     if link is None:
         return _mail_page(request, token, None, _BAD_LINK, 404)
-    try:
-        survey = answer_csat(
-            ctx, Actor.for_customer(link.customer_id), link.conversation_id, score, comment
-        )
-    except CalmdeskError as err:
-        with ctx.sessions() as session:
-            current = _survey(session, link.conversation_id)
-        status = 409 if err.code == "E401" else 404 if err.code == "E201" else 400
-        return _mail_page(request, token, current, err.message, status)
-    return _mail_page(request, token, survey)
+    answered = _answer(ctx, link.customer_id, link.conversation_id, score, comment)
+    return _mail_page(request, token, *answered)
