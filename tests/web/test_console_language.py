@@ -52,12 +52,12 @@ def test_a_supported_turn_has_no_limited_chip() -> None:
 
 
 def test_stored_signals_keep_language_sarcasm_and_waiting() -> None:
+    from calmdesk.analysis.qa.decode import stored_customer_signals as signals_from_json
     from calmdesk.domain import CustomerSignals, to_jsonable
-    from calmdesk.web.console.review import signals_from_json
 
     signals = CustomerSignals(
         upset=0.7, anger=0.3, abuse=0.0, complaint=0.8, urgency=0.5, politeness=0.4,
         emotion={"frustration": 1.0}, sarcasm=0.7, waiting=0.6, language="pl",
-        language_supported=False,
+        language_supported=False, mention_scores={"manager": 0.8, "legal": 0.1},
     )  # fmt: skip
     assert signals_from_json(to_jsonable(signals)) == signals

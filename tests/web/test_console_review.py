@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from calmdesk.analysis.qa.decode import stored_customer_signals as signals_from_json
 from calmdesk.domain import (
     AbuseKind,
     Cause,
@@ -18,7 +19,7 @@ from calmdesk.domain import (
     Turn,
     to_jsonable,
 )
-from calmdesk.web.console.review import review_against_stored, signals_from_json
+from calmdesk.web.console.review import review_against_stored
 
 ANGRY = CustomerSignals(
     upset=0.9, anger=0.8, abuse=0.7, complaint=0.9, urgency=0.6, politeness=0.1,

@@ -23,14 +23,10 @@ from calmdesk.analysis.bot import BotReply, BotSettings, decide
 from calmdesk.analysis.bot.scope import default_scope
 from calmdesk.analysis.kb import Article, KbIndex, build_index, policy_facts, with_article_facts
 from calmdesk.analysis.knowledge import KnowledgeBase
+from calmdesk.analysis.qa.decode import stored_customer_signals
 from calmdesk.analysis.reply.playbook import PolicyFact
 from calmdesk.domain import (
-    AbuseKind,
     CalmdeskError,
-    CustomerSignals,
-    Mention,
-    MentionKind,
-    Span,
     to_jsonable,
 )
 from calmdesk.storage import AuthorRole, Conversation, CustomerStanding, Note, Turn
@@ -41,7 +37,6 @@ __all__ = [
     "bot_answer",
     "bot_settings_for",
     "kb_index",
-    "signals_from_json",
     "stored_facts",
     "with_stored_facts",
 ]
@@ -88,33 +83,6 @@ def bot_settings_for(session: Session, team_id: int | None) -> BotTeamSetting | 
     return rows.get(team_id) or rows.get(None)
 
 
-def _mention(raw: Any) -> Mention | None:
-    try:
-        span = raw["span"]
-        return Mention(MentionKind(raw["kind"]), Span(span["start"], span["end"], span["text"]))
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def signals_from_json(raw: Any) -> CustomerSignals | None:
-    """The stored signals of a customer turn, read back (None when they are missing)."""
-    if not isinstance(raw, dict) or "upset" not in raw:
-        return None
-    try:
-        kinds = [AbuseKind(k) for k in raw.get("abuse_kinds") or []]
-        return CustomerSignals(
-            upset=float(raw["upset"]), anger=float(raw.get("anger", 0)),
-            abuse=float(raw.get("abuse", 0)), complaint=float(raw.get("complaint", 0)),
-            urgency=float(raw.get("urgency", 0)), politeness=float(raw.get("politeness", 0)),
-            emotion={str(k): float(v) for k, v in (raw.get("emotion") or {}).items()},
-            abuse_kinds=kinds,
-            requests=[m for m in map(_mention, raw.get("requests") or []) if m],
-            threats=[m for m in map(_mention, raw.get("threats") or []) if m],
-        )  # fmt: skip
-    except (TypeError, ValueError):
-        return None
-
-
 def _model(ctx: ActionContext) -> Any:
     s = ctx.settings
     if not s.llm_base_url:
@@ -152,7 +120,7 @@ def bot_answer(ctx: ActionContext, conversation_id: int) -> BotReply | None:
             index = kb_index(session)
             reply = decide(
                 to_domain(conversation_id, turns), index, settings,
-                signals=signals_from_json(turns[-1].signals),
+                signals=stored_customer_signals(turns[-1].signals),
                 tier=conversation.customer.tier, blocked=False, scope=default_scope(index),
                 model=_model(ctx),
             )  # fmt: skip

@@ -3,7 +3,11 @@ stored turns) as CustomerSignals / AgentSignals, so QA reuses them instead of an
 
 The decoder follows the dataclasses' own type hints, so a field added to the signals later is read
 without a change here; keys it does not know are ignored and missing keys take the field's default
-(a missing field without a default is an error naming it)."""
+(a missing field without a default is an error naming it).
+
+`stored_customer_signals` is the forgiving reading for pages and the bot: a field it cannot read
+takes its default, an unreadable item of a list is dropped, and only a missing or unreadable field
+without a default makes the whole reading unusable (None)."""
 
 from __future__ import annotations
 
@@ -27,13 +31,20 @@ from calmdesk.domain import (
     TurnAnalysis,
 )
 
-__all__ = ["analysis_from_record", "review_from_json", "signals_from_json"]
+__all__ = [
+    "analysis_from_record",
+    "review_from_json",
+    "signals_from_json",
+    "stored_customer_signals",
+]
 
 Convert = Callable[[Any, "str | None"], Any]
 """A converter takes the value and where it is; `where` is None on the fast first pass (no path
 strings built), and an error there makes the caller decode again with paths for the message."""
 
 _PLANS: dict[type, tuple[tuple[str, Convert, bool], ...]] = {}
+_ITEMS: dict[type, dict[str, Convert]] = {}
+"""Per dataclass, the item converter of each list field (for the forgiving reading)."""
 _NAMES = {name: getattr(domain, name) for name in domain.__all__}
 
 
@@ -158,6 +169,11 @@ def _plan(kind: type) -> tuple[tuple[str, Convert, bool], ...]:
             )
             steps.append((f.name, _converter(hints[f.name]), has_default))
         plan = _PLANS[kind] = tuple(steps)
+        _ITEMS[kind] = {
+            f.name: _converter(typing.get_args(hints[f.name])[0])
+            for f in dataclasses.fields(kind)
+            if typing.get_origin(hints[f.name]) in (list, Sequence)
+        }
     return plan
 
 
@@ -182,6 +198,42 @@ def _decode(kind: type, value: Any, where: str) -> Any:
         return _dataclass(kind, value, None)
     except MalformedInput:
         return _dataclass(kind, value, where)
+
+
+def _forgiving(kind: type, value: Any) -> Any:
+    if not isinstance(value, Mapping):
+        return None
+    plan = _plan(kind)
+    items = _ITEMS[kind]
+    kwargs: dict[str, Any] = {}
+    for name, convert, has_default in plan:
+        if name not in value:
+            if not has_default:
+                return None
+            continue
+        try:
+            kwargs[name] = convert(value[name], None)
+        except MalformedInput:
+            raw = value[name]
+            if name in items and type(raw) is list:
+                kwargs[name] = [v for v in (_or_none(items[name], x) for x in raw) if v is not None]
+            elif not has_default:
+                return None
+    return kind(**kwargs)
+
+
+def _or_none(convert: Convert, value: Any) -> Any:
+    try:
+        return convert(value, None)
+    except MalformedInput:
+        return None
+
+
+def stored_customer_signals(data: object) -> CustomerSignals | None:
+    """A customer turn's stored signals, read forgivingly (see the module's doc); None when the
+    numbers every reading has are missing or unreadable."""
+    signals: CustomerSignals | None = _forgiving(CustomerSignals, data)
+    return signals
 
 
 def signals_from_json(role: Role, data: object, where: str = "signals") -> Any:
