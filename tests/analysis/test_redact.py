@@ -75,3 +75,17 @@ def test_redact_then_restore_round_trips_emails_and_phones() -> None:
     result = redact(text, region="GB")
     assert "jo@example.com" not in result.text and "7946" not in result.text
     assert restore(result.text, result.mapping) == text
+
+
+def test_redact_finds_what_the_storage_redaction_finds() -> None:
+    # The language-model path uses the same finders as the redaction before storage: a card's
+    # security code and expiry, and an IBAN written in lower case, never leave the machine.
+    text = f"Card {VISA_TEST} exp 04/29 cvv 123, or pay from de89370400440532013000."
+    result = redact(text)
+    assert result.text == (
+        "Card [CARD_1] exp [card expiry] cvv [security code], or pay from [IBAN_1]."
+    )
+    assert restore(result.text, result.mapping) == (
+        "Card card ending 4242 exp [card expiry] cvv [security code], "
+        "or pay from account ending 3000."
+    )

@@ -1,9 +1,10 @@
 """Personal data out before text leaves the machine, and back in when the answer returns.
 
-Found and replaced by placeholders such as `[EMAIL_1]`: payment card numbers (13-19 digits that
-pass the Luhn check), IBANs (ISO 13616 mod-97 check), e-mail addresses and phone numbers (the
-`phonenumbers` library, numbers valid for their region). One `Redactor` gives the same value the
-same placeholder across all the texts it sees, so a conversation stays coherent.
+Found by the same finders as the redaction before storage (`calmdesk.analysis.privacy`) and
+replaced by placeholders such as `[EMAIL_1]`: payment card numbers, IBANs, e-mail addresses and
+phone numbers; card security codes and expiry dates become `[security code]` / `[card expiry]`.
+One `Redactor` gives the same value the same placeholder across all the texts it sees, so a
+conversation stays coherent.
 
 `restore` puts e-mail addresses and phone numbers back; card numbers and IBANs come back masked
 ("card ending 4242"), because a reply should never repeat them in full.
@@ -12,43 +13,21 @@ same placeholder across all the texts it sees, so a conversation stays coherent.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import phonenumbers
+from calmdesk.analysis.privacy import (
+    Finding,
+    find_cards,
+    find_contacts,
+    find_ibans,
+    find_security_codes,
+    luhn_ok,
+)
 
 __all__ = ["Redacted", "Redactor", "luhn_ok", "redact", "restore"]
 
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-_EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-)
 _PLACEHOLDER = re.compile(r"\[(CARD|IBAN|EMAIL|PHONE)_(\d+)\]")
-
-
-def luhn_ok(digits: str) -> bool:
-    """Whether a digit string passes the Luhn checksum used by payment cards."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 1:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
-def _iban_ok(raw: str) -> bool:
-    iban = raw.replace(" ", "")
-    if not 15 <= len(iban) <= 34:
-        return False
-    moved = iban[4:] + iban[:4]
-    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
-
-
-def _card_ok(raw: str) -> bool:
-    digits = re.sub(r"\D", "", raw)
-    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+_KINDS = {"card": "CARD", "iban": "IBAN", "email": "EMAIL", "phone": "PHONE"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +48,10 @@ class Redactor:
     _counts: dict[str, int] = field(default_factory=dict)
 
     def redact(self, text: str) -> Redacted:
-        text = self._sub(_IBAN, text, "IBAN", _iban_ok)
-        text = self._sub(_CARD, text, "CARD", _card_ok)
-        text = self._sub(_EMAIL, text, "EMAIL", lambda _: True)
-        text = self._phones(text)
+        text = self._swap(text, find_ibans(text))
+        cards = find_cards(text)
+        text = self._swap(text, [*cards, *find_security_codes(text, cards)])
+        text = self._swap(text, find_contacts(text, self.region))
         return Redacted(text, dict(self.mapping))
 
     def _placeholder(self, kind: str, value: str) -> str:
@@ -83,20 +62,19 @@ class Redactor:
             self._seen[key], self.mapping[tag] = tag, value
         return self._seen[key]
 
-    def _sub(
-        self, pattern: re.Pattern[str], text: str, kind: str, ok: Callable[[str], bool]
-    ) -> str:
-        def swap(m: re.Match[str]) -> str:
-            return self._placeholder(kind, m.group(0)) if ok(m.group(0)) else m.group(0)
-
-        return pattern.sub(swap, text)
-
-    def _phones(self, text: str) -> str:
-        matcher = phonenumbers.PhoneNumberMatcher(text, self.region, phonenumbers.Leniency.VALID)
-        found = [(m.start, m.end, self._placeholder("PHONE", m.raw_string)) for m in matcher]
-        for start, end, tag in reversed(found):
-            text = text[:start] + tag + text[end:]
-        return text
+    def _swap(self, text: str, findings: list[Finding]) -> str:
+        """Cards, IBANs, e-mails and phones become placeholders; security codes and expiry dates
+        their fixed labels (they never come back)."""
+        out, pos = [], 0
+        for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+            if f.start < pos:
+                continue
+            kind = _KINDS.get(f.kind)
+            value = text[f.start : f.end]
+            out += [text[pos : f.start], self._placeholder(kind, value) if kind else f.label]
+            pos = f.end
+        out.append(text[pos:])
+        return "".join(out)
 
 
 def redact(text: str, *, region: str = "US") -> Redacted:
