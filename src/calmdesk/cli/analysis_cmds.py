@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from calmdesk.analysis.pipeline import analyze_many, analyze_text
 from calmdesk.analysis.wire import analysis_record, parse_line, peek_id
 from calmdesk.cli.analysis_view import render_records
+from calmdesk.cli.common import open_source
 from calmdesk.config import Settings
 from calmdesk.domain.conversation import Conversation
 from calmdesk.domain.errors import CalmdeskError, InputError, InputTooLarge, ModelUnavailable
@@ -108,18 +109,6 @@ def _count_lines(path: Path) -> int | None:
         return None
 
 
-def _open(source: str) -> IO[bytes]:
-    if source == "-":
-        return sys.stdin.buffer
-    path = Path(source)
-    if not path.is_file():
-        raise typer.BadParameter(f"{source} is not a readable file.", param_hint="FILE")
-    try:
-        return path.open("rb")
-    except OSError as exc:
-        raise typer.BadParameter(f"{source} cannot be read ({exc.strerror}).") from None
-
-
 def _write(chunks: Iterator[list[Any]], as_table: bool) -> None:
     console = Console()
     for records in chunks:
@@ -142,7 +131,7 @@ def _run_text(text: str, settings: Settings, as_table: bool) -> None:
 
 
 def _run_stream(source: str, settings: Settings, as_table: bool, show: bool) -> None:
-    stream = _open(source)
+    stream = open_source(source)
     total = _count_lines(Path(source)) if source != "-" else None
     progress = _progress(show)
     try:

@@ -2,19 +2,66 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import typer
 
 from calmdesk.config import Settings
-from calmdesk.domain.errors import CalmdeskError, ConfigError
+from calmdesk.domain.errors import (
+    CalmdeskError,
+    ConfigError,
+    EmptyInput,
+    InputTooLarge,
+    MalformedInput,
+)
 
 if TYPE_CHECKING:
     from calmdesk.actions import ActionContext
 
-__all__ = ["action_context", "coded_errors"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "action_context",
+    "coded_errors",
+    "open_source",
+    "read_conversation_bytes",
+]
+
+MAX_INPUT_BYTES = 5_000_000
+"""The most a one-conversation command (review, suggest) reads."""
+
+
+def open_source(source: str) -> IO[bytes]:
+    """The file named on the command line for reading in binary, or stdin for `-`."""
+    if source == "-":
+        return sys.stdin.buffer
+    path = Path(source)
+    if not path.is_file():
+        raise typer.BadParameter(f"{source} is not a readable file.", param_hint="FILE")
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise typer.BadParameter(f"{source} cannot be read ({exc.strerror}).") from None
+
+
+def read_conversation_bytes(source: str) -> bytes:
+    """One conversation's bytes from a file or stdin (`-`): refused when too large or empty."""
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with Path(source).open("rb") as fh:
+                data = fh.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise MalformedInput(f"Cannot read {source}: {exc.strerror}.") from exc
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputTooLarge(f"The conversation is over {MAX_INPUT_BYTES} bytes; send less.")
+    if not data.strip():
+        raise EmptyInput("No conversation was given; pass a JSON file or pipe one on stdin.")
+    return data
 
 
 @contextmanager

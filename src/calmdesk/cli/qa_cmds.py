@@ -18,22 +18,10 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook
-from calmdesk.cli.common import coded_errors
+from calmdesk.cli.common import coded_errors, open_source
 from calmdesk.config import Settings
 
 __all__ = ["qa", "register"]
-
-
-def _open(source: str) -> IO[bytes]:
-    if source == "-":
-        return sys.stdin.buffer
-    path = Path(source)
-    if not path.is_file():
-        raise typer.BadParameter(f"{source} is not a readable file.", param_hint="FILE")
-    try:
-        return path.open("rb")
-    except OSError as exc:
-        raise typer.BadParameter(f"{source} cannot be read ({exc.strerror}).") from None
 
 
 def _progress(enabled: bool) -> Progress | None:
@@ -158,7 +146,7 @@ def qa(
 def _stream(
     source: str, settings: Settings, book: Playbook, options: dict[str, Any], show: bool
 ) -> None:
-    stream = _open(source)
+    stream = open_source(source)
     bar = _progress(show)
     try:
         with ExitStack() as stack:

@@ -16,6 +16,7 @@ from calmdesk.analysis.kb import load_knowledge_base
 from calmdesk.analysis.knowledge import default_knowledge_base
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook, review_draft
 from calmdesk.analysis.reply.wording import tone_findings
+from calmdesk.cli.common import read_conversation_bytes
 from calmdesk.cli.tables import Col, console, make_table, when, words
 from calmdesk.config import Settings
 from calmdesk.domain import (
@@ -24,7 +25,6 @@ from calmdesk.domain import (
     CheckStatus,
     Conversation,
     EmptyInput,
-    InputTooLarge,
     MalformedInput,
     Review,
     Role,
@@ -35,24 +35,7 @@ from calmdesk.domain import (
 
 __all__ = ["read_conversation", "register"]
 
-MAX_INPUT_BYTES = 5_000_000
 _STATUS_STYLE = {CheckStatus.PASS: "green", CheckStatus.FAIL: "red", CheckStatus.NOT_NEEDED: "dim"}
-
-
-def _read_bytes(source: str) -> bytes:
-    if source == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-    else:
-        try:
-            with Path(source).open("rb") as fh:
-                data = fh.read(MAX_INPUT_BYTES + 1)
-        except OSError as exc:
-            raise MalformedInput(f"Cannot read {source}: {exc.strerror}.") from exc
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputTooLarge(f"The conversation is over {MAX_INPUT_BYTES} bytes; send less.")
-    if not data.strip():
-        raise EmptyInput("No conversation was given; pass a JSON file or pipe one on stdin.")
-    return data
 
 
 def _turn(raw: Any, i: int) -> Turn:
@@ -186,7 +169,7 @@ def review(
         if fmt not in {"auto", "json", "table"}:
             raise MalformedInput("--format must be auto, json or table.")
         config = _playbook(playbook)
-        history, turn = _split(read_conversation(_read_bytes(source)), draft)
+        history, turn = _split(read_conversation(read_conversation_bytes(source)), draft)
         analyses, politeness = _analyse(history, turn.text)
         result = review_draft(
             turn.text, history, analyses, politeness=politeness, now=turn.at, config=config

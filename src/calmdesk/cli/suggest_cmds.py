@@ -15,6 +15,7 @@ from calmdesk.analysis.knowledge import KnowledgeBase
 from calmdesk.analysis.promises.commitments import extract_commitments
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook
 from calmdesk.analysis.suggest import Suggestion, failed_checks, suggest_reply
+from calmdesk.cli.common import read_conversation_bytes
 from calmdesk.cli.review_cmds import read_conversation
 from calmdesk.cli.tables import Col, console, make_table, when
 from calmdesk.config import Settings
@@ -23,32 +24,13 @@ from calmdesk.domain import (
     Commitment,
     Conversation,
     ConversationAnalysis,
-    EmptyInput,
-    InputTooLarge,
     MalformedInput,
     to_jsonable,
 )
 
 __all__ = ["promises", "register", "suggest"]
 
-MAX_INPUT_BYTES = 5_000_000
 _FORMATS = {"auto", "json", "text"}
-
-
-def _read(source: str) -> bytes:
-    try:
-        if source == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-        else:
-            with Path(source).open("rb") as fh:
-                data = fh.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise MalformedInput(f"Cannot read {source}: {exc.strerror}.") from exc
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputTooLarge(f"The conversation is over {MAX_INPUT_BYTES} bytes; send less.")
-    if not data.strip():
-        raise EmptyInput("No conversation was given; pass a JSON file or pipe one on stdin.")
-    return data
 
 
 def _analyse(conversation: Conversation, settings: Settings) -> ConversationAnalysis | None:
@@ -110,7 +92,7 @@ def suggest(
         if offline:
             settings = settings.model_copy(update={"llm_base_url": None})
         knowledge, book = _inputs(kb, playbook, settings)
-        conversation = read_conversation(_read(source))
+        conversation = read_conversation(read_conversation_bytes(source))
         analysis = _analyse(conversation, settings)
         result = suggest_reply(
             conversation,
