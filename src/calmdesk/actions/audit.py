@@ -18,7 +18,7 @@ _SKIP = {"password_hash", "token_hash", "csrf"}
 # record itself holds the (redacted) text, so erasing the record erases it everywhere.
 _FREE_TEXT = {
     "text", "summary", "reason", "outcome", "detail", "subject", "standing_reason", "action",
-    "risk_reasons", "email", "phone", "profile", "bad_experiences",
+    "risk_reasons", "email", "phone", "profile", "bad_experiences", "from_addr", "to_addr",
 }  # fmt: skip
 _CUSTOMER_TEXT = _FREE_TEXT | {"name"}
 

@@ -146,7 +146,7 @@ def _record(
         to_addr=(mail.to_addrs[0] if mail.to_addrs else "")[:320], subject=mail.subject[:300],
         in_reply_to=(mail.in_reply_to[0] if mail.in_reply_to else "")[:500],
         reference_ids=list(mail.references), body=mail.full_text[:200_000],
-        attachments=[a.as_dict() for a in mail.attachments],
+        attachments=[a.as_dict() for a in mail.attachments], raw_file=mail.raw_file,
     )  # fmt: skip
     try:
         with ctx.sessions.begin() as session:

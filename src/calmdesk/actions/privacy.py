@@ -16,10 +16,13 @@ newer records added (and the audit rows copying them) before any flush.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import String, Table, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from calmdesk.actions import privacy_guard  # noqa: F401 - redacts the newer free-text columns
@@ -44,6 +47,7 @@ from calmdesk.storage import (
     Turn,
     UserRole,
 )
+from calmdesk.storage.intake import EmailMessage
 from calmdesk.storage.trust import ChatToken, TeamPolicy
 
 __all__ = [
@@ -63,6 +67,7 @@ RETENTION_MODES = ("anonymise", "delete")
 _TURN_TIMERS = (TimerKind.RESPONSE_DUE,)
 _COMMITMENT_TIMERS = (TimerKind.COMMITMENT_REMINDER, TimerKind.COMMITMENT_OVERDUE)
 _FOLLOW_UP_TIMERS = (TimerKind.FOLLOW_UP_DUE,)
+log = logging.getLogger(__name__)
 
 
 def team_policy(session: Session, team_id: int | None) -> TeamPolicy:
@@ -165,12 +170,14 @@ def apply_retention(
             conversation = session.get(Conversation, conversation_id)
             if conversation is None:
                 continue
+            files = mail_files(session, EmailMessage.conversation_id == conversation_id)
             if mode == "delete":
                 delete_conversation(session, actor, conversation, "retention")
                 deleted += 1
             elif not (conversation.meta or {}).get("anonymised_at"):
                 anonymise_conversation(session, actor, conversation, "retention", when)
                 anonymised += 1
+        remove_mail_files(ctx, files)
     return RetentionReport(anonymised=anonymised, deleted=deleted)
 
 
@@ -205,10 +212,62 @@ def anonymise_conversation(
     session.execute(
         update(RuleFiring).where(RuleFiring.conversation_id == cid).values(reason=REMOVED)
     )
+    _blank_mail(session, EmailMessage.conversation_id == cid)
     _revoke_chat(session, cid, now)
     conversation.subject, conversation.outcome, conversation.risk_reasons = "", "", []
     conversation.meta = {**(conversation.meta or {}), "anonymised_at": now.isoformat(), "why": why}
     write_audit(session, actor, "conversation.anonymised", conversation, None, {"why": why})
+
+
+def mail_files(session: Session, *where: object) -> set[str]:
+    """The files (attachments and raw messages, relative to the attachments folder) of the
+    e-mail rows matching `where`."""
+    files: set[str] = set()
+    for raw_file, attachments in session.execute(
+        select(EmailMessage.raw_file, EmailMessage.attachments).where(*where)  # type: ignore[arg-type]
+    ):
+        files.update([raw_file] if raw_file else [])
+        files.update(
+            str(a["stored"]) for a in attachments or () if isinstance(a, dict) and a.get("stored")
+        )
+    return files
+
+
+def _blank_mail(session: Session, *where: object) -> None:
+    session.execute(
+        update(EmailMessage).where(*where)  # type: ignore[arg-type]
+        .values(subject="", body=REMOVED, from_addr="", to_addr="", attachments=[], raw_file=None)
+    )  # fmt: skip
+
+
+def remove_mail_files(ctx: ActionContext, files: Iterable[str]) -> int:
+    """After the rows were blanked or deleted (committed), remove each file no row still names
+    (attachments are shared by content: the same logo in many messages); how many were removed."""
+    root = Path(ctx.settings.attachments_dir).resolve()
+    removed = 0
+    for name in sorted(set(files)):
+        target = (root / name).resolve()
+        if root not in target.parents:  # never outside the folder, whatever a row says
+            continue
+        with ctx.sessions() as session:
+            still = session.scalar(
+                select(func.count())
+                .select_from(EmailMessage)
+                .where(
+                    or_(
+                        EmailMessage.raw_file == name,
+                        cast(EmailMessage.attachments, String).like(f'%"{name}"%'),
+                    )
+                )
+            )
+        if still:
+            continue
+        try:
+            target.unlink(missing_ok=True)
+            removed += 1
+        except OSError as exc:
+            log.warning("could not remove %s (%s); remove it by hand", name, exc.strerror)
+    return removed
 
 
 def delete_conversation(
@@ -273,6 +332,17 @@ def erase_customer(
         conversations = list(
             session.scalars(select(Conversation).where(Conversation.customer_id == customer_id))
         )
+        ids = [c.id for c in conversations]
+        # their mail: on their conversations, and any kept without one (refused, ignored)
+        theirs = or_(
+            EmailMessage.conversation_id.in_(ids),
+            (EmailMessage.conversation_id.is_(None))
+            & (EmailMessage.direction == "in")
+            & (func.lower(EmailMessage.from_addr) == (customer.email or "").lower())
+            & (EmailMessage.from_addr != ""),
+        )
+        files = mail_files(session, theirs)
+        _blank_mail(session, theirs)
         for conversation in conversations:
             anonymise_conversation(session, actor, conversation, "erasure", now)
         notes = session.execute(
@@ -292,4 +362,5 @@ def erase_customer(
             {"conversations": report.conversations, "notes": report.notes,
              "reason": {"chars": len(reason or "")}},
         )  # fmt: skip
+    remove_mail_files(ctx, files)
     return report

@@ -49,6 +49,8 @@ class EmailMessage(CreatedAt, Base):
     reference_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     body: Mapped[str] = mapped_column(Text, default="")
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # the redacted raw message under the attachments folder (`raw/<sha256>.eml`), None: not kept
+    raw_file: Mapped[str | None] = mapped_column(String(120), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
