@@ -17,7 +17,8 @@ from sqlalchemy import select
 from tests.channels.mailkit import message
 from tests.factories import ADMIN, FixedClock, World
 
-from calmdesk.actions import ActionContext, Actor
+from calmdesk.actions import ActionContext, Actor, send_agent_reply
+from calmdesk.actions.mail import queue_outbound
 from calmdesk.actions.privacy import apply_retention, erase_customer, set_team_policy
 from calmdesk.channels.email.ingest import deliver_bytes
 from calmdesk.domain.errors import MailIgnored
@@ -132,3 +133,17 @@ def test_retention_anonymising_blanks_the_mail_and_removes_its_files(
     row = _rows(mail_ctx)["<d1@example.com>"]
     assert (row.body, row.subject, row.attachments, row.raw_file) == ("[removed]", "", [], None)
     assert _files(mail_ctx) == set()
+
+
+def test_erasure_stops_a_reply_still_waiting_to_be_sent(
+    mail_ctx: ActionContext, world: World
+) -> None:
+    got = deliver_bytes(mail_ctx, message())
+    send_agent_reply(mail_ctx, world.actor(world.agent), got.conversation_id, "On its way.")
+    assert queue_outbound(mail_ctx) == 1
+    who = _customer_of(mail_ctx, got.conversation_id)
+    erase_customer(mail_ctx, world.actor(world.supervisor), who, "asked")
+    with mail_ctx.sessions() as session:
+        out = session.scalars(select(EmailMessage).where(EmailMessage.direction == "out")).one()
+    assert (out.status, out.body, out.to_addr) == ("failed", "[removed]", "")
+    assert "before it was sent" in out.last_error

@@ -234,6 +234,10 @@ def mail_files(session: Session, *where: object) -> set[str]:
 
 
 def _blank_mail(session: Session, *where: object) -> None:
+    session.execute(  # what was still to send is not sent any more
+        update(EmailMessage).where(*where, EmailMessage.status == "queued")  # type: ignore[arg-type]
+        .values(status="failed", last_error="removed by retention or erasure before it was sent")
+    )  # fmt: skip
     session.execute(
         update(EmailMessage).where(*where)  # type: ignore[arg-type]
         .values(subject="", body=REMOVED, from_addr="", to_addr="", attachments=[], raw_file=None)
