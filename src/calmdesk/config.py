@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     mail_keep_raw: Literal["redacted", "none"] = "redacted"  # the raw .eml kept: docs/privacy.md
     attachments_dir: Path = Path("var/attachments")
     attachment_max_bytes: int = 10_000_000
+    # "text": attachments that are not text (images, PDFs: calmdesk cannot redact them) are not
+    # kept, neither in the attachment store nor in the raw message; "all": kept as received
+    mail_keep_attachments: Literal["all", "text"] = "all"
     verify_max_age_s: int = 3 * 24 * 3600
     # trust (issue 9): privacy, sessions, tokens, limits, several processes
     privacy_mask_contacts: bool = False  # for records of no team (imports, customer notes)

@@ -187,13 +187,16 @@ def _body(leaves: list[Message], settings: Settings) -> tuple[str, list[MailAtta
             continue
         if ctype in _REPORTS and not data:
             continue
-        if part.get_content_maintype() == "text":  # a text attachment: payment data redacted
+        text_part = part.get_content_maintype() == "text"
+        if text_part:  # a text attachment: payment data redacted
             data = redact_text_bytes(data, _charset(part)) or data
         digest = hashlib.sha256(data).hexdigest()
+        keep = text_part or settings.mail_keep_attachments == "all"
         attachments.append(
             MailAttachment(
                 filename=name or "attachment", content_type=clean_header(ctype, 100),
-                size=len(data), sha256=digest, stored=_store(data, digest, settings),
+                size=len(data), sha256=digest,
+                stored=_store(data, digest, settings) if keep else None,
             )
         )  # fmt: skip
     if plain:

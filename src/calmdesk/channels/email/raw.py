@@ -9,7 +9,8 @@ security codes are redacted the way every stored text is (`calmdesk.analysis.pri
 - the free-text headers (Subject, Comments, Keywords, Thread-Topic) are redacted too; addresses,
   Message-IDs and the rest of the headers stay byte for byte;
 - parts that are not text (images, PDFs, archives) are kept as received: calmdesk cannot read
-  them, and the attachment store keeps them as they are (docs/privacy.md).
+  them, and the attachment store keeps them as they are (docs/privacy.md); with
+  `CALMDESK_MAIL_KEEP_ATTACHMENTS=text` each is replaced by a one-line text part naming it.
 
 A message with nothing to redact is kept byte for byte. `CALMDESK_MAIL_KEEP_RAW=none` keeps no
 raw file at all. A message calmdesk cannot take apart and put back together is not kept (it is
@@ -86,8 +87,17 @@ def _redact_part(part: Message) -> bool:
     return True
 
 
-def redact_raw(raw: bytes) -> bytes:
-    """`raw` with payment data redacted in its text parts and free-text headers (module doc).
+def _drop_binary(part: Message) -> None:
+    kind = part.get_content_type()
+    name = part.get_filename() or "attachment"
+    for header in ("Content-Type", "Content-Transfer-Encoding", "Content-Disposition"):
+        del part[header]
+    part.set_payload(f"[attachment not kept: {kind}, {name[:120]}]", "utf-8")
+
+
+def redact_raw(raw: bytes, *, drop_binary: bool = False) -> bytes:
+    """`raw` with payment data redacted in its text parts and free-text headers (module doc);
+    with `drop_binary`, every part that is not text replaced by a line that names it.
 
     Returns `raw` itself when there was nothing to redact; raises ValueError when the message
     cannot be taken apart and put back together."""
@@ -96,8 +106,13 @@ def redact_raw(raw: bytes) -> bytes:
         changed = False
         for part in msg.walk():
             changed = _redact_headers(part) or changed
-            if not part.is_multipart() and part.get_content_maintype() == "text":
+            if part.is_multipart():
+                continue
+            if part.get_content_maintype() == "text":
                 changed = _redact_part(part) or changed
+            elif drop_binary and part.get_content_maintype() != "message":
+                _drop_binary(part)
+                changed = True
         if not changed:
             return raw
         out = msg.as_bytes(policy=policy.compat32)
@@ -112,7 +127,7 @@ def save_raw(raw: bytes, settings: Settings) -> str | None:
     if settings.mail_keep_raw == "none":
         return None
     try:
-        kept = redact_raw(raw)
+        kept = redact_raw(raw, drop_binary=settings.mail_keep_attachments == "text")
     except ValueError as exc:
         log.warning("raw message not kept (%s); its text is stored redacted on the case", exc)
         return None
