@@ -101,7 +101,7 @@ def anger_cues(text: str) -> list[float]:
     capitals = sum(1 for w in words if len(w) >= 2 and w.isupper() and not w.isdigit())
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     curt = sum(1 for s in sentences if len(s.split()) <= 2)
-    return [
+    values = [
         min(len(_NOW.findall(text)), 2) / 2,
         min(len(_FED_UP.findall(text)), 1),
         min(len(_OUTRAGE.findall(text)), 2) / 2,
@@ -115,3 +115,4 @@ def anger_cues(text: str) -> list[float]:
         min(curt, 3) / 3,
         min(n, 60) / 60,
     ]
+    return [float(v) for v in values]
