@@ -316,6 +316,8 @@ cross-validated AUC and read calm requests as upset (see docs/analysis.md)."""
 def sure_at(signal: str) -> float:
     """The rule reading at which `signal`'s rule score is a floor under the learned one."""
     return SURE_AT.get(signal, RULES_SURE)
+
+
 _REQUEST_KINDS = frozenset({MentionKind.SUPERVISOR, MentionKind.CANCEL})
 
 
