@@ -111,3 +111,21 @@ def test_the_packaged_artefact_reads_wording_through_its_gram_block() -> None:
     anger = model.SIGNALS.index("anger")
     shares = heads.gram_logits(["you useless thieves", "could you please help"])[:, anger]
     assert shares[0] > shares[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sort it out NOW, you useless lot!!",
+        "http://shop.example/x?y=1 @Bob, İstanbul Straße ß",
+        "word " * 600 + "after the first 2,000 characters",
+        "\tnew\nlines\t and   spaces ",
+        "",
+    ],
+)
+def test_the_run_time_gram_reader_agrees_with_the_training_rows(text: str) -> None:
+    heads = model.load()
+    vocabulary = {g: i for i, g in enumerate(heads.grams)}
+    rows, cols, values = tfidf_rows([text], vocabulary, heads.gram_idf)
+    want = (heads.w_grams[cols].astype(np.float64) * values[:, None]).sum(axis=0)
+    assert np.allclose(heads.gram_logits([text])[0], want, atol=1e-5)

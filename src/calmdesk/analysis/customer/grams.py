@@ -16,7 +16,10 @@ import numpy as np
 
 from calmdesk.analysis.heads import char_grams
 
-__all__ = ["fit_vocabulary", "tfidf_rows"]
+__all__ = ["GramReader", "fit_vocabulary", "tfidf_rows"]
+
+_MAX_CHARS = 2000  # what `analysis.heads.char_grams` reads of a text
+_CACHED_WORDS = 50_000
 
 
 def fit_vocabulary(
@@ -55,3 +58,38 @@ def tfidf_rows(
     values = (1.0 + np.log(counts)) * idf[c]
     norms = np.sqrt(np.bincount(r, values * values, minlength=len(texts)))
     return r, c, (values / norms[r]).astype(np.float32)
+
+
+class GramReader:
+    """One text's n-gram share of some linear heads' logits, `tfidf_rows(...) @ weights`
+    computed word by word: each word's known grams are looked up once and remembered (most words
+    of a batch are common ones), which makes one turn cost a few microseconds."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, weights: np.ndarray) -> None:
+        self._vocabulary = vocabulary
+        self._idf = np.asarray(idf, np.float64)
+        self._weights = np.asarray(weights, np.float32)
+        self._words: dict[str, list[int]] = {}
+
+    def _ids(self, word: str) -> list[int]:
+        found = self._words.get(word)
+        if found is None:
+            get = self._vocabulary.get
+            found = [k for k in map(get, char_grams(word)) if k is not None]
+            if len(self._words) >= _CACHED_WORDS:
+                self._words.clear()
+            self._words[word] = found
+        return found
+
+    def logits(self, text: str) -> np.ndarray:
+        """The share (len(weights[0]),) of `text`; zeros for a text with no known gram."""
+        ids: list[int] = []
+        for word in text[:_MAX_CHARS].split():
+            ids += self._ids(word)
+        if not ids:
+            return np.zeros(self._weights.shape[1], np.float32)
+        unique, counts = np.unique(np.asarray(ids, np.int64), return_counts=True)
+        values = (1.0 + np.log(counts)) * self._idf[unique]
+        values /= np.sqrt(float(np.dot(values, values)))
+        share: np.ndarray = values.astype(np.float32) @ self._weights[unique]
+        return share

@@ -30,7 +30,7 @@ import numpy as np
 
 from calmdesk.analysis.artefact import Artefacts
 from calmdesk.analysis.customer.anger_cues import CUE_NAMES, anger_cues
-from calmdesk.analysis.customer.grams import tfidf_rows
+from calmdesk.analysis.customer.grams import GramReader
 from calmdesk.domain.signals import EMOTIONS, CustomerSignals, MentionKind
 
 __all__ = [
@@ -150,10 +150,12 @@ class SignalHeads:
     grams: tuple[str, ...] = ()
     gram_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     w_grams: np.ndarray = field(default_factory=lambda: np.zeros((0, len(SIGNALS)), np.float32))
-    _vocabulary: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _reader: GramReader | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._vocabulary = {g: i for i, g in enumerate(self.grams)}
+        if self.grams:
+            vocabulary = {g: i for i, g in enumerate(self.grams)}
+            self._reader = GramReader(vocabulary, self.gram_idf, self.w_grams)
 
     def vector_logits(self, vectors: np.ndarray) -> np.ndarray:
         """The multilingual vectors' share of every head's logit (n, len(SIGNALS))."""
@@ -163,10 +165,9 @@ class SignalHeads:
     def gram_logits(self, texts: Sequence[str]) -> np.ndarray:
         """The character n-grams' share of every head's logit (n, len(SIGNALS))."""
         out = np.zeros((len(texts), len(SIGNALS)), np.float32)
-        if not self.grams:
-            return out
-        r, c, v = tfidf_rows(texts, self._vocabulary, self.gram_idf)
-        np.add.at(out, r, self.w_grams[c] * v[:, None])
+        if self._reader is not None:
+            for i, text in enumerate(texts):
+                out[i] = self._reader.logits(text)
         return out
 
     def probabilities(
