@@ -129,3 +129,15 @@ def test_the_run_time_gram_reader_agrees_with_the_training_rows(text: str) -> No
     rows, cols, values = tfidf_rows([text], vocabulary, heads.gram_idf)
     want = (heads.w_grams[cols].astype(np.float64) * values[:, None]).sum(axis=0)
     assert np.allclose(heads.gram_logits([text])[0], want, atol=1e-5)
+
+
+def test_an_inconsistent_gram_block_is_refused(tmp_path: Path) -> None:
+    from calmdesk.domain import ModelUnavailable
+
+    path = tmp_path / "bad.npz"
+    _heads(("ab", "bc")).save(path)
+    with np.load(path) as z:
+        parts = dict(z.items())
+    np.savez(path, **(parts | {"w_grams": np.zeros((5, len(model.SIGNALS)), np.float32)}))
+    with pytest.raises(ModelUnavailable):
+        model.load(path)
