@@ -13,6 +13,10 @@
   `mention_scores`; `listed_roc_auc`: the 0/1 of a listed mention), cause and emotion macro-F1, and
   the same AUCs for the baselines' raw scores (VADER's negativity, profanity-check's probability,
   the keyword rules' negative-word score).
+- labelled, calm: the project's calm customer messages (tests/data/labelled/customer_calm.jsonl),
+  TEST split only: the share of turns read as upset (`upset >= 0.5`: the false-upset rate), and
+  as angry, abusive or sarcastic (each >= 0.5), beside the share VADER reads as negative
+  (compound <= -0.05) as a baseline; only the rates are reported, never which texts.
 
 Baselines for the dev tasks are mapped as in `baselines.fit_and_predict` (a logistic regression
 over the tool's scores fit on the task's train split). Run:
@@ -239,8 +243,31 @@ def labelled_figures(items: list[Any]) -> dict[str, Any]:
     return figures
 
 
+def calm_figures(items: list[Any]) -> dict[str, Any]:
+    """How many of `items` (calm messages) are read as upset, angry, abusive or sarcastic."""
+    from calmdesk.analysis import UPSET_AT
+
+    got = _signal_scores(items)
+    figures: dict[str, Any] = {"n": len(items)}
+    for label in ("upset", "anger", "abuse", "sarcasm"):
+        figures[f"read_{label}_pct"] = _pct(np.mean([g[label] >= UPSET_AT for g in got]))
+    figures["mean_upset"] = round(float(np.mean([g["upset"] for g in got])), 3)
+    english = [
+        g["upset"] >= UPSET_AT for it, g in zip(items, got, strict=True) if it.language == "en"
+    ]
+    other = [
+        g["upset"] >= UPSET_AT for it, g in zip(items, got, strict=True) if it.language != "en"
+    ]
+    figures["read_upset_pct_english"] = _pct(np.mean(english)) if english else None
+    figures["read_upset_pct_other"] = _pct(np.mean(other)) if other else None
+    compound = vader([it.text for it in items])[:, 3]  # VADER's own "negative": <= -0.05
+    figures["baselines_read_upset_pct"] = {"vader_negative": _pct(np.mean(compound <= -0.05))}
+    return figures
+
+
 def _labelled(root: Path) -> dict[str, Any]:
     from calmdesk.training.customer_train import default_labelled, labelled_customers
+    from calmdesk.training.signals_train import default_calm
 
     test = labelled_customers(default_labelled(), "test")
     row: dict[str, Any] = {"task": "labelled", "split": "test", "metric": "roc_auc"}
@@ -248,7 +275,13 @@ def _labelled(root: Path) -> dict[str, Any]:
         row["notes"] = "tests/data/labelled/customer_messages.jsonl has no test items yet"
         return row
     row["calmdesk"] = labelled_figures(test)
-    row["target"] = "ROC AUC >= 90 for every signal; abuse beats profanity-check"
+    calm = labelled_customers(default_calm(), "test")
+    if calm:
+        row["calmdesk"]["calm"] = calm_figures(calm)
+    row["target"] = (
+        "ROC AUC >= 90 for every signal; abuse beats profanity-check; calm messages not read "
+        "as upset"
+    )
     return row
 
 

@@ -125,6 +125,17 @@ def _customer(result: dict[str, Any]) -> list[str]:
             base = ours["baselines_roc_auc"].get(signal, {})
             cells = [signal, f"**{auc}**", *(str(base.get(b)) for b in _CUSTOMER_BASELINES)]
             lines.append("| " + " | ".join(cells) + " |")
+        calm = ours.get("calm")
+        if calm:
+            lines += [
+                "",
+                f"Calm messages (customer_calm.jsonl), test split, {calm['n']}: read as upset "
+                f"{calm['read_upset_pct']}% (English {calm.get('read_upset_pct_english')}%, "
+                f"other languages {calm.get('read_upset_pct_other')}%), angry "
+                f"{calm['read_anger_pct']}%, abusive {calm['read_abuse_pct']}%, sarcastic "
+                f"{calm['read_sarcasm_pct']}%; VADER reads "
+                f"{calm['baselines_read_upset_pct'].get('vader_negative')}% as negative.",
+            ]
     return lines
 
 

@@ -119,6 +119,10 @@ def test_agent_replies_have_the_schema(replies: list[dict[str, Any]]) -> None:
 
 def test_customer_messages_have_the_schema(customers: list[dict[str, Any]]) -> None:
     _check_common(customers, "c")
+    _check_customer_rows(customers)
+
+
+def _check_customer_rows(customers: list[dict[str, Any]]) -> None:
     for row in customers:
         assert set(row) == {"id", "split", "channel", "language", "context", "text", "labels"}
         assert re.fullmatch(r"[a-z]{2}", row["language"]), row["id"]
@@ -227,3 +231,71 @@ def test_non_english_requests_and_threats_are_labelled(customers: list[dict[str,
     other = [row for row in customers if row["language"] != "en"]
     for name in ("upset", "anger", "abuse", "manager_request", "cancel_request", "legal_threat"):
         assert sum(row["labels"][name] for row in other) >= 15, name
+
+
+# The calm customer messages (customer_calm.jsonl): ordinary requests, questions, follow-ups,
+# thanks; the false-upset check of the learned customer signals.
+CALM = DATA / "customer_calm.jsonl"
+NEVER_IN_CALM = (
+    "upset",
+    "anger",
+    "abuse",
+    "sarcasm",
+    "legal_threat",
+    "chargeback_threat",
+    "public_threat",
+)
+
+
+@pytest.fixture(scope="module")
+def calm() -> list[dict[str, Any]]:
+    return _load(CALM)
+
+
+def test_calm_messages_have_the_customer_schema_and_the_split_rule(
+    calm: list[dict[str, Any]],
+) -> None:
+    _check_common(calm, "k")
+    _check_customer_rows(calm)
+    test_customer_labels_agree_with_each_other(calm)
+
+
+def test_calm_messages_are_calm_and_say_what_they_ask(calm: list[dict[str, Any]]) -> None:
+    for row in calm:
+        labels = row["labels"]
+        assert all(labels[name] == 0 for name in NEVER_IN_CALM), row["id"]
+        assert labels["emotion"] in ("neutral", "satisfaction", "confusion"), row["id"]
+    for name in ("waiting", "cancel_request", "manager_request", "urgency"):
+        assert sum(row["labels"][name] for row in calm) >= 5, name
+
+
+def test_calm_messages_size_split_languages_and_channels(calm: list[dict[str, Any]]) -> None:
+    assert len(calm) >= 150
+    share = sum(row["split"] == "test" for row in calm) / len(calm)
+    assert 0.25 <= share <= 0.35
+    languages = Counter(row["language"] for row in calm)
+    assert languages["en"] >= 100
+    assert all(languages[lang] >= 10 for lang in SUPPORTED_OTHER)
+    assert set(Counter(row["channel"] for row in calm)) == CHANNELS
+
+
+def test_calm_messages_are_new_texts(
+    calm: list[dict[str, Any]], customers: list[dict[str, Any]]
+) -> None:
+    def key(row: dict[str, Any]) -> str:
+        return " ".join(row["text"].lower().split())
+
+    mine = Counter(key(row) for row in calm)
+    assert [text for text, n in mine.items() if n > 1] == []
+    assert set(mine) & {key(row) for row in customers} == set()
+
+
+def test_parallel_calm_versions_share_a_split(calm: list[dict[str, Any]]) -> None:
+    """The other-language items are blocks of ten parallel situations, one block per language,
+    so position n mod 10 of every block is the same situation and the same split."""
+    other = [row for row in calm if row["language"] != "en"]
+    blocks = [other[i : i + 10] for i in range(0, len(other), 10)]
+    assert len(blocks) == len(SUPPORTED_OTHER) and all(len(b) == 10 for b in blocks)
+    assert {b[0]["language"] for b in blocks} == set(SUPPORTED_OTHER)
+    for position in range(10):
+        assert len({b[position]["split"] for b in blocks}) == 1, position

@@ -13,7 +13,8 @@ import pytest
 from calmdesk.analysis.customer import model
 from calmdesk.analysis.scoring import Models
 from calmdesk.domain import MalformedInput, ModelUnavailable, NotFound
-from calmdesk.training.signals_train import SignalSettings, train_signal_heads
+from calmdesk.training.customer_train import LabelledCustomer
+from calmdesk.training.signals_train import SignalSettings, fold_groups, train_signal_heads
 
 pytestmark = pytest.mark.slow
 SMALL = SignalSettings(cs=(1.0,), folds=3, public_weights=(0.0,), thresholds=(0.5,))
@@ -145,3 +146,46 @@ def test_models_train_signals_writes_the_file_and_reports_dev_figures(tmp_path: 
     assert out.is_file() and "dev cross-validated ROC AUC: upset" in result.output
     missing = CliRunner().invoke(app, [*args[:4], "--labelled", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "E2" in missing.output and "Traceback" not in missing.output
+
+
+def test_calm_messages_train_too_and_their_test_split_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calm = tmp_path / "calm.jsonl"
+    rows = [
+        {"id": f"k{n:04d}", "split": "dev", "language": "en", "context": []}
+        | {"text": f"{text} ({n})", "labels": _OFF}
+        for n, text in enumerate(_CALM * 2, start=1)
+    ]
+    rows.append({"id": "k9999", "split": "test", "language": "en", "context": []})
+    rows[-1] |= {"text": "CALM TEST ONLY", "labels": _OFF}
+    calm.write_text("\n".join(json.dumps(x) for x in rows) + "\n", "utf-8")
+    seen: list[str] = []
+    real = Models.score
+
+    def spy(self: Models, texts: list[str], roles: object = None) -> object:
+        seen.extend(texts)
+        return real(self, texts, roles)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Models, "score", spy)
+    out = tmp_path / "h.npz"
+    grams = SignalSettings(cs=(1.0,), folds=3, public_weights=(0.0,), thresholds=(0.5,))
+    train_signal_heads(_write(tmp_path / "c.jsonl"), None, out, grams, calm=calm)
+    assert "CALM TEST ONLY" not in seen and any(t.startswith(_CALM[0]) for t in seen)
+    heads = model.load(out)
+    assert heads.meta["calm_dev_rows"] == 2 * len(_CALM)
+    assert heads.meta["calm_cv_upset_rate"] is not None
+    assert len(heads.grams) == heads.w_grams.shape[0] == heads.gram_idf.shape[0]
+
+
+def test_parallel_versions_in_other_languages_share_a_fold_group() -> None:
+    def item(n: int, language: str) -> LabelledCustomer:
+        return LabelledCustomer(f"c{n:04d}", "dev", language, (), f"text {n}", {})
+
+    items = [item(1, "en"), item(2, "en"), *(item(n, "de") for n in range(11, 21))]
+    items += [item(n, "fr") for n in range(21, 31)] + [item(31, "en"), item(41, "es")]
+    groups = fold_groups(items)
+    assert groups[0] == "c0001" and groups[1] == "c0002"  # English items stand alone
+    german, french = groups[2:12], groups[12:22]
+    assert german == french and len(set(german)) == 10  # the same situation, the same group
+    assert groups[-1] != german[0]  # a later run of other languages is another group

@@ -1,17 +1,20 @@
 """Training the learned customer signals (`analysis/models/customer_signals.npz`).
 
-Rows: the DEV split of `tests/data/labelled/customer_messages.jsonl` (the test split is never read
-here; only `benchmarks/bench_customer.py` reads it, for the final figure). Each item is read as
-the pipeline reads it: its earlier turns first (their rule signals are the history), then the
-turn itself through every rule scorer (`scorers.rule_reading`); its feature row is the
-multilingual vector, the English vector and `model.rule_features`. Public rows are offered per
-signal where they fit (`PUBLIC`: iSarcasmEval for sarcasm, GermEval 2018 for abuse, TweetEval
-emotion and BRIGHTER for anger), at a weight
-that cross-validation chooses (0 = not used; public rows only ever join the training folds).
-Each head's regularisation C is chosen by 5-fold cross-validated ROC AUC on the dev rows; each
-request or threat's threshold (the probability at which the model adds a mention the rules did
-not find) by the cross-validated F1 of the rules and the model together. No
-randomness: the same data give the same file.
+Rows: the DEV split of `tests/data/labelled/customer_messages.jsonl` and of the calm messages
+`customer_calm.jsonl` (the test splits are never read here; only `benchmarks/bench_customer.py`
+reads them, for the final figures). Each item is read as the pipeline reads it: its earlier
+turns first (their rule signals are the history), then the turn itself through every rule scorer
+(`scorers.rule_reading`); its feature row is the multilingual vector, the English vector (off by
+default), `model.rule_features` (with the `anger_cues`) and, for the heads that
+cross-validation gives it, the character n-gram TF-IDF block (`customer.grams`, its vocabulary
+from the labelled dev texts). Folds are grouped: parallel versions of one situation in other
+languages share a fold (`fold_groups`). Public rows are offered per signal where they fit
+(`PUBLIC`: iSarcasmEval for sarcasm, GermEval 2018 for abuse, TweetEval emotion and BRIGHTER for
+anger), at a weight that cross-validation chooses (0 = not used; public rows only ever join the
+training folds). Each head's regularisation C and n-gram weight are chosen by 5-fold
+cross-validated ROC AUC on the dev rows; each request or threat's threshold (the probability at
+which the model adds a mention the rules did not find) by the cross-validated F1 of the rules and
+the model together. No randomness: the same data give the same file.
 """
 
 from __future__ import annotations
@@ -36,7 +39,11 @@ __all__ = [
     "PUBLIC",
     "SignalRows",
     "SignalSettings",
+    "calm_upset_rate",
     "cv_scores",
+    "default_calm",
+    "fold_groups",
+    "joined",
     "joined_cv",
     "signal_rows",
     "train_signal_heads",
@@ -59,6 +66,13 @@ class SignalSettings:
     # customers by design (79%), and urgency's score carries the waiting floor
     balanced: tuple[str, ...] = ("upset", "urgency")
     max_iter: int = 2000
+    # the character n-gram block (`customer.grams`) at these weights (0: a head without it),
+    # chosen per head with C; its vocabulary from the labelled training texts
+    gram_weights: tuple[float, ...] = (0.0, 1.0)
+    # each calm row's weight beside a labelled row's (2: dev CV calm rows read upset 5% -> 3%)
+    calm_weight: float = 2.0
+    gram_min_df: int = 2
+    gram_size: int = 30_000
 
 
 DEFAULT = SignalSettings()
@@ -76,6 +90,11 @@ class SignalRows:
     fold: np.ndarray  # the dev row's CV fold; -1 for rows that only ever train
     public: np.ndarray  # which public set a row comes from ("" for the labelled ones)
     ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # every row's (last) turn
+    calm: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # rows of the calm set
+    grams: tuple[str, ...] = ()  # the n-gram vocabulary (from the labelled rows' texts)
+    gram_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    gram_rows: Any = None  # scipy CSR (rows, len(grams)): every row's n-gram TF-IDF
 
     def features(self, english: bool) -> np.ndarray:
         parts = (
@@ -169,16 +188,41 @@ PUBLIC: dict[str, Callable[[Path, int], list[tuple[str, dict[str, int]]]]] = {
 """public set -> reader of (text, labels) rows (the signals it says something about)."""
 
 
+def fold_groups(items: Sequence[LabelledCustomer]) -> list[str]:
+    """The cross-validation group of each item: parallel versions of one situation in other
+    languages (consecutive items not in English, each version at the same position in a block
+    of ten: the same id number mod 10) share a group, so they never sit on both sides of a
+    fold; every other item is a group of its own."""
+    out: list[str] = []
+    run, before = 0, "en"
+    for it in items:
+        if it.language != "en" and before == "en":
+            run += 1
+        before = it.language
+        number = "".join(ch for ch in it.id if ch.isdigit()) or "0"
+        prefix = it.id.rstrip("0123456789")
+        out.append(it.id if it.language == "en" else f"{prefix}:{run}:{int(number) % 10}")
+    return out
+
+
 def signal_rows(
     items: Sequence[LabelledCustomer],
     data_dir: Path | None = None,
     settings: SignalSettings = DEFAULT,
+    calm: Sequence[LabelledCustomer] = (),
 ) -> SignalRows:
-    """Feature rows for training and cross-validation (public rows only with `data_dir`)."""
-    conversations: list[list[str]] = [[*it.context, it.text] for it in items]
-    labels = {s: [int(bool(it.labels.get(s, 0))) for it in items] for s in SIGNALS}
-    folds = [fold_of(it.id, settings.folds) for it in items]
-    public = [""] * len(items)
+    """Feature rows for training and cross-validation: the labelled items, the calm items
+    (`calm`, labelled the same way), then public rows (only with `data_dir`)."""
+    from scipy import sparse
+
+    from calmdesk.analysis.customer.grams import fit_vocabulary, tfidf_rows
+
+    labelled = [*items, *calm]
+    conversations: list[list[str]] = [[*it.context, it.text] for it in labelled]
+    labels = {s: [int(bool(it.labels.get(s, 0))) for it in labelled] for s in SIGNALS}
+    groups = fold_groups(items) + fold_groups(calm)
+    folds = [fold_of(g, settings.folds) for g in groups]
+    public = [""] * len(labelled)
     if data_dir is not None and any(w > 0 for w in settings.public_weights):
         for name, reader in PUBLIC.items():
             try:
@@ -198,6 +242,14 @@ def signal_rows(
         )
         for name, kind in MENTION_SIGNALS.items()
     }
+    texts = [c[-1] for c in conversations]
+    vocabulary, idf = fit_vocabulary(
+        texts[: len(labelled)], settings.gram_min_df, settings.gram_size
+    )
+    r, c, v = tfidf_rows(texts, {g: i for i, g in enumerate(vocabulary)}, idf)
+    gram_rows = sparse.csr_matrix((v, (r, c)), shape=(len(texts), len(vocabulary)))
+    is_calm = np.zeros(len(texts), bool)
+    is_calm[len(items) : len(labelled)] = True
     return SignalRows(
         ml,
         en,
@@ -206,7 +258,12 @@ def signal_rows(
         kinds,
         np.asarray(folds, dtype=np.int64),
         np.asarray(public),
-        [it.id for it in items],
+        [it.id for it in labelled],
+        texts,
+        is_calm,
+        tuple(vocabulary),
+        idf,
+        gram_rows,
     )
 
 
@@ -215,8 +272,23 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean.astype(np.float32), np.maximum(x.std(axis=0), 1e-3).astype(np.float32)
 
 
+def _gram_scale(rows: SignalRows, gram_weight: float, settings: SignalSettings) -> float:
+    """What the n-gram rows (L2 norm 1) are multiplied by beside the standardised dense part
+    (norm about sqrt(width)): `gram_weight` times that norm."""
+    return float(gram_weight * np.sqrt(rows.features(settings.english).shape[1]))
+
+
+def _design(dense: np.ndarray, grams: Any, scale: float) -> Any:
+    """The standardised dense features, with the n-gram block beside them when `scale` > 0."""
+    if scale <= 0 or grams is None or grams.shape[1] == 0:
+        return dense
+    from scipy import sparse
+
+    return sparse.hstack([sparse.csr_matrix(dense), grams * scale], format="csr")
+
+
 def _fit(
-    x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, settings: SignalSettings
+    x: Any, y: np.ndarray, w: np.ndarray, c: float, settings: SignalSettings
 ) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
@@ -226,10 +298,15 @@ def _fit(
 
 
 def _weights(
-    rows: SignalRows, y: np.ndarray, keep: np.ndarray, public_weight: float, balanced: bool
+    rows: SignalRows,
+    y: np.ndarray,
+    keep: np.ndarray,
+    public_weight: float,
+    balanced: bool,
+    calm_weight: float = 1.0,
 ) -> Any:
-    """Labelled rows weigh 1 (classes balanced with `balanced`); public rows `public_weight`
-    times as much in all (their classes balanced)."""
+    """Labelled rows weigh 1 (classes balanced with `balanced`), calm rows `calm_weight` times
+    that; public rows `public_weight` times as much in all (their classes balanced)."""
     w = np.ones(len(y), dtype=np.float64)
     labelled = rows.public == ""
     public = keep & ~labelled
@@ -242,6 +319,8 @@ def _weights(
         there = keep & ~labelled & (y == cls)
         if there.any():
             w[there] = public_weight * (keep & ~labelled).sum() / (2 * there.sum())
+    if len(rows.calm) == len(w):
+        w[rows.calm] *= calm_weight
     return w
 
 
@@ -251,9 +330,12 @@ def cv_scores(
     c: float,
     public_weight: float = 0.0,
     settings: SignalSettings = DEFAULT,
+    gram_weight: float = 0.0,
 ) -> np.ndarray:
-    """Cross-validated probabilities of one head on the dev rows (nan where not scored)."""
+    """Cross-validated probabilities of one head on the dev rows (nan where not scored), with
+    the n-gram block at `gram_weight` (0: without it)."""
     x = rows.features(settings.english)
+    scale = _gram_scale(rows, gram_weight, settings)
     y = rows.labels[signal]
     dev = rows.fold >= 0
     out = np.full(int(dev.sum()), np.nan)
@@ -264,12 +346,20 @@ def cv_scores(
         test = rows.fold == fold
         if not test.any() or len(set(y[train].tolist())) < 2:
             continue
-        mean, scale = _standardise(x[train])
-        w = _weights(rows, y, train, public_weight, signal in settings.balanced)
-        coef, bias = _fit((x[train] - mean) / scale, y[train], w[train], c, settings)
-        z = ((x[test] - mean) / scale) @ coef + bias
+        mean, spread = _standardise(x[train])
+        w = _weights(
+            rows, y, train, public_weight, signal in settings.balanced, settings.calm_weight
+        )
+        grams = rows.gram_rows
+        fit_x = _design((x[train] - mean) / spread, _take(grams, train), scale)
+        coef, bias = _fit(fit_x, y[train], w[train], c, settings)
+        z = _design((x[test] - mean) / spread, _take(grams, test), scale) @ coef + bias
         out[test[dev]] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
     return out
+
+
+def _take(grams: Any, keep: np.ndarray) -> Any:
+    return None if grams is None else grams[np.flatnonzero(keep)]
 
 
 def _f1(truth: np.ndarray, said: np.ndarray) -> float:
@@ -279,10 +369,10 @@ def _f1(truth: np.ndarray, said: np.ndarray) -> float:
     return 2 * hits / (2 * hits + wrong + missed) if hits else 0.0
 
 
-def joined_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, float]:
-    """Dev ROC AUC of the reported signals: the heads' cross-validated probabilities `cv`
+def joined(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The reported signals of the dev rows: the heads' cross-validated probabilities `cv`
     joined with the rules as `scorers.learned_signals` joins them (from the rule features)."""
-    from calmdesk.analysis.customer.scorers import _PLAIN, RULES_SURE, WAITING_URGENCY
+    from calmdesk.analysis.customer.scorers import _PLAIN, WAITING_URGENCY, sure_at
 
     dev = rows.fold >= 0
     rule = {n: rows.rules[dev][:, i] for i, n in enumerate(model.RULE_NAMES)}
@@ -292,7 +382,7 @@ def joined_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, float]:
     sure = {n: rule[f"rule:{n}"] for n in _PLAIN}
     cv = {
         **cv,
-        **{n: np.where(r >= RULES_SURE, np.maximum(cv[n], r), cv[n]) for n, r in sure.items()},
+        **{n: np.where(r >= sure_at(n), np.maximum(cv[n], r), cv[n]) for n, r in sure.items()},
     }
     out = dict(cv)
     upset = np.maximum(cv["upset"], cv["anger"]) * (1 - relief) * (1 - minor)
@@ -304,7 +394,32 @@ def joined_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, float]:
     out["abuse"] = np.where(spans, np.maximum(cv["abuse"], rule["rule:abuse"]), cv["abuse"])
     for s in MENTION_SIGNALS:
         out[s] = np.where(rows.found[s][dev], 1.0, cv[s])
-    return {s: round(roc_auc(rows.labels[s][dev], out[s]), 4) for s in SIGNALS}
+    return out
+
+
+def joined_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, float]:
+    """Dev ROC AUC of the reported signals (`joined`) on the labelled set's dev rows (the calm
+    rows left out, so the figure compares with the test split's)."""
+    dev = rows.fold >= 0
+    main = ~rows.calm[dev]
+    out = joined(rows, cv)
+    return {s: round(roc_auc(rows.labels[s][dev][main], out[s][main]), 4) for s in SIGNALS}
+
+
+def calm_upset_rate(rows: SignalRows, cv: dict[str, np.ndarray]) -> float | None:
+    """The share of the calm dev rows whose joined cross-validated upset is >= UPSET_AT."""
+    from calmdesk.analysis.customer.scorers import UPSET_AT
+
+    dev = rows.fold >= 0
+    calm = rows.calm[dev]
+    if not calm.any():
+        return None
+    return round(float((joined(rows, cv)["upset"][calm] >= UPSET_AT).mean()), 4)
+
+
+def default_calm() -> Path:
+    """tests/data/labelled/customer_calm.jsonl of this checkout (may not exist)."""
+    return default_labelled().with_name("customer_calm.jsonl")
 
 
 def train_signal_heads(
@@ -313,9 +428,13 @@ def train_signal_heads(
     out: Path = ARTEFACT,
     settings: SignalSettings = DEFAULT,
     log: Callable[[str], None] | None = None,
+    calm: Path | None = None,
 ) -> SignalHeads:
-    """Choose each head's C, public weight and threshold by dev cross-validation, fit on all
-    dev (and the chosen public rows), write the artefact."""
+    """Choose each head's C, n-gram weight, public weight and threshold by dev
+    cross-validation, fit on all dev (and the chosen public rows), write the artefact.
+
+    `calm`: a labelled set of calm messages whose dev items train too (default: the project's
+    `customer_calm.jsonl` when `labelled` is the project's set, else none)."""
     path = labelled or default_labelled()
     dev = labelled_customers(path, "dev")
     if not dev:
@@ -323,7 +442,9 @@ def train_signal_heads(
     for s in SIGNALS:
         if len({int(bool(it.labels.get(s, 0))) for it in dev}) < 2:
             raise MalformedInput(f"The labelled customers in {path} lack examples of {s} 0 and 1.")
-    rows = signal_rows(dev, data_dir, settings)
+    calm_path = calm or (default_calm() if labelled is None else None)
+    calm_dev = labelled_customers(calm_path, "dev") if calm_path is not None else []
+    rows = signal_rows(dev, data_dir, settings, calm_dev)
     x = rows.features(settings.english)
     dev_mask = rows.fold >= 0
     chosen: dict[str, dict[str, float]] = {}
@@ -333,17 +454,23 @@ def train_signal_heads(
         weights = settings.public_weights
         if not (rows.public[rows.labels[s] >= 0] != "").any():
             weights = (0.0,)
-        best: tuple[float, float, float] | None = None
+        best: tuple[float, float, float, float] | None = None
         best_scores: np.ndarray | None = None
         for pw in weights:
-            for c in settings.cs:
-                scores = cv_scores(rows, s, c, pw, settings)
-                auc = roc_auc(rows.labels[s][dev_mask], np.nan_to_num(scores, nan=0.5))
-                if best is None or auc > best[0] + 1e-9:
-                    best, best_scores = (auc, c, pw), scores
+            for gw in settings.gram_weights:
+                for c in settings.cs:
+                    scores = cv_scores(rows, s, c, pw, settings, gw)
+                    auc = roc_auc(rows.labels[s][dev_mask], np.nan_to_num(scores, nan=0.5))
+                    if best is None or auc > best[0] + 1e-9:
+                        best, best_scores = (auc, c, pw, gw), scores
         assert best is not None and best_scores is not None
         cv[s] = np.nan_to_num(best_scores, nan=0.5)
-        chosen[s] = {"cv_auc": round(best[0], 4), "c": best[1], "public_weight": best[2]}
+        chosen[s] = {
+            "cv_auc": round(best[0], 4),
+            "c": best[1],
+            "public_weight": best[2],
+            "gram_weight": best[3],
+        }
         if s in MENTION_SIGNALS:
             truth = rows.labels[s][dev_mask]
             found = rows.found[s][dev_mask]
@@ -365,17 +492,22 @@ def train_signal_heads(
             log(f"{s}: {chosen[s]}")
     for s, auc in joined_cv(rows, cv).items():
         chosen[s]["cv_auc_joined"] = auc
-    coefs, biases = [], []
+    coefs, gram_coefs, biases = [], [], []
     for s in SIGNALS:
         y = rows.labels[s]
         keep = y >= 0
         if chosen[s]["public_weight"] <= 0:
             keep &= rows.public == ""
-        mean, scale = _standardise(x[keep])
-        w = _weights(rows, y, keep, chosen[s]["public_weight"], s in settings.balanced)
-        coef, bias = _fit((x[keep] - mean) / scale, y[keep], w[keep], chosen[s]["c"], settings)
-        folded = coef / scale
+        mean, spread = _standardise(x[keep])
+        balanced = s in settings.balanced
+        w = _weights(rows, y, keep, chosen[s]["public_weight"], balanced, settings.calm_weight)
+        scale = _gram_scale(rows, chosen[s]["gram_weight"], settings)
+        design = _design((x[keep] - mean) / spread, _take(rows.gram_rows, keep), scale)
+        coef, bias = _fit(design, y[keep], w[keep], chosen[s]["c"], settings)
+        folded = coef[: x.shape[1]] / spread
         coefs.append(folded)
+        grams = coef[x.shape[1] :] * scale if scale > 0 else np.zeros(len(rows.grams))
+        gram_coefs.append(grams.astype(np.float32))
         biases.append(bias - float(np.dot(mean, folded)))
     weights_all = np.stack(coefs, axis=1)
     n_ml, n_en = rows.multilingual.shape[1], rows.english.shape[1] if settings.english else 0
@@ -383,15 +515,26 @@ def train_signal_heads(
         "heads": chosen,
         "thresholds": thresholds,
         "dev_rows": len(dev),
-        "trained_on": "customer_messages.jsonl dev split",
+        "calm_dev_rows": len(calm_dev),
+        "calm_cv_upset_rate": calm_upset_rate(rows, cv),
+        "trained_on": "customer_messages.jsonl dev split"
+        + (f" + {calm_path.name} dev split" if calm_dev and calm_path is not None else ""),
+        "folds": "grouped: parallel versions in other languages share a fold",
         "english_vector": settings.english,
     }
+    # every gram stays when any head reads them (a row's TF-IDF is normalised over them all)
+    used = list(range(len(rows.grams))) if any(g.any() for g in gram_coefs) else []
     heads = SignalHeads(
         weights_all[:n_ml],
         weights_all[n_ml : n_ml + n_en],
         weights_all[n_ml + n_en :],
         np.asarray(biases, dtype=np.float32),
         meta,
+        tuple(rows.grams[i] for i in used),
+        np.asarray(rows.gram_idf, np.float32)[used],
+        np.stack(gram_coefs, axis=1)[used].astype(np.float32)
+        if used
+        else np.zeros((0, len(SIGNALS)), np.float32),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     heads.save(out)

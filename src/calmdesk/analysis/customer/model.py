@@ -22,13 +22,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from calmdesk.analysis.artefact import Artefacts
+from calmdesk.analysis.customer.anger_cues import CUE_NAMES, anger_cues
+from calmdesk.analysis.customer.grams import GramReader
 from calmdesk.domain.signals import EMOTIONS, CustomerSignals, MentionKind
 
 __all__ = [
@@ -96,6 +98,7 @@ RULE_NAMES: tuple[str, ...] = (
     "not_supported",
     "length",
     "question_marks",
+    *(f"said:{c}" for c in CUE_NAMES),
 )
 
 
@@ -125,6 +128,7 @@ def rule_features(
         0.0 if heads.language_supported else 1.0,
         min(math.log1p(len(text)) / 7, 1.0),
         min(text.count("?"), 3) / 3,
+        *anger_cues(text),
     ]
     return np.asarray(values, dtype=np.float32)
 
@@ -133,27 +137,53 @@ def rule_features(
 class SignalHeads:
     """One logistic head per signal, with the standardisation folded into the weights.
 
-    A row's logit is `vector_logits(multilingual) + english @ w_english + rules @ w_rules + bias`
-    (each weight (width, len(SIGNALS))); `w_english` may have zero rows (not used)."""
+    A row's logit is `vector_logits(multilingual) + english @ w_english + rules @ w_rules +
+    gram_logits(texts) + bias` (each weight (width, len(SIGNALS))); `w_english` may have zero
+    rows (not used) and `grams` may be empty (no character n-gram block: `w_grams` has zero
+    rows); a head that does not read the grams has zeros in its column of `w_grams`."""
 
     w_multilingual: np.ndarray
     w_english: np.ndarray
     w_rules: np.ndarray
     bias: np.ndarray
     meta: dict[str, Any]
+    grams: tuple[str, ...] = ()
+    gram_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    w_grams: np.ndarray = field(default_factory=lambda: np.zeros((0, len(SIGNALS)), np.float32))
+    _reader: GramReader | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.grams:
+            vocabulary = {g: i for i, g in enumerate(self.grams)}
+            self._reader = GramReader(vocabulary, self.gram_idf, self.w_grams)
 
     def vector_logits(self, vectors: np.ndarray) -> np.ndarray:
         """The multilingual vectors' share of every head's logit (n, len(SIGNALS))."""
         share: np.ndarray = np.asarray(vectors, dtype=np.float32) @ self.w_multilingual
         return share
 
+    def gram_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """The character n-grams' share of every head's logit (n, len(SIGNALS))."""
+        out = np.zeros((len(texts), len(SIGNALS)), np.float32)
+        if self._reader is not None:
+            for i, text in enumerate(texts):
+                out[i] = self._reader.logits(text)
+        return out
+
     def probabilities(
-        self, vector_part: np.ndarray, english: np.ndarray | None, rules: np.ndarray
+        self,
+        vector_part: np.ndarray,
+        english: np.ndarray | None,
+        rules: np.ndarray,
+        gram_part: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Every head's probability for rows whose vector share is `vector_part`."""
+        """Every head's probability for rows whose vector share is `vector_part` (and whose
+        n-gram share is `gram_part`, from `gram_logits`)."""
         z = vector_part + rules @ self.w_rules + self.bias
         if english is not None and self.w_english.shape[0]:
             z = z + english @ self.w_english
+        if gram_part is not None:
+            z = z + gram_part
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))), dtype=np.float64)
 
     @property
@@ -175,15 +205,31 @@ class SignalHeads:
             w_english=self.w_english.astype(np.float32),
             w_rules=self.w_rules.astype(np.float32),
             bias=self.bias.astype(np.float32),
+            grams=np.array(list(self.grams), dtype=str),
+            gram_idf=np.asarray(self.gram_idf, np.float32),
+            w_grams=np.asarray(self.w_grams, np.float32).reshape(len(self.grams), len(SIGNALS)),
         )
 
     @classmethod
     def read(cls, path: Path) -> SignalHeads:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            heads = cls(z["w_multilingual"], z["w_english"], z["w_rules"], z["bias"], meta)
+            heads = cls(
+                z["w_multilingual"],
+                z["w_english"],
+                z["w_rules"],
+                z["bias"],
+                meta,
+                tuple(str(g) for g in z["grams"].tolist()) if "grams" in z else (),
+                z["gram_idf"] if "gram_idf" in z else np.zeros(0, np.float32),
+                z["w_grams"] if "w_grams" in z else np.zeros((0, len(SIGNALS)), np.float32),
+            )
         if tuple(meta.get("signals", ())) != SIGNALS or tuple(meta.get("rules", ())) != RULE_NAMES:
             raise ValueError("the customer signal heads were trained on other signals or features")
+        if heads.w_grams.shape != (len(heads.grams), len(SIGNALS)) or heads.gram_idf.shape != (
+            len(heads.grams),
+        ):
+            raise ValueError("the customer signal heads' n-gram block is inconsistent")
         return heads
 
 
@@ -206,5 +252,6 @@ def read(ctx: Any, done: Mapping[str, Any], path: Path = ARTEFACT) -> dict[str, 
     if english is not None and english.shape[0] != heads.w_english.shape[0]:
         english = None
     rules = rule_features(ctx, done, ctx.history)
-    row = heads.probabilities(heads.vector_logits(vector[None, :])[0], english, rules)
+    grams = heads.gram_logits([ctx.text])[0]
+    row = heads.probabilities(heads.vector_logits(vector[None, :])[0], english, rules, grams)
     return {name: float(p) for name, p in zip(SIGNALS, row.tolist(), strict=True)}

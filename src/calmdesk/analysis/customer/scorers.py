@@ -20,7 +20,14 @@ from calmdesk.analysis.patterns import combine, find_abuse
 from calmdesk.analysis.registry import register, scorers
 from calmdesk.domain.signals import EMOTIONS, CustomerSignals, Mention, MentionKind, Span
 
-__all__ = ["LEARNED", "UPSET_AT", "customer_signals", "learned_signals", "rule_reading"]
+__all__ = [
+    "LEARNED",
+    "UPSET_AT",
+    "customer_signals",
+    "learned_signals",
+    "rule_reading",
+    "sure_at",
+]
 
 UPSET_AT = 0.5
 """Upset at or above this counts as an upset turn (trend and reasons use it too)."""
@@ -252,7 +259,7 @@ def learned_signals(
     tone = ctx.tone
     # what the rules read with confidence ("I am furious", sarcastic praise beside a complaint)
     # stays at least that strong where the heads are unsure
-    probs = {**probs, **{n: _sure(probs[n], done[n]) for n in _PLAIN}}
+    probs = {**probs, **{n: _sure(probs[n], done[n], sure_at(n)) for n in _PLAIN}}
     out: dict[str, Any] = {name: probs[name] for name in _PLAIN}  # both 0-1
     # Hard checks from the rules: thanks the rules read as sincere (not negated, not beside a
     # complaint, not sarcastic praise) and words that say it is minor lower upset, unless abusive.
@@ -300,11 +307,22 @@ WAITING_URGENCY = 0.6
 """Urgency is at least this times the turn's waiting."""
 RULES_SURE = 0.6
 """A rule reading at least this high is a floor under the learned probability."""
+SURE_AT: dict[str, float] = {"anger": 0.8, "upset": 0.9}
+"""...except for these: the rule readings of anger and upset also rise for a frustrated or a
+calm turn (negative words, "!", a request for a call back), and at 0.6 their floors cost dev
+cross-validated AUC and read calm requests as upset (see docs/analysis.md)."""
+
+
+def sure_at(signal: str) -> float:
+    """The rule reading at which `signal`'s rule score is a floor under the learned one."""
+    return SURE_AT.get(signal, RULES_SURE)
+
+
 _REQUEST_KINDS = frozenset({MentionKind.SUPERVISOR, MentionKind.CANCEL})
 
 
-def _sure(learned: float, rules: float) -> float:
-    return max(learned, rules) if rules >= RULES_SURE else learned
+def _sure(learned: float, rules: float, at: float = RULES_SURE) -> float:
+    return max(learned, rules) if rules >= at else learned
 
 
 def _turn_span(text: str, kind: MentionKind) -> Span:
