@@ -23,6 +23,8 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from calmdesk.analysis.casefold import lowercase_twin
+
 __all__ = ["Guarded", "may_match", "may_match_any", "needed"]
 
 _MAX_SET = 256  # alternatives kept per set; a larger set counts as "anything"
@@ -200,23 +202,67 @@ def may_match_any(patterns: tuple[re.Pattern[str], ...], text: str, lowered: str
 
 class Guarded:
     """A compiled pattern whose `search`, `findall` and `finditer` skip, at once, a text that
-    `may_match` rules out; the results are always those of the pattern itself."""
+    `may_match` rules out; the results are always those of the pattern itself.
 
-    __slots__ = ("regex",)
+    On an ASCII text an IGNORECASE pattern is run as its case-sensitive twin over the lowercased
+    text (`casefold.lowercase_twin`: the same matches, found 2-5x faster); each match it finds is
+    then the pattern's own match at that place (`regex.match(text, start)`)."""
+
+    __slots__ = ("_twin", "regex")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
+        self._twin: list[re.Pattern[str] | None] = []  # made on first use, not at import
         _search(regex)  # read the syntax tree now, at import, not on the first text
 
     @property
     def pattern(self) -> str:
         return self.regex.pattern
 
+    def _lowered(self, text: str) -> tuple[bool, re.Pattern[str] | None, str]:
+        """Whether the pattern can match `text` at all (`may_match`), and the twin with the
+        lowercased text where the twin can read it (None: only the pattern itself can)."""
+        if not text.isascii():
+            return True, None, ""
+        lowered = text.lower()
+        if not may_match(self.regex, text, lowered):
+            return False, None, ""
+        if not self._twin:
+            self._twin.append(lowercase_twin(self.regex))
+        return True, self._twin[0], lowered
+
+    def _matches(self, text: str) -> list[re.Match[str]]:
+        possible, twin, lowered = self._lowered(text)
+        if twin is None:
+            return list(self.regex.finditer(text)) if possible else []
+        out = []
+        for found in twin.finditer(lowered):
+            match = self.regex.match(text, found.start())
+            if match is None or match.end() != found.end():  # never expected: read it plainly
+                return list(self.regex.finditer(text))
+            out.append(match)
+        return out
+
     def search(self, text: str) -> re.Match[str] | None:
-        return self.regex.search(text) if may_match(self.regex, text) else None
+        possible, twin, lowered = self._lowered(text)
+        if twin is None:
+            return self.regex.search(text) if possible else None
+        found = twin.search(lowered)
+        if found is None:
+            return None
+        match = self.regex.match(text, found.start())
+        return (
+            match if match is not None and match.end() == found.end() else self.regex.search(text)
+        )
 
     def findall(self, text: str) -> list[Any]:
-        return self.regex.findall(text) if may_match(self.regex, text) else []
+        groups = self.regex.groups
+        matches = self._matches(text)
+        if groups == 0:
+            return [m.group(0) for m in matches]
+        if groups == 1:
+            return [m.groups("")[0] for m in matches]
+        return [m.groups("") for m in matches]
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.regex.finditer(text) if may_match(self.regex, text) else iter(())
+        return iter(self._matches(text))
