@@ -25,7 +25,7 @@ from typing import Any
 
 from calmdesk.analysis.casefold import lowercase_twin
 
-__all__ = ["Guarded", "may_match", "may_match_any", "needed"]
+__all__ = ["Guarded", "matches", "may_match", "may_match_any", "needed", "search"]
 
 _MAX_SET = 256  # alternatives kept per set; a larger set counts as "anything"
 _CACHE: dict[tuple[str, int], frozenset[str] | None] = {}
@@ -149,12 +149,37 @@ def needed(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return found
 
 
+def _trie(strings: set[str] | frozenset[str]) -> str:
+    """A pattern that finds a text containing any of `strings`, as a trie of their letters: at
+    each place `re` then tries only the branches that begin with the letter there, not every
+    string (a flat alternation of 166 strings cost 13 us a draft, its trie 2-3 us). A string with
+    another as its beginning is left out: a text holding it holds the shorter one."""
+    root: dict[str, Any] = {}
+    for text in sorted(strings, key=len):
+        node = root
+        for char in text:
+            if "" in node:
+                break  # a shorter string is found wherever this one would be
+            node = node.setdefault(char, {})
+        else:
+            node.clear()
+            node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(root)
+
+
 def _search(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """The needed strings as one plain alternation (searched in lowercased text)."""
+    """The needed strings as one pattern (searched in lowercased text)."""
     strings = needed(pattern)
     found = None
     if strings is not None:
-        found = re.compile("|".join(re.escape(s) for s in sorted(strings)))
+        found = re.compile(_trie(strings))
     with _lock:
         _SEARCH[id(pattern)] = (pattern, found)
     return found
@@ -181,7 +206,7 @@ def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
             strings = set()
             break
         strings |= found
-    union = re.compile("|".join(re.escape(s) for s in sorted(strings))) if strings else None
+    union = re.compile(_trie(strings)) if strings else None
     with _lock:
         if len(_UNION) >= 256:  # groups made on the fly by a caller: never grow without end
             _UNION.clear()
@@ -200,69 +225,92 @@ def may_match_any(patterns: tuple[re.Pattern[str], ...], text: str, lowered: str
     return union.search(lowered) is not None
 
 
+_TWINS: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+"""By `id()` of the rule's compiled pattern (kept alive by the entry), as `_SEARCH`."""
+
+
+def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    entry = _TWINS.get(id(pattern))
+    if entry is not None and entry[0] is pattern:
+        return entry[1]
+    twin = lowercase_twin(pattern)
+    with _lock:
+        if len(_TWINS) >= 4096:  # patterns made on the fly by a caller: never grow without end
+            _TWINS.clear()
+        _TWINS[id(pattern)] = (pattern, twin)
+    return twin
+
+
+def matches(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> list[re.Match[str]]:
+    """The matches of `pattern.finditer(text)`, found on an ASCII text by the pattern's lowercase
+    twin (`casefold.lowercase_twin`) when it has one: each is then the pattern's own match at the
+    place the twin found (`lowered`: `text.lower()`, when the caller has it)."""
+    twin = _twin(pattern) if text.isascii() else None
+    if twin is None:
+        return list(pattern.finditer(text))
+    out = []
+    for found in twin.finditer(text.lower() if lowered is None else lowered):
+        match = pattern.match(text, found.start())
+        if match is None or match.end() != found.end():  # never expected: read it plainly
+            return list(pattern.finditer(text))
+        out.append(match)
+    return out
+
+
+def search(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> re.Match[str] | None:
+    """`pattern.search(text)`, found as `matches` finds its matches."""
+    twin = _twin(pattern) if text.isascii() else None
+    if twin is None:
+        return pattern.search(text)
+    found = twin.search(text.lower() if lowered is None else lowered)
+    if found is None:
+        return None
+    match = pattern.match(text, found.start())
+    return match if match is not None and match.end() == found.end() else pattern.search(text)
+
+
 class Guarded:
     """A compiled pattern whose `search`, `findall` and `finditer` skip, at once, a text that
-    `may_match` rules out; the results are always those of the pattern itself.
+    `may_match` rules out; the results are always those of the pattern itself (on an ASCII text
+    found by its lowercase twin: `matches`)."""
 
-    On an ASCII text an IGNORECASE pattern is run as its case-sensitive twin over the lowercased
-    text (`casefold.lowercase_twin`: the same matches, found 2-5x faster); each match it finds is
-    then the pattern's own match at that place (`regex.match(text, start)`)."""
-
-    __slots__ = ("_twin", "regex")
+    __slots__ = ("regex",)
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
-        self._twin: list[re.Pattern[str] | None] = []  # made on first use, not at import
         _search(regex)  # read the syntax tree now, at import, not on the first text
 
     @property
     def pattern(self) -> str:
         return self.regex.pattern
 
-    def _lowered(self, text: str) -> tuple[bool, re.Pattern[str] | None, str]:
-        """Whether the pattern can match `text` at all (`may_match`), and the twin with the
-        lowercased text where the twin can read it (None: only the pattern itself can)."""
-        if not text.isascii():
-            return True, None, ""
-        lowered = text.lower()
-        if not may_match(self.regex, text, lowered):
-            return False, None, ""
-        if not self._twin:
-            self._twin.append(lowercase_twin(self.regex))
-        return True, self._twin[0], lowered
-
-    def _matches(self, text: str) -> list[re.Match[str]]:
-        possible, twin, lowered = self._lowered(text)
-        if twin is None:
-            return list(self.regex.finditer(text)) if possible else []
-        out = []
-        for found in twin.finditer(lowered):
-            match = self.regex.match(text, found.start())
-            if match is None or match.end() != found.end():  # never expected: read it plainly
-                return list(self.regex.finditer(text))
-            out.append(match)
-        return out
+    def _lowered(self, text: str) -> str | None:
+        """The lowercased text (the text itself where it is not ASCII: only the pattern reads
+        it) where the pattern may match it (`may_match`), else None."""
+        lowered = text.lower() if text.isascii() else text
+        return lowered if may_match(self.regex, text, lowered) else None
 
     def search(self, text: str) -> re.Match[str] | None:
-        possible, twin, lowered = self._lowered(text)
-        if twin is None:
-            return self.regex.search(text) if possible else None
-        found = twin.search(lowered)
-        if found is None:
-            return None
-        match = self.regex.match(text, found.start())
-        return (
-            match if match is not None and match.end() == found.end() else self.regex.search(text)
-        )
+        lowered = self._lowered(text)
+        return None if lowered is None else search(self.regex, text, lowered)
 
     def findall(self, text: str) -> list[Any]:
-        groups = self.regex.groups
-        matches = self._matches(text)
-        if groups == 0:
-            return [m.group(0) for m in matches]
-        if groups == 1:
-            return [m.groups("")[0] for m in matches]
-        return [m.groups("") for m in matches]
+        lowered = self._lowered(text)
+        found = [] if lowered is None else matches(self.regex, text, lowered)
+        if self.regex.groups == 0:
+            return [m.group(0) for m in found]
+        if self.regex.groups == 1:
+            return [m.groups("")[0] for m in found]
+        return [m.groups("") for m in found]
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return iter(self._matches(text))
+        return iter(self.matches(text))
+
+    def matches(self, text: str, lowered: str | None = None) -> list[re.Match[str]]:
+        """The matches of `finditer`, as a list (`lowered`: `text.lower()` where the text is
+        ASCII, the text itself otherwise, when the caller has it for several patterns)."""
+        if lowered is None:
+            lowered = text.lower() if text.isascii() else text
+        if not may_match(self.regex, text, lowered):
+            return []
+        return matches(self.regex, text, lowered)
