@@ -151,6 +151,10 @@ class Helper:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._proc.kill()
+            self._proc.wait(timeout=5)
+        self._reader.join(timeout=5)  # it ends at the end of the helper's output
+        if self._proc.stdout is not None and not self._reader.is_alive():
+            self._proc.stdout.close()
 
 
 _helper: list[Helper] = []
