@@ -19,6 +19,7 @@ every match of the rule is the one `pattern.match(text, start)` gives at the twi
 from __future__ import annotations
 
 import re
+from re import _compiler as sre_compile  # type: ignore[attr-defined]
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -63,21 +64,6 @@ def _class_item(op: Any, av: Any) -> str:
     raise _NoTwin(op)
 
 
-def _ranges(codes: list[int]) -> list[str]:
-    """Sorted character codes as class items, runs of three or more as ranges."""
-    out: list[str] = []
-    start = prev = codes[0]
-    for code in [*codes[1:], -1]:
-        if code == prev + 1:
-            prev = code
-            continue
-        out.append(_char(start) if start == prev else f"{_char(start)}-{_char(prev)}")
-        if prev - start == 1:
-            out[-1] = _char(start) + _char(prev)
-        start = prev = code
-    return out
-
-
 def _one_char(op: Any, av: Any) -> str:
     """The original single-character test as pattern text."""
     if op is sre.LITERAL:
@@ -90,82 +76,85 @@ def _one_char(op: Any, av: Any) -> str:
     return f"[{'^' if negate else ''}{body}]" if body else ("[^\\s\\S]" if not negate else ".")
 
 
-_TESTS: dict[tuple[Any, str, int], str] = {}
+_TESTS: dict[tuple[Any, str, int], tuple[Any, Any]] = {}
+_NEVER = (
+    sre.IN,
+    [
+        (sre.NEGATE, None),
+        (sre.CATEGORY, sre.CATEGORY_SPACE),
+        (sre.CATEGORY, sre.CATEGORY_NOT_SPACE),
+    ],
+)
+"""A test no character passes (`[^\\s\\S]`)."""
 
 
-def _lowered_test(op: Any, av: Any, flags: int) -> str:
+def _lowered_test(op: Any, av: Any, flags: int) -> tuple[Any, Any]:
     """The test as the lowercase-domain characters it matches: one character, or a class."""
     key = (op, repr(av), flags)
-    if key in _TESTS:
-        return _TESTS[key]
+    found = _TESTS.get(key)
+    if found is not None:
+        return found
     test = re.compile(_one_char(op, av), flags | re.DOTALL)
     if any(bool(test.fullmatch(c)) != bool(test.fullmatch(c.lower())) for c in _ASCII):
         raise _NoTwin("a test that tells a letter from its capital")
-    chars = [c for c in _LOWER_DOMAIN if test.fullmatch(c)]
-    if not chars:
-        out = "[^\\s\\S]"  # matches nothing, as the original does on lowercase ASCII
+    chars = [ord(c) for c in _LOWER_DOMAIN if test.fullmatch(c)]
+    if not chars:  # matches nothing, as the original does on lowercase ASCII
+        node: tuple[Any, Any] = _NEVER
     elif len(chars) == 1:
-        out = re.escape(chars[0])
+        node = (sre.LITERAL, chars[0])
     else:
-        out = "[" + "".join(_ranges([ord(c) for c in chars])) + "]"
-    _TESTS[key] = out
-    return out
+        node = (sre.IN, [(sre.LITERAL, c) for c in chars])
+    _TESTS[key] = node
+    return node
 
 
-def _repeat(op: Any, av: Any, flags: int, names: dict[int, str]) -> str:
-    low, high, item = av
-    top = "" if high is sre.MAXREPEAT else str(high)
-    suffix = {sre.MAX_REPEAT: "", sre.MIN_REPEAT: "?", sre.POSSESSIVE_REPEAT: "+"}[op]
-    return f"(?:{_seq(item, flags, names)}){{{low},{top}}}{suffix}"
-
-
-def _item(op: Any, av: Any, flags: int, names: dict[int, str]) -> str:
+def _node(op: Any, av: Any, flags: int, state: Any) -> tuple[Any, Any]:
     if op is sre.IN and all(o is sre.CATEGORY and a in _CATEGORY for o, a in av):
-        return _one_char(op, av)  # \w, \d, \s and their opposites ignore case already
+        return op, av  # \w, \d, \s and their opposites ignore case already
     if op in (sre.LITERAL, sre.NOT_LITERAL, sre.IN):
         return _lowered_test(op, av, flags)
-    if op is sre.ANY:
-        return "."
-    if op is sre.AT and av in _AT:
-        return _AT[av]
+    if op is sre.ANY or (op is sre.AT and av in _AT):
+        return op, av
     if op is sre.BRANCH:
-        return "(?:" + "|".join(_seq(alt, flags, names) for alt in av[1]) + ")"
+        return op, (None, [_sub(alt, flags, state) for alt in av[1]])
     if op is sre.SUBPATTERN:
         group, add, remove, body = av
         if add or remove:
             raise _NoTwin("inline flags")
-        if group is None:
-            return f"(?:{_seq(body, flags, names)})"
-        inner = _seq(body, flags, names)
-        name = names.get(group)
-        return f"(?P<{name}>{inner})" if name else f"({inner})"
+        return op, (group, 0, 0, _sub(body, flags, state))
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-        return _repeat(op, av, flags, names)
+        low, high, item = av
+        return op, (low, high, _sub(item, flags, state))
     if op in (sre.ASSERT, sre.ASSERT_NOT):
         direction, body = av
-        ahead = direction == 1
-        kind = ("=" if ahead else "<=") if op is sre.ASSERT else ("!" if ahead else "<!")
-        return f"(?{kind}{_seq(body, flags, names)})"
+        return op, (direction, _sub(body, flags, state))
     if op is sre.ATOMIC_GROUP:
-        return f"(?>{_seq(av, flags, names)})"
+        return op, _sub(av, flags, state)
     raise _NoTwin(op)
 
 
-def _seq(items: Any, flags: int, names: dict[int, str]) -> str:
-    return "".join(_item(op, av, flags, names) for op, av in items)
+def _sub(items: Any, flags: int, state: Any) -> Any:
+    return sre_parse.SubPattern(state, [_node(op, av, flags, state) for op, av in items])
 
 
-def lowercase_twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """The case-sensitive twin of an IGNORECASE `pattern` for lowercased ASCII text, or None."""
+def lowercase_twin(pattern: re.Pattern[str], tree: Any = None) -> re.Pattern[str] | None:
+    """The case-sensitive twin of an IGNORECASE `pattern` for lowercased ASCII text, or None.
+
+    The twin is compiled from the rewritten syntax tree (`re`'s own compiler, no pattern text),
+    so its `pattern` attribute is None. `tree`: the pattern's syntax tree, when the caller has
+    parsed it already (`re._parser.parse(pattern.pattern, pattern.flags)`)."""
     if not isinstance(pattern.pattern, str) or not pattern.flags & re.IGNORECASE:
         return None
     try:
-        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        if tree is None:
+            tree = sre_parse.parse(pattern.pattern, pattern.flags)
         if tree.getwidth()[0] == 0:
             return None  # could match the empty string (see the module's docstring)
-        names = {number: name for name, number in pattern.groupindex.items()}
-        source = _seq(tree, pattern.flags, names)
-        twin = re.compile(source, pattern.flags & ~(re.IGNORECASE | re.VERBOSE))
-    except (_NoTwin, re.error, RecursionError, KeyError):
+        state = sre_parse.State()
+        state.flags = tree.state.flags & ~(re.IGNORECASE | re.VERBOSE)
+        state.groupdict = dict(tree.state.groupdict)
+        state.groupwidths = list(tree.state.groupwidths)
+        twin: re.Pattern[str] = sre_compile.compile(_sub(tree, pattern.flags, state), state.flags)
+    except (_NoTwin, re.error, RecursionError, KeyError, TypeError, ValueError):
         return None
     return twin if twin.groups == pattern.groups else None

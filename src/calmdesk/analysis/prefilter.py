@@ -141,11 +141,14 @@ def needed(pattern: re.Pattern[str]) -> frozenset[str] | None:
     if key in _CACHE:
         return _CACHE[key]
     try:
-        found = _contains_seq(sre_parse.parse(pattern.pattern, pattern.flags))
+        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        found = _contains_seq(tree)
     except Exception:  # an unexpected syntax tree: no shortcut, the rule always runs
-        found = None
+        tree, found = None, None
     with _lock:
         _CACHE[key] = found
+        if tree is not None and len(_TREES) < 4096:
+            _TREES[key] = tree  # for the twin (`_twin`), which takes it once made
     return found
 
 
@@ -207,6 +210,8 @@ def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
             break
         strings |= found
     union = re.compile(_trie(strings)) if strings else None
+    for pattern in patterns:  # the table is about to be read: its twins now, not text by text
+        _twin(pattern)
     with _lock:
         if len(_UNION) >= 256:  # groups made on the fly by a caller: never grow without end
             _UNION.clear()
@@ -225,6 +230,8 @@ def may_match_any(patterns: tuple[re.Pattern[str], ...], text: str, lowered: str
     return union.search(lowered) is not None
 
 
+_TREES: dict[tuple[str, int], Any] = {}
+"""Syntax trees `needed` read, kept until the pattern's twin is made from them."""
 _TWINS: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
 """By `id()` of the rule's compiled pattern (kept alive by the entry), as `_SEARCH`."""
 
@@ -233,7 +240,9 @@ def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     entry = _TWINS.get(id(pattern))
     if entry is not None and entry[0] is pattern:
         return entry[1]
-    twin = lowercase_twin(pattern)
+    with _lock:
+        tree = _TREES.pop((pattern.pattern, pattern.flags), None)
+    twin = lowercase_twin(pattern, tree)
     with _lock:
         if len(_TWINS) >= 4096:  # patterns made on the fly by a caller: never grow without end
             _TWINS.clear()
