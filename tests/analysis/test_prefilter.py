@@ -135,3 +135,26 @@ def test_matches_and_search_give_the_rule_s_own_results(text: str) -> None:
         assert got == [(m.span(), m.groups()) for m in pattern.finditer(text)]
         one, want = search(pattern, text), pattern.search(text)
         assert (one and one.span()) == (want and want.span())
+
+
+def test_a_group_joined_anew_on_every_call_reuses_its_union() -> None:
+    """A caller that joins module tables into a new tuple each time (`(*a, *b)`) gets the union
+    made the first time, and the answers stay those of the rules."""
+    from calmdesk.analysis import prefilter
+
+    first = (*mentions._REQUEST_RULES, *mentions._THREAT_RULES)
+    again = (*mentions._REQUEST_RULES, *mentions._THREAT_RULES)
+    assert first is not again
+    patterns = tuple(r.pattern for r in first)
+    text = "I will dispute the charge with my bank and I want your manager."
+    assert prefilter.may_match_any(patterns, text, text.lower())
+    union = prefilter._union(patterns)
+    assert prefilter._union(tuple(r.pattern for r in again)) is union
+    assert patterns_found(first, text) == patterns_found(again, text) != []
+    assert not prefilter.may_match_any(patterns, "ok", "ok") or all(
+        not r.pattern.search("ok") for r in first
+    )
+
+
+def patterns_found(rules: tuple[patterns.Rule, ...], text: str) -> list[tuple[str, int, int]]:
+    return [(h.label, h.span.start, h.span.end) for h in patterns.find_hits(text, rules)]

@@ -16,6 +16,7 @@ else (classes, lookarounds, backreferences, other alphabets) counts as "could be
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import threading
 from collections.abc import Iterator
@@ -199,9 +200,16 @@ def may_match(pattern: re.Pattern[str], text: str, lowered: str | None = None) -
 
 
 _UNION: dict[int, tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
+_UNION_OF: dict[tuple[int, ...], tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
+"""The same unions by the patterns they join: a caller that joins module tables into a new
+tuple on every call (`(*a, *b)`) finds the union made the first time."""
 
 
 def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    key = tuple(map(id, patterns))
+    known = _UNION_OF.get(key)
+    if known is not None and all(map(operator.is_, known[0], patterns)):
+        return known[1]
     strings: set[str] = set()
     for pattern in patterns:
         found = needed(pattern)
@@ -215,7 +223,10 @@ def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
     with _lock:
         if len(_UNION) >= 256:  # groups made on the fly by a caller: never grow without end
             _UNION.clear()
+        if len(_UNION_OF) >= 256:
+            _UNION_OF.clear()
         _UNION[id(patterns)] = (patterns, union)
+        _UNION_OF[key] = (patterns, union)
     return union
 
 
