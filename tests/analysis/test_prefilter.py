@@ -151,9 +151,7 @@ def test_a_group_joined_anew_on_every_call_reuses_its_union() -> None:
     union = prefilter._union(patterns)
     assert prefilter._union(tuple(r.pattern for r in again)) is union
     assert patterns_found(first, text) == patterns_found(again, text) != []
-    assert not prefilter.may_match_any(patterns, "ok", "ok") or all(
-        not r.pattern.search("ok") for r in first
-    )
+    assert patterns_found(again, "Thanks, all sorted.") == []
 
 
 def patterns_found(rules: tuple[patterns.Rule, ...], text: str) -> list[tuple[str, int, int]]:
