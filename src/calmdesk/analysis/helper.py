@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
-__all__ = ["PROCESSES_ENV", "Helper", "helper", "processes"]
+__all__ = ["PROCESSES_ENV", "Helper", "helper", "processes", "running"]
 
 PROCESSES_ENV = "CALMDESK_ANALYSIS_PROCESSES"
 """How many processes a big `analyze_many` uses: 1 (no helper) or 2; by default 2 when a core is
@@ -159,6 +159,15 @@ class Helper:
 
 _helper: list[Helper] = []
 _helper_lock = threading.Lock()
+
+
+def running() -> Helper | None:
+    """The process's helper when one is running and has loaded its models; never starts one."""
+    with _helper_lock:
+        found = _helper[0] if _helper else None
+    if found is None or not found.alive or not found.ready.done():
+        return None
+    return found if found.ready.exception() is None else None
 
 
 def helper() -> Helper | None:

@@ -298,11 +298,12 @@ def _shared(
 ) -> Iterator[ConversationAnalysis]:
     """Batches split between this process and the helper, yielded in input order.
 
-    Input of one batch is read here alone (a live turn never waits for a process to start). From
-    the second batch on, the helper is started (once per process) and the rest of the input is
-    cut into pieces of `SHARE_TURNS`; until the helper has loaded its models every piece is read
-    here, then it is given up to `_IN_FLIGHT` pieces at a time while this process reads the
-    others. This process never waits for the helper: at the end of the input it reads the
+    Input of one batch is read here alone (a live turn never waits for a process to start). A
+    longer input is cut into pieces of `SHARE_TURNS`: all of it when the helper is running
+    already (a long `calmdesk analyze` calls this for every 256 lines), else from the second
+    batch on while the helper starts (once per process); until it has loaded its models every
+    piece is read here, then it is given up to `_IN_FLIGHT` pieces at a time while this process
+    reads the others. This process never waits for the helper: at the end of the input it reads the
     helper's waiting pieces too, the newest first, and takes whichever answer is there first (the
     results are the same either way)."""
     from calmdesk.analysis import helper as helpers
@@ -313,8 +314,12 @@ def _shared(
         if first is not None:
             yield from _read_group(first, run)
         return
-    worker = helpers.helper()
-    source = itertools.chain([first], _pieces(itertools.chain([second], groups), SHARE_TURNS))
+    worker = helpers.running()
+    if worker is not None:
+        source = _pieces(itertools.chain([first, second], groups), SHARE_TURNS)
+    else:
+        worker = helpers.helper()
+        source = itertools.chain([first], _pieces(itertools.chain([second], groups), SHARE_TURNS))
     queue: deque[_Slot] = deque()
     drained = False
     while True:
