@@ -117,19 +117,25 @@ def _throughput(texts: list[str], one_process: list[str]) -> dict[str, float]:
         "one_process_turns_per_s": round(one_rate, 1),
         "one_process_cpu_s": round(cpu_seconds, 2),
         "one_process_turns_per_cpu_s": round(BATCH_TURNS / cpu_seconds, 1),
+        "one_process_cpu_ms_per_turn": round(1000 * cpu_seconds / BATCH_TURNS, 3),
         "models_turns_per_s": round(model_rate, 1),
     }
 
 
-def _two_processes(texts: list[str], tag: str) -> float:
+def _two_processes(texts: list[str], tag: str) -> tuple[float, int]:
     """`analyze_many` with the helper process asked for (`processes=2`): the first call starts
-    it (unless the default run did), the second finds it loaded (a long `calmdesk analyze`)."""
+    it (unless the default run did), the second finds it loaded (a long `calmdesk analyze`).
+    Turns a second, and the pieces of work the helper read."""
+    from calmdesk.analysis import helper
     from calmdesk.analysis.pipeline import analyze_many
 
     conversations = [_conversation(f"{tag}{i}", texts[i : i + 5]) for i in range(0, len(texts), 5)]
+    worker = helper.helper()
+    sent = worker.sent if worker is not None else 0
     start = time.perf_counter()
     turns = sum(len(a.turns) for a in analyze_many(conversations, processes=2))
-    return round(turns / (time.perf_counter() - start), 1)
+    rate = round(turns / (time.perf_counter() - start), 1)
+    return rate, (worker.sent - sent if worker is not None else 0)
 
 
 def measure() -> dict[str, Any]:
@@ -143,10 +149,11 @@ def measure() -> dict[str, Any]:
     out["processes_by_default"] = processes()  # what the default run below uses
     end = n + 3 * BATCH_TURNS
     out["throughput"] = _throughput(batch_texts, texts[n + 2 * BATCH_TURNS : end])
-    cold = _two_processes(texts[end : end + BATCH_TURNS], "c")
+    cold, cold_pieces = _two_processes(texts[end : end + BATCH_TURNS], "c")
     out["throughput"]["two_processes_first_turns_per_s"] = cold
-    warm = _two_processes(texts[end + BATCH_TURNS :], "w")
+    warm, warm_pieces = _two_processes(texts[end + BATCH_TURNS :], "w")
     out["throughput"]["two_processes_warm_turns_per_s"] = warm
+    out["throughput"]["helper_pieces_first_warm"] = [cold_pieces, warm_pieces]
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
 

@@ -83,6 +83,7 @@ class _Failing:
 def test_batches_the_helper_loses_are_read_here(monkeypatch: pytest.MonkeyPatch) -> None:
     want = _untagged(list(analyze_many(_conversations("one"), processes=1)), "one")
     failing = _Failing()
+    monkeypatch.setattr(helpers, "running", lambda: None)
     monkeypatch.setattr(helpers, "helper", lambda: failing)
     got = list(analyze_many(_conversations("two"), batch_turns=5, processes=2))
     assert failing.sent > 0
@@ -166,3 +167,105 @@ def test_large_batches_go_both_ways_without_blocking() -> None:
     for batch_got, conversations in zip(got, (first, second), strict=True):
         want = analyze_group(conversations, 40, None)
         assert not differences(snapshot(batch_got), snapshot(want))
+
+
+class _Silent:
+    """A helper that has loaded and takes batches, and never answers (busy, or stuck)."""
+
+    alive = True
+
+    def __init__(self) -> None:
+        self.ready: Future[Any] = Future()
+        self.ready.set_result("ready")
+        self.sent = 0
+
+    def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        self.sent += 1
+        return Future()  # never done
+
+
+def test_at_the_end_of_the_input_the_helper_s_pieces_are_read_here_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the first batch the input is cut into small pieces; the helper holds two at a
+    time, and once nothing else is left this process reads those too instead of waiting."""
+    from calmdesk.analysis import pipeline
+
+    want = _untagged(list(analyze_many(_conversations("alone"), processes=1)), "alone")
+    silent = _Silent()
+    monkeypatch.setattr(helpers, "running", lambda: None)
+    monkeypatch.setattr(helpers, "helper", lambda: silent)
+    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    got = list(analyze_many(_conversations("tail"), batch_turns=10, processes=2))
+    assert silent.sent == pipeline._IN_FLIGHT
+    assert [a.id for a in got] == [f"tail-{i}" for i in range(8)]
+    assert not differences(_untagged(got, "tail"), want)
+
+
+@pytest.mark.slow
+def test_pieces_shared_with_the_real_helper_read_as_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from calmdesk.analysis import pipeline
+
+    worker = helpers.helper()
+    assert worker is not None and worker.ready.result(timeout=120) == "ready"
+    sent = worker.sent
+    want = _untagged(list(analyze_many(_conversations("solo"), processes=1)), "solo")
+    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)
+    got = list(analyze_many(_conversations("duo"), batch_turns=10, processes=2))
+    assert worker.sent > sent
+    assert not differences(_untagged(got, "duo"), want)
+
+
+@pytest.mark.slow
+def test_a_helper_killed_between_runs_is_replaced_and_changes_nothing() -> None:
+    worker = helpers.helper()
+    assert worker is not None and worker.ready.result(timeout=120) == "ready"
+    worker._proc.kill()
+    worker._proc.wait(timeout=30)
+    want = _untagged(list(analyze_many(_conversations("before"), processes=1)), "before")
+    got = list(analyze_many(_conversations("after"), batch_turns=5, processes=2))
+    assert not differences(_untagged(got, "after"), want)
+    fresh = helpers.helper()
+    assert fresh is not None and fresh is not worker and fresh.alive
+
+
+class _Answering:
+    """A loaded helper that reads each batch at once, in this process, and notes what it got."""
+
+    alive = True
+
+    def __init__(self) -> None:
+        self.ready: Future[Any] = Future()
+        self.ready.set_result("ready")
+        self.sent = 0
+        self.got: list[list[str]] = []
+
+    def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        from calmdesk.analysis.pipeline import analyze_group
+
+        self.sent += 1
+        self.got.append([c.id for c in conversations])
+        future: Future[Any] = Future()
+        future.set_result(analyze_group(conversations, max_chars, playbook))
+        return future
+
+
+def test_a_running_helper_shares_the_first_batch_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long `calmdesk analyze` calls analyze_many for every 256 lines: once the helper runs,
+    each call shares all of its input, not only what follows its first batch."""
+    from calmdesk.analysis import pipeline
+
+    want = _untagged(list(analyze_many(_conversations("here"), processes=1)), "here")
+    answering = _Answering()
+    monkeypatch.setattr(helpers, "running", lambda: answering)
+
+    def refuse() -> None:
+        raise AssertionError("a running helper was started again")
+
+    monkeypatch.setattr(helpers, "helper", refuse)
+    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)
+    got = list(analyze_many(_conversations("run"), batch_turns=10, processes=2))
+    assert answering.got and answering.got[0] == ["run-0"]
+    assert not differences(_untagged(got, "run"), want)

@@ -108,3 +108,51 @@ def test_a_rule_group_is_ruled_out_only_when_no_rule_of_it_can_match() -> None:
             if not each:
                 assert patterns.find_hits(text, rules) == []
     assert not may_match_any(tuple(r.pattern for r in tone._WAITING_RULES), "thanks", "thanks")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sets(st.text(alphabet="abcs'", min_size=1, max_size=5), min_size=1, max_size=12),
+    st.text(alphabet="abcs' x", max_size=40),
+)
+def test_the_trie_of_needed_strings_finds_a_text_holding_any_of_them(
+    strings: set[str], text: str
+) -> None:
+    from calmdesk.analysis.prefilter import _trie
+
+    assert (re.search(_trie(strings), text) is not None) == any(s in text for s in strings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm SO sorry, it is LATE again!!", "nothing here", "Es tut mir leid, spät!", "", "late late"],
+)
+def test_matches_and_search_give_the_rule_s_own_results(text: str) -> None:
+    from calmdesk.analysis.prefilter import matches, search
+
+    for pattern in rule_patterns():
+        got = [(m.span(), m.groups()) for m in matches(pattern, text)]
+        assert got == [(m.span(), m.groups()) for m in pattern.finditer(text)]
+        one, want = search(pattern, text), pattern.search(text)
+        assert (one and one.span()) == (want and want.span())
+
+
+def test_a_group_joined_anew_on_every_call_reuses_its_union() -> None:
+    """A caller that joins module tables into a new tuple each time (`(*a, *b)`) gets the union
+    made the first time, and the answers stay those of the rules."""
+    from calmdesk.analysis import prefilter
+
+    first = (*mentions._REQUEST_RULES, *mentions._THREAT_RULES)
+    again = (*mentions._REQUEST_RULES, *mentions._THREAT_RULES)
+    assert first is not again
+    patterns = tuple(r.pattern for r in first)
+    text = "I will dispute the charge with my bank and I want your manager."
+    assert prefilter.may_match_any(patterns, text, text.lower())
+    union = prefilter._union(patterns)
+    assert prefilter._union(tuple(r.pattern for r in again)) is union
+    assert patterns_found(first, text) == patterns_found(again, text) != []
+    assert patterns_found(again, "Thanks, all sorted.") == []
+
+
+def patterns_found(rules: tuple[patterns.Rule, ...], text: str) -> list[tuple[str, int, int]]:
+    return [(h.label, h.span.start, h.span.end) for h in patterns.find_hits(text, rules)]

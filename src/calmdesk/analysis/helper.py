@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
-__all__ = ["PROCESSES_ENV", "Helper", "helper", "processes"]
+__all__ = ["PROCESSES_ENV", "Helper", "helper", "processes", "running"]
 
 PROCESSES_ENV = "CALMDESK_ANALYSIS_PROCESSES"
 """How many processes a big `analyze_many` uses: 1 (no helper) or 2; by default 2 when a core is
@@ -151,10 +151,23 @@ class Helper:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._proc.kill()
+            self._proc.wait(timeout=5)
+        self._reader.join(timeout=5)  # it ends at the end of the helper's output
+        if self._proc.stdout is not None and not self._reader.is_alive():
+            self._proc.stdout.close()
 
 
 _helper: list[Helper] = []
 _helper_lock = threading.Lock()
+
+
+def running() -> Helper | None:
+    """The process's helper when one is running and has loaded its models; never starts one."""
+    with _helper_lock:
+        found = _helper[0] if _helper else None
+    if found is None or not found.alive or not found.ready.done():
+        return None
+    return found if found.ready.exception() is None else None
 
 
 def helper() -> Helper | None:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from calmdesk.analysis.prefilter import may_match, may_match_any
+from calmdesk.analysis.prefilter import matches, may_match, may_match_any
 from calmdesk.domain.signals import AbuseKind, Span
 
 __all__ = [
@@ -78,7 +78,7 @@ def find_hits(text: str, rules: Sequence[Rule], *, skip_negated: bool = False) -
     for rule in rules:
         if not may_match(rule.pattern, text, lowered):
             continue
-        for match in rule.pattern.finditer(text):
+        for match in matches(rule.pattern, text, lowered):
             if match.end() == match.start():
                 continue
             if skip_negated and is_negated(text, match.start()):

@@ -261,8 +261,21 @@ class _Slot:
     result: list[ConversationAnalysis] | None = None
 
 
-_AHEAD = 4
-"""Batches read ahead of the one being yielded, when the helper process shares the work."""
+_AHEAD = 8
+"""Pieces of work read ahead of the one being yielded, when the helper process shares the work."""
+
+SHARE_TURNS = 128
+"""Turns in a piece of work shared with the helper process, after the first batch: small pieces
+keep both processes busy to the end (with whole 512-turn batches this process often waited for
+the helper's last batch with nothing left to read)."""
+
+_IN_FLIGHT = 2
+"""Pieces the helper holds at a time: one it reads, one waiting in its pipe."""
+
+
+def _pieces(groups: Iterator[list[_Prepared]], turns: int) -> Iterator[list[_Prepared]]:
+    for group in groups:
+        yield from _groups(group, turns)
 
 
 def _from_helper(slot: _Slot, run: _Run) -> list[ConversationAnalysis]:
@@ -285,10 +298,14 @@ def _shared(
 ) -> Iterator[ConversationAnalysis]:
     """Batches split between this process and the helper, yielded in input order.
 
-    Input of one batch is read here alone (a live turn never waits for a process to start). From
-    the second batch on, the helper is started (once per process); until it has loaded its models
-    every batch is read here, then it is given up to two batches at a time while this process
-    reads the others. This process waits for the helper only when it has nothing else to read."""
+    Input of one batch is read here alone (a live turn never waits for a process to start). A
+    longer input is cut into pieces of `SHARE_TURNS`: all of it when the helper is running
+    already (a long `calmdesk analyze` calls this for every 256 lines), else from the second
+    batch on while the helper starts (once per process); until it has loaded its models every
+    piece is read here, then it is given up to `_IN_FLIGHT` pieces at a time while this process
+    reads the others. This process never waits for the helper: at the end of the input it reads the
+    helper's waiting pieces too, the newest first, and takes whichever answer is there first (the
+    results are the same either way)."""
     from calmdesk.analysis import helper as helpers
 
     first = next(groups, None)
@@ -297,23 +314,28 @@ def _shared(
         if first is not None:
             yield from _read_group(first, run)
         return
-    worker = helpers.helper()
-    source = itertools.chain([first, second], groups)
+    worker = helpers.running()
+    if worker is not None:
+        source = _pieces(itertools.chain([first, second], groups), SHARE_TURNS)
+    else:
+        worker = helpers.helper()
+        source = itertools.chain([first], _pieces(itertools.chain([second], groups), SHARE_TURNS))
     queue: deque[_Slot] = deque()
+    drained = False
     while True:
-        while len(queue) < _AHEAD and (group := next(source, None)) is not None:
-            slot = _Slot(group)
-            busy = sum(1 for s in queue if s.future is not None and not s.future.done())
-            if worker is not None and worker.ready.done() and worker.alive and busy < 2:
-                if worker.ready.exception() is None:
-                    conversations = [p.conversation for p in group]
-                    slot.future = worker.submit(conversations, run.max_chars, playbook)
-            queue.append(slot)
+        while not drained and len(queue) < _AHEAD:
+            group = next(source, None)
+            if group is None:
+                drained = True
+                break
+            queue.append(_Slot(group, _offer(worker, group, queue, run, playbook)))
         if not queue:
             return
         head = queue[0]
         if head.result is None and head.future is not None and not head.future.done():
             local = next((s for s in queue if s.future is None and s.result is None), None)
+            if local is None and drained:  # nothing else to read: the helper's last piece too
+                local = next((s for s in reversed(queue) if _waiting(s)), None)
             if local is not None:
                 local.result = _read_group(local.group, run)
                 continue
@@ -321,6 +343,27 @@ def _shared(
             head.result = _from_helper(head, run)
         queue.popleft()
         yield from head.result
+
+
+def _waiting(slot: _Slot) -> bool:
+    return slot.result is None and slot.future is not None and not slot.future.done()
+
+
+def _offer(
+    worker: Any, group: list[_Prepared], queue: deque[_Slot], run: _Run, playbook: str | None
+) -> Future[list[ConversationAnalysis]] | None:
+    """The helper's answer to come for `group`, when the helper is ready and has room for it;
+    None: this process reads it."""
+    if worker is None or not worker.ready.done() or not worker.alive:
+        return None
+    if worker.ready.exception() is not None:
+        return None
+    if sum(1 for s in queue if _waiting(s)) >= _IN_FLIGHT:
+        return None
+    future: Future[list[ConversationAnalysis]] = worker.submit(
+        [p.conversation for p in group], run.max_chars, playbook
+    )
+    return future
 
 
 def analyze_many(

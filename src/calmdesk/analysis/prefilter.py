@@ -16,6 +16,7 @@ else (classes, lookarounds, backreferences, other alphabets) counts as "could be
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import threading
 from collections.abc import Iterator
@@ -23,7 +24,9 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["Guarded", "may_match", "may_match_any", "needed"]
+from calmdesk.analysis.casefold import lowercase_twin
+
+__all__ = ["Guarded", "matches", "may_match", "may_match_any", "needed", "search"]
 
 _MAX_SET = 256  # alternatives kept per set; a larger set counts as "anything"
 _CACHE: dict[tuple[str, int], frozenset[str] | None] = {}
@@ -139,20 +142,48 @@ def needed(pattern: re.Pattern[str]) -> frozenset[str] | None:
     if key in _CACHE:
         return _CACHE[key]
     try:
-        found = _contains_seq(sre_parse.parse(pattern.pattern, pattern.flags))
+        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        found = _contains_seq(tree)
     except Exception:  # an unexpected syntax tree: no shortcut, the rule always runs
-        found = None
+        tree, found = None, None
     with _lock:
         _CACHE[key] = found
+        if tree is not None and len(_TREES) < 4096:
+            _TREES[key] = tree  # for the twin (`_twin`), which takes it once made
     return found
 
 
+def _trie(strings: set[str] | frozenset[str]) -> str:
+    """A pattern that finds a text containing any of `strings`, as a trie of their letters: at
+    each place `re` then tries only the branches that begin with the letter there, not every
+    string (a flat alternation of 166 strings cost 13 us a draft, its trie 2-3 us). A string with
+    another as its beginning is left out: a text holding it holds the shorter one."""
+    root: dict[str, Any] = {}
+    for text in sorted(strings, key=len):
+        node = root
+        for char in text:
+            if "" in node:
+                break  # a shorter string is found wherever this one would be
+            node = node.setdefault(char, {})
+        else:
+            node.clear()
+            node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(root)
+
+
 def _search(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """The needed strings as one plain alternation (searched in lowercased text)."""
+    """The needed strings as one pattern (searched in lowercased text)."""
     strings = needed(pattern)
     found = None
     if strings is not None:
-        found = re.compile("|".join(re.escape(s) for s in sorted(strings)))
+        found = re.compile(_trie(strings))
     with _lock:
         _SEARCH[id(pattern)] = (pattern, found)
     return found
@@ -169,9 +200,16 @@ def may_match(pattern: re.Pattern[str], text: str, lowered: str | None = None) -
 
 
 _UNION: dict[int, tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
+_UNION_OF: dict[tuple[int, ...], tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
+"""The same unions by the patterns they join: a caller that joins module tables into a new
+tuple on every call (`(*a, *b)`) finds the union made the first time."""
 
 
 def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    key = tuple(map(id, patterns))
+    known = _UNION_OF.get(key)
+    if known is not None and all(map(operator.is_, known[0], patterns)):
+        return known[1]
     strings: set[str] = set()
     for pattern in patterns:
         found = needed(pattern)
@@ -179,11 +217,16 @@ def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
             strings = set()
             break
         strings |= found
-    union = re.compile("|".join(re.escape(s) for s in sorted(strings))) if strings else None
+    union = re.compile(_trie(strings)) if strings else None
+    for pattern in patterns:  # the table is about to be read: its twins now, not text by text
+        _twin(pattern)
     with _lock:
         if len(_UNION) >= 256:  # groups made on the fly by a caller: never grow without end
             _UNION.clear()
+        if len(_UNION_OF) >= 256:
+            _UNION_OF.clear()
         _UNION[id(patterns)] = (patterns, union)
+        _UNION_OF[key] = (patterns, union)
     return union
 
 
@@ -198,9 +241,58 @@ def may_match_any(patterns: tuple[re.Pattern[str], ...], text: str, lowered: str
     return union.search(lowered) is not None
 
 
+_TREES: dict[tuple[str, int], Any] = {}
+"""Syntax trees `needed` read, kept until the pattern's twin is made from them."""
+_TWINS: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+"""By `id()` of the rule's compiled pattern (kept alive by the entry), as `_SEARCH`."""
+
+
+def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    entry = _TWINS.get(id(pattern))
+    if entry is not None and entry[0] is pattern:
+        return entry[1]
+    with _lock:
+        tree = _TREES.pop((pattern.pattern, pattern.flags), None)
+    twin = lowercase_twin(pattern, tree)
+    with _lock:
+        if len(_TWINS) >= 4096:  # patterns made on the fly by a caller: never grow without end
+            _TWINS.clear()
+        _TWINS[id(pattern)] = (pattern, twin)
+    return twin
+
+
+def matches(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> list[re.Match[str]]:
+    """The matches of `pattern.finditer(text)`, found on an ASCII text by the pattern's lowercase
+    twin (`casefold.lowercase_twin`) when it has one: each is then the pattern's own match at the
+    place the twin found (`lowered`: `text.lower()`, when the caller has it)."""
+    twin = _twin(pattern) if text.isascii() else None
+    if twin is None:
+        return list(pattern.finditer(text))
+    out = []
+    for found in twin.finditer(text.lower() if lowered is None else lowered):
+        match = pattern.match(text, found.start())
+        if match is None or match.end() != found.end():  # never expected: read it plainly
+            return list(pattern.finditer(text))
+        out.append(match)
+    return out
+
+
+def search(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> re.Match[str] | None:
+    """`pattern.search(text)`, found as `matches` finds its matches."""
+    twin = _twin(pattern) if text.isascii() else None
+    if twin is None:
+        return pattern.search(text)
+    found = twin.search(text.lower() if lowered is None else lowered)
+    if found is None:
+        return None
+    match = pattern.match(text, found.start())
+    return match if match is not None and match.end() == found.end() else pattern.search(text)
+
+
 class Guarded:
     """A compiled pattern whose `search`, `findall` and `finditer` skip, at once, a text that
-    `may_match` rules out; the results are always those of the pattern itself."""
+    `may_match` rules out; the results are always those of the pattern itself (on an ASCII text
+    found by its lowercase twin: `matches`)."""
 
     __slots__ = ("regex",)
 
@@ -212,11 +304,33 @@ class Guarded:
     def pattern(self) -> str:
         return self.regex.pattern
 
+    def _lowered(self, text: str) -> str | None:
+        """The lowercased text (the text itself where it is not ASCII: only the pattern reads
+        it) where the pattern may match it (`may_match`), else None."""
+        lowered = text.lower() if text.isascii() else text
+        return lowered if may_match(self.regex, text, lowered) else None
+
     def search(self, text: str) -> re.Match[str] | None:
-        return self.regex.search(text) if may_match(self.regex, text) else None
+        lowered = self._lowered(text)
+        return None if lowered is None else search(self.regex, text, lowered)
 
     def findall(self, text: str) -> list[Any]:
-        return self.regex.findall(text) if may_match(self.regex, text) else []
+        lowered = self._lowered(text)
+        found = [] if lowered is None else matches(self.regex, text, lowered)
+        if self.regex.groups == 0:
+            return [m.group(0) for m in found]
+        if self.regex.groups == 1:
+            return [m.groups("")[0] for m in found]
+        return [m.groups("") for m in found]
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.regex.finditer(text) if may_match(self.regex, text) else iter(())
+        return iter(self.matches(text))
+
+    def matches(self, text: str, lowered: str | None = None) -> list[re.Match[str]]:
+        """The matches of `finditer`, as a list (`lowered`: `text.lower()` where the text is
+        ASCII, the text itself otherwise, when the caller has it for several patterns)."""
+        if lowered is None:
+            lowered = text.lower() if text.isascii() else text
+        if not may_match(self.regex, text, lowered):
+            return []
+        return matches(self.regex, text, lowered)

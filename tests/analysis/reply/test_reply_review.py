@@ -129,3 +129,24 @@ def test_agent_signals_wraps_the_review(review) -> None:
     assert isinstance(signals, AgentSignals) and signals.review is not None
     assert signals.politeness == 0.6 and signals.offers_solution >= 0.5
     assert status(signals.review, "P13") is CheckStatus.PASS
+
+
+def test_review_follows_each_playbook_when_they_alternate(review) -> None:
+    """The checks a playbook enables, its weights and phrases are worked out once per playbook;
+    reviews under different playbooks, one after another, each follow their own."""
+    draft = "I've refunded the second charge, per our policy. Happy with that?"
+    strict = Playbook(checks={"no_blame": CheckSetting(banned=("per our policy",))})
+    lenient = Playbook(checks={"no_blame": CheckSetting(enabled=False)})
+    same_as_strict = Playbook(checks={"no_blame": CheckSetting(banned=("per our policy",))})
+    for _ in range(2):
+        assert status(review(draft, MILD_BILLING, config=strict), "P5") is CheckStatus.FAIL
+        without = review(draft, MILD_BILLING, config=lenient)
+        assert "P5" not in {c.check for c in without.checks}
+        assert status(review(draft, MILD_BILLING, config=same_as_strict), "P5") is (
+            CheckStatus.FAIL
+        )
+        plain = review(draft, MILD_BILLING)
+        assert status(plain, "P5") is not CheckStatus.FAIL
+    heavy = Playbook(checks={"calm_professional": CheckSetting(weight=50.0)})
+    hostile = "Calm down, it's not our fault."
+    assert review(hostile, MILD_BILLING, config=heavy).score < review(hostile, MILD_BILLING).score

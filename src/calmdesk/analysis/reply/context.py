@@ -78,9 +78,13 @@ class ReviewContext:
 
 
 def draft_hits(draft: str) -> dict[str, tuple[Span, ...]]:
-    """Every lexicon pattern's matches in the draft, as labelled spans."""
+    """Every lexicon pattern's matches in the draft, as labelled spans (the draft lowercased once
+    for all of them: `prefilter.Guarded`)."""
+    lowered = draft.lower() if draft.isascii() else draft
     return {
-        name: tuple(Span(m.start(), m.end(), m.group(0), name) for m in pattern.finditer(draft))
+        name: tuple(
+            Span(m.start(), m.end(), m.group(0), name) for m in pattern.matches(draft, lowered)
+        )
         for name, pattern in DRAFT_PATTERNS.items()
     }
 
@@ -152,17 +156,24 @@ def _answered(history: Sequence[Turn], recent: list[int], earlier: str) -> tuple
     return tuple(turns)
 
 
+@functools.lru_cache(maxsize=8192)
+def _has(cue: str, text: str) -> bool:
+    """Whether the customer cue `cue` is found in `text`; remembered for recent texts (a review
+    asks about the same turns several times, and the next reply about them again)."""
+    return CUSTOMER_CUES[cue].search(text) is not None
+
+
 def _earlier_concern(history: Sequence[Turn], recent: list[int], text: str, abuse: set[str]) -> str:
     """The earlier customer turn that says what went wrong, or "" when the recent text does."""
     skip = {_stem(w) for w in abuse}
-    if CUSTOMER_CUES["let_down"].search(text) and len(key_terms(text) - skip) >= 3:
+    if _has("let_down", text) and len(key_terms(text) - skip) >= 3:
         return ""
     first = min(recent, default=len(history))
     earlier = [
         history[i].text for i in range(first - 1, -1, -1) if history[i].role is Role.CUSTOMER
     ]
     for said in earlier:
-        if CUSTOMER_CUES["let_down"].search(said):
+        if _has("let_down", said):
             return said
     if len(key_terms(text) - skip) >= 3:
         return ""
@@ -180,31 +191,31 @@ def customer_state(history: Sequence[Turn], analyses: Sequence[TurnAnalysis]) ->
     sigs = [s for s in (_signals(analyses, i) for i in recent) if s is not None]
     every = [s for s in (_signals(analyses, i) for i in range(len(history))) if s is not None]
     abuse = set().union(*(_abuse_words(history[i].text, _signals(analyses, i)) for i in recent))
-    let_down_cue = bool(CUSTOMER_CUES["let_down"].search(all_text))
+    let_down_cue = _has("let_down", all_text)
     cause_known = any(s.cause in _FAILURE_CAUSES and s.cause_confidence >= 0.4 for s in every)
     let_down = cause_known or let_down_cue or any(s.complaint >= 0.5 for s in every)
     upset = max([s.upset for s in sigs] + [_upset_from_words(text, abuse)])
-    if let_down and not CUSTOMER_CUES["calm"].search(text):
+    if let_down and not _has("calm", text):
         upset = max(upset, 0.45)
     abusive = bool(abuse) or any(_abusive(s) for s in sigs)
     troubled = upset >= 0.4 or abusive
     terms = len(key_terms(all_text) - {_stem(w) for w in abuse})
     wants = any(m.kind is MentionKind.SUPERVISOR for s in sigs for m in s.requests)
-    wants = wants or bool(CUSTOMER_CUES["escalation_request"].search(text))
-    asks = bool(CUSTOMER_CUES["request"].search(text))
+    wants = wants or _has("escalation_request", text)
+    asks = _has("request", text)
     unclear = (
         terms < 7
         and not wants
         and (
-            bool(CUSTOMER_CUES["vague"].search(text))
+            _has("vague", text)
             or (not asks and troubled and not let_down_cue and terms < 4)
             or (not asks and let_down and terms < 2)
         )
     )
     satisfied = (
-        bool(CUSTOMER_CUES["satisfied"].search(text))
-        and not CUSTOMER_CUES["let_down"].search(text)
-        and not CUSTOMER_CUES["ongoing"].search(text)  # "thanks a lot, still no refund"
+        _has("satisfied", text)
+        and not _has("let_down", text)
+        and not _has("ongoing", text)  # "thanks a lot, still no refund"
         and not abusive
         and not wants
         and max([s.upset for s in sigs], default=0.0) < 0.4

@@ -7,6 +7,7 @@ Each name maps to one compiled, case-insensitive pattern. Patterns are kept loos
 
 from __future__ import annotations
 
+import functools
 import re
 
 from calmdesk.analysis.prefilter import Guarded
@@ -327,8 +328,10 @@ STOPWORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=256)
 def compile_phrases(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """A pattern matching any of the literal phrases (word-bounded), or None when there are none."""
+    """A pattern matching any of the literal phrases (word-bounded), or None when there are none
+    (made once per set of phrases: a review asks for each check's phrases)."""
     if not phrases:
         return None
     alternatives = "|".join(re.escape(p.strip()) for p in phrases if p.strip())

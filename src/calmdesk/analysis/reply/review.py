@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
+import re
+import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -58,31 +62,70 @@ def _validate(draft: object, history: object, analyses: object) -> str:
     return draft
 
 
-def _company_phrases(spec: CheckSpec, ctx: ReviewContext, out: Outcome) -> Outcome:
-    setting = ctx.playbook.setting(spec.name)
-    banned = compile_phrases(setting.banned)
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One enabled check under a playbook, with the playbook's phrases for it compiled."""
+
+    spec: CheckSpec
+    weight: float
+    banned: re.Pattern[str] | None
+    good: re.Pattern[str] | None
+
+
+_PLANS: dict[int, tuple[Playbook, tuple[CheckSpec, ...], tuple[_Step, ...]]] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def _plan(playbook: Playbook) -> tuple[_Step, ...]:
+    """The enabled checks of `playbook` in order, worked out once per playbook (and again when
+    the registered checks change)."""
+    specs = tuple(checks())
+    entry = _PLANS.get(id(playbook))
+    if (
+        entry is not None
+        and entry[0] is playbook
+        and len(entry[1]) == len(specs)
+        and all(map(operator.is_, entry[1], specs))
+    ):
+        return entry[2]
+    steps = []
+    for spec in specs:
+        setting = playbook.setting(spec.name)
+        if setting.enabled:
+            banned, good = compile_phrases(setting.banned), compile_phrases(setting.phrases)
+            steps.append(_Step(spec, setting.weight, banned, good))
+    with _PLANS_LOCK:
+        if len(_PLANS) >= 64:  # playbooks made on the fly (tests, previews): never grow without end
+            _PLANS.clear()
+        _PLANS[id(playbook)] = (playbook, specs, tuple(steps))
+    return tuple(steps)
+
+
+def _company_phrases(step: _Step, ctx: ReviewContext, out: Outcome) -> Outcome:
+    banned = step.banned
     if banned and (
         hits := [Span(m.start(), m.end(), m.group(0), "banned") for m in banned.finditer(ctx.draft)]
     ):
         return Outcome(CheckStatus.FAIL, tuple(hits), "Remove the wording your playbook bans.")
-    good = compile_phrases(setting.phrases)
+    good = step.good
     if out.missing and good and (m := good.search(ctx.draft)):
         return Outcome(CheckStatus.PASS, (Span(m.start(), m.end(), m.group(0), "phrase"),))
     return out
 
 
-def _run(spec: CheckSpec, ctx: ReviewContext) -> CheckResult:
+def _run(step: _Step, ctx: ReviewContext) -> CheckResult:
+    spec = step.spec
     if "knowledge_base" in spec.needs and not ctx.playbook.facts:
         out = Outcome(CheckStatus.NOT_NEEDED)
     else:
-        out = _company_phrases(spec, ctx, spec.run(ctx))
+        out = _company_phrases(step, ctx, spec.run(ctx))
     return CheckResult(
         spec.id, spec.name, out.status, out.severity or spec.severity, out.fix, out.evidence
     )
 
 
-def _score(results: list[CheckResult], playbook: Playbook) -> int:
-    weights = {r.name: playbook.setting(r.name).weight for r in results}
+def _score(results: list[CheckResult], steps: tuple[_Step, ...]) -> int:
+    weights = {s.spec.name: s.weight for s in steps}
     judged = [r for r in results if r.status is not CheckStatus.NOT_NEEDED]
     total = sum(weights[r.name] for r in judged)
     if total <= 0:
@@ -131,9 +174,10 @@ def review_draft(
     learned = score_replies([text], [ctx.customer.answered], hits=[hits], vectors=vectors)[0]
     scores = combine(learned, rule_scores(ctx))
     ctx = dataclasses.replace(ctx, scores=scores)
-    results = [_run(s, ctx) for s in checks() if playbook.setting(s.name).enabled]
+    steps = _plan(playbook)
+    results = [_run(s, ctx) for s in steps]
     return Review(
-        score=_score(results, playbook),
+        score=_score(results, steps),
         checks=results,
         empathy=scores["empathy"],
         apology=scores["apology"],
