@@ -27,9 +27,9 @@ class MailAttachment:
 @dataclass(frozen=True, slots=True)
 class InboundMail:
     """One received message. `message_key` is its Message-ID, or `sha256:<hex>` of the raw bytes
-        when it has none; `text` is the newest part (quoted history and signature removed),
-        `full_text` the whole body as text; `auto_reason` says why it is automatic mail; `raw_file` is
-    the redacted raw message kept on disk, if any."""
+    when it has none; `text` is the newest part (quoted history and signature removed),
+    `full_text` the whole body as text; `auto_reason` says why it is automatic mail; `raw_file`
+    is the redacted raw message kept on disk, if any."""
 
     message_key: str
     message_id: str
