@@ -261,10 +261,12 @@ def calm_figures(items: list[Any]) -> dict[str, Any]:
     other = [
         g["upset"] >= UPSET_AT for it, g in zip(items, got, strict=True) if it.language != "en"
     ]
-    figures["read_upset_pct_english"] = _pct(np.mean(english)) if english else None
-    figures["read_upset_pct_other"] = _pct(np.mean(other)) if other else None
+    figures["read_upset_pct_english"] = _pct(float(np.mean(english))) if english else None
+    figures["read_upset_pct_other"] = _pct(float(np.mean(other))) if other else None
     compound = vader([it.text for it in items])[:, 3]  # VADER's own "negative": <= -0.05
-    figures["baselines_read_upset_pct"] = {"vader_negative": _pct(np.mean(compound <= -0.05))}
+    figures["baselines_read_upset_pct"] = {
+        "vader_negative": _pct(float(np.mean(compound <= -0.05)))
+    }
     return figures
 
 
@@ -279,9 +281,7 @@ def tone_figures(items: list[Any]) -> dict[str, Any]:
         "keyword-rules": keyword_rules(texts)[:, 2].tolist(),
     }
     line = [
-        i
-        for i, item in enumerate(items)
-        if item.labels.get("emotion") in ("anger", "frustration")
+        i for i, item in enumerate(items) if item.labels.get("emotion") in ("anger", "frustration")
     ]
     figures: dict[str, Any] = {"n": len(items), "n_angry_or_frustrated": len(line)}
     for label in ("anger", "upset"):
