@@ -17,6 +17,9 @@
   TEST split only: the share of turns read as upset (`upset >= 0.5`: the false-upset rate), and
   as angry, abusive or sarcastic (each >= 0.5), beside the share VADER reads as negative
   (compound <= -0.05) as a baseline; only the rates are reported, never which texts.
+- labelled, tone: the project's anger/frustration set (tests/data/labelled/customer_tone.jsonl),
+  TEST split only: the ROC AUC of the reported anger (and upset), and of anger among the angry
+  and frustrated turns alone (the line the set is written for), beside the baselines' raw scores.
 
 Baselines for the dev tasks are mapped as in `baselines.fit_and_predict` (a logistic regression
 over the tool's scores fit on the task's train split). Run:
@@ -258,16 +261,41 @@ def calm_figures(items: list[Any]) -> dict[str, Any]:
     other = [
         g["upset"] >= UPSET_AT for it, g in zip(items, got, strict=True) if it.language != "en"
     ]
-    figures["read_upset_pct_english"] = _pct(np.mean(english)) if english else None
-    figures["read_upset_pct_other"] = _pct(np.mean(other)) if other else None
+    figures["read_upset_pct_english"] = _pct(float(np.mean(english))) if english else None
+    figures["read_upset_pct_other"] = _pct(float(np.mean(other))) if other else None
     compound = vader([it.text for it in items])[:, 3]  # VADER's own "negative": <= -0.05
-    figures["baselines_read_upset_pct"] = {"vader_negative": _pct(np.mean(compound <= -0.05))}
+    figures["baselines_read_upset_pct"] = {
+        "vader_negative": _pct(float(np.mean(compound <= -0.05)))
+    }
+    return figures
+
+
+def tone_figures(items: list[Any]) -> dict[str, Any]:
+    """ROC AUC of the reported anger and upset on `items` (the tone set), and of anger among
+    the angry and frustrated items alone, with the baselines' raw scores beside them."""
+    got = _signal_scores(items)
+    texts = [item.text for item in items]
+    base = {
+        "vader": vader(texts)[:, 0].tolist(),
+        "profanity-check": profanity(texts)[:, 0].tolist(),
+        "keyword-rules": keyword_rules(texts)[:, 2].tolist(),
+    }
+    line = [
+        i for i, item in enumerate(items) if item.labels.get("emotion") in ("anger", "frustration")
+    ]
+    figures: dict[str, Any] = {"n": len(items), "n_angry_or_frustrated": len(line)}
+    for label in ("anger", "upset"):
+        truth = [int(bool(item.labels.get(label, 0))) for item in items]
+        figures[f"{label}_roc_auc"] = _auc(truth, [g[label] for g in got])
+        figures[f"baselines_{label}_roc_auc"] = {k: _auc(truth, v) for k, v in base.items()}
+    truth = [int(bool(items[i].labels.get("anger", 0))) for i in line]
+    figures["anger_vs_frustration_roc_auc"] = _auc(truth, [got[i]["anger"] for i in line])
     return figures
 
 
 def _labelled(root: Path) -> dict[str, Any]:
     from calmdesk.training.customer_train import default_labelled, labelled_customers
-    from calmdesk.training.signals_train import default_calm
+    from calmdesk.training.signals_train import default_calm, default_tone
 
     test = labelled_customers(default_labelled(), "test")
     row: dict[str, Any] = {"task": "labelled", "split": "test", "metric": "roc_auc"}
@@ -278,6 +306,9 @@ def _labelled(root: Path) -> dict[str, Any]:
     calm = labelled_customers(default_calm(), "test")
     if calm:
         row["calmdesk"]["calm"] = calm_figures(calm)
+    tone = labelled_customers(default_tone(), "test")
+    if tone:
+        row["calmdesk"]["tone"] = tone_figures(tone)
     row["target"] = (
         "ROC AUC >= 90 for every signal; abuse beats profanity-check; calm messages not read "
         "as upset"

@@ -136,6 +136,18 @@ def _customer(result: dict[str, Any]) -> list[str]:
                 f"{calm['read_sarcasm_pct']}%; VADER reads "
                 f"{calm['baselines_read_upset_pct'].get('vader_negative')}% as negative.",
             ]
+        tone = ours.get("tone")
+        if tone:
+            base = tone["baselines_anger_roc_auc"]
+            lines += [
+                "",
+                f"Angry and frustrated customers (customer_tone.jsonl), test split, {tone['n']}: "
+                f"ROC AUC anger {tone['anger_roc_auc']} (among the "
+                f"{tone['n_angry_or_frustrated']} angry or frustrated turns "
+                f"{tone['anger_vs_frustration_roc_auc']}), upset {tone['upset_roc_auc']}; anger "
+                f"by VADER {base.get('vader')}, profanity-check {base.get('profanity-check')}, "
+                f"keyword rules {base.get('keyword-rules')}.",
+            ]
     return lines
 
 

@@ -299,3 +299,52 @@ def test_parallel_calm_versions_share_a_split(calm: list[dict[str, Any]]) -> Non
     assert {b[0]["language"] for b in blocks} == set(SUPPORTED_OTHER)
     for position in range(10):
         assert len({b[position]["split"] for b in blocks}) == 1, position
+
+
+# The anger/frustration set (customer_tone.jsonl): angry customers beside frustrated but civil
+# ones, where the learned anger head needs more examples.
+TONE = DATA / "customer_tone.jsonl"
+
+
+@pytest.fixture(scope="module")
+def tone() -> list[dict[str, Any]]:
+    return _load(TONE)
+
+
+def test_tone_messages_have_the_customer_schema_and_the_split_rule(
+    tone: list[dict[str, Any]],
+) -> None:
+    _check_common(tone, "t")
+    _check_customer_rows(tone)
+    test_customer_labels_agree_with_each_other(tone)
+
+
+def test_tone_messages_sit_on_the_anger_frustration_line(tone: list[dict[str, Any]]) -> None:
+    assert len(tone) >= 300
+    for split in SPLITS:
+        rows = [row for row in tone if row["split"] == split]
+        emotions = Counter(row["labels"]["emotion"] for row in rows)
+        # both sides of the line, in every split, and most items on it
+        assert emotions["anger"] >= 0.3 * len(rows) and emotions["frustration"] >= 0.3 * len(rows)
+        assert emotions["anger"] + emotions["frustration"] >= 0.85 * len(rows)
+    share = sum(row["split"] == "test" for row in tone) / len(tone)
+    assert 0.25 <= share <= 0.35
+
+
+def test_tone_messages_languages_channels_and_new_texts(
+    tone: list[dict[str, Any]],
+    customers: list[dict[str, Any]],
+    calm: list[dict[str, Any]],
+) -> None:
+    languages = Counter(row["language"] for row in tone)
+    assert all(languages[lang] >= 10 for lang in SUPPORTED_OTHER)
+    assert 0.12 <= 1 - languages["en"] / len(tone) <= 0.2
+    assert set(languages) == {"en", *SUPPORTED_OTHER}
+    assert set(Counter(row["channel"] for row in tone)) == CHANNELS
+
+    def key(row: dict[str, Any]) -> str:
+        return " ".join(row["text"].lower().split())
+
+    mine = Counter(key(row) for row in tone)
+    assert [text for text, n in mine.items() if n > 1] == []
+    assert set(mine) & {key(row) for row in [*customers, *calm]} == set()

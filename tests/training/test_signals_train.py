@@ -189,3 +189,49 @@ def test_parallel_versions_in_other_languages_share_a_fold_group() -> None:
     german, french = groups[2:12], groups[12:22]
     assert german == french and len(set(german)) == 10  # the same situation, the same group
     assert groups[-1] != german[0]  # a later run of other languages is another group
+
+
+def test_tone_messages_train_but_do_not_choose_and_their_test_split_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calmdesk.training import signals_train
+
+    tone = tmp_path / "tone.jsonl"
+    angry = dict(_OFF, upset=1, anger=1)
+    rows = [
+        {"id": f"t{n:04d}", "split": "dev", "language": "en", "context": []}
+        | {"text": f"{text} ({n})", "labels": angry if n % 2 else _OFF}
+        for n, text in enumerate(_UPSET * 2, start=1)
+    ]
+    rows.append({"id": "t9999", "split": "test", "language": "en", "context": []})
+    rows[-1] |= {"text": "TONE TEST ONLY", "labels": angry}
+    tone.write_text("\n".join(json.dumps(x) for x in rows) + "\n", "utf-8")
+    seen: list[str] = []
+    real = Models.score
+
+    def spy(self: Models, texts: list[str], roles: object = None) -> object:
+        seen.extend(texts)
+        return real(self, texts, roles)  # type: ignore[arg-type]
+
+    scored: list[int] = []
+    real_auc = signals_train.roc_auc
+
+    def auc_spy(truth: np.ndarray, scores: np.ndarray) -> float:
+        scored.append(len(truth))
+        return real_auc(truth, scores)
+
+    monkeypatch.setattr(Models, "score", spy)
+    monkeypatch.setattr(signals_train, "roc_auc", auc_spy)
+    out = tmp_path / "h.npz"
+    train_signal_heads(_write(tmp_path / "c.jsonl"), None, out, SMALL, tone=tone)
+    assert "TONE TEST ONLY" not in seen and any(t.startswith(_UPSET[0]) for t in seen)
+    heads = model.load(out)
+    assert heads.meta["tone_dev_rows"] == 2 * len(_UPSET)
+    assert heads.meta["tone_cv_anger_auc"] is not None
+    assert "tone.jsonl dev split" in heads.meta["trained_on"]
+    main = 2 * (len(_UPSET) + len(_CALM))
+    # the settings were chosen on the labelled set's rows only; the tone AUC is reported apart
+    # (every AUC is of the labelled rows but one per request or threat with the rules, of all)
+    both = main + 2 * len(_UPSET)
+    assert set(scored) == {main, 2 * len(_UPSET), both}
+    assert scored.count(both) == len(model.MENTION_SIGNALS)

@@ -1,20 +1,20 @@
 """Training the learned customer signals (`analysis/models/customer_signals.npz`).
 
-Rows: the DEV split of `tests/data/labelled/customer_messages.jsonl` and of the calm messages
-`customer_calm.jsonl` (the test splits are never read here; only `benchmarks/bench_customer.py`
-reads them, for the final figures). Each item is read as the pipeline reads it: its earlier
-turns first (their rule signals are the history), then the turn itself through every rule scorer
-(`scorers.rule_reading`); its feature row is the multilingual vector, the English vector (off by
-default), `model.rule_features` (with the `anger_cues`) and, for the heads that
-cross-validation gives it, the character n-gram TF-IDF block (`customer.grams`, its vocabulary
-from the labelled dev texts). Folds are grouped: parallel versions of one situation in other
-languages share a fold (`fold_groups`). Public rows are offered per signal where they fit
-(`PUBLIC`: iSarcasmEval for sarcasm, GermEval 2018 for abuse, TweetEval emotion and BRIGHTER for
-anger), at a weight that cross-validation chooses (0 = not used; public rows only ever join the
-training folds). Each head's regularisation C and n-gram weight are chosen by 5-fold
-cross-validated ROC AUC on the dev rows; each request or threat's threshold (the probability at
-which the model adds a mention the rules did not find) by the cross-validated F1 of the rules and
-the model together. No randomness: the same data give the same file.
+Rows: the DEV split of `tests/data/labelled/customer_messages.jsonl`, of the anger/frustration set
+`customer_tone.jsonl` and of the calm messages `customer_calm.jsonl` (the test splits are never
+read here; only `benchmarks/bench_customer.py` reads them, for the final figures). Each item is
+read as the pipeline reads it: its earlier turns first (their rule signals are the history), then
+the turn itself through every rule scorer (`scorers.rule_reading`); its feature row is the
+multilingual vector, the English vector (off by default), `model.rule_features` (with the
+`anger_cues`) and, for the heads that cross-validation gives it, the character n-gram TF-IDF block
+(`customer.grams`, its vocabulary from the labelled dev texts). Folds are grouped: parallel
+versions of one situation in other languages share a fold (`fold_groups`). Public rows are offered
+per signal where they fit (`PUBLIC`: iSarcasmEval for sarcasm, GermEval 2018 for abuse, TweetEval
+emotion and BRIGHTER for anger), at a weight that cross-validation chooses (0 = not used; public
+rows only ever join the training folds). Each head's regularisation C and n-gram weight are chosen
+by 5-fold cross-validated ROC AUC on the dev rows; each request or threat's threshold (the
+probability at which the model adds a mention the rules did not find) by the cross-validated F1 of
+the rules and the model together. No randomness: the same data give the same file.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ __all__ = [
     "calm_upset_rate",
     "cv_scores",
     "default_calm",
+    "default_tone",
     "fold_groups",
     "joined",
     "joined_cv",
@@ -71,6 +72,8 @@ class SignalSettings:
     gram_weights: tuple[float, ...] = (0.0, 1.0)
     # each calm row's weight beside a labelled row's (2: dev CV calm rows read upset 5% -> 3%)
     calm_weight: float = 2.0
+    # each anger/frustration row's (customer_tone.jsonl) weight beside a labelled row's
+    tone_weight: float = 1.0
     gram_min_df: int = 2
     gram_size: int = 30_000
 
@@ -92,6 +95,7 @@ class SignalRows:
     ids: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # every row's (last) turn
     calm: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # rows of the calm set
+    tone: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # the tone set's rows
     grams: tuple[str, ...] = ()  # the n-gram vocabulary (from the labelled rows' texts)
     gram_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     gram_rows: Any = None  # scipy CSR (rows, len(grams)): every row's n-gram TF-IDF
@@ -210,17 +214,19 @@ def signal_rows(
     data_dir: Path | None = None,
     settings: SignalSettings = DEFAULT,
     calm: Sequence[LabelledCustomer] = (),
+    tone: Sequence[LabelledCustomer] = (),
 ) -> SignalRows:
-    """Feature rows for training and cross-validation: the labelled items, the calm items
-    (`calm`, labelled the same way), then public rows (only with `data_dir`)."""
+    """Feature rows for training and cross-validation: the labelled items, the anger/frustration
+    items (`tone`), the calm items (`calm`; both labelled the same way), then public rows (only
+    with `data_dir`)."""
     from scipy import sparse
 
     from calmdesk.analysis.customer.grams import fit_vocabulary, tfidf_rows
 
-    labelled = [*items, *calm]
+    labelled = [*items, *tone, *calm]
     conversations: list[list[str]] = [[*it.context, it.text] for it in labelled]
     labels = {s: [int(bool(it.labels.get(s, 0))) for it in labelled] for s in SIGNALS}
-    groups = fold_groups(items) + fold_groups(calm)
+    groups = fold_groups(items) + fold_groups(tone) + fold_groups(calm)
     folds = [fold_of(g, settings.folds) for g in groups]
     public = [""] * len(labelled)
     if data_dir is not None and any(w > 0 for w in settings.public_weights):
@@ -249,7 +255,9 @@ def signal_rows(
     r, c, v = tfidf_rows(texts, {g: i for i, g in enumerate(vocabulary)}, idf)
     gram_rows = sparse.csr_matrix((v, (r, c)), shape=(len(texts), len(vocabulary)))
     is_calm = np.zeros(len(texts), bool)
-    is_calm[len(items) : len(labelled)] = True
+    is_calm[len(items) + len(tone) : len(labelled)] = True
+    is_tone = np.zeros(len(texts), bool)
+    is_tone[len(items) : len(items) + len(tone)] = True
     return SignalRows(
         ml,
         en,
@@ -261,6 +269,7 @@ def signal_rows(
         [it.id for it in labelled],
         texts,
         is_calm,
+        is_tone,
         tuple(vocabulary),
         idf,
         gram_rows,
@@ -304,9 +313,11 @@ def _weights(
     public_weight: float,
     balanced: bool,
     calm_weight: float = 1.0,
+    tone_weight: float = 1.0,
 ) -> Any:
     """Labelled rows weigh 1 (classes balanced with `balanced`), calm rows `calm_weight` times
-    that; public rows `public_weight` times as much in all (their classes balanced)."""
+    that, the tone set's rows `tone_weight` times; public rows `public_weight` times as much in
+    all (their classes balanced)."""
     w = np.ones(len(y), dtype=np.float64)
     labelled = rows.public == ""
     public = keep & ~labelled
@@ -321,6 +332,8 @@ def _weights(
             w[there] = public_weight * (keep & ~labelled).sum() / (2 * there.sum())
     if len(rows.calm) == len(w):
         w[rows.calm] *= calm_weight
+    if len(rows.tone) == len(w):
+        w[rows.tone] *= tone_weight
     return w
 
 
@@ -348,7 +361,13 @@ def cv_scores(
             continue
         mean, spread = _standardise(x[train])
         w = _weights(
-            rows, y, train, public_weight, signal in settings.balanced, settings.calm_weight
+            rows,
+            y,
+            train,
+            public_weight,
+            signal in settings.balanced,
+            settings.calm_weight,
+            settings.tone_weight,
         )
         grams = rows.gram_rows
         fit_x = _design((x[train] - mean) / spread, _take(grams, train), scale)
@@ -397,13 +416,31 @@ def joined(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, np.ndarray]
     return out
 
 
-def joined_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, float]:
-    """Dev ROC AUC of the reported signals (`joined`) on the labelled set's dev rows (the calm
-    rows left out, so the figure compares with the test split's)."""
+def _main(rows: SignalRows) -> np.ndarray:
+    """Which dev rows are the labelled set's own (not the calm or the tone set's)."""
     dev = rows.fold >= 0
     main = ~rows.calm[dev]
+    if len(rows.tone) == len(rows.calm):
+        main &= ~rows.tone[dev]
+    return main
+
+
+def joined_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> dict[str, float]:
+    """Dev ROC AUC of the reported signals (`joined`) on the labelled set's dev rows (the calm
+    and tone rows left out, so the figure compares with the test split's)."""
+    dev = rows.fold >= 0
+    main = _main(rows)
     out = joined(rows, cv)
     return {s: round(roc_auc(rows.labels[s][dev][main], out[s][main]), 4) for s in SIGNALS}
+
+
+def tone_cv(rows: SignalRows, cv: dict[str, np.ndarray]) -> float | None:
+    """Dev ROC AUC of the reported anger (`joined`) on the tone set's dev rows (None without)."""
+    dev = rows.fold >= 0
+    if len(rows.tone) != len(rows.calm) or not rows.tone[dev].any():
+        return None
+    tone = rows.tone[dev]
+    return round(roc_auc(rows.labels["anger"][dev][tone], joined(rows, cv)["anger"][tone]), 4)
 
 
 def calm_upset_rate(rows: SignalRows, cv: dict[str, np.ndarray]) -> float | None:
@@ -422,6 +459,11 @@ def default_calm() -> Path:
     return default_labelled().with_name("customer_calm.jsonl")
 
 
+def default_tone() -> Path:
+    """tests/data/labelled/customer_tone.jsonl of this checkout (may not exist)."""
+    return default_labelled().with_name("customer_tone.jsonl")
+
+
 def train_signal_heads(
     labelled: Path | None = None,
     data_dir: Path | None = None,
@@ -429,12 +471,17 @@ def train_signal_heads(
     settings: SignalSettings = DEFAULT,
     log: Callable[[str], None] | None = None,
     calm: Path | None = None,
+    tone: Path | None = None,
 ) -> SignalHeads:
     """Choose each head's C, n-gram weight, public weight and threshold by dev
     cross-validation, fit on all dev (and the chosen public rows), write the artefact.
 
     `calm`: a labelled set of calm messages whose dev items train too (default: the project's
-    `customer_calm.jsonl` when `labelled` is the project's set, else none)."""
+    `customer_calm.jsonl` when `labelled` is the project's set, else none); `tone`: a labelled
+    set on the anger/frustration line whose dev items train too (default: the project's
+    `customer_tone.jsonl` likewise). Settings are chosen by the cross-validated AUC of the
+    labelled set's and the calm set's dev rows; the tone rows train in every fold but are not
+    scored for the choice (some of its items are near-parallel pairs)."""
     path = labelled or default_labelled()
     dev = labelled_customers(path, "dev")
     if not dev:
@@ -444,9 +491,12 @@ def train_signal_heads(
             raise MalformedInput(f"The labelled customers in {path} lack examples of {s} 0 and 1.")
     calm_path = calm or (default_calm() if labelled is None else None)
     calm_dev = labelled_customers(calm_path, "dev") if calm_path is not None else []
-    rows = signal_rows(dev, data_dir, settings, calm_dev)
+    tone_path = tone or (default_tone() if labelled is None else None)
+    tone_dev = labelled_customers(tone_path, "dev") if tone_path is not None else []
+    rows = signal_rows(dev, data_dir, settings, calm_dev, tone_dev)
     x = rows.features(settings.english)
     dev_mask = rows.fold >= 0
+    chooser = ~rows.tone[dev_mask]
     chosen: dict[str, dict[str, float]] = {}
     thresholds: dict[str, float] = {}
     cv: dict[str, np.ndarray] = {}
@@ -460,7 +510,9 @@ def train_signal_heads(
             for gw in settings.gram_weights:
                 for c in settings.cs:
                     scores = cv_scores(rows, s, c, pw, settings, gw)
-                    auc = roc_auc(rows.labels[s][dev_mask], np.nan_to_num(scores, nan=0.5))
+                    auc = roc_auc(
+                        rows.labels[s][dev_mask][chooser], np.nan_to_num(scores, nan=0.5)[chooser]
+                    )
                     if best is None or auc > best[0] + 1e-9:
                         best, best_scores = (auc, c, pw, gw), scores
         assert best is not None and best_scores is not None
@@ -500,7 +552,15 @@ def train_signal_heads(
             keep &= rows.public == ""
         mean, spread = _standardise(x[keep])
         balanced = s in settings.balanced
-        w = _weights(rows, y, keep, chosen[s]["public_weight"], balanced, settings.calm_weight)
+        w = _weights(
+            rows,
+            y,
+            keep,
+            chosen[s]["public_weight"],
+            balanced,
+            settings.calm_weight,
+            settings.tone_weight,
+        )
         scale = _gram_scale(rows, chosen[s]["gram_weight"], settings)
         design = _design((x[keep] - mean) / spread, _take(rows.gram_rows, keep), scale)
         coef, bias = _fit(design, y[keep], w[keep], chosen[s]["c"], settings)
@@ -517,7 +577,10 @@ def train_signal_heads(
         "dev_rows": len(dev),
         "calm_dev_rows": len(calm_dev),
         "calm_cv_upset_rate": calm_upset_rate(rows, cv),
+        "tone_dev_rows": len(tone_dev),
+        "tone_cv_anger_auc": tone_cv(rows, cv),
         "trained_on": "customer_messages.jsonl dev split"
+        + (f" + {tone_path.name} dev split" if tone_dev and tone_path is not None else "")
         + (f" + {calm_path.name} dev split" if calm_dev and calm_path is not None else ""),
         "folds": "grouped: parallel versions in other languages share a fold",
         "english_vector": settings.english,
