@@ -35,6 +35,7 @@ __all__ = [
     "SortOrder",
     "conversation_parts",
     "export_extras",
+    "chat_turns",
     "customers_page",
     "database_ok",
     "queue_page",
@@ -198,6 +199,17 @@ def customers_page(
 def turns_of(session: Session, conversation_id: int) -> list[Turn]:
     stmt = select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
     return list(session.scalars(stmt).all())
+
+
+def chat_turns(session: Session, conversation_id: int) -> list[Any]:
+    """The turns as the chat shows them: the five columns it needs, not whole turns with their
+    signals and review (JSON) parsed for nothing."""
+    stmt = (
+        select(Turn.id, Turn.seq, Turn.author_role, Turn.text, Turn.created_at)
+        .where(Turn.conversation_id == conversation_id)
+        .order_by(Turn.seq)
+    )
+    return list(session.execute(stmt).all())
 
 
 def _rows(session: Session, model: Any, conversation_id: int) -> list[Any]:

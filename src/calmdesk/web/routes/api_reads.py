@@ -105,9 +105,9 @@ def get_conversation(
 @router.get("/conversations/{conversation_id}/chat", response_model=ChatView, tags=["chat"])
 def get_chat(conversation_id: IdPath, principal: CurrentPrincipal, session: SessionDep) -> ChatView:
     """The conversation as its customer sees it (no signals, reviews or notes)."""
-    conversation = access.conversation_for(session, principal, conversation_id, read=True)
-    turns = [ChatTurnOut.model_validate(t) for t in queries.turns_of(session, conversation_id)]
-    return ChatView(id=conversation.id, status=conversation.status, turns=turns)
+    status = access.conversation_status_for(session, principal, conversation_id, read=True)
+    turns = [ChatTurnOut.model_validate(t) for t in queries.chat_turns(session, conversation_id)]
+    return ChatView(id=conversation_id, status=status, turns=turns)
 
 
 @router.get("/customers", response_model=Page[CustomerOut], tags=["customers"])
