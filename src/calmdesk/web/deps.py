@@ -127,18 +127,27 @@ async def get_factory(request: Request) -> SessionFactory:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session for the request. Opening one does no I/O (it connects on first use), so it is
-    made on the event loop; closing it ends its transaction and hands its connection back, which
-    is I/O, so that runs in the thread pool, and only when a transaction is open (one hand-over
-    per request instead of two for a plain `def` generator)."""
+    """A session for the request, opened and closed on the event loop where that does no I/O
+    that can wait, saving the thread hand-overs of a plain `def` generator (each one a wake-up of
+    a pool thread, about a sixth of a cheap read's CPU under load).
+
+    Opening does no I/O (a session connects on first use). Closing ends its read transaction and
+    hands the connection back to the pool: nothing to do when no transaction is open; on SQLite a
+    read transaction's ROLLBACK never waits (it holds no lock another connection can make it wait
+    for); on PostgreSQL it is a round trip to the server, so it runs in the thread pool."""
     session = _actions(request).sessions()
     try:
         yield session
     finally:
-        if session.in_transaction():
+        if session.in_transaction() and not _is_sqlite(session):
             await run_in_threadpool(session.close)
         else:
-            session.close()  # nothing open: no I/O
+            session.close()
+
+
+def _is_sqlite(session: Session) -> bool:
+    bind = session.get_bind()
+    return bind.dialect.name == "sqlite"
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

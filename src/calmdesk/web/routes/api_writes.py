@@ -101,7 +101,7 @@ def post_customer_turn(
     idempotency_key: IdempotencyKey = None,
 ) -> PostedTurnOut:  # fmt: skip
     """A customer message (the chat customer, or staff recording one); 201 stored, 200 replay."""
-    access.conversation_for(session, principal, conversation_id)
+    access.conversation_status_for(session, principal, conversation_id)  # NotFound, or held
     assert principal is not None
     posted = act.add_customer_turn(
         actions, principal.acting(), conversation_id, body.text, idempotency_key=idempotency_key
@@ -121,7 +121,7 @@ def post_agent_reply(
     idempotency_key: IdempotencyKey = None,
 ) -> PostedTurnOut:  # fmt: skip
     """Send an agent reply: reviewed against the playbook, its promises recorded (A2)."""
-    access.conversation_for(session, user, conversation_id)
+    access.conversation_status_for(session, user, conversation_id)  # NotFound, or held
     posted = act.send_agent_reply(
         actions, user.acting(), conversation_id, body.text, idempotency_key=idempotency_key
     )
