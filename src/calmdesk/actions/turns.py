@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,7 +85,18 @@ class PostedTurn:
     timers: list[Timer | None] = field(default_factory=list, repr=False)
 
 
-def to_domain(conversation_id: int, turns: list[Turn]) -> DomainConversation:
+class _TurnText(Protocol):
+    """What the analysis reads of a stored turn (a `Turn`, or a row of these columns)."""
+
+    @property
+    def author_role(self) -> AuthorRole: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def to_domain(conversation_id: int, turns: Sequence[_TurnText]) -> DomainConversation:
     """The stored turns as the analysis sees them (system notices left out)."""
     return DomainConversation(
         id=str(conversation_id),
@@ -281,7 +292,7 @@ class _PreReview:
 
 def _stored(
     ctx: ActionContext, conversation_id: int, raw: str, key: str | None, *, playbook: bool
-) -> tuple[list[Turn], str, Playbook | None] | None:
+) -> tuple[list[_StoredTurn], str, Playbook | None] | None:
     """The stored turns, the text as it will be stored and (with `playbook`) the team's saved
     playbook (None: the file's); None when not found or a retry."""
     with ctx.sessions() as session:
@@ -292,14 +303,35 @@ def _stored(
             session.commit()
             return None  # not found: the write path answers
         team_id = found[0]
-        turns = _turns(session, conversation_id)
-        if _retry(turns, key) is not None:
+        turns = _turn_rows(session, conversation_id)
+        if key is not None and any(t.idempotency_key == key for t in turns):
             session.commit()
             return None  # a retry: the write path answers without analysing
         body = personal_text(session, ctx.settings, team_id, raw)
         book = playbook_for(session, ctx.settings, team_id) if playbook else None
         session.commit()
     return turns, body, book
+
+
+_TURN_ROWS = (
+    select(Turn.id, Turn.author_role, Turn.text, Turn.created_at, Turn.idempotency_key)
+    .where(Turn.conversation_id == bindparam("conversation_id"))
+    .order_by(Turn.seq)
+)
+
+
+class _StoredTurn(_TurnText, Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def idempotency_key(self) -> str | None: ...
+
+
+def _turn_rows(session: Session, conversation_id: int) -> list[_StoredTurn]:
+    """The columns of the stored turns that the analysis before the write reads (no turn objects
+    with their signals and review parsed from JSON): rows with those attributes of a `Turn`."""
+    rows = session.execute(_TURN_ROWS, {"conversation_id": conversation_id}).all()
+    return cast(list[_StoredTurn], rows)
 
 
 def _turns(session: Session, conversation_id: int) -> list[Turn]:
