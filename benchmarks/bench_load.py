@@ -25,6 +25,10 @@ CALMDESK_BENCH_LOAD_PYSPY (a folder: each server process is sampled by `py-spy r
 raw` into `<folder>/<variant>-<n>.txt`, to see where a request's time goes; with
 CALMDESK_BENCH_LOAD_PYSPY_GIL=1 only the thread holding the GIL is sampled;
 CALMDESK_BENCH_LOAD_PYSPY_RATE samples per second, default 40).
+
+CPU is reported per server process group: `server_cpu_ms_per_request` (the server processes, over
+all requests served) and `analysis_process_cpu_ms_per_turn` (the analysis processes the servers
+start, `actions/analysis_process.py`, over the turns served).
 """
 
 from __future__ import annotations
@@ -160,16 +164,37 @@ def _pyspy(procs: list[subprocess.Popen[bytes]], variant: str,
     return spies
 
 
-def _cpu_s(procs: list[subprocess.Popen[bytes]]) -> float:
-    """CPU seconds (user + system) the server processes have used so far (Linux /proc)."""
-    total = 0.0
-    for proc in procs:
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) one process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (the analysis process of a server: actions/analysis_process)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found += [int(c) for c in (task / "children").read_text().split()]
         except OSError:
-            return float("nan")
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            continue
+    return found
+
+
+def _cpu_s(procs: list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds the server processes have used so far."""
+    try:
+        return sum(_cpu_of(proc.pid) for proc in procs)
+    except OSError:
+        return float("nan")
+
+
+def _helper_cpu_s(procs: list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds the servers' analysis processes have used so far."""
+    try:
+        return sum(_cpu_of(child) for proc in procs for child in _children(proc.pid))
+    except OSError:
+        return float("nan")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -256,9 +281,10 @@ def _variant(variant: str, seconds: float, turns: int, reads: int) -> dict[str, 
                 _warm(bases, token, ids[-1])
                 load_before = os.getloadavg()
                 spies = _pyspy(procs, variant, seconds)
-                cpu_before = _cpu_s(procs)
+                cpu_before, helper_before = _cpu_s(procs), _helper_cpu_s(procs)
                 result = asyncio.run(_load(bases, token, ids[:-1], seconds, turns, reads))
                 cpu = _cpu_s(procs) - cpu_before
+                helper_cpu = _helper_cpu_s(procs) - helper_before
                 for spy in spies:
                     spy.wait(timeout=120)
                 load_after = os.getloadavg()
@@ -271,6 +297,10 @@ def _variant(variant: str, seconds: float, turns: int, reads: int) -> dict[str, 
         "processes": processes, "database": variant,
         "server_cpu_s": round(cpu, 1),
         "server_cpu_ms_per_request": round(1000 * cpu / served, 1) if served else None,
+        "analysis_process_cpu_s": round(helper_cpu, 1),
+        "analysis_process_cpu_ms_per_turn": (
+            round(1000 * helper_cpu / result["turn"]["ok"], 1) if result["turn"]["ok"] else None
+        ),
         "load_average_before": [round(x, 1) for x in load_before],
         "load_average_after": [round(x, 1) for x in load_after],
     }  # fmt: skip

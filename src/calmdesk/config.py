@@ -93,3 +93,4 @@ class Settings(BaseSettings):
     sqlite_write_wait_s: float = 30.0  # longest a write queues for a SQLite file's write gate
     max_in_flight: int = 256  # HTTP requests one process takes at once; more get 503 at once
     web_threads: int = 0  # threads serving requests per process; 0: anyio's default (40)
+    analysis_process: bool = True  # live analyses read by a second process (2+ cores)

@@ -146,12 +146,17 @@ def test_a_batch_never_holds_more_than_max_batch(recorder: Recorder) -> None:
 def test_the_web_app_posts_turns_through_the_batching_analyzer(
     world: World, recorder: Recorder
 ) -> None:
-    """The default analyzer of `create_app` is the batching one; a post stores its signals."""
+    """The default analyzer of `create_app` is the batching one (here with the analysis in this
+    process: `analysis_process` off; the second process: test_analysis_process.py); a post stores
+    its signals."""
     from calmdesk.web import create_app
 
     recorder.release.set()
     settings = world.ctx.settings.model_copy(
-        update={"database_url": str(world.ctx.sessions.kw["bind"].url.render_as_string(False))}
+        update={
+            "database_url": str(world.ctx.sessions.kw["bind"].url.render_as_string(False)),
+            "analysis_process": False,
+        }
     )
     app = create_app(settings)
     ctx = app.state.actions

@@ -85,16 +85,9 @@ class BatchingAnalyzer(LibraryAnalyzer):
                         job.done.set()
 
     def _analyse(self, jobs: list[_Job]) -> None:
-        from calmdesk.analysis.pipeline import analyze_many
-
         unique = list(dict.fromkeys(job.conversation for job in jobs))
         self.batches = [*self.batches[-99:], len(unique)]
-        results: dict[Conversation, ConversationAnalysis | BaseException] = {}
-        try:
-            results.update(zip(unique, analyze_many(unique, self.settings), strict=True))
-        except Exception:  # noqa: BLE001 - retried one by one so each gets its own answer
-            for conversation in unique:
-                results[conversation] = _one(conversation, self.settings)
+        results = self._results(unique)
         with self._lock:
             for conversation, got in results.items():
                 if isinstance(got, ConversationAnalysis):
@@ -108,6 +101,20 @@ class BatchingAnalyzer(LibraryAnalyzer):
             else:
                 job.error = got
             job.done.set()
+
+    def _results(
+        self, unique: list[Conversation]
+    ) -> dict[Conversation, ConversationAnalysis | BaseException]:
+        """The analysis (or the error) of each conversation of one batch, read in this process."""
+        from calmdesk.analysis.pipeline import analyze_many
+
+        results: dict[Conversation, ConversationAnalysis | BaseException] = {}
+        try:
+            results.update(zip(unique, analyze_many(unique, self.settings), strict=True))
+        except Exception:  # noqa: BLE001 - retried one by one so each gets its own answer
+            for conversation in unique:
+                results[conversation] = _one(conversation, self.settings)
+        return results
 
 
 def _one(conversation: Conversation, settings: Any) -> ConversationAnalysis | BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -131,12 +132,19 @@ def evaluate(rules: RuleSet, event: str, facts: dict[str, Any]) -> list[Firing]:
         if rule.event != event:
             continue
         try:
-            matched = bool(evaluator.eval(rule.when))
+            matched = bool(evaluator.eval(rule.when, _parsed(rule.when)))
         except (InvalidExpression, TypeError, ValueError, ZeroDivisionError) as exc:
             raise ConfigError(f"Escalation rule {rule.name!r} failed to evaluate: {exc}") from exc
         if matched:
             fired.append(Firing(rule=rule, reason=_fill(rule.reason or rule.name, facts)))
     return fired
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(when: str) -> Any:
+    """A condition's syntax tree, parsed once (evaluating only reads it): every posted turn
+    evaluates the same few conditions, and parsing was most of their cost."""
+    return EvalWithCompoundTypes(functions=_FUNCTIONS).parse(when)
 
 
 def _fill(template: str, facts: dict[str, Any]) -> str:

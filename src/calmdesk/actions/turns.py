@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,7 +85,18 @@ class PostedTurn:
     timers: list[Timer | None] = field(default_factory=list, repr=False)
 
 
-def to_domain(conversation_id: int, turns: list[Turn]) -> DomainConversation:
+class _TurnText(Protocol):
+    """What the analysis reads of a stored turn (a `Turn`, or a row of these columns)."""
+
+    @property
+    def author_role(self) -> AuthorRole: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def to_domain(conversation_id: int, turns: Sequence[_TurnText]) -> DomainConversation:
     """The stored turns as the analysis sees them (system notices left out)."""
     return DomainConversation(
         id=str(conversation_id),
@@ -133,7 +144,7 @@ def _customer_writer(
     pre: _PreAnalysis | None,
     inside_ok: bool,
 ) -> _Writer:
-    def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
+    def write(session: Session, conversation: Conversation, turns: list[_StoredTurn]) -> PostedTurn:
         _check_open_to_customer(conversation)
         body = personal_text(session, ctx.settings, conversation.team_id, raw)
         fresh = pre is not None and pre.turn_ids == tuple(t.id for t in turns) and pre.body == body
@@ -145,7 +156,7 @@ def _customer_writer(
             flush=False,
         )  # fmt: skip
         signals = _analyse(
-            ctx, conversation, [*turns, turn], pre.analysis if fresh and pre is not None else None
+            ctx, conversation, turns, turn, pre.analysis if fresh and pre is not None else None
         )
         session.flush()  # one INSERT with the signals (and one UPDATE of the conversation)
         rules = rules_for(session, ctx, conversation.team_id)
@@ -197,7 +208,7 @@ def _reply_writer(
     pre: _PreReview | None,
     inside_ok: bool,
 ) -> _Writer:
-    def write(session: Session, conversation: Conversation, turns: list[Turn]) -> PostedTurn:
+    def write(session: Session, conversation: Conversation, turns: list[_StoredTurn]) -> PostedTurn:
         if conversation.status is ConversationStatus.CLOSED:
             raise Conflict("This conversation is closed; open a new one to reply.")
         body = personal_text(session, ctx.settings, conversation.team_id, raw)
@@ -248,7 +259,7 @@ def _reply_writer(
     return write
 
 
-_Writer = Callable[[Session, Conversation, list[Turn]], PostedTurn]
+_Writer = Callable[[Session, Conversation, list["_StoredTurn"]], PostedTurn]
 
 
 @dataclass(frozen=True)
@@ -281,7 +292,7 @@ class _PreReview:
 
 def _stored(
     ctx: ActionContext, conversation_id: int, raw: str, key: str | None, *, playbook: bool
-) -> tuple[list[Turn], str, Playbook | None] | None:
+) -> tuple[list[_StoredTurn], str, Playbook | None] | None:
     """The stored turns, the text as it will be stored and (with `playbook`) the team's saved
     playbook (None: the file's); None when not found or a retry."""
     with ctx.sessions() as session:
@@ -292,8 +303,8 @@ def _stored(
             session.commit()
             return None  # not found: the write path answers
         team_id = found[0]
-        turns = _turns(session, conversation_id)
-        if _retry(turns, key) is not None:
+        turns = _turn_rows(session, conversation_id)
+        if key is not None and any(t.idempotency_key == key for t in turns):
             session.commit()
             return None  # a retry: the write path answers without analysing
         body = personal_text(session, ctx.settings, team_id, raw)
@@ -302,15 +313,30 @@ def _stored(
     return turns, body, book
 
 
-def _turns(session: Session, conversation_id: int) -> list[Turn]:
-    return list(
-        session.scalars(
-            select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
-        )
-    )
+_TURN_ROWS = (
+    select(Turn.id, Turn.seq, Turn.author_role, Turn.text, Turn.created_at, Turn.idempotency_key)
+    .where(Turn.conversation_id == bindparam("conversation_id"))
+    .order_by(Turn.seq)
+)
 
 
-def _retry(turns: list[Turn], key: str | None) -> Turn | None:
+class _StoredTurn(_TurnText, Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def idempotency_key(self) -> str | None: ...
+
+
+def _turn_rows(session: Session, conversation_id: int) -> list[_StoredTurn]:
+    """The columns of the stored turns that a post reads (no turn objects with their signals and
+    review parsed from JSON): rows with those attributes of a `Turn`."""
+    rows = session.execute(_TURN_ROWS, {"conversation_id": conversation_id}).all()
+    return cast(list[_StoredTurn], rows)
+
+
+def _retry(turns: list[_StoredTurn], key: str | None) -> _StoredTurn | None:
     """The turn stored under `key` among a conversation's turns (keys are per conversation)."""
     if key is None:
         return None
@@ -353,9 +379,11 @@ def _post(ctx: ActionContext, conversation_id: int, key: str | None, write: _Wri
     try:
         with ctx.sessions.begin() as session:
             conversation = load_conversation(session, conversation_id)
-            turns = _turns(session, conversation_id)
-            existing = _retry(turns, key)
-            if existing is not None:
+            turns = _turn_rows(session, conversation_id)
+            stored = _retry(turns, key)
+            if stored is not None:  # the whole turn, to answer with
+                existing = session.get(Turn, stored.id)
+                assert existing is not None
                 return PostedTurn(turn=existing, created=False)
             posted = write(session, conversation, turns)
     except IntegrityError:
@@ -432,7 +460,7 @@ def _new_turn(
     session: Session,
     ctx: ActionContext,
     conversation: Conversation,
-    turns: list[Turn],
+    turns: list[_StoredTurn],
     role: AuthorRole,
     text: str,
     key: str | None,
@@ -464,16 +492,16 @@ def _new_turn(
 def _analyse(
     ctx: ActionContext,
     conversation: Conversation,
-    turns: list[Turn],
+    before: list[_StoredTurn],
+    turn: Turn,
     done: ConversationAnalysis | ModelUnavailable | None = None,
 ) -> CustomerSignals | None:
-    """Analyse (unless `done` already has it) and summarise; a missing model never loses the
-    message (signals stay empty)."""
-    turn = turns[-1]
+    """Analyse the conversation up to the new `turn` (unless `done` already has it) and
+    summarise; a missing model never loses the message (signals stay empty)."""
     try:
         if isinstance(done, ModelUnavailable):
             raise done
-        analysis = done or ctx.analysis.analyze(to_domain(conversation.id, turns))
+        analysis = done or ctx.analysis.analyze(to_domain(conversation.id, [*before, turn]))
     except ModelUnavailable as exc:
         turn.signals = {"unavailable": exc.to_dict()}
         conversation.customer_turns += 1
@@ -510,7 +538,7 @@ def _summarise(
 
 
 def _after_reply(
-    session: Session, conversation: Conversation, turns: list[Turn], actor: Actor, now: Any
+    session: Session, conversation: Conversation, turns: list[_StoredTurn], actor: Actor, now: Any
 ) -> None:
     for turn in turns:
         if turn.author_role is AuthorRole.CUSTOMER:

@@ -12,7 +12,8 @@ the write lock's capacity at 100 posts a second). PostgreSQL: `fsync` and `synch
 be on (concurrent commits share WAL flushes).
 
 Pools: `pool_size` connections per process (default 40, the threads serving requests), so a
-request never waits for a connection another thread could give back.
+request never waits for a connection another thread could give back. A PostgreSQL connection is
+pinged before use when it has been idle a second or more (`storage.pool_ping`).
 
 Write queue (SQLite): a file database takes one writer at a time. Left to SQLite, forty threads
 waiting for its lock poll it with growing sleeps, and one that waits past the busy timeout fails
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from calmdesk.domain import ConfigError
 from calmdesk.domain.errors import WritesBacklogged
 from calmdesk.storage.audit import install_audit_guard
+from calmdesk.storage.pool_ping import install as install_pool_ping
 
 __all__ = [
     "SessionFactory",
@@ -182,7 +184,8 @@ def make_engine(
     elif backend == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
+        engine = create_engine(url, hide_parameters=True, **pool)
+        install_pool_ping(engine)  # a connection idle for a second or more is pinged first
     else:
         raise ConfigError(f"Unsupported database {backend!r}; use sqlite:/// or postgresql://.")
     install_audit_guard()

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from calmdesk.domain.errors import CaseHeldElsewhere, NotFound, PermissionDenied
 from calmdesk.storage.cases import ResolutionCase
 from calmdesk.storage.desk import Assignment
-from calmdesk.storage.enums import UserRole
+from calmdesk.storage.enums import ConversationStatus, UserRole
 from calmdesk.storage.people import Customer, Team, User
 from calmdesk.storage.qa_totals import Scope
 from calmdesk.storage.records import Commitment, Conversation, Escalation, FollowUp
@@ -38,6 +38,7 @@ __all__ = [
     "commitment_for",
     "conversation_for",
     "conversation_scope",
+    "conversation_status_for",
     "customer_for",
     "customer_scope",
     "follow_up_for",
@@ -73,15 +74,21 @@ def analytics_scope(user: StaffPrincipal) -> Scope:
 
 def can_see(principal: Principal, conversation: Conversation) -> bool:
     """The same rule as `conversation_scope`, for one loaded conversation (and customers)."""
+    return _sees(principal, conversation.id, conversation.assignee_id, conversation.team_id)
+
+
+def _sees(
+    principal: Principal, conversation_id: int, assignee_id: int | None, team_id: int | None
+) -> bool:
     if isinstance(principal, CustomerPrincipal):
-        return principal.conversation_id == conversation.id
+        return principal.conversation_id == conversation_id
     if principal is None:
         return False
-    if principal.role is UserRole.ADMIN or conversation.assignee_id == principal.user_id:
+    if principal.role is UserRole.ADMIN or assignee_id == principal.user_id:
         return True
-    if principal.team_id is None or conversation.team_id != principal.team_id:
+    if principal.team_id is None or team_id != principal.team_id:
         return False
-    return principal.role in _TEAM_READERS or conversation.assignee_id is None
+    return principal.role in _TEAM_READERS or assignee_id is None
 
 
 _MAX_ID = 2_147_483_647
@@ -117,6 +124,24 @@ def conversation_for(
     if read:
         return conversation
     raise CaseHeldElsewhere(notice)
+
+
+def conversation_status_for(
+    session: Session, principal: Principal, conversation_id: int, *, read: bool = False
+) -> ConversationStatus:
+    """The status of a conversation `principal` may see: what `conversation_for` decides, read
+    from four columns instead of the conversation with its customer, assignee and team (the
+    chat view needs no more). Anything but a plain yes is left to `conversation_for`."""
+    _real_id(conversation_id, "conversation")
+    row = session.execute(
+        select(Conversation.status, Conversation.assignee_id, Conversation.team_id).where(
+            Conversation.id == conversation_id
+        )
+    ).first()
+    if row is not None and _sees(principal, conversation_id, row[1], row[2]):
+        session.commit()
+        return ConversationStatus(row[0])
+    return conversation_for(session, principal, conversation_id, read=read).status
 
 
 def _mediates(session: Session, user_id: int, conversation_id: int) -> bool:

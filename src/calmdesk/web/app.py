@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from calmdesk import __version__
-from calmdesk.actions.batching import BatchingAnalyzer
+from calmdesk.actions.analysis_process import default_analyzer
 from calmdesk.actions.context import ActionContext, Analyzer, NullScheduler, Scheduler
 from calmdesk.config import Settings
 from calmdesk.storage.engine import make_engine, make_session_factory
@@ -46,7 +46,8 @@ def create_app(
     """Build the app: engine, sessions and action context from `settings`; limits, errors, routes.
 
     `analyzer` defaults to calmdesk's own analysis, the analyses of concurrent requests batched
-    together (`actions.batching`); `scheduler` (the job queue, passed in by the
+    together (`actions.batching`) and read by a second process (`actions.analysis_process`);
+    `scheduler` (the job queue, passed in by the
     CLI) defaults to none, in which case the worker's periodic sweep still fires due timers.
     """
     settings = settings or Settings()
@@ -83,7 +84,7 @@ def create_app(
     app.state.actions = ActionContext(
         sessions=make_session_factory(engine),
         settings=settings,
-        analyzer=analyzer if analyzer is not None else BatchingAnalyzer(settings),
+        analyzer=analyzer if analyzer is not None else default_analyzer(settings),
         scheduler=scheduler or NullScheduler(),
     )
     store, limits_engine = make_store(settings, engine)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from calmdesk.storage.desk import ConversationSla
 from calmdesk.storage.enums import Channel, ConversationStatus, Priority
@@ -35,6 +35,7 @@ __all__ = [
     "SortOrder",
     "conversation_parts",
     "export_extras",
+    "chat_turns",
     "customers_page",
     "database_ok",
     "queue_page",
@@ -110,6 +111,15 @@ def _conditions(f: QueueFilters) -> list[ColumnElement[bool]]:
     return conds
 
 
+_ROW_ONLY = (
+    lazyload(Conversation.customer),
+    lazyload(Conversation.assignee),
+    lazyload(Conversation.team),
+)
+"""A queue row is the conversation's own columns: its customer, assignee and team (joined by
+default) are not read with it (they would be read on first use)."""
+
+
 def queue_page(
     session: Session, user: StaffPrincipal, f: QueueFilters
 ) -> tuple[list[Conversation], int]:
@@ -121,7 +131,8 @@ def queue_page(
     tie = Conversation.id.desc() if f.order is SortOrder.DESC else Conversation.id.asc()
     if f.sort is SortKey.SLA_DUE:
         return _by_sla_due(session, where, ordered, tie, f), total
-    stmt = select(Conversation).where(*where).order_by(ordered, tie).limit(f.limit)
+    stmt = select(Conversation).options(*_ROW_ONLY).where(*where).order_by(ordered, tie)
+    stmt = stmt.limit(f.limit)
     rows = session.scalars(stmt.offset(f.offset)).unique().all()
     return list(rows), total
 
@@ -162,14 +173,18 @@ def _by_sla_due(
         step = min(step * 2, 8000)
     page = keep[f.offset : want]
     rows = {c.id: c for c in session.scalars(
-        select(Conversation).where(Conversation.id.in_(page))
+        select(Conversation).options(*_ROW_ONLY).where(Conversation.id.in_(page))
     ).unique()} if page else {}  # fmt: skip
     ordered_rows = [rows[i] for i in page if i in rows]
     if len(ordered_rows) == f.limit:
         return ordered_rows
-    rest = select(Conversation).where(
-        *where,
-        ~Conversation.id.in_(select(ConversationSla.conversation_id).where(due.is_not(None))),
+    rest = (
+        select(Conversation)
+        .options(*_ROW_ONLY)
+        .where(
+            *where,
+            ~Conversation.id.in_(select(ConversationSla.conversation_id).where(due.is_not(None))),
+        )
     )
     skip = max(0, f.offset - len(keep))
     stmt = rest.order_by(tie).limit(f.limit - len(ordered_rows)).offset(skip)
@@ -198,6 +213,17 @@ def customers_page(
 def turns_of(session: Session, conversation_id: int) -> list[Turn]:
     stmt = select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.seq)
     return list(session.scalars(stmt).all())
+
+
+def chat_turns(session: Session, conversation_id: int) -> list[Any]:
+    """The turns as the chat shows them: the five columns it needs, not whole turns with their
+    signals and review (JSON) parsed for nothing."""
+    stmt = (
+        select(Turn.id, Turn.seq, Turn.author_role, Turn.text, Turn.created_at)
+        .where(Turn.conversation_id == conversation_id)
+        .order_by(Turn.seq)
+    )
+    return list(session.execute(stmt).all())
 
 
 def _rows(session: Session, model: Any, conversation_id: int) -> list[Any]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from calmdesk.storage.enums import Channel, ConversationStatus, Priority
 from calmdesk.web import access, queries
 from calmdesk.web.deps import CurrentPrincipal, CurrentUser, SessionDep, StaffPrincipal
+from calmdesk.web.fastjson import as_json
 from calmdesk.web.schemas import (
     MAX_ID,
     ChatTurnOut,
@@ -73,7 +74,7 @@ def list_conversations(
     ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[ConversationSummary]:
+) -> Response:
     """The queue: what the caller may see (agent: own and unassigned in team; supervisor: team)."""
     assignee_id, unassigned = _assignee(assignee, user.user_id)
     if order is None:
@@ -85,11 +86,13 @@ def list_conversations(
     )  # fmt: skip
     rows, total = queries.queue_page(session, user, filters)
     dues = queries.sla_dues(session, [r.id for r in rows])
-    items = [
-        ConversationSummary.model_validate(r).model_copy(update={"sla_due_at": dues.get(r.id)})
-        for r in rows
-    ]
-    return Page[ConversationSummary](items=items, total=total, limit=limit, offset=offset)
+    items = []
+    for row in rows:
+        item = ConversationSummary.model_validate(row)
+        item.sla_due_at = dues.get(row.id)
+        items.append(item)
+    page = Page[ConversationSummary](items=items, total=total, limit=limit, offset=offset)
+    return as_json(page)
 
 
 @router.get(
@@ -103,11 +106,11 @@ def get_conversation(
 
 
 @router.get("/conversations/{conversation_id}/chat", response_model=ChatView, tags=["chat"])
-def get_chat(conversation_id: IdPath, principal: CurrentPrincipal, session: SessionDep) -> ChatView:
+def get_chat(conversation_id: IdPath, principal: CurrentPrincipal, session: SessionDep) -> Response:
     """The conversation as its customer sees it (no signals, reviews or notes)."""
-    conversation = access.conversation_for(session, principal, conversation_id, read=True)
-    turns = [ChatTurnOut.model_validate(t) for t in queries.turns_of(session, conversation_id)]
-    return ChatView(id=conversation.id, status=conversation.status, turns=turns)
+    status = access.conversation_status_for(session, principal, conversation_id, read=True)
+    turns = [ChatTurnOut.model_validate(t) for t in queries.chat_turns(session, conversation_id)]
+    return as_json(ChatView(id=conversation_id, status=status, turns=turns))
 
 
 @router.get("/customers", response_model=Page[CustomerOut], tags=["customers"])

@@ -17,6 +17,7 @@ from calmdesk.web.deps import (
     SessionDep,
     StaffPrincipal,
 )
+from calmdesk.web.fastjson import as_json
 from calmdesk.web.routes.api_reads import IdPath
 from calmdesk.web.schemas import (
     ChatTurnOut,
@@ -55,16 +56,17 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _posted(response: Response, posted: PostedTurn, staff: bool) -> PostedTurnOut:
-    response.status_code = 201 if posted.created else 200
+def _posted(posted: PostedTurn, staff: bool) -> Response:
+    """201 stored, 200 an idempotent replay; written once (`web.fastjson`)."""
     turn = posted.turn
-    return PostedTurnOut(
+    answer = PostedTurnOut(
         created=posted.created,
         turn=ChatTurnOut.model_validate(turn),
         signals=turn.signals if staff else None,
         review=turn.review if staff else None,
         escalated=bool(posted.firings and any(f.escalation_id for f in posted.firings)),
     )
+    return as_json(answer, 201 if posted.created else 200)
 
 
 @router.post(
@@ -96,17 +98,17 @@ def create_conversation(
     tags=["conversations", "chat"],
 )
 def post_customer_turn(
-    conversation_id: IdPath, body: TextIn, response: Response,
+    conversation_id: IdPath, body: TextIn,
     principal: CurrentPrincipal, session: SessionDep, actions: ActionsDep,
     idempotency_key: IdempotencyKey = None,
-) -> PostedTurnOut:  # fmt: skip
+) -> Response:  # fmt: skip
     """A customer message (the chat customer, or staff recording one); 201 stored, 200 replay."""
-    access.conversation_for(session, principal, conversation_id)
+    access.conversation_status_for(session, principal, conversation_id)  # NotFound, or held
     assert principal is not None
     posted = act.add_customer_turn(
         actions, principal.acting(), conversation_id, body.text, idempotency_key=idempotency_key
     )
-    return _posted(response, posted, isinstance(principal, StaffPrincipal))
+    return _posted(posted, isinstance(principal, StaffPrincipal))
 
 
 @router.post(
@@ -116,16 +118,16 @@ def post_customer_turn(
     tags=["conversations"],
 )
 def post_agent_reply(
-    conversation_id: IdPath, body: TextIn, response: Response,
+    conversation_id: IdPath, body: TextIn,
     user: CurrentUser, session: SessionDep, actions: ActionsDep,
     idempotency_key: IdempotencyKey = None,
-) -> PostedTurnOut:  # fmt: skip
+) -> Response:  # fmt: skip
     """Send an agent reply: reviewed against the playbook, its promises recorded (A2)."""
-    access.conversation_for(session, user, conversation_id)
+    access.conversation_status_for(session, user, conversation_id)  # NotFound, or held
     posted = act.send_agent_reply(
         actions, user.acting(), conversation_id, body.text, idempotency_key=idempotency_key
     )
-    return _posted(response, posted, True)
+    return _posted(posted, True)
 
 
 @router.post(
