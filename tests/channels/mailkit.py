@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+from typing import Any
+
 
 def message(
     body: str = "Hello, my parcel 1042 is late again.",
@@ -20,3 +23,20 @@ def message(
         lines.append(f"Message-ID: {message_id}")
     text = "\r\n".join(lines) + "\r\n" + headers.replace("\n", "\r\n") + "\r\n" + body
     return text.encode("utf-8")
+
+
+def with_attachments(body: str, attachments: list[tuple[str, str, bytes]], **headers: Any) -> bytes:
+    """A multipart/mixed message: `body` as text, then each (file name, content type, bytes)
+    attached (text types as written, others in base64); `headers` as for `message`."""
+    boundary = "b0undary"
+    parts = [f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"]
+    for name, kind, data in attachments:
+        textual = kind.startswith("text/")
+        payload = data.decode("utf-8") if textual else base64.b64encode(data).decode()
+        parts.append(
+            f"--{boundary}\r\nContent-Type: {kind}"
+            + ("; charset=utf-8\r\n" if textual else "\r\nContent-Transfer-Encoding: base64\r\n")
+            + f'Content-Disposition: attachment; filename="{name}"\r\n\r\n{payload}\r\n'
+        )
+    text = "".join(parts) + f"--{boundary}--\r\n"
+    return message(text, content_type=f'multipart/mixed; boundary="{boundary}"', **headers)

@@ -8,13 +8,12 @@ an attachment another message still names (the same file by content) stays until
 
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.channels.mailkit import message
+from tests.channels.mailkit import message, with_attachments
 from tests.factories import ADMIN, FixedClock, World
 
 from calmdesk.actions import ActionContext, Actor, send_agent_reply
@@ -29,18 +28,8 @@ LOGO = bytes(range(256)) * 4  # the same image in both customers' signatures
 
 
 def _with_logo(body: str, sender: str, message_id: str, subject: str) -> bytes:
-    boundary = "b0undary"
-    logo = base64.b64encode(LOGO).decode()
-    text = (
-        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
-        f"--{boundary}\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
-        f'Content-Disposition: attachment; filename="logo.png"\r\n\r\n{logo}\r\n'
-        f"--{boundary}--\r\n"
-    )
-    return message(
-        text, sender=sender, message_id=message_id, subject=subject,
-        content_type=f'multipart/mixed; boundary="{boundary}"',
-    )  # fmt: skip
+    logo = [("logo.png", "image/png", LOGO)]
+    return with_attachments(body, logo, sender=sender, message_id=message_id, subject=subject)
 
 
 def _files(ctx: ActionContext) -> set[str]:

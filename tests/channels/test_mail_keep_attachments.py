@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from tests.channels.conftest import mail_settings
-from tests.channels.mailkit import message
+from tests.channels.mailkit import with_attachments
 from tests.factories import CueAnalyzer, World
 
 from calmdesk.actions import ActionContext
@@ -24,17 +24,9 @@ SCAN = b"%PDF-1.4 card 4242 4242 4242 4242 scanned" + bytes(range(200))
 
 
 def _mail() -> bytes:
-    boundary = "b0undary"
-    scan = base64.b64encode(SCAN).decode()
-    text = (
-        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMy statement attached."
-        f"\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f'Content-Disposition: attachment; filename="notes.txt"\r\n\r\nOrder 1042, resent.\r\n'
-        f"--{boundary}\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
-        f'Content-Disposition: attachment; filename="statement.pdf"\r\n\r\n{scan}\r\n'
-        f"--{boundary}--\r\n"
-    )
-    return message(text, content_type=f'multipart/mixed; boundary="{boundary}"')
+    files = [("notes.txt", "text/plain", b"Order 1042, resent."),
+             ("statement.pdf", "application/pdf", SCAN)]  # fmt: skip
+    return with_attachments("My statement attached.", files)
 
 
 def _ctx(world: World, tmp_path: Path, db_url: str, keep: str) -> ActionContext:
