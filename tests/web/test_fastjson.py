@@ -4,6 +4,7 @@ serialisation would: the same bytes, status and content type, for the queue, the
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.routing import serialize_response
@@ -18,7 +19,10 @@ def _fastapi_bytes(model_type: Any, payload: Any) -> bytes:
     """What FastAPI writes for `payload` under `response_model=model_type` (its dump_json path)."""
     field = create_model_field(name="Response", type_=model_type, mode="serialization")
     value = model_type.model_validate(payload)
-    out = asyncio.run(serialize_response(field=field, response_content=value, dump_json=True))
+    coro = serialize_response(field=field, response_content=value, dump_json=True)
+    # in a thread of its own: sync Playwright (the browser tests) leaves a loop running here
+    with ThreadPoolExecutor(1) as pool:
+        out = pool.submit(asyncio.run, coro).result()
     assert isinstance(out, bytes)
     return out
 
