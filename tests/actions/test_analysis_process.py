@@ -279,3 +279,27 @@ def test_the_web_app_reads_live_analyses_in_a_second_process_unless_turned_off(
     assert isinstance(kept, BatchingAnalyzer) and not isinstance(kept, ProcessAnalyzer)
     monkeypatch.setattr("os.cpu_count", lambda: 1)
     assert not isinstance(default_analyzer(_settings()), ProcessAnalyzer)
+
+
+def test_the_server_starts_its_analysis_process_as_it_starts(world: World) -> None:
+    """The first posted turn does not wait for the analysis process to load its models: the
+    app's start asks for it in the background."""
+    from fastapi.testclient import TestClient
+
+    from calmdesk.web import create_app
+
+    asked = threading.Event()
+
+    class Recording(AnalysisProcess):
+        def get(self) -> Helper | None:
+            asked.set()
+            return None  # nothing started: batches would be read in the server's process
+
+    settings = world.ctx.settings.model_copy(
+        update={"database_url": str(world.ctx.sessions.kw["bind"].url.render_as_string(False))}
+    )
+    app = create_app(settings, analyzer=ProcessAnalyzer(settings, process=Recording()))
+    assert not asked.is_set()  # building the app starts nothing
+    with TestClient(app):
+        assert asked.wait(10)
+    app.state.engine.dispose()

@@ -5,7 +5,8 @@ posted customer turn in the same process, the encoder and the reading of each tu
 took that core from the requests around it. `ProcessAnalyzer` is `BatchingAnalyzer` (one thread
 collects the analyses asked for at the same time into one batch) whose batches are read by an
 analysis process instead: the helper process of the batch path (`analysis.helper.Helper`, `python
--m calmdesk.analysis.helper_serve`), one per server process, started on first need. The helper
+-m calmdesk.analysis.helper_serve`), one per server process, started as the server starts
+(`ProcessAnalyzer.warm`) or on first need. The helper
 loads the same default models and reads each batch with `pipeline.analyze_group`, exactly as
 `analyze_many` reads it here, and keeps the turns it has read, so a conversation sent again with
 one more turn costs it that turn only. The server process only pickles the conversations and
@@ -167,6 +168,15 @@ class ProcessAnalyzer(BatchingAnalyzer):
         self.answer_wait_s = answer_wait_s
         self.remote = 0  # batches the analysis process read
         self.local = 0  # batches read in this process instead
+
+    def warm(self) -> threading.Thread:
+        """Start the analysis process now, in the background (the server calls this as it starts),
+        so the first posted turn does not wait for its models to load."""
+        thread = threading.Thread(
+            target=self.process.get, name="calmdesk-analysis-process-start", daemon=True
+        )
+        thread.start()
+        return thread
 
     def _results(
         self, unique: list[Conversation]

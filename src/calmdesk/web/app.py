@@ -62,6 +62,9 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.web_threads:  # the threads serving sync routes (anyio's default is 40)
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        warm = getattr(app.state.actions.analyzer, "warm", None)
+        if warm is not None:  # the analysis process loads its models while the server starts
+            warm()
         yield
         drain_turn_feed()
         close = getattr(getattr(app.state, "hub", None), "close", None)
