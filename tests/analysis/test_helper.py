@@ -63,8 +63,8 @@ def test_by_default_a_helper_only_where_a_core_is_free(
     assert helpers.processes() == want
 
 
-class _Failing:
-    """A helper that has loaded and accepts batches, then loses every one of them."""
+class _Loaded:
+    """A helper that has loaded its models (a stand-in for `Helper`)."""
 
     alive = True
 
@@ -72,6 +72,10 @@ class _Failing:
         self.ready: Future[Any] = Future()
         self.ready.set_result("ready")
         self.sent = 0
+
+
+class _Failing(_Loaded):
+    """A helper that has loaded and accepts batches, then loses every one of them."""
 
     def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
         self.sent += 1
@@ -169,15 +173,8 @@ def test_large_batches_go_both_ways_without_blocking() -> None:
         assert not differences(snapshot(batch_got), snapshot(want), tolerance=ACROSS_PROCESSES)
 
 
-class _Silent:
+class _Silent(_Loaded):
     """A helper that has loaded and takes batches, and never answers (busy, or stuck)."""
-
-    alive = True
-
-    def __init__(self) -> None:
-        self.ready: Future[Any] = Future()
-        self.ready.set_result("ready")
-        self.sent = 0
 
     def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
         self.sent += 1
