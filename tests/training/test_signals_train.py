@@ -5,6 +5,7 @@ Read with the real encoders and heads (slow: loads the models)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -148,18 +149,24 @@ def test_models_train_signals_writes_the_file_and_reports_dev_figures(tmp_path: 
     assert missing.exit_code == 2 and "E2" in missing.output and "Traceback" not in missing.output
 
 
-def test_calm_messages_train_too_and_their_test_split_is_never_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calm = tmp_path / "calm.jsonl"
+def _extra_set(
+    path: Path, prefix: str, texts: list[str], labels: Callable[[int], dict[str, int]], test: str
+) -> Path:
+    """An extra labelled file: each text twice on the dev split, and one `test` row on the test
+    split (which training must never read)."""
     rows = [
-        {"id": f"k{n:04d}", "split": "dev", "language": "en", "context": []}
-        | {"text": f"{text} ({n})", "labels": _OFF}
-        for n, text in enumerate(_CALM * 2, start=1)
+        {"id": f"{prefix}{n:04d}", "split": "dev", "language": "en", "context": []}
+        | {"text": f"{text} ({n})", "labels": labels(n)}
+        for n, text in enumerate(texts * 2, start=1)
     ]
-    rows.append({"id": "k9999", "split": "test", "language": "en", "context": []})
-    rows[-1] |= {"text": "CALM TEST ONLY", "labels": _OFF}
-    calm.write_text("\n".join(json.dumps(x) for x in rows) + "\n", "utf-8")
+    rows.append({"id": f"{prefix}9999", "split": "test", "language": "en", "context": []})
+    rows[-1] |= {"text": test, "labels": labels(1)}
+    path.write_text("\n".join(json.dumps(x) for x in rows) + "\n", "utf-8")
+    return path
+
+
+def _texts_scored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the models score from now on (the list fills as training runs)."""
     seen: list[str] = []
     real = Models.score
 
@@ -168,6 +175,14 @@ def test_calm_messages_train_too_and_their_test_split_is_never_read(
         return real(self, texts, roles)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Models, "score", spy)
+    return seen
+
+
+def test_calm_messages_train_too_and_their_test_split_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calm = _extra_set(tmp_path / "calm.jsonl", "k", _CALM, lambda n: _OFF, "CALM TEST ONLY")
+    seen = _texts_scored(monkeypatch)
     out = tmp_path / "h.npz"
     grams = SignalSettings(cs=(1.0,), folds=3, public_weights=(0.0,), thresholds=(0.5,))
     train_signal_heads(_write(tmp_path / "c.jsonl"), None, out, grams, calm=calm)
@@ -196,23 +211,11 @@ def test_tone_messages_train_but_do_not_choose_and_their_test_split_is_never_rea
 ) -> None:
     from calmdesk.training import signals_train
 
-    tone = tmp_path / "tone.jsonl"
     angry = dict(_OFF, upset=1, anger=1)
-    rows = [
-        {"id": f"t{n:04d}", "split": "dev", "language": "en", "context": []}
-        | {"text": f"{text} ({n})", "labels": angry if n % 2 else _OFF}
-        for n, text in enumerate(_UPSET * 2, start=1)
-    ]
-    rows.append({"id": "t9999", "split": "test", "language": "en", "context": []})
-    rows[-1] |= {"text": "TONE TEST ONLY", "labels": angry}
-    tone.write_text("\n".join(json.dumps(x) for x in rows) + "\n", "utf-8")
-    seen: list[str] = []
-    real = Models.score
-
-    def spy(self: Models, texts: list[str], roles: object = None) -> object:
-        seen.extend(texts)
-        return real(self, texts, roles)  # type: ignore[arg-type]
-
+    tone = _extra_set(
+        tmp_path / "tone.jsonl", "t", _UPSET, lambda n: angry if n % 2 else _OFF, "TONE TEST ONLY"
+    )
+    seen = _texts_scored(monkeypatch)
     scored: list[int] = []
     real_auc = signals_train.roc_auc
 
@@ -220,7 +223,6 @@ def test_tone_messages_train_but_do_not_choose_and_their_test_split_is_never_rea
         scored.append(len(truth))
         return real_auc(truth, scores)
 
-    monkeypatch.setattr(Models, "score", spy)
     monkeypatch.setattr(signals_train, "roc_auc", auc_spy)
     out = tmp_path / "h.npz"
     train_signal_heads(_write(tmp_path / "c.jsonl"), None, out, SMALL, tone=tone)
