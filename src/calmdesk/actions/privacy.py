@@ -248,24 +248,20 @@ def remove_mail_files(ctx: ActionContext, files: Iterable[str]) -> int:
     """After the rows were blanked or deleted (committed), remove each file no row still names
     (attachments are shared by content: the same logo in many messages); how many were removed."""
     root = Path(ctx.settings.attachments_dir).resolve()
-    removed = 0
-    for name in sorted(set(files)):
-        target = (root / name).resolve()
-        if root not in target.parents:  # never outside the folder, whatever a row says
-            continue
-        with ctx.sessions() as session:
-            still = session.scalar(
-                select(func.count())
-                .select_from(EmailMessage)
-                .where(
-                    or_(
-                        EmailMessage.raw_file == name,
-                        cast(EmailMessage.attachments, String).like(f'%"{name}"%'),
-                    )
-                )
+    unnamed = []
+    with ctx.sessions() as session:
+        for name in sorted(set(files)):
+            target = (root / name).resolve()
+            if root not in target.parents:  # never outside the folder, whatever a row says
+                continue
+            named = or_(
+                EmailMessage.raw_file == name,
+                cast(EmailMessage.attachments, String).like(f'%"{name}"%'),
             )
-        if still:
-            continue
+            if not session.scalar(select(func.count()).select_from(EmailMessage).where(named)):
+                unnamed.append((name, target))
+    removed = 0
+    for name, target in unnamed:
         try:
             target.unlink(missing_ok=True)
             removed += 1
@@ -337,16 +333,15 @@ def erase_customer(
             session.scalars(select(Conversation).where(Conversation.customer_id == customer_id))
         )
         ids = [c.id for c in conversations]
-        # their mail: on their conversations, and any kept without one (refused, ignored)
-        theirs = or_(
-            EmailMessage.conversation_id.in_(ids),
+        # their mail kept without a case (refused, ignored); anonymising blanks the rest
+        caseless = (
             (EmailMessage.conversation_id.is_(None))
             & (EmailMessage.direction == "in")
             & (func.lower(EmailMessage.from_addr) == (customer.email or "").lower())
-            & (EmailMessage.from_addr != ""),
+            & (EmailMessage.from_addr != "")
         )
-        files = mail_files(session, theirs)
-        _blank_mail(session, theirs)
+        files = mail_files(session, or_(EmailMessage.conversation_id.in_(ids), caseless))
+        _blank_mail(session, caseless)
         for conversation in conversations:
             anonymise_conversation(session, actor, conversation, "erasure", now)
         notes = session.execute(
