@@ -18,10 +18,10 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, cast
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
@@ -155,13 +155,65 @@ def _file_text(kind: Kind, settings: Settings) -> str:
     return resources.files("calmdesk.defaults").joinpath(name).read_text("utf-8")
 
 
-def _lookup(session: Session, kind: str, team_id: int | None) -> DeskOverride | None:
-    scopes = ["desk"] if team_id is None else [_scope(team_id), "desk"]
-    rows = session.scalars(
-        select(DeskOverride).where(DeskOverride.kind == kind, DeskOverride.scope.in_(scopes))
-    ).all()
+class _Saved(Protocol):
+    """What is read of a saved override (a `DeskOverride` or a row of these columns)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def revision(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+
+
+def _scopes(team_id: int | None) -> list[str]:
+    return ["desk"] if team_id is None else [_scope(team_id), "desk"]
+
+
+_REFS = select(DeskOverride.kind, DeskOverride.scope, DeskOverride.revision).where(
+    DeskOverride.kind == bindparam("kind"),
+    DeskOverride.scope.in_(bindparam("scopes", expanding=True)),
+)
+_TEXT = select(DeskOverride.text).where(
+    DeskOverride.kind == bindparam("kind"),
+    DeskOverride.scope == bindparam("scope"),
+    DeskOverride.revision == bindparam("revision"),
+)
+
+
+def _lookup(session: Session, kind: str, team_id: int | None) -> _Saved | None:
+    scopes = _scopes(team_id)
+    rows = session.execute(
+        select(DeskOverride.kind, DeskOverride.scope, DeskOverride.revision, DeskOverride.text)
+        .where(DeskOverride.kind == kind, DeskOverride.scope.in_(scopes))
+    ).all()  # fmt: skip
     by_scope = {r.scope: r for r in rows}
-    return next((by_scope[s] for s in scopes if s in by_scope), None)
+    return cast("_Saved | None", next((by_scope[s] for s in scopes if s in by_scope), None))
+
+
+def _applies(session: Session, kind: str, team_id: int | None) -> Any:
+    """The parsed override that applies (None: the file's), reading its text only when this
+    process has not parsed that revision yet: a post reads three short columns, not the YAML."""
+    scopes = _scopes(team_id)
+    rows = session.execute(_REFS, {"kind": kind, "scopes": scopes}).all()
+    by_scope = {r.scope: r for r in rows}
+    ref = next((by_scope[s] for s in scopes if s in by_scope), None)
+    if ref is None:
+        return None
+    key = (ref.kind, ref.scope, ref.revision)
+    with _lock:
+        found = _cache.get(key)
+    if found is not None:
+        return found
+    text = session.execute(
+        _TEXT, {"kind": ref.kind, "scope": ref.scope, "revision": ref.revision}
+    ).scalar()
+    if text is None:  # saved again meanwhile: read the newest with its text
+        row = _lookup(session, kind, team_id)
+        return None if row is None else _parsed(row)
+    return _parsed_text(key, text)
 
 
 def effective_text(
@@ -180,12 +232,15 @@ _cache: dict[tuple[str, str, int], Any] = {}
 _lock = threading.Lock()
 
 
-def _parsed(row: DeskOverride) -> Any:
-    key = (row.kind, row.scope, row.revision)
+def _parsed(row: _Saved) -> Any:
+    return _parsed_text((row.kind, row.scope, row.revision), row.text)
+
+
+def _parsed_text(key: tuple[str, str, int], text: str) -> Any:
     with _lock:
         found = _cache.get(key)
     if found is None:
-        found = parse_override(row.kind, row.text)
+        found = parse_override(key[0], text)
         with _lock:
             for old in [k for k in _cache if k[:2] == key[:2]]:
                 del _cache[old]
@@ -195,19 +250,17 @@ def _parsed(row: DeskOverride) -> Any:
 
 def rules_for(session: Session, ctx: ActionContext, team_id: int | None) -> RuleSet:
     """The escalation rules for a conversation of `team_id`: its team's, the desk's, the file's."""
-    row = _lookup(session, "escalation_rules", team_id)
-    if row is None:
+    found = _applies(session, "escalation_rules", team_id)
+    if found is None:
         return ctx.rules
-    found = _parsed(row)
     assert isinstance(found, RuleSet)
     return found
 
 
 def playbook_for(session: Session, settings: Settings, team_id: int | None) -> Playbook | None:
     """The playbook override for `team_id` (team, then desk); None: the file applies."""
-    row = _lookup(session, "playbook", team_id)
-    if row is None:
+    found = _applies(session, "playbook", team_id)
+    if found is None:
         return None
-    found = _parsed(row)
     assert isinstance(found, Playbook)
     return found

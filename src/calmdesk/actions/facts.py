@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from calmdesk.domain import CustomerSignals, Review
-from calmdesk.storage import Conversation, User
+from calmdesk.storage import Conversation, ConversationStatus, CustomerStanding, User
 
 __all__ = ["agent_facts", "customer_facts", "promised_amount"]
 
@@ -19,7 +19,39 @@ _MONEY = re.compile(
 )
 
 
-def customer_facts(conversation: Conversation, signals: CustomerSignals | None) -> dict[str, Any]:
+class _Customer(Protocol):
+    @property
+    def tier(self) -> str: ...
+    @property
+    def standing(self) -> CustomerStanding: ...
+    @property
+    def warnings_count(self) -> int: ...
+    @property
+    def complaints_count(self) -> int: ...
+    @property
+    def bad_experiences(self) -> list[str]: ...
+
+
+class _Case(Protocol):
+    """What the facts read of a case: a `Conversation`, or the row a customer post reads."""
+
+    @property
+    def escalation_risk(self) -> float: ...
+    @property
+    def trend(self) -> str: ...
+    @property
+    def cause(self) -> str: ...
+    @property
+    def customer_turns(self) -> int: ...
+    @property
+    def status(self) -> ConversationStatus: ...
+    @property
+    def upset(self) -> float: ...
+    @property
+    def customer(self) -> _Customer: ...
+
+
+def customer_facts(conversation: _Case, signals: CustomerSignals | None) -> dict[str, Any]:
     """Facts about the case, the customer and (when known) the latest customer turn."""
     customer = conversation.customer
     facts: dict[str, Any] = {

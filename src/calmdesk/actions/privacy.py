@@ -58,6 +58,7 @@ __all__ = [
     "delete_conversation",
     "erase_customer",
     "personal_text",
+    "redacted",
     "set_team_policy",
     "team_policy",
 ]
@@ -84,9 +85,16 @@ def personal_text(session: Session, settings: Settings, team_id: int | None, tex
     if not text:
         return text
     if team_id is None:
-        mask = settings.privacy_mask_contacts
-    else:
-        mask = team_policy(session, team_id).mask_contacts
+        return redacted(settings, None, None, text)
+    return redacted(settings, team_id, team_policy(session, team_id).mask_contacts, text)
+
+
+def redacted(settings: Settings, team_id: int | None, team_mask: bool | None, text: str) -> str:
+    """`personal_text` for a caller that read the team's `TeamPolicy.mask_contacts` itself (in
+    the query that read the record; None: the team has no policy row, so the default)."""
+    if not text:
+        return text
+    mask = settings.privacy_mask_contacts if team_id is None else bool(team_mask)
     return scrub(text, mask_contacts=mask, region=settings.privacy_phone_region).text
 
 

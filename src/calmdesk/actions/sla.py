@@ -32,6 +32,8 @@ from calmdesk.storage.records import Conversation
 __all__ = [
     "METRICS",
     "SweepResult",
+    "customer_turn_moves_clock",
+    "nearest_due",
     "sla_on_agent_reply",
     "sla_on_customer_turn",
     "sla_on_open",
@@ -64,15 +66,40 @@ def _due(
     return add_business_minutes(start, minutes, hours)
 
 
-def _refresh(row: ConversationSla) -> None:
+def nearest_due(
+    first_response_due_at: datetime | None,
+    first_response_at: datetime | None,
+    next_response_due_at: datetime | None,
+    resolution_due_at: datetime | None,
+) -> tuple[datetime | None, str]:
+    """The nearest pending target of a clock and its metric (None, "" when nothing is due)."""
     pending = [
-        (row.first_response_due_at, "first_response") if row.first_response_at is None else None,
-        (row.next_response_due_at, "next_response"),
-        (row.resolution_due_at, "resolution"),
+        (first_response_due_at, "first_response") if first_response_at is None else None,
+        (next_response_due_at, "next_response"),
+        (resolution_due_at, "resolution"),
     ]
     dues = [(at, m) for at, m in (p for p in pending if p) if at is not None]
     at, metric = min(dues, default=(None, ""))
-    row.due_at, row.due_metric = at, metric
+    return at, metric
+
+
+def customer_turn_moves_clock(
+    first_response_at: datetime | None,
+    next_response_due_at: datetime | None,
+    resolution_due_at: datetime | None,
+) -> bool:
+    """Whether a customer turn makes something new fall due (`sla_on_customer_turn`): the case
+    was resolved (resolution is due again), or answered (a next response is now due)."""
+    reopened = resolution_due_at is None
+    answered = first_response_at is not None and next_response_due_at is None
+    return reopened or answered
+
+
+def _refresh(row: ConversationSla) -> None:
+    row.due_at, row.due_metric = nearest_due(
+        row.first_response_due_at, row.first_response_at, row.next_response_due_at,
+        row.resolution_due_at,
+    )  # fmt: skip
 
 
 def _record(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -19,15 +19,25 @@ from sqlalchemy.orm import Session
 
 from calmdesk.actions.audit import snapshot, write_audit
 from calmdesk.actions.context import ActionContext, Actor
+from calmdesk.actions.customer_post import (
+    CaseRow,
+    insert_timer,
+    load_case,
+    store_turn,
+    turn_audit,
+    update_case,
+    update_sla,
+    write_audit_row,
+)
 from calmdesk.actions.desk_overrides import playbook_for, rules_for
 from calmdesk.actions.escalation import apply_firings, load_conversation
 from calmdesk.actions.facts import agent_facts, customer_facts
 from calmdesk.actions.playbook_scope import using_playbook
-from calmdesk.actions.privacy import personal_text
+from calmdesk.actions.privacy import personal_text, redacted
 from calmdesk.actions.promises import create_commitments
-from calmdesk.actions.rules import evaluate
+from calmdesk.actions.rules import Firing, evaluate
 from calmdesk.actions.sla import sla_on_agent_reply, sla_on_customer_turn
-from calmdesk.actions.timers import cancel_timers, notify_scheduler, schedule_timer
+from calmdesk.actions.timers import cancel_timers, notify_scheduler
 from calmdesk.actions.validate import clean_text
 from calmdesk.analysis.reply import Playbook
 from calmdesk.domain import (
@@ -48,13 +58,13 @@ from calmdesk.storage import (
     Commitment,
     Conversation,
     ConversationStatus,
-    CustomerStanding,
     RuleFiring,
     Timer,
     TimerKind,
     Turn,
     User,
 )
+from calmdesk.storage.trust import TeamPolicy
 
 __all__ = [
     "PostedTurn",
@@ -128,49 +138,93 @@ def add_customer_turn(
         pre = _pre_analyse(ctx, conversation_id, raw, key)
         last = attempt == _FRESH_TRIES - 1
         try:
-            return _post(
-                ctx, conversation_id, key, _customer_writer(ctx, actor, raw, key, pre, last)
-            )
+            return _post_customer(ctx, actor, conversation_id, raw, key, pre, last)
         except _Stale:
             continue
     raise AssertionError("unreachable: the last attempt analyses inside")  # pragma: no cover
 
 
-def _customer_writer(
+def _post_customer(
     ctx: ActionContext,
     actor: Actor,
+    conversation_id: int,
     raw: str,
     key: str | None,
     pre: _PreAnalysis | None,
     inside_ok: bool,
-) -> _Writer:
-    def write(session: Session, conversation: Conversation, turns: list[_StoredTurn]) -> PostedTurn:
-        _check_open_to_customer(conversation)
-        body = personal_text(session, ctx.settings, conversation.team_id, raw)
-        fresh = pre is not None and pre.turn_ids == tuple(t.id for t in turns) and pre.body == body
-        if not fresh and not inside_ok:
-            raise _Stale  # rolled back: analyse again outside the transaction
-        at = pre.at if fresh and pre is not None else None
-        turn = _new_turn(
-            session, ctx, conversation, turns, AuthorRole.CUSTOMER, body, key, None, at=at,
-            flush=False,
-        )  # fmt: skip
-        signals = _analyse(
-            ctx, conversation, turns, turn, pre.analysis if fresh and pre is not None else None
-        )
-        session.flush()  # one INSERT with the signals (and one UPDATE of the conversation)
-        rules = rules_for(session, ctx, conversation.team_id)
-        firings = evaluate(rules, "customer_turn", customer_facts(conversation, signals))
-        recorded = apply_firings(session, actor, conversation, firings, turn.id)
-        sla_on_customer_turn(session, ctx, conversation, turn.created_at)
-        minutes = rules.response_minutes(conversation.channel.value)
-        timer = schedule_timer(
-            session, TimerKind.RESPONSE_DUE, turn.id, turn.created_at + timedelta(minutes=minutes)
-        )
-        write_audit(session, actor, "turn.customer_added", turn, None, _turn_audit(turn))
-        return _posted(turn, recorded, [], [timer])
+) -> PostedTurn:
+    """The write transaction of a customer turn, in Core statements (`customer_post`)."""
+    try:
+        with ctx.sessions.begin() as session:
+            case = load_case(session, conversation_id)
+            stored = _turn_keys(session, conversation_id)
+            found = _retry(stored, key)
+            if found is not None:  # the whole turn, to answer with
+                existing = session.get(Turn, found.id)
+                assert existing is not None
+                return PostedTurn(turn=existing, created=False)
+            posted = _write_customer(session, ctx, actor, case, stored, raw, key, pre, inside_ok)
+    except IntegrityError as err:
+        return _replayed(ctx, conversation_id, key, err)
+    notify_scheduler(ctx, posted.timers)
+    return posted
 
-    return write
+
+def _write_customer(
+    session: Session,
+    ctx: ActionContext,
+    actor: Actor,
+    case: CaseRow,
+    stored: Sequence[_TurnKey],
+    raw: str,
+    key: str | None,
+    pre: _PreAnalysis | None,
+    inside_ok: bool,
+) -> PostedTurn:
+    """Store the turn with its analysis, summarise the case, apply the rules, move the SLA clock,
+    schedule the response timer, audit: as the ORM path did, statement for statement where it
+    wrote, on the ORM only where it is rare (a rule firing anew, an SLA clock that moves)."""
+    case.check_open_to_customer()
+    body = redacted(ctx.settings, case.team_id, case.mask_contacts, raw)
+    fresh = pre is not None and pre.turn_ids == tuple(t.id for t in stored) and pre.body == body
+    if not fresh and not inside_ok:
+        raise _Stale  # rolled back: analyse again outside the transaction
+    if fresh and pre is not None:
+        at, done = pre.at, pre.analysis
+        history: list[_StoredTurn] = []
+    else:  # the last try: analysed here, on the turns as they are now
+        at, done = ctx.now(), None
+        history = _turn_rows(session, case.id)
+    signals, stored_signals = _analyse(ctx, case, history, body, at, done)
+    case.updated_at = at
+    seq = max((t.seq for t in stored), default=0) + 1
+    turn = store_turn(session, case.id, seq, body, key, at, stored_signals)
+    update_case(session, case)
+    rules = rules_for(session, ctx, case.team_id)
+    firings = evaluate(rules, "customer_turn", customer_facts(case, signals))
+    conversation: Conversation | None = None
+    recorded: list[RuleFiring] = []
+    if firings and _fires_anew(session, case.id, firings):  # an escalation: the ORM's work
+        conversation = load_conversation(session, case.id)
+        recorded = apply_firings(session, actor, conversation, firings, turn.id)
+    if conversation is not None or not update_sla(session, case):
+        conversation = conversation or load_conversation(session, case.id)
+        sla_on_customer_turn(session, ctx, conversation, at)
+        session.flush()  # before the turn's audit row, as the ORM path ordered them
+    minutes = rules.response_minutes(case.channel.value)
+    timer = insert_timer(session, TimerKind.RESPONSE_DUE, turn.id, at + timedelta(minutes=minutes))
+    write_audit_row(session, actor, "turn.customer_added", "turns", turn.id, turn_audit(turn))
+    return _posted(turn, recorded, [], [timer])
+
+
+_FIRED = select(RuleFiring.rule).where(RuleFiring.conversation_id == bindparam("conversation_id"))
+
+
+def _fires_anew(session: Session, conversation_id: int, firings: Sequence[Firing]) -> bool:
+    """Whether a rule that matched has not fired on this conversation yet (`apply_firings`
+    records each once): otherwise nothing is written and the case is not loaded."""
+    seen = set(session.connection().execute(_FIRED, {"conversation_id": conversation_id}).scalars())
+    return any(f.rule.name not in seen for f in firings)
 
 
 def send_agent_reply(
@@ -296,21 +350,26 @@ def _stored(
     """The stored turns, the text as it will be stored and (with `playbook`) the team's saved
     playbook (None: the file's); None when not found or a retry."""
     with ctx.sessions() as session:
-        found = session.execute(
-            select(Conversation.team_id).where(Conversation.id == conversation_id)
-        ).first()  # only its team: not the customer, assignee and team objects
+        found = session.connection().execute(_TEAM, {"conversation_id": conversation_id}).first()
         if found is None:
             session.commit()
             return None  # not found: the write path answers
-        team_id = found[0]
+        team_id, mask = found
         turns = _turn_rows(session, conversation_id)
         if key is not None and any(t.idempotency_key == key for t in turns):
             session.commit()
             return None  # a retry: the write path answers without analysing
-        body = personal_text(session, ctx.settings, team_id, raw)
+        body = redacted(ctx.settings, team_id, mask, raw)
         book = playbook_for(session, ctx.settings, team_id) if playbook else None
         session.commit()
     return turns, body, book
+
+
+_TEAM = (
+    select(Conversation.team_id, TeamPolicy.mask_contacts)
+    .outerjoin(TeamPolicy, TeamPolicy.team_id == Conversation.team_id)
+    .where(Conversation.id == bindparam("conversation_id"))
+)  # only its team and the team's privacy policy: not the customer, assignee and team objects
 
 
 _TURN_ROWS = (
@@ -320,7 +379,7 @@ _TURN_ROWS = (
 )
 
 
-class _StoredTurn(_TurnText, Protocol):
+class _TurnKey(Protocol):
     @property
     def id(self) -> int: ...
     @property
@@ -329,14 +388,35 @@ class _StoredTurn(_TurnText, Protocol):
     def idempotency_key(self) -> str | None: ...
 
 
+class _StoredTurn(_TurnText, _TurnKey, Protocol):
+    pass
+
+
 def _turn_rows(session: Session, conversation_id: int) -> list[_StoredTurn]:
     """The columns of the stored turns that a post reads (no turn objects with their signals and
     review parsed from JSON): rows with those attributes of a `Turn`."""
-    rows = session.execute(_TURN_ROWS, {"conversation_id": conversation_id}).all()
+    rows = session.connection().execute(_TURN_ROWS, {"conversation_id": conversation_id}).all()
     return cast(list[_StoredTurn], rows)
 
 
-def _retry(turns: list[_StoredTurn], key: str | None) -> _StoredTurn | None:
+_TURN_KEYS = (
+    select(Turn.id, Turn.seq, Turn.idempotency_key)
+    .where(Turn.conversation_id == bindparam("conversation_id"))
+    .order_by(Turn.seq)
+)
+
+
+_K = TypeVar("_K", bound=_TurnKey)
+
+
+def _turn_keys(session: Session, conversation_id: int) -> list[_TurnKey]:
+    """What the write transaction of a customer turn reads of the stored turns: their ids (the
+    freshness check), seq (the next one) and keys (the retry check), not their texts."""
+    rows = session.connection().execute(_TURN_KEYS, {"conversation_id": conversation_id}).all()
+    return cast(list[_TurnKey], rows)
+
+
+def _retry(turns: Sequence[_K], key: str | None) -> _K | None:
     """The turn stored under `key` among a conversation's turns (keys are per conversation)."""
     if key is None:
         return None
@@ -386,16 +466,24 @@ def _post(ctx: ActionContext, conversation_id: int, key: str | None, write: _Wri
                 assert existing is not None
                 return PostedTurn(turn=existing, created=False)
             posted = write(session, conversation, turns)
-    except IntegrityError:
-        if key is None:
-            raise
-        with ctx.sessions() as session:
-            existing = _existing(session, conversation_id, key)
-        if existing is None:
-            raise
-        return PostedTurn(turn=existing, created=False)
+    except IntegrityError as err:
+        return _replayed(ctx, conversation_id, key, err)
     notify_scheduler(ctx, posted.timers)
     return posted
+
+
+def _replayed(
+    ctx: ActionContext, conversation_id: int, key: str | None, err: IntegrityError
+) -> PostedTurn:
+    """After a unique key refused the INSERT (two posts of one key raced): the turn the other
+    stored, or `err` again when there is none."""
+    if key is None:
+        raise err
+    with ctx.sessions() as session:
+        existing = _existing(session, conversation_id, key)
+    if existing is None:
+        raise err
+    return PostedTurn(turn=existing, created=False)
 
 
 def _posted(
@@ -447,15 +535,6 @@ def _existing(session: Session, conversation_id: int, key: str | None) -> Turn |
     ).first()
 
 
-def _check_open_to_customer(conversation: Conversation) -> None:
-    if conversation.customer.standing is CustomerStanding.BLOCKED:
-        raise PermissionDenied("This customer is blocked; new messages are not accepted.")
-    if conversation.status is ConversationStatus.CLOSED:
-        raise Conflict("This conversation is closed; open a new one.")
-    if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.PENDING):
-        conversation.status = ConversationStatus.OPEN  # the customer answered or came back
-
-
 def _new_turn(
     session: Session,
     ctx: ActionContext,
@@ -489,28 +568,39 @@ def _new_turn(
     return turn
 
 
+class _NewTurn:
+    """The turn being posted, as the analysis reads it (`_TurnText`)."""
+
+    __slots__ = ("author_role", "created_at", "text")
+
+    def __init__(self, text: str, at: datetime) -> None:
+        self.author_role = AuthorRole.CUSTOMER
+        self.text = text
+        self.created_at = at
+
+
 def _analyse(
     ctx: ActionContext,
-    conversation: Conversation,
+    case: CaseRow,
     before: list[_StoredTurn],
-    turn: Turn,
+    body: str,
+    at: datetime,
     done: ConversationAnalysis | ModelUnavailable | None = None,
-) -> CustomerSignals | None:
-    """Analyse the conversation up to the new `turn` (unless `done` already has it) and
-    summarise; a missing model never loses the message (signals stay empty)."""
+) -> tuple[CustomerSignals | None, dict[str, Any] | None]:
+    """Analyse the conversation up to the new turn (unless `done` already has it) and summarise
+    it on `case`; the signals and what is stored of them. A missing model never loses the
+    message (the stored signals say it was unavailable)."""
     try:
         if isinstance(done, ModelUnavailable):
             raise done
-        analysis = done or ctx.analysis.analyze(to_domain(conversation.id, [*before, turn]))
+        analysis = done or ctx.analysis.analyze(to_domain(case.id, [*before, _NewTurn(body, at)]))
     except ModelUnavailable as exc:
-        turn.signals = {"unavailable": exc.to_dict()}
-        conversation.customer_turns += 1
-        conversation.last_customer_at = turn.created_at
-        return None
+        case.customer_turns += 1
+        case.last_customer_at = at
+        return None, {"unavailable": exc.to_dict()}
     signals = _last_customer_signals(analysis)
-    turn.signals = to_jsonable(signals) if signals is not None else None
-    _summarise(conversation, analysis, signals, turn)
-    return signals
+    _summarise(case, analysis, signals, at)
+    return signals, (to_jsonable(signals) if signals is not None else None)
 
 
 def _last_customer_signals(analysis: ConversationAnalysis) -> CustomerSignals | None:
@@ -521,20 +611,20 @@ def _last_customer_signals(analysis: ConversationAnalysis) -> CustomerSignals | 
 
 
 def _summarise(
-    conversation: Conversation,
+    case: CaseRow,
     analysis: ConversationAnalysis,
     signals: CustomerSignals | None,
-    turn: Turn,
+    at: datetime,
 ) -> None:
-    conversation.escalation_risk = float(analysis.escalation_risk)
-    conversation.trend = analysis.trend.value
-    conversation.risk_reasons = list(analysis.reasons)
-    conversation.customer_turns += 1
-    conversation.last_customer_at = turn.created_at
+    case.escalation_risk = float(analysis.escalation_risk)
+    case.trend = analysis.trend.value
+    case.risk_reasons = list(analysis.reasons)
+    case.customer_turns += 1
+    case.last_customer_at = at
     if signals is not None:
-        conversation.upset = float(signals.upset)
-        if signals.cause.value not in ("none", "other") or conversation.cause == "none":
-            conversation.cause = signals.cause.value
+        case.upset = float(signals.upset)
+        if signals.cause.value not in ("none", "other") or case.cause == "none":
+            case.cause = signals.cause.value
 
 
 def _after_reply(

@@ -16,18 +16,19 @@ from sqlalchemy.orm import Session
 from calmdesk.storage.desk import Assignment, ConversationSla, ConversationTag
 from calmdesk.storage.engine import SessionFactory
 from calmdesk.storage.records import Conversation, Turn
+from calmdesk.storage.session_notes import DESK_CHANGES, desk_changes
 from calmdesk.web.realtime import Event, Hub
 
 __all__ = ["DESK_CHANNEL", "install_desk_feed"]
 
 DESK_CHANNEL = "desk"
-_KEY = "calmdesk.desk_changes"
+_KEY = DESK_CHANGES  # actions that write without a flush note their changes there too
 _WATCHED = (Conversation, Turn, Assignment, ConversationSla, ConversationTag)
 
 
 def install_desk_feed(sessions: SessionFactory, hub: Hub) -> None:
     def collect(session: Session, _context: Any) -> None:
-        changes = session.info.setdefault(_KEY, {"queue": False, "moved": set()})
+        changes = desk_changes(session)
         for obj in (*session.new, *session.dirty):
             if isinstance(obj, _WATCHED):
                 changes["queue"] = True

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from calmdesk.actions.turns import client_key
 from calmdesk.storage.engine import SessionFactory
 from calmdesk.storage.records import Conversation, Turn
+from calmdesk.storage.session_notes import NEW_TURNS
 from calmdesk.web.console.reads import author_names
 from calmdesk.web.realtime import Event, Hub
 
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("calmdesk.web.live")
-_KEY = "calmdesk.new_turns"
+_KEY = NEW_TURNS  # actions that write without a flush note their turns there too
 
 
 def install_turn_feed(sessions: SessionFactory, hub: Hub) -> None:
