@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import Engine, event
 from tests.factories import World
 
-from calmdesk.actions import Actor, add_customer_turn
+from calmdesk.actions import Actor, add_customer_turn, block_customer
+from calmdesk.domain import PermissionDenied
 from calmdesk.storage.engine import SessionFactory
+from calmdesk.web.desk_feed import DESK_CHANNEL, install_desk_feed
 from calmdesk.web.live_pg import BrokerHub
 from calmdesk.web.realtime import Event, Hub
 from calmdesk.web.turn_feed import drain_turn_feed, install_turn_feed
@@ -115,3 +117,33 @@ def test_a_broker_notification_for_an_unwatched_conversation_reads_nothing(
     hub.announce(Event("message", str(conv.id), message_id=turn_id))
     assert json.loads(hub.sent[-1]) == {"o": hub.origin, "k": "message", "c": str(conv.id),
                                         "m": turn_id}  # fmt: skip
+
+
+class DeskHub(Hub):
+    """A hub recording what the desk feed publishes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[Event] = []
+
+    def publish(self, event: Event) -> int:
+        self.published.append(event)
+        return 1
+
+
+def test_a_posted_customer_turn_tells_open_queues_once_committed_and_a_refused_one_does_not(
+    world: World,
+) -> None:
+    """The post writes without the ORM's flush (`actions.customer_post`): the desk feed hears of
+    it all the same, after the commit; a post refused inside its transaction tells nothing."""
+    conv = world.open(world.calm_customer)
+    hub = DeskHub()
+    install_desk_feed(world.ctx.sessions, hub)
+    _post(world, conv.id, "Where is my parcel?")
+    assert [(e.kind, e.conversation_id) for e in hub.published] == [("queue", DESK_CHANNEL)]
+    hub.published.clear()
+    block_customer(world.ctx, world.actor(world.supervisor), world.calm_customer.id, "abuse")
+    hub.published.clear()
+    with pytest.raises(PermissionDenied):
+        _post(world, conv.id, "Let me in.")
+    assert hub.published == []
