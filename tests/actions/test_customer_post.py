@@ -60,7 +60,8 @@ def test_a_customer_turn_is_stored_redacted_with_its_analysis_summary_timer_and_
         c: getattr(turn, c) for c in ("id", "seq", "text", "signals", "created_at")
     }
     assert case.customer_turns == 2 and case.last_customer_at == case.updated_at == turn.created_at
-    assert case.upset == pytest.approx(posted.turn.signals["upset"], abs=1e-4)
+    assert turn.signals is not None
+    assert case.upset == pytest.approx(turn.signals["upset"], abs=1e-4)
     assert timer.key == f"response_due:{turn.id}" and timer.kind is TimerKind.RESPONSE_DUE
     assert timer.status is TimerStatus.PENDING
     assert timer.due_at == turn.created_at + timedelta(minutes=5)  # chat: 5 minutes

@@ -205,8 +205,9 @@ def store_turn(
         "author_user_id": None, "text": text, "signals": signals, "review": None,
         "idempotency_key": key, "created_at": at,
     }  # fmt: skip
-    result = session.connection().execute(_INSERT_TURN, values)
-    turn = Turn(id=int(result.inserted_primary_key[0]), **values)
+    key_row = session.connection().execute(_INSERT_TURN, values).inserted_primary_key
+    assert key_row is not None
+    turn = Turn(id=int(key_row[0]), **values)
     make_transient_to_detached(turn)
     note_new_turn(session, turn.id, conversation_id)
     return turn

@@ -197,7 +197,7 @@ def _applies(session: Session, kind: str, team_id: int | None) -> Any:
     """The parsed override that applies (None: the file's), reading its text only when this
     process has not parsed that revision yet: a post reads three short columns, not the YAML."""
     scopes = _scopes(team_id)
-    rows = session.execute(_REFS, {"kind": kind, "scopes": scopes}).all()
+    rows = session.connection().execute(_REFS, {"kind": kind, "scopes": scopes}).all()
     by_scope = {r.scope: r for r in rows}
     ref = next((by_scope[s] for s in scopes if s in by_scope), None)
     if ref is None:
