@@ -12,10 +12,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import Engine, event, inspect, select
 from tests.factories import World, cue_signals
 
-from calmdesk.actions import Actor, add_customer_turn, block_customer, resolve_conversation
+from calmdesk.actions import (
+    Actor,
+    add_customer_turn,
+    block_customer,
+    desk_overrides,
+    resolve_conversation,
+)
+from calmdesk.actions.customer_post import insert_timer
+from calmdesk.actions.desk_overrides import save_override
 from calmdesk.domain import PermissionDenied, to_jsonable
 from calmdesk.storage import (
     AuditEntry,
@@ -125,3 +133,51 @@ def test_a_customer_turn_on_a_resolved_case_reopens_it_and_its_sla_clock(world: 
         clock = session.get_one(ConversationSla, conv.id)
     assert case.status is ConversationStatus.OPEN and case.customer_turns == 2
     assert clock.resolution_due_at is not None and clock.due_at is not None
+
+
+def test_a_timer_whose_key_exists_is_not_scheduled_twice(world: World) -> None:
+    conv = world.open(world.calm_customer)
+    posted = add_customer_turn(
+        world.ctx, Actor.for_customer(world.calm_customer.id), conv.id, "Hello?"
+    )
+    due = posted.turn.created_at + timedelta(minutes=9)
+    with world.ctx.sessions.begin() as session:  # the key response_due:<turn> exists already
+        assert insert_timer(session, TimerKind.RESPONSE_DUE, posted.turn.id, due) is None
+        fresh = insert_timer(session, TimerKind.FOLLOW_UP_DUE, posted.turn.id, due)
+    assert fresh is not None
+    with world.ctx.sessions() as session:
+        rows = session.scalars(select(Timer).where(Timer.target_id == posted.turn.id)).all()
+    assert sorted((t.kind.value, t.id == fresh.id) for t in rows) == [
+        ("follow_up_due", True), ("response_due", False),
+    ]  # fmt: skip
+
+
+def test_saved_rules_apply_to_the_next_post_and_their_text_is_read_once_per_revision(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post looks the saved rules up by revision; the YAML is read when the revision is new."""
+    monkeypatch.setattr(desk_overrides, "_cache", {})  # parsed in this test, not another's
+    admin = world.actor(world.admin)
+    rules = "rules:\n  - {name: any_word, event: customer_turn, when: 'customer_turns >= 1'}\n"
+    save_override(world.ctx, admin, "escalation_rules", world.team.id, rules)
+    seen: list[str] = []
+    engine: Engine = world.ctx.sessions.kw["bind"]
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        customer = Actor.for_customer(world.calm_customer.id)
+        fired = [
+            add_customer_turn(world.ctx, customer, world.open(world.calm_customer).id, "Hi").firings
+            for _ in range(2)
+        ]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [[f.rule for f in found] for found in fired] == [["any_word"], ["any_word"]]
+    texts = [s for s in seen if " ".join(s.split()).startswith("SELECT desk_overrides.text FROM")]
+    assert len(texts) == 1  # by the first post of this revision; the second reads the revision
+    save_override(world.ctx, admin, "escalation_rules", world.team.id, rules.replace("1", "9"))
+    again = add_customer_turn(world.ctx, customer, world.open(world.calm_customer).id, "Hi")
+    assert again.firings == []  # revision 2 (9 turns) applies at once, no restart
