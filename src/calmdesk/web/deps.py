@@ -341,8 +341,8 @@ def enforce_limits(request: Request, principal: Principal) -> None:
 
 def _route_name(request: Request) -> str:
     route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
-    return f"{request.method} {path}"
+    path = getattr(route, "path", None)  # the URL is built only when no route matched
+    return f"{request.method} {path if path is not None else request.url.path}"
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
