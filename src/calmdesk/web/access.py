@@ -20,7 +20,7 @@ the write lock (BEGIN IMMEDIATE), and the action the route calls next needs it.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from calmdesk.domain.errors import CaseHeldElsewhere, NotFound, PermissionDenied
@@ -126,20 +126,32 @@ def conversation_for(
     raise CaseHeldElsewhere(notice)
 
 
+_STATUS_ROW = select(Conversation.status, Conversation.assignee_id, Conversation.team_id).where(
+    Conversation.id == bindparam("conversation_id")
+)
+
+
 def conversation_status_for(
-    session: Session, principal: Principal, conversation_id: int, *, read: bool = False
+    session: Session,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    read: bool = False,
+    end: bool = True,
 ) -> ConversationStatus:
     """The status of a conversation `principal` may see: what `conversation_for` decides, read
     from four columns instead of the conversation with its customer, assignee and team (the
-    chat view needs no more). Anything but a plain yes is left to `conversation_for`."""
+    chat view needs no more). Anything but a plain yes is left to `conversation_for`.
+
+    The columns are read on the session's connection with one statement built once (no ORM
+    objects, no statement built and keyed per call). With `end` (the default) the read
+    transaction ends on a yes, as `conversation_for`'s does; a read route that reads on in the
+    same transaction passes `end=False`."""
     _real_id(conversation_id, "conversation")
-    row = session.execute(
-        select(Conversation.status, Conversation.assignee_id, Conversation.team_id).where(
-            Conversation.id == conversation_id
-        )
-    ).first()
+    row = session.connection().execute(_STATUS_ROW, {"conversation_id": conversation_id}).first()
     if row is not None and _sees(principal, conversation_id, row[1], row[2]):
-        session.commit()
+        if end:
+            session.commit()
         return ConversationStatus(row[0])
     return conversation_for(session, principal, conversation_id, read=read).status
 

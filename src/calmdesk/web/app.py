@@ -23,6 +23,7 @@ from calmdesk.web.limits import RequestLimits
 from calmdesk.web.logscrub import install_access_log_scrub
 from calmdesk.web.ratelimit import Limiter, LoginThrottle, TrustedProxies, make_store
 from calmdesk.web.routes import api, api_intake, public
+from calmdesk.web.token_reads import LoopReader, TokenTouches
 from calmdesk.web.turn_feed import drain_turn_feed
 
 __all__ = ["create_app"]
@@ -70,6 +71,8 @@ def create_app(
         close = getattr(getattr(app.state, "hub", None), "close", None)
         if close is not None:
             close()
+        if app.state.loop_reader is not None:
+            app.state.loop_reader.close()
         engine.dispose()
         if limits_engine is not None:
             limits_engine.dispose()
@@ -95,6 +98,8 @@ def create_app(
     app.state.limiter = Limiter(settings, store)
     app.state.login_throttle = LoginThrottle(settings, store)
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
+    app.state.loop_reader = LoopReader(engine) if LoopReader.usable(engine) else None
+    app.state.token_touches = TokenTouches()
     install_access_log_scrub()
     if settings.live_backend == "postgres" and engine.dialect.name == "postgresql":
         from calmdesk.web.live_pg import PgHub

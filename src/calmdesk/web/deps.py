@@ -21,12 +21,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from calmdesk.actions.context import ActionContext, Actor
@@ -41,9 +40,10 @@ from calmdesk.config import Settings
 from calmdesk.domain.errors import AuthenticationRequired, PermissionDenied
 from calmdesk.storage.engine import SessionFactory
 from calmdesk.storage.enums import UserRole
-from calmdesk.storage.people import ApiToken, User
+from calmdesk.storage.people import User
 from calmdesk.web import auth
 from calmdesk.web.roles import check_analyst_write
+from calmdesk.web.token_reads import LoopReader, TokenTouches, token_owner
 
 __all__ = [
     "ActionsDep",
@@ -201,28 +201,41 @@ def customer_from_chat_token(
     return CustomerPrincipal(access.customer_id, access.conversation_id, key)
 
 
-_TOKEN_LOOKUP = (
-    select(
-        ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id, User.username,
-        User.display_name, User.role, User.team_id, User.is_active,
+def _api_token_principal(owner: tuple[Any, ...]) -> tuple[StaffPrincipal, datetime | None]:
+    token_id, last_used, user_id, username, display_name, role, team_id = owner
+    principal = StaffPrincipal(
+        user_id, username, display_name, role, team_id, "token", token_id=token_id
     )
-    .join(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-)  # fmt: skip
-"""An integration token and its owner in one row (columns only: no ORM objects to build)."""
+    return principal, last_used
 
 
-def _from_bearer(ctx: ActionContext, session: Session, token: str) -> Principal:
+def _touch_token(
+    request: Request, ctx: ActionContext, token_id: int, last: datetime | None
+) -> bool:
+    """Whether this request records the token's use (`TokenTouches`); then `_record_touch`."""
+    touches: TokenTouches | None = getattr(request.app.state, "token_touches", None)
+    if touches is None:  # an app not built by `create_app`: the minute rule alone
+        return last is None or ctx.now() - last >= timedelta(minutes=1)
+    return touches.claim(token_id, last, ctx.now())
+
+
+def _record_touch(request: Request, ctx: ActionContext, token_id: int) -> None:
+    try:
+        touch_api_token(ctx, token_id, None)
+    except Exception:
+        touches: TokenTouches | None = getattr(request.app.state, "token_touches", None)
+        if touches is not None:
+            touches.release(token_id)
+        raise
+
+
+def _from_bearer(request: Request, ctx: ActionContext, session: Session, token: str) -> Principal:
     if token.startswith(auth.API_TOKEN_PREFIX):
-        found = session.execute(_TOKEN_LOOKUP, {"token_hash": auth.hash_api_token(token)}).first()
-        if found is None or found[1] is not None or not found[8]:
-            raise AuthenticationRequired("The API token is unknown or revoked.")
-        token_id, _, last_used, user_id, username, display_name, role, team_id, _ = found
-        principal = StaffPrincipal(
-            user_id, username, display_name, UserRole(role), team_id, "token", token_id=token_id
-        )
-        session.commit()
-        touch_api_token(ctx, token_id, last_used)
+        with ctx.sessions.kw["bind"].connect() as conn:
+            owner = token_owner(conn, auth.hash_api_token(token))
+        principal, last_used = _api_token_principal(owner)
+        if _touch_token(request, ctx, owner[0], last_used):
+            _record_touch(request, ctx, owner[0])
         return principal
     return customer_from_chat_token(ctx.settings, session, token, ctx.now())
 
@@ -244,7 +257,7 @@ def _from_cookie(
     return principal
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     actions: ActionsDep,
     session: SessionDep,
@@ -252,16 +265,53 @@ def get_principal(
 ) -> Principal:
     """Who is asking: a Bearer token wins over the session cookie; None when anonymous.
 
-    The request limits are checked here too, once who is asking is known (`web.ratelimit`)."""
+    The request limits are checked here too, once who is asking is known (`web.ratelimit`).
+    An integration's API token on a SQLite file is read on the event loop (`web.token_reads`:
+    no thread hand-over); everything else is read and checked in the thread pool."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    token = token.strip()
+    bearer = scheme.lower() == "bearer" and bool(token)
+    if bearer and token.startswith(auth.API_TOKEN_PREFIX):
+        reader: LoopReader | None = getattr(request.app.state, "loop_reader", None)
+        if reader is not None:
+            return await _api_token_on_loop(request, actions, reader, token)
+    return await run_in_threadpool(_principal, request, actions, session, sent_csrf, bearer, token)
+
+
+async def _api_token_on_loop(
+    request: Request, ctx: ActionContext, reader: LoopReader, token: str
+) -> StaffPrincipal:
+    owner = reader.owner(auth.hash_api_token(token))
+    principal, last_used = _api_token_principal(owner)
+    if _touch_token(request, ctx, principal.token_id or 0, last_used):
+        await run_in_threadpool(_record_touch, request, ctx, principal.token_id or 0)
+    limiter = getattr(request.app.state, "limiter", None)
+    if limiter is not None:
+        try:
+            limiter.check(route=_route_name(request), user=principal.user_id, flush=False)
+        finally:  # a due flush writes the store: in the thread pool (about 1 request in 20)
+            if limiter.flush_due():
+                await run_in_threadpool(limiter.flush_if_due)
+    check_analyst_write(request, principal.role)
+    return principal
+
+
+def _principal(
+    request: Request,
+    actions: ActionContext,
+    session: Session,
+    sent_csrf: str | None,
+    bearer: bool,
+    token: str,
+) -> Principal:
     try:
-        if scheme.lower() == "bearer" and token.strip():
-            principal = _from_bearer(actions, session, token.strip())
+        if bearer:
+            principal = _from_bearer(request, actions, session, token)
         else:
             principal = _from_cookie(request, actions, session, sent_csrf)
     finally:
-        session.commit()  # end the read transaction: on SQLite it holds the write lock
+        session.commit()  # end the read transaction before the route's own work
     enforce_limits(request, principal)
     if isinstance(principal, StaffPrincipal):
         check_analyst_write(request, principal.role)
@@ -280,15 +330,19 @@ def enforce_limits(request: Request, principal: Principal) -> None:
     limiter = getattr(request.app.state, "limiter", None)
     if limiter is None:
         return
-    route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
-    name = f"{request.method} {path}"
+    name = _route_name(request)
     if isinstance(principal, StaffPrincipal):
         limiter.check(route=name, user=principal.user_id)
     elif isinstance(principal, CustomerPrincipal):
         limiter.check(route=name, ip=client_address(request), chat=principal.token_key)
     else:
         limiter.check(route=name, ip=client_address(request))
+
+
+def _route_name(request: Request) -> str:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)  # the URL is built only when no route matched
+    return f"{request.method} {path if path is not None else request.url.path}"
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

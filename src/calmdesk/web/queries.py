@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, bindparam, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, lazyload
 
@@ -39,6 +39,7 @@ __all__ = [
     "customers_page",
     "database_ok",
     "queue_page",
+    "queue_summaries",
     "sla_dues",
     "turns_of",
 ]
@@ -137,6 +138,43 @@ def queue_page(
     return list(rows), total
 
 
+_SUMMARY_COLUMNS = (
+    Conversation.id, Conversation.external_id, Conversation.customer_id, Conversation.channel,
+    Conversation.status, Conversation.priority, Conversation.subject, Conversation.assignee_id,
+    Conversation.team_id, Conversation.escalation_risk, Conversation.trend, Conversation.upset,
+    Conversation.cause, Conversation.customer_turns, Conversation.opened_at,
+    Conversation.updated_at, Conversation.last_customer_at,
+    ConversationSla.due_at.label("sla_due_at"),
+)  # fmt: skip
+"""A queue row as the API lists it (`ConversationSummary`), with its nearest pending SLA due
+time (NULL when none is pending, or the conversation has no clock)."""
+
+
+def queue_summaries(
+    session: Session, user: StaffPrincipal, f: QueueFilters
+) -> tuple[list[Any], int]:
+    """What `queue_page` and `sla_dues` give together, as column rows read in two statements on
+    the session's connection (no ORM objects built), for any sort but `sla_due`."""
+    if f.sort is SortKey.SLA_DUE:
+        raise ValueError("the sla_due order is read by queue_page")
+    where = [conversation_scope(user), *_conditions(f)]
+    conn = session.connection()
+    total = conn.execute(select(func.count(Conversation.id)).where(*where)).scalar() or 0
+    column = _SORT_COLUMNS[f.sort]
+    descending = f.order is SortOrder.DESC
+    ordered = column.desc() if descending else column.asc()
+    tie = Conversation.id.desc() if descending else Conversation.id.asc()
+    stmt = (
+        select(*_SUMMARY_COLUMNS)
+        .outerjoin(ConversationSla, ConversationSla.conversation_id == Conversation.id)
+        .where(*where)
+        .order_by(ordered, tie)
+        .limit(f.limit)
+        .offset(f.offset)
+    )
+    return list(conn.execute(stmt).all()), total
+
+
 def _by_sla_due(
     session: Session, where: list[Any], ordered: Any, tie: Any, f: QueueFilters
 ) -> list[Conversation]:
@@ -215,15 +253,18 @@ def turns_of(session: Session, conversation_id: int) -> list[Turn]:
     return list(session.scalars(stmt).all())
 
 
+_CHAT_TURNS = (
+    select(Turn.id, Turn.seq, Turn.author_role, Turn.text, Turn.created_at)
+    .where(Turn.conversation_id == bindparam("conversation_id"))
+    .order_by(Turn.seq)
+)
+
+
 def chat_turns(session: Session, conversation_id: int) -> list[Any]:
     """The turns as the chat shows them: the five columns it needs, not whole turns with their
-    signals and review (JSON) parsed for nothing."""
-    stmt = (
-        select(Turn.id, Turn.seq, Turn.author_role, Turn.text, Turn.created_at)
-        .where(Turn.conversation_id == conversation_id)
-        .order_by(Turn.seq)
-    )
-    return list(session.execute(stmt).all())
+    signals and review (JSON) parsed for nothing; one statement built once, on the connection."""
+    rows = session.connection().execute(_CHAT_TURNS, {"conversation_id": conversation_id})
+    return list(rows.all())
 
 
 def _rows(session: Session, model: Any, conversation_id: int) -> list[Any]:

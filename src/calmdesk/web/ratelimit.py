@@ -317,7 +317,9 @@ class _LocalSeconds:
         self._flushed_at = 0.0
         self._flushing = False
 
-    def hit(self, keys: list[str], now: float) -> list[int]:
+    def hit(self, keys: list[str], now: float, *, flush: bool = True) -> list[int]:
+        """Count one hit of each key; the counts so far in this second. With `flush`, a flush
+        that is due is made here; otherwise the caller makes it (`due`, `flush_if_due`)."""
         window = int(now)
         with self._lock:
             counts = []
@@ -325,12 +327,21 @@ class _LocalSeconds:
                 slot = (key, window)
                 self._local[slot] = self._local.get(slot, 0) + 1
                 counts.append(self._shared.get(slot, 0) + self._local[slot])
+        if flush:
+            self.flush_if_due(now)
+        return counts
+
+    def due(self, now: float) -> bool:
+        """Whether a flush is due (a hint: `flush_if_due` decides under the lock)."""
+        return not self._flushing and now - self._flushed_at >= self.flush_s
+
+    def flush_if_due(self, now: float) -> None:
+        with self._lock:
             due = not self._flushing and now - self._flushed_at >= self.flush_s
             if due:
                 self._flushing, self._flushed_at = True, now
         if due:
             self.flush(now)
-        return counts
 
     def flush(self, now: float) -> None:
         with self._lock:
@@ -366,8 +377,12 @@ class Limiter:
 
     def check(
         self, *, route: str, ip: str | None = None, user: int | None = None,
-        chat: str | None = None,
+        chat: str | None = None, flush: bool = True,
     ) -> None:  # fmt: skip
+        """RateLimited when over a limit. `flush=False` (a caller on the event loop, where the
+        store must not be written): a due flush of the per-second counts is left to the caller,
+        `flush_due()` then `flush_if_due()` in a thread. The per-minute limits (`chat`, `ip`
+        without `user`) always use the store."""
         s = self.settings
         # per second, counted in the process and shared every FLUSH_S
         fast: list[tuple[str, int, str]] = [
@@ -383,7 +398,7 @@ class Limiter:
             exact.append((f"ip:{ip}", 60, s.rate_ip_per_min, "Too many requests from this address"))
         now = time.time()
         for (_, limit, why), count in zip(
-            fast, self._seconds.hit([k for k, _, _ in fast], now), strict=True
+            fast, self._seconds.hit([k for k, _, _ in fast], now, flush=flush), strict=True
         ):
             if count > limit:
                 raise RateLimited(f"{why}: at most {limit} a second; wait 1 s and try again.", 1)
@@ -393,6 +408,14 @@ class Limiter:
                 wait = math.ceil(window_s - (now % window_s))
                 raise RateLimited(f"{why}: at most {limit} a {_unit(window_s)}; "
                                   f"wait {wait} s and try again.", retry_after=wait)  # fmt: skip
+
+    def flush_due(self) -> bool:
+        """Whether the per-second counts are due to be shared (after `check(flush=False)`)."""
+        return self._seconds.due(time.time())
+
+    def flush_if_due(self) -> None:
+        """Share the per-second counts with the store if due (a write: not on the event loop)."""
+        self._seconds.flush_if_due(time.time())
 
 
 def _unit(window_s: int) -> str:

@@ -84,13 +84,18 @@ def list_conversations(
         tuple(status or ()), channel, priority, assignee_id, unassigned, team_id, customer_id,
         sort, order, limit, offset,
     )  # fmt: skip
-    rows, total = queries.queue_page(session, user, filters)
-    dues = queries.sla_dues(session, [r.id for r in rows])
-    items = []
-    for row in rows:
-        item = ConversationSummary.model_validate(row)
-        item.sla_due_at = dues.get(row.id)
-        items.append(item)
+    if sort is queries.SortKey.SLA_DUE:
+        rows, total = queries.queue_page(session, user, filters)
+        dues = queries.sla_dues(session, [r.id for r in rows])
+        items = []
+        for row in rows:
+            item = ConversationSummary.model_validate(row)
+            item.sla_due_at = dues.get(row.id)
+            items.append(item)
+    else:  # the same rows and due times, read as columns in one statement
+        found, total = queries.queue_summaries(session, user, filters)
+        items = [ConversationSummary.model_validate(row) for row in found]
+    session.commit()  # the read ends in this thread: the session then closes on the event loop
     page = Page[ConversationSummary](items=items, total=total, limit=limit, offset=offset)
     return as_json(page)
 
@@ -108,8 +113,11 @@ def get_conversation(
 @router.get("/conversations/{conversation_id}/chat", response_model=ChatView, tags=["chat"])
 def get_chat(conversation_id: IdPath, principal: CurrentPrincipal, session: SessionDep) -> Response:
     """The conversation as its customer sees it (no signals, reviews or notes)."""
-    status = access.conversation_status_for(session, principal, conversation_id, read=True)
+    status = access.conversation_status_for(
+        session, principal, conversation_id, read=True, end=False
+    )
     turns = [ChatTurnOut.model_validate(t) for t in queries.chat_turns(session, conversation_id)]
+    session.commit()  # one read transaction, ended in this thread (then closed on the loop)
     return as_json(ChatView(id=conversation_id, status=status, turns=turns))
 
 
