@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
+from calmdesk.analysis import fastpickle
+
 __all__ = ["PROCESSES_ENV", "Helper", "helper", "processes", "running"]
 
 PROCESSES_ENV = "CALMDESK_ANALYSIS_PROCESSES"
@@ -94,7 +96,7 @@ class Helper:
             self.sent += 1
             self._waiting[seq] = future
         try:
-            message = pickle.dumps((seq, list(conversations), max_chars, playbook), 5)
+            message = fastpickle.dumps((seq, list(conversations), max_chars, playbook))
         except Exception as exc:  # not picklable: the caller reads this batch itself
             with self._lock:
                 self._waiting.pop(seq, None)
