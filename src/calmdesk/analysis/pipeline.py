@@ -264,6 +264,11 @@ class _Slot:
 _AHEAD = 8
 """Pieces of work read ahead of the one being yielded, when the helper process shares the work."""
 
+_AHEAD_MOST = 32
+"""Pieces read ahead at most: when the piece to yield next is the helper's and not back yet, and
+nothing read ahead is left to read here, this process takes more input (up to this many pieces,
+4,096 turns) rather than wait. A helper slowed by other work on the machine then costs nothing."""
+
 SHARE_TURNS = 128
 """Turns in a piece of work shared with the helper process, after the first batch: small pieces
 keep both processes busy to the end (with whole 512-turn batches this process often waited for
@@ -300,11 +305,12 @@ def _shared(
 
     Input of one batch is read here alone (a live turn never waits for a process to start). A
     longer input is cut into pieces of `SHARE_TURNS`: all of it when the helper is running
-    already (a long `calmdesk analyze` calls this for every 256 lines), else from the second
-    batch on while the helper starts (once per process); until it has loaded its models every
-    piece is read here, then it is given up to `_IN_FLIGHT` pieces at a time while this process
-    reads the others. This process never waits for the helper: at the end of the input it reads the
-    helper's waiting pieces too, the newest first, and takes whichever answer is there first (the
+    already, else from the second batch on while the helper starts (once per process); until it
+    has loaded its models every piece is read here, then it is given up to `_IN_FLIGHT` pieces at
+    a time while this process reads the others. This process does not wait for the helper: while
+    the next piece to yield is the helper's it reads the pieces ahead, taking more input (up to
+    `_AHEAD_MOST` pieces) when none is left; at the end of the input it reads the helper's
+    waiting pieces too, the newest first, and takes whichever answer is there first (the
     results are the same either way)."""
     from calmdesk.analysis import helper as helpers
 
@@ -334,6 +340,13 @@ def _shared(
         head = queue[0]
         if head.result is None and head.future is not None and not head.future.done():
             local = next((s for s in queue if s.future is None and s.result is None), None)
+            if local is None and not drained and len(queue) < _AHEAD_MOST:
+                group = next(source, None)  # more input read ahead rather than waiting
+                if group is None:
+                    drained = True
+                else:
+                    queue.append(_Slot(group, _offer(worker, group, queue, run, playbook)))
+                continue
             if local is None and drained:  # nothing else to read: the helper's last piece too
                 local = next((s for s in reversed(queue) if _waiting(s)), None)
             if local is not None:
