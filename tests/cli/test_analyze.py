@@ -221,8 +221,8 @@ def test_analyze_a_failing_batch_is_read_one_by_one_and_the_run_goes_on(
 def test_analyze_many_bad_lines_are_written_without_waiting_for_the_end(
     quiet_models: Models, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Lines that are not conversations wait for the next analysis, but at most `_HELD_LINES` of
-    them: past that the pipeline call ends and their records are written (bounded memory)."""
+    """Bad lines wait for an earlier conversation's analysis, but at most `_HELD_LINES` of them:
+    past that the pipeline call ends and their records are written (bounded memory)."""
     import calmdesk.cli.analysis_cmds as cmds
 
     monkeypatch.setattr(cmds, "_HELD_LINES", 50)
@@ -237,9 +237,33 @@ def test_analyze_many_bad_lines_are_written_without_waiting_for_the_end(
     lines = [convo("first", ("customer", "hi")), *(["{bad"] * 300), convo("last", ("agent", "ok"))]
     records = cmds._records(iter_stream("\n".join(lines)), cmds.Settings())
     first = next(records)
-    assert first["id"] == "first" and len(held) <= 50
+    assert first["id"] == "first" and len(held) == 1 + 50  # the conversation, 50 bad lines
     rest = list(records)
     assert [r["id"] for r in rest] == [None] * 300 + ["last"]
+
+
+def test_analyze_conversations_read_ahead_do_not_count_as_held_lines(
+    quiet_models: Models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only bad lines count against `_HELD_LINES`: many short conversations (more than the bound,
+    all read ahead by the pipeline) still go through one `analyze_many` call."""
+    import calmdesk.cli.analysis_cmds as cmds
+
+    calls: list[int] = []
+    real = cmds.analyze_many
+
+    def counted(conversations: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(conversations, *args, **kwargs)
+
+    monkeypatch.setattr(cmds, "analyze_many", counted)
+    monkeypatch.setattr(cmds, "_HELD_LINES", 10)
+    lines = [convo(str(i), ("customer", "where is it?")) for i in range(1500)]
+    lines[700:700] = ["{bad"] * 5
+    records = list(cmds._records(iter_stream("\n".join(lines)), cmds.Settings()))
+    assert len(calls) == 1
+    ids = [r["id"] for r in records]
+    assert ids == [str(i) for i in range(700)] + [None] * 5 + [str(i) for i in range(700, 1500)]
 
 
 def iter_stream(text: str) -> Any:

@@ -33,7 +33,8 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 _CHUNK_LINES = 256
 """Records written (and flushed) together; a table shows this many at most."""
 _HELD_LINES = 4096
-"""Lines read ahead at most (parsed, waiting for their analysis or for earlier ones)."""
+"""Bad lines held at most, waiting for the analysis of an earlier conversation (the
+conversations read ahead are bounded by the pipeline itself)."""
 
 Line = tuple[int, bytes | CalmdeskError]
 
@@ -79,18 +80,19 @@ def _records(stream: IO[bytes], settings: Settings) -> Iterator[dict[str, Any]]:
 
     One call (not one per chunk) keeps the pipeline full: the helper process starts once, is
     given pieces all along, and the end-of-input work (its last pieces read here too) happens
-    once. Memory stays bounded: the lines read ahead are those the pipeline holds (a few
-    batches), and at most `_HELD_LINES` lines that are not conversations wait for the next
+    once. Memory stays bounded: the conversations read ahead are those the pipeline holds (a
+    few batches), and at most `_HELD_LINES` bad lines wait for an earlier conversation's
     analysis (past that the call ends, its records are written and another call goes on). A
     failing batch's conversations are read again one at a time (each failure becomes its line's
     error record) and the run goes on with a new call."""
     lines = _lines(stream)
     pending: deque[Conversation | dict[str, Any]] = deque()
+    held = 0  # bad lines in `pending`
     ended = False
 
     def feed() -> Iterator[Conversation]:
-        nonlocal ended
-        while len(pending) < _HELD_LINES:
+        nonlocal ended, held
+        while held < _HELD_LINES:
             line = next(lines, None)
             if line is None:
                 ended = True
@@ -99,22 +101,31 @@ def _records(stream: IO[bytes], settings: Settings) -> Iterator[dict[str, Any]]:
             pending.append(item)
             if isinstance(item, Conversation):
                 yield item
+            else:
+                held += 1
+
+    def taken() -> Conversation | dict[str, Any]:
+        nonlocal held
+        item = pending.popleft()
+        if isinstance(item, dict):
+            held -= 1
+        return item
 
     while True:
         try:
             for analysis in analyze_many(feed(), settings):
-                while isinstance(head := pending[0], dict):
-                    pending.popleft()
-                    yield head
+                while isinstance(bad := pending[0], dict):
+                    taken()
+                    yield bad
                 record = analysis_record(analysis)
-                pending.popleft()  # its conversation
+                taken()  # its conversation
                 yield record
         except ModelUnavailable:
             raise
         except CalmdeskError:
             pass  # the conversations not written yet are read one at a time below
         while pending:  # bad lines after the last conversation, or those of a failed batch
-            item = pending.popleft()
+            item = taken()
             yield item if isinstance(item, dict) else _one(item, settings)
         if ended:
             return
