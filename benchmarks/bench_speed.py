@@ -195,7 +195,7 @@ def measure_long() -> dict[str, Any]:
     analyze_text("Warm up: where is my parcel?")  # the models load outside the timing
     out: dict[str, Any] = {}
     for call, tag in enumerate(("first", "second")):
-        out[f"{tag}_call_processes_by_default"] = helper.processes()
+        out[f"{tag}_call_processes_by_default"] = helper.processes(measure=True)
         part = texts[call * LONG_TURNS : (call + 1) * LONG_TURNS]
         conversations = [
             _conversation(f"{tag}{i}", part[i : i + 5]) for i in range(0, LONG_TURNS, 5)
@@ -229,7 +229,7 @@ def cli_long() -> dict[str, Any]:
     without and then with the progress bar. The output is checked: one record a line."""
     from calmdesk.analysis import helper
 
-    out: dict[str, Any] = {"processes_by_default": helper.processes()}
+    out: dict[str, Any] = {"processes_by_default": helper.processes(measure=True)}
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "long.jsonl"
         turns = write_long_input(source, _long_texts()[:LONG_TURNS])

@@ -324,3 +324,63 @@ def test_while_the_helper_is_late_this_process_reads_further_ahead(
     assert late.seen_at_answer and min(late.seen_at_answer) > pipeline._AHEAD
     assert [a.id for a in got] == [c.id for c in many]
     assert not differences(snapshot(got), want)
+
+
+@pytest.mark.parametrize(("free", "want"), [(2.0, 2), (1.6, 2), (1.2, 1), (0.3, 1), (None, 1)])
+def test_a_long_input_measures_the_machine_when_the_load_average_is_high(
+    monkeypatch: pytest.MonkeyPatch, free: float | None, want: int
+) -> None:
+    """The 1-minute load average remembers the run before: a long input checks the cores free
+    now (`cpufree.free_cores`) before it gives up the helper."""
+    monkeypatch.delenv(helpers.PROCESSES_ENV, raising=False)
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helpers.os, "getloadavg", lambda: (1.4, 1.0, 0.8))
+    monkeypatch.setattr(helpers.cpufree, "free_cores", lambda: free)
+    assert helpers.processes(measure=True) == want
+    assert helpers.processes() == 1  # without `measure`, the load average alone
+
+
+def test_the_machine_is_measured_only_when_the_load_average_says_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse() -> float:
+        raise AssertionError("measured although the load average leaves a core free")
+
+    monkeypatch.delenv(helpers.PROCESSES_ENV, raising=False)
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helpers.os, "getloadavg", lambda: (0.4, 0.4, 0.4))
+    monkeypatch.setattr(helpers.cpufree, "free_cores", refuse)
+    assert helpers.processes(measure=True) == 2
+    monkeypatch.setenv(helpers.PROCESSES_ENV, "1")
+    assert helpers.processes(measure=True) == 1
+
+
+def test_a_short_input_never_asks_how_many_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live turn (one batch) must not wait for the machine to be measured."""
+
+    def refuse(**_: Any) -> int:
+        raise AssertionError("asked for processes for a single batch")
+
+    monkeypatch.setattr(helpers, "processes", refuse)
+    assert len(list(analyze_many(_conversations("short")))) == 8
+
+
+def test_a_long_input_reads_here_alone_when_no_core_is_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[bool] = []
+
+    def busy(*, measure: bool = False) -> int:
+        asked.append(measure)
+        return 1
+
+    def refuse() -> None:
+        raise AssertionError("a helper was started on a busy machine")
+
+    want = _untagged(list(analyze_many(_conversations("one"), processes=1)), "one")
+    monkeypatch.setattr(helpers, "processes", busy)
+    monkeypatch.setattr(helpers, "helper", refuse)
+    monkeypatch.setattr(helpers, "running", refuse)
+    got = list(analyze_many(_conversations("busy"), batch_turns=5))
+    assert asked == [True]
+    assert not differences(_untagged(got, "busy"), want)

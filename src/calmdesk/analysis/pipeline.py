@@ -302,7 +302,7 @@ def _from_helper(slot: _Slot, run: _Run) -> list[ConversationAnalysis]:
 
 
 def _shared(
-    groups: Iterator[list[_Prepared]], run: _Run, playbook: str | None
+    groups: Iterator[list[_Prepared]], run: _Run, playbook: str | None, *, decide: bool = False
 ) -> Iterator[ConversationAnalysis]:
     """Batches split between this process and the helper, yielded in input order.
 
@@ -314,7 +314,9 @@ def _shared(
     the next piece to yield is the helper's it reads the pieces ahead, taking more input (up to
     `_AHEAD_MOST` pieces) when none is left; at the end of the input it reads the helper's
     waiting pieces too, the newest first, and takes whichever answer is there first (the
-    results are the same either way)."""
+    results are the same either way). With `decide`, whether to share at all is asked of
+    `helper.processes` once the input is known to be longer than one batch (a short input, a live
+    turn, never waits for it to measure the machine)."""
     from calmdesk.analysis import helper as helpers
 
     first = next(groups, None)
@@ -322,6 +324,10 @@ def _shared(
     if first is None or second is None:
         if first is not None:
             yield from _read_group(first, run)
+        return
+    if decide and helpers.processes(measure=True) < 2:
+        for batch in itertools.chain([first, second], groups):
+            yield from _read_group(batch, run)
         return
     worker = helpers.running()
     if worker is not None:
@@ -395,22 +401,21 @@ def analyze_many(
     Memory stays bounded by the batch: pass a generator to stream any number of conversations.
     With the default models and more than one batch, a second process (started on first need and
     kept, see `analysis.helper`) reads some of the batches: `processes` 1 reads all of them here,
-    None takes `CALMDESK_ANALYSIS_PROCESSES`, else 2 where a core is free (`helper.processes`).
+    None takes `CALMDESK_ANALYSIS_PROCESSES`, else 2 where a core is free (`helper.processes`,
+    asked once the input is longer than one batch).
     The results are the same either way. Raises MalformedInput for an item that is not a
     Conversation of Turns.
     """
-    from calmdesk.analysis.helper import processes as default_processes
-
     run = _Run.of(models, config)
     prepared = (_prepare(c, run.max_chars) for c in conversations)
     groups = _groups(prepared, max(1, batch_turns))
-    wanted = default_processes() if processes is None else processes
-    if wanted < 2 or not is_default(run.models):  # other models cannot go to another process
+    alone = processes is not None and processes < 2
+    if alone or not is_default(run.models):  # other models cannot go to another process
         for group in groups:
             yield from _read_group(group, run)
         return
     path = config.playbook_path if config else None
-    yield from _shared(groups, run, str(path) if path else None)
+    yield from _shared(groups, run, str(path) if path else None, decide=processes is None)
 
 
 def analyze_conversation(
