@@ -12,10 +12,17 @@
   `processes_by_default` says which), then with the helper asked for (`processes=2`), first
   starting it, then once more with it loaded;
 * peak memory: the largest resident set of the measuring process (a fresh subprocess);
-* cold start: a fresh `python` that imports calmdesk and analyses one message, wall time.
+* cold start: a fresh `python` that imports calmdesk and analyses one message, wall time;
+* long runs (`long`): 12,000 turns (2,400 conversations of 5 turns) through one `analyze_many`
+  call as run by default, in a fresh process with the models loaded, then 12,000 other turns
+  through a second call; and the same kind of 12,000 turns through the real `calmdesk analyze
+  FILE --format json --no-progress` command in a fresh subprocess (wall time from start to
+  exit: start-up, model loading and the helper's start included), then with its progress bar
+  (`--progress`, stderr to a pipe). Each says how many processes the default chose.
 Texts are real customer-support utterances (Bitext) when the data folder is there.
 
-Run: `python -m benchmarks.bench_speed` (prints JSON); `run()` returns the dict.
+Run: `python -m benchmarks.bench_speed` (prints JSON; `--long` or `--cli` measures only that long
+run); `run()` returns the dict.
 """
 
 from __future__ import annotations
@@ -26,13 +33,16 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 LATENCY_RUNS = 300
 BATCH_TURNS = 3000
+LONG_TURNS = 12_000
 COLD_RUNS = 3
 COLD_CODE = (
     "from calmdesk.analysis.pipeline import analyze_text; "
@@ -168,21 +178,108 @@ def cold_start() -> dict[str, float]:
     return {"median_s": round(statistics.median(runs), 2), "min_s": round(min(runs), 2)}
 
 
+def _long_texts() -> list[str]:
+    """Texts for the long runs: after those `measure` uses, so nothing is cached from them."""
+    start = 2 * LATENCY_RUNS + 10 + 5 * BATCH_TURNS
+    return _texts(start + 2 * LONG_TURNS)[start:]
+
+
+def measure_long() -> dict[str, Any]:
+    """Two `analyze_many` calls of `LONG_TURNS` turns each, as run by default, in this (fresh)
+    process once the models are loaded: turns a second, CPU seconds of this process, and the
+    pieces the helper read."""
+    from calmdesk.analysis import helper
+    from calmdesk.analysis.pipeline import analyze_many, analyze_text
+
+    texts = _long_texts()
+    analyze_text("Warm up: where is my parcel?")  # the models load outside the timing
+    out: dict[str, Any] = {}
+    for call, tag in enumerate(("first", "second")):
+        out[f"{tag}_call_processes_by_default"] = helper.processes(measure=True)
+        part = texts[call * LONG_TURNS : (call + 1) * LONG_TURNS]
+        conversations = [
+            _conversation(f"{tag}{i}", part[i : i + 5]) for i in range(0, LONG_TURNS, 5)
+        ]
+        worker = helper.running()
+        sent = worker.sent if worker is not None else 0
+        start, cpu = time.perf_counter(), time.process_time()
+        turns = sum(len(a.turns) for a in analyze_many(conversations))
+        wall = time.perf_counter() - start
+        worker = helper.running()
+        out[f"{tag}_call_turns_per_s"] = round(turns / wall, 1)
+        out[f"{tag}_call_cpu_s"] = round(time.process_time() - cpu, 2)
+        out[f"{tag}_call_helper_pieces"] = (worker.sent - sent) if worker is not None else 0
+    return out
+
+
+def write_long_input(path: Path, texts: list[str]) -> int:
+    """`texts` as JSON Lines conversations of 5 turns (customer, agent, customer, agent,
+    customer) for `calmdesk analyze`; the number of turns written."""
+    roles = ("customer", "agent", "customer", "agent", "customer")
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(0, len(texts), 5):
+            turns = [{"role": r, "text": t} for r, t in zip(roles, texts[i : i + 5], strict=False)]
+            handle.write(json.dumps({"id": f"long{i}", "turns": turns}) + "\n")
+    return len(texts)
+
+
+def cli_long() -> dict[str, Any]:
+    """The real `calmdesk analyze` command over `LONG_TURNS` turns in a fresh subprocess, wall
+    time from start to exit (start-up, models, the helper's start and the output included),
+    without and then with the progress bar. The output is checked: one record a line."""
+    from calmdesk.analysis import helper
+
+    out: dict[str, Any] = {"processes_by_default": helper.processes(measure=True)}
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "long.jsonl"
+        turns = write_long_input(source, _long_texts()[:LONG_TURNS])
+        lines = turns // 5
+        for label, flag in (("no_progress", "--no-progress"), ("progress", "--progress")):
+            command = [sys.executable, "-m", "calmdesk.cli", "analyze", str(source)]
+            start = time.perf_counter()
+            done = subprocess.run(
+                [*command, "--format", "json", flag], check=True, capture_output=True
+            )
+            wall = time.perf_counter() - start
+            written = done.stdout.count(b"\n")
+            if written != lines:
+                raise RuntimeError(f"calmdesk analyze wrote {written} lines for {lines}")
+            out[f"{label}_turns_per_s"] = round(turns / wall, 1)
+            out[f"{label}_wall_s"] = round(wall, 2)
+    out["turns"] = LONG_TURNS
+    return out
+
+
 def run() -> dict[str, Any]:
-    """Speed figures, measured in a fresh subprocess, and cold start."""
-    child = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_speed", "--child"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    """Speed figures, measured in fresh subprocesses, cold start, and the long runs."""
     out: dict[str, Any] = {"kind": "speed", "cpu_count": os.cpu_count()}
     out["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
-    out |= json.loads(child.stdout.strip().splitlines()[-1])
+    out |= _child("--child")
     out["cold_start"] = cold_start()
+    out["long_run"] = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
+    out["long_run"]["analyze_many"] = _child("--long")
+    out["long_run"]["cli"] = cli_long()
     out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
 
+def _child(flag: str) -> dict[str, Any]:
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_speed", flag],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    return found
+
+
 if __name__ == "__main__":
-    print(json.dumps(measure() if "--child" in sys.argv else run()))
+    if "--child" in sys.argv:
+        print(json.dumps(measure()))
+    elif "--long" in sys.argv:
+        print(json.dumps(measure_long()))
+    elif "--cli" in sys.argv:
+        print(json.dumps(cli_long()))
+    else:
+        print(json.dumps(run()))

@@ -57,6 +57,21 @@ def _speed(result: dict[str, Any]) -> list[str]:
         ("peak memory of the measuring process (MB)", result.get("peak_rss_mb"), ""),
         ("cold start: import + first answer, median (s)", cold.get("median_s"), "<= 2"),
     ]  # fmt: skip
+    long = result.get("long_run", {})
+    many, cli = long.get("analyze_many", {}), long.get("cli", {})
+    if many or cli:
+        rows += [
+            ("long run: 12,000 turns, one `analyze_many` call, first / second call (turns/s; "
+             "processes by default)",
+             f"{many.get('first_call_turns_per_s')} / {many.get('second_call_turns_per_s')}; "
+             f"{many.get('first_call_processes_by_default')} / "
+             f"{many.get('second_call_processes_by_default')}", ">= 1,000"),
+            ("long run: 12,000 turns, `calmdesk analyze --format json`, no progress bar / "
+             "progress bar (turns/s; wall s; processes by default)",
+             f"{cli.get('no_progress_turns_per_s')} / {cli.get('progress_turns_per_s')}; "
+             f"{cli.get('no_progress_wall_s')} / {cli.get('progress_wall_s')}; "
+             f"{cli.get('processes_by_default')}", ">= 1,000"),
+        ]  # fmt: skip
     lines = [
         "## Speed and memory",
         "",

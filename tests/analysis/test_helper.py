@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
 from typing import Any
 
@@ -266,3 +267,120 @@ def test_a_running_helper_shares_the_first_batch_too(monkeypatch: pytest.MonkeyP
     got = list(analyze_many(_conversations("run"), batch_turns=10, processes=2))
     assert answering.got and answering.got[0] == ["run-0"]
     assert not differences(_untagged(got, "run"), want)
+
+
+class _Late(_Loaded):
+    """A loaded helper that answers each piece a second after it was given (slowed by other
+    work on the machine), and notes how many pieces the caller had read itself by then."""
+
+    def __init__(self, read_here: list[int]) -> None:
+        super().__init__()
+        self.read_here = read_here
+        self.seen_at_answer: list[int] = []
+        self.timers: list[threading.Timer] = []
+
+    def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        from calmdesk.analysis.pipeline import analyze_group
+
+        self.sent += 1
+        future: Future[Any] = Future()
+        answer = analyze_group(conversations, max_chars, playbook)
+
+        def reply() -> None:
+            self.seen_at_answer.append(len(self.read_here))
+            future.set_result(answer)
+
+        timer = threading.Timer(1.0, reply)
+        self.timers.append(timer)
+        timer.start()
+        return future
+
+
+def test_while_the_helper_is_late_this_process_reads_further_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The next piece to yield is the helper's and not back yet, and every piece read ahead is
+    read: this process takes more input rather than wait (up to `_AHEAD_MOST` pieces)."""
+    from calmdesk.analysis import pipeline
+
+    many = [c for tag in ("a", "b", "c", "d") for c in _conversations(tag)][:30]
+    want = snapshot(list(analyze_many(many, processes=1)))
+    read_here: list[int] = []
+    real_read = pipeline._read_group
+
+    def counted(group: Any, run: Any) -> Any:
+        read_here.append(len(group))
+        return real_read(group, run)
+
+    late = _Late(read_here)
+    monkeypatch.setattr(pipeline, "_read_group", counted)
+    monkeypatch.setattr(helpers, "running", lambda: None)
+    monkeypatch.setattr(helpers, "helper", lambda: late)
+    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    got = list(analyze_many(many, batch_turns=10, processes=2))
+    for timer in late.timers:
+        timer.join()
+    assert late.sent == pipeline._IN_FLIGHT
+    assert late.seen_at_answer and min(late.seen_at_answer) > pipeline._AHEAD
+    assert [a.id for a in got] == [c.id for c in many]
+    assert not differences(snapshot(got), want)
+
+
+@pytest.mark.parametrize(("free", "want"), [(2.0, 2), (1.6, 2), (1.2, 1), (0.3, 1), (None, 1)])
+def test_a_long_input_measures_the_machine_when_the_load_average_is_high(
+    monkeypatch: pytest.MonkeyPatch, free: float | None, want: int
+) -> None:
+    """The 1-minute load average remembers the run before: a long input checks the cores free
+    now (`cpufree.free_cores`) before it gives up the helper."""
+    monkeypatch.delenv(helpers.PROCESSES_ENV, raising=False)
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helpers.os, "getloadavg", lambda: (1.4, 1.0, 0.8))
+    monkeypatch.setattr(helpers.cpufree, "free_cores", lambda: free)
+    assert helpers.processes(measure=True) == want
+    assert helpers.processes() == 1  # without `measure`, the load average alone
+
+
+def test_the_machine_is_measured_only_when_the_load_average_says_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse() -> float:
+        raise AssertionError("measured although the load average leaves a core free")
+
+    monkeypatch.delenv(helpers.PROCESSES_ENV, raising=False)
+    monkeypatch.setattr(helpers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(helpers.os, "getloadavg", lambda: (0.4, 0.4, 0.4))
+    monkeypatch.setattr(helpers.cpufree, "free_cores", refuse)
+    assert helpers.processes(measure=True) == 2
+    monkeypatch.setenv(helpers.PROCESSES_ENV, "1")
+    assert helpers.processes(measure=True) == 1
+
+
+def test_a_short_input_never_asks_how_many_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live turn (one batch) must not wait for the machine to be measured."""
+
+    def refuse(**_: Any) -> int:
+        raise AssertionError("asked for processes for a single batch")
+
+    monkeypatch.setattr(helpers, "processes", refuse)
+    assert len(list(analyze_many(_conversations("short")))) == 8
+
+
+def test_a_long_input_reads_here_alone_when_no_core_is_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[bool] = []
+
+    def busy(*, measure: bool = False) -> int:
+        asked.append(measure)
+        return 1
+
+    def refuse() -> None:
+        raise AssertionError("a helper was started on a busy machine")
+
+    want = _untagged(list(analyze_many(_conversations("one"), processes=1)), "one")
+    monkeypatch.setattr(helpers, "processes", busy)
+    monkeypatch.setattr(helpers, "helper", refuse)
+    monkeypatch.setattr(helpers, "running", refuse)
+    got = list(analyze_many(_conversations("busy"), batch_turns=5))
+    assert asked == [True]
+    assert not differences(_untagged(got, "busy"), want)

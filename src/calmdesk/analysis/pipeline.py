@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from calmdesk.analysis.context import TurnContext
 from calmdesk.analysis.customer import customer_signals
+from calmdesk.analysis.gcscope import fewer_collections
 from calmdesk.analysis.reply import Playbook, agent_signals, load_playbook
 from calmdesk.analysis.scoring import Models, Scored, default_models, is_default
 from calmdesk.analysis.text import DEFAULT_MAX_CHARS, clean_text
@@ -238,10 +239,12 @@ def _groups(items: Iterable[_Prepared], turns_per_group: int) -> Iterator[list[_
 
 
 def _read_group(group: list[_Prepared], run: _Run) -> list[ConversationAnalysis]:
-    """One batch: every new text scored together, then each conversation read in context."""
+    """One batch: every new text scored together, then each conversation read in context (with
+    fewer garbage collections meanwhile: `analysis.gcscope`)."""
     turns = [t for p in group for t in p.turns]
-    scores = run.models.score([t.text for t in turns], [t.role for t in turns])
-    return [_read(item, scores, run) for item in group]
+    with fewer_collections():
+        scores = run.models.score([t.text for t in turns], [t.role for t in turns])
+        return [_read(item, scores, run) for item in group]
 
 
 def analyze_group(
@@ -263,6 +266,11 @@ class _Slot:
 
 _AHEAD = 8
 """Pieces of work read ahead of the one being yielded, when the helper process shares the work."""
+
+_AHEAD_MOST = 32
+"""Pieces read ahead at most: when the piece to yield next is the helper's and not back yet, and
+nothing read ahead is left to read here, this process takes more input (up to this many pieces,
+4,096 turns) rather than wait. A helper slowed by other work on the machine then costs nothing."""
 
 SHARE_TURNS = 128
 """Turns in a piece of work shared with the helper process, after the first batch: small pieces
@@ -294,18 +302,21 @@ def _from_helper(slot: _Slot, run: _Run) -> list[ConversationAnalysis]:
 
 
 def _shared(
-    groups: Iterator[list[_Prepared]], run: _Run, playbook: str | None
+    groups: Iterator[list[_Prepared]], run: _Run, playbook: str | None, *, decide: bool = False
 ) -> Iterator[ConversationAnalysis]:
     """Batches split between this process and the helper, yielded in input order.
 
     Input of one batch is read here alone (a live turn never waits for a process to start). A
     longer input is cut into pieces of `SHARE_TURNS`: all of it when the helper is running
-    already (a long `calmdesk analyze` calls this for every 256 lines), else from the second
-    batch on while the helper starts (once per process); until it has loaded its models every
-    piece is read here, then it is given up to `_IN_FLIGHT` pieces at a time while this process
-    reads the others. This process never waits for the helper: at the end of the input it reads the
-    helper's waiting pieces too, the newest first, and takes whichever answer is there first (the
-    results are the same either way)."""
+    already, else from the second batch on while the helper starts (once per process); until it
+    has loaded its models every piece is read here, then it is given up to `_IN_FLIGHT` pieces at
+    a time while this process reads the others. This process does not wait for the helper: while
+    the next piece to yield is the helper's it reads the pieces ahead, taking more input (up to
+    `_AHEAD_MOST` pieces) when none is left; at the end of the input it reads the helper's
+    waiting pieces too, the newest first, and takes whichever answer is there first (the
+    results are the same either way). With `decide`, whether to share at all is asked of
+    `helper.processes` once the input is known to be longer than one batch (a short input, a live
+    turn, never waits for it to measure the machine)."""
     from calmdesk.analysis import helper as helpers
 
     first = next(groups, None)
@@ -313,6 +324,10 @@ def _shared(
     if first is None or second is None:
         if first is not None:
             yield from _read_group(first, run)
+        return
+    if decide and helpers.processes(measure=True) < 2:
+        for batch in itertools.chain([first, second], groups):
+            yield from _read_group(batch, run)
         return
     worker = helpers.running()
     if worker is not None:
@@ -334,6 +349,13 @@ def _shared(
         head = queue[0]
         if head.result is None and head.future is not None and not head.future.done():
             local = next((s for s in queue if s.future is None and s.result is None), None)
+            if local is None and not drained and len(queue) < _AHEAD_MOST:
+                group = next(source, None)  # more input read ahead rather than waiting
+                if group is None:
+                    drained = True
+                else:
+                    queue.append(_Slot(group, _offer(worker, group, queue, run, playbook)))
+                continue
             if local is None and drained:  # nothing else to read: the helper's last piece too
                 local = next((s for s in reversed(queue) if _waiting(s)), None)
             if local is not None:
@@ -379,22 +401,21 @@ def analyze_many(
     Memory stays bounded by the batch: pass a generator to stream any number of conversations.
     With the default models and more than one batch, a second process (started on first need and
     kept, see `analysis.helper`) reads some of the batches: `processes` 1 reads all of them here,
-    None takes `CALMDESK_ANALYSIS_PROCESSES`, else 2 where a core is free (`helper.processes`).
+    None takes `CALMDESK_ANALYSIS_PROCESSES`, else 2 where a core is free (`helper.processes`,
+    asked once the input is longer than one batch).
     The results are the same either way. Raises MalformedInput for an item that is not a
     Conversation of Turns.
     """
-    from calmdesk.analysis.helper import processes as default_processes
-
     run = _Run.of(models, config)
     prepared = (_prepare(c, run.max_chars) for c in conversations)
     groups = _groups(prepared, max(1, batch_turns))
-    wanted = default_processes() if processes is None else processes
-    if wanted < 2 or not is_default(run.models):  # other models cannot go to another process
+    alone = processes is not None and processes < 2
+    if alone or not is_default(run.models):  # other models cannot go to another process
         for group in groups:
             yield from _read_group(group, run)
         return
     path = config.playbook_path if config else None
-    yield from _shared(groups, run, str(path) if path else None)
+    yield from _shared(groups, run, str(path) if path else None, decide=processes is None)
 
 
 def analyze_conversation(

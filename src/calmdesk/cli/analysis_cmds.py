@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import deque
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -30,6 +31,10 @@ __all__ = ["MAX_LINE_BYTES", "analyze", "register"]
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _CHUNK_LINES = 256
+"""Records written (and flushed) together; a table shows this many at most."""
+_HELD_LINES = 4096
+"""Bad lines held at most, waiting for the analysis of an earlier conversation (the
+conversations read ahead are bounded by the pipeline itself)."""
 
 Line = tuple[int, bytes | CalmdeskError]
 
@@ -70,28 +75,72 @@ def _one(conversation: Conversation, settings: Settings) -> dict[str, Any]:
         return _error(conversation.id, err)
 
 
-def _analyse_chunk(items: list[Conversation | dict[str, Any]], settings: Settings) -> list[Any]:
-    """Records for one chunk, in order; a failing batch is retried one conversation at a time."""
-    conversations = [i for i in items if isinstance(i, Conversation)]
-    try:
-        done = iter([analysis_record(r) for r in analyze_many(conversations, settings)])
-    except ModelUnavailable:
-        raise
-    except CalmdeskError:
-        done = iter([_one(c, settings) for c in conversations])
-    return [i if isinstance(i, dict) else next(done) for i in items]
+def _records(stream: IO[bytes], settings: Settings) -> Iterator[dict[str, Any]]:
+    """Every line's record, in input order, from one `analyze_many` over the whole input.
+
+    One call (not one per chunk) keeps the pipeline full: the helper process starts once, is
+    given pieces all along, and the end-of-input work (its last pieces read here too) happens
+    once. Memory stays bounded: the conversations read ahead are those the pipeline holds (a
+    few batches), and at most `_HELD_LINES` bad lines wait for an earlier conversation's
+    analysis (past that the call ends, its records are written and another call goes on). A
+    failing batch's conversations are read again one at a time (each failure becomes its line's
+    error record) and the run goes on with a new call."""
+    lines = _lines(stream)
+    pending: deque[Conversation | dict[str, Any]] = deque()
+    held = 0  # bad lines in `pending`
+    ended = False
+
+    def feed() -> Iterator[Conversation]:
+        nonlocal ended, held
+        while held < _HELD_LINES:
+            line = next(lines, None)
+            if line is None:
+                ended = True
+                return
+            item = _parse(*line)
+            pending.append(item)
+            if isinstance(item, Conversation):
+                yield item
+            else:
+                held += 1
+
+    def taken() -> Conversation | dict[str, Any]:
+        nonlocal held
+        item = pending.popleft()
+        if isinstance(item, dict):
+            held -= 1
+        return item
+
+    while True:
+        try:
+            for analysis in analyze_many(feed(), settings):
+                while isinstance(bad := pending[0], dict):
+                    taken()
+                    yield bad
+                record = analysis_record(analysis)
+                taken()  # its conversation
+                yield record
+        except ModelUnavailable:
+            raise
+        except CalmdeskError:
+            pass  # the conversations not written yet are read one at a time below
+        while pending:  # bad lines after the last conversation, or those of a failed batch
+            item = taken()
+            yield item if isinstance(item, dict) else _one(item, settings)
+        if ended:
+            return
 
 
 def _chunks(
     stream: IO[bytes], settings: Settings, progress: Progress | None, total: int | None = None
 ) -> Iterator[list[Any]]:
+    """The records in lists of `_CHUNK_LINES` (written and flushed together; one table each)."""
     task = progress.add_task("analysing", total=total) if progress else None
-    lines = _lines(stream)
-    while chunk := list(islice(lines, _CHUNK_LINES)):
-        records = _analyse_chunk([_parse(n, raw) for n, raw in chunk], settings)
-        yield records
+    records = _records(stream, settings)
+    while chunk := list(islice(records, _CHUNK_LINES)):
+        yield chunk
         if progress is not None and task is not None:
-            progress.advance(task, len(records))
+            progress.advance(task, len(chunk))
 
 
 def _progress(enabled: bool) -> Progress | None:
