@@ -166,10 +166,8 @@ def test_analyze_every_option_is_documented() -> None:
     assert options and all(o in docs for o in options), options
 
 
-def test_analyze_reads_the_whole_input_in_one_pipeline_call(
-    quiet_models: Models, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Not one `analyze_many` call per 256 lines: the helper process is kept busy across them."""
+def _count_pipeline_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets one entry per `analyze_many` call the command makes."""
     import calmdesk.cli.analysis_cmds as cmds
 
     calls: list[int] = []
@@ -180,6 +178,15 @@ def test_analyze_reads_the_whole_input_in_one_pipeline_call(
         return real(conversations, *args, **kwargs)
 
     monkeypatch.setattr(cmds, "analyze_many", counted)
+    return calls
+
+
+def test_analyze_reads_the_whole_input_in_one_pipeline_call(
+    quiet_models: Models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not one `analyze_many` call per 256 lines: the helper process is kept busy across them."""
+
+    calls = _count_pipeline_calls(monkeypatch)
     lines = [convo(str(i), ("customer", "where is it?")) for i in range(700)]
     lines[300] = "{not json"
     code, records, _ = run("-", stdin="\n".join(lines))
@@ -249,14 +256,7 @@ def test_analyze_conversations_read_ahead_do_not_count_as_held_lines(
     all read ahead by the pipeline) still go through one `analyze_many` call."""
     import calmdesk.cli.analysis_cmds as cmds
 
-    calls: list[int] = []
-    real = cmds.analyze_many
-
-    def counted(conversations: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return real(conversations, *args, **kwargs)
-
-    monkeypatch.setattr(cmds, "analyze_many", counted)
+    calls = _count_pipeline_calls(monkeypatch)
     monkeypatch.setattr(cmds, "_HELD_LINES", 10)
     lines = [convo(str(i), ("customer", "where is it?")) for i in range(1500)]
     lines[700:700] = ["{bad"] * 5

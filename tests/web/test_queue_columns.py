@@ -15,6 +15,7 @@ from calmdesk.storage.desk import ConversationSla
 from calmdesk.storage.enums import ConversationStatus, UserRole
 from calmdesk.web import queries
 from calmdesk.web.deps import StaffPrincipal
+from calmdesk.web.routes.api_reads import summaries_apart
 from calmdesk.web.schemas import ConversationSummary
 
 
@@ -27,14 +28,8 @@ def _principal(scene: Scene, persona: str) -> StaffPrincipal:
 
 def _apart(scene: Scene, user: StaffPrincipal, f: queries.QueueFilters) -> tuple[list[str], int]:
     with scene.world.ctx.sessions() as session:
-        rows, total = queries.queue_page(session, user, f)
-        dues = queries.sla_dues(session, [r.id for r in rows])
-        items = []
-        for row in rows:
-            item = ConversationSummary.model_validate(row)
-            item.sla_due_at = dues.get(row.id)
-            items.append(item.model_dump_json())
-    return items, total
+        items, total = summaries_apart(session, user, f)
+    return [item.model_dump_json() for item in items], total
 
 
 def _columns(scene: Scene, user: StaffPrincipal, f: queries.QueueFilters) -> tuple[list[str], int]:

@@ -85,19 +85,29 @@ def list_conversations(
         sort, order, limit, offset,
     )  # fmt: skip
     if sort is queries.SortKey.SLA_DUE:
-        rows, total = queries.queue_page(session, user, filters)
-        dues = queries.sla_dues(session, [r.id for r in rows])
-        items = []
-        for row in rows:
-            item = ConversationSummary.model_validate(row)
-            item.sla_due_at = dues.get(row.id)
-            items.append(item)
+        items, total = summaries_apart(session, user, filters)
     else:  # the same rows and due times, read as columns in one statement
         found, total = queries.queue_summaries(session, user, filters)
         items = [ConversationSummary.model_validate(row) for row in found]
     session.commit()  # the read ends in this thread: the session then closes on the event loop
     page = Page[ConversationSummary](items=items, total=total, limit=limit, offset=offset)
     return as_json(page)
+
+
+def summaries_apart(
+    session: Session, user: StaffPrincipal, filters: queries.QueueFilters
+) -> tuple[list[ConversationSummary], int]:
+    """The queue page read as conversations, then their SLA due times (the order by due time
+    needs them); the other orders read both as columns in one statement
+    (`queries.queue_summaries`), which lists the same."""
+    rows, total = queries.queue_page(session, user, filters)
+    dues = queries.sla_dues(session, [r.id for r in rows])
+    items = []
+    for row in rows:
+        item = ConversationSummary.model_validate(row)
+        item.sla_due_at = dues.get(row.id)
+        items.append(item)
+    return items, total
 
 
 @router.get(
