@@ -33,3 +33,25 @@ def test_scoring_warm_up_reads_the_project_models() -> None:
     for thread in scoring.warm_up():
         thread.join(timeout=120)
     assert {"all", "supported"} <= set(detect._identifiers)
+
+
+def test_wait_warmed_returns_once_every_started_loader_has_finished(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    release = threading.Event()
+    finished: list[str] = []
+
+    def slow() -> None:
+        release.wait(10)
+        finished.append("slow")
+
+    monkeypatch.setattr(scoring, "_loaders", lambda: (slow,))
+    monkeypatch.setattr(scoring, "_warming", [])
+    threads = scoring.warm_up()
+    assert threads[0].is_alive()
+    threading.Timer(0.2, release.set).start()
+    scoring.wait_warmed()
+    assert finished == ["slow"]
+    assert not threads[0].is_alive()

@@ -27,6 +27,7 @@ from tests.web.conftest import Scene
 
 from calmdesk.config import Settings
 from calmdesk.web import create_app
+from calmdesk.web.console.review import wait_warmed
 
 CHECKS = [
     not_a_server_error,
@@ -47,6 +48,11 @@ def _schema_app() -> FastAPI:
     url = f"sqlite:///{folder / 'schema.db'}"
     app = create_app(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
     app.state.engine.dispose()
+    # The app warms its models up on threads, which read .npy headers with `ast`; hypothesis
+    # parses source with `ast` while schemathesis builds the strategies below, and CPython 3.11.7
+    # fails such concurrent parses now and then (SystemError: AST constructor recursion depth
+    # mismatch: CI collection error). Build them once the threads are done.
+    wait_warmed()
     return app
 
 

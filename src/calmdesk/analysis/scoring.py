@@ -197,7 +197,22 @@ def warm_up() -> list[threading.Thread]:
     threads = [threading.Thread(target=_quietly, args=(f,), daemon=True) for f in _loaders()]
     for thread in threads:
         thread.start()
+    _warming.extend(threads)
     return threads
+
+
+_warming: list[threading.Thread] = []
+
+
+def wait_warmed(timeout: float = 120.0) -> None:
+    """Wait until the loader threads `warm_up` started have finished (each up to `timeout` s).
+
+    Reading a model file parses its header with `ast` on that thread; CPython 3.11.7 and older
+    3.11 releases may raise SystemError ("AST constructor recursion depth mismatch") in an `ast`
+    parse that runs on another thread at the same moment. Tests that parse source (hypothesis
+    describing a lambda) wait here first."""
+    for thread in list(_warming):
+        thread.join(timeout)
 
 
 _default: list[Models] = []

@@ -69,7 +69,22 @@ def warm_up() -> None:
         with contextlib.suppress(Exception):
             review_against_stored([turn], [None], "Sorry, I will call you by Friday 5pm.", now)
 
-    threading.Thread(target=run, name="calmdesk-review-warm-up", daemon=True).start()
+    thread = threading.Thread(target=run, name="calmdesk-review-warm-up", daemon=True)
+    _warm_threads.append(thread)
+    thread.start()
+
+
+_warm_threads: list[threading.Thread] = []
+
+
+def wait_warmed(timeout: float = 120.0) -> None:
+    """Wait until the background warm-up (and the model loaders it started) has finished; see
+    `calmdesk.analysis.scoring.wait_warmed` for why tests need this."""
+    for thread in list(_warm_threads):
+        thread.join(timeout)
+    from calmdesk.analysis import scoring
+
+    scoring.wait_warmed(timeout)
 
 
 @lru_cache(maxsize=4)
