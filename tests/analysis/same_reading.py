@@ -27,7 +27,9 @@ FIXTURE = ROOT / "tests" / "data" / "same_reading.json"
 LABELLED = ROOT / "tests" / "data" / "labelled"
 MODEL_FILES = ("heads.npz", "customer_heads.npz", "customer_signals.npz", "reply_heads.npz")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
-TOLERANCE = 1e-6
+TOLERANCE = 1e-5
+"""Float32 sums of the encoder depend a little on what the process read before (its piece cache's
+order): a value of a few units was seen 1.07e-6 away from the recording after other tests."""
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
