@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.channels.mailkit import message
 
 from calmdesk.actions import ActionContext
-from calmdesk.actions.mail_types import OutboundMail
+from calmdesk.actions.mail import OutboundMail
 from calmdesk.channels.email.ingest import deliver_bytes
 from calmdesk.channels.email.parse import parse_message
 from calmdesk.channels.email.smtp import compose

@@ -17,7 +17,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
-from calmdesk.actions.mail_types import InboundMail, MailAttachment
+from calmdesk.actions.mail import InboundMail, MailAttachment
 from calmdesk.channels.email.raw import redact_text_bytes
 from calmdesk.channels.email.text import clean_header, decode_bytes, html_to_text, latest_reply
 from calmdesk.config import Settings

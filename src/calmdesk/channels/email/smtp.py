@@ -20,8 +20,7 @@ from email.utils import formatdate, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from calmdesk.actions.context import ActionContext
-from calmdesk.actions.mail import claim_due, mark_failed, mark_sent, queue_outbound
-from calmdesk.actions.mail_types import OutboundMail
+from calmdesk.actions.mail import OutboundMail, claim_due, mark_failed, mark_sent, queue_outbound
 from calmdesk.channels.email.parse import LOOP_HEADER
 from calmdesk.channels.email.text import clean_header
 from calmdesk.config import Settings
