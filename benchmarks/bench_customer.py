@@ -3,10 +3,11 @@
 - sarcasm: iSarcasmEval dev; calmdesk's packaged sarcasm head (threshold 0.5); F1 of the
   sarcastic class and macro-F1.
 - germeval: GermEval 2018 dev, coarse OFFENSE/OTHER; the packaged multilingual offensive head
-  (threshold 0.5); macro-F1.
+  (threshold 0.5; it reads every dev tweet, as the pipeline reads a turn not in English); macro-F1.
 - brighter-de/es/pt: BRIGHTER dev, 6 emotions multi-label; calmdesk = one-vs-rest heads trained
-  on BRIGHTER train with the customer heads' features (as `calmdesk eval` does for its tasks);
-  macro-F1 over the 6 labels; plus the ROC AUC of the packaged anger head against "anger".
+  on BRIGHTER train with the customer emotion heads' features (no character grams; as `calmdesk
+  eval` does for its tasks); macro-F1 over the 6 labels; plus the ROC AUC of the packaged anger
+  head against "anger".
 - labelled: the project's own customer set (tests/data/labelled/customer_messages.jsonl), TEST
   split only (read here and nowhere else; nothing is trained or tuned on it): each turn read by
   `analyze_conversation` with its context; ROC AUC per signal (requests and threats: their
@@ -32,6 +33,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +139,8 @@ def _brighter(root: Path, language: str) -> dict[str, Any]:
 
     train, dev = d.brighter(root, language, "train"), d.brighter(root, language, "dev")
     y_train, y_dev = _matrix(train), _matrix(dev)
-    featurizer = load().featurizer
+    # the features the emotion heads read: the character grams are the offensive head's alone
+    featurizer = replace(load().featurizer, chars={}, char_idf=np.zeros(0))
     x_train = featurizer.transform(train.texts, _vectors(train.texts))
     x_dev = featurizer.transform(dev.texts, _vectors(dev.texts))
     row: dict[str, Any] = {"task": f"brighter-{language}", "metric": "macro_f1"}

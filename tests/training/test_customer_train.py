@@ -17,6 +17,7 @@ from calmdesk.training.customer_train import (
     BITEXT_CAUSES,
     customer_rows,
     labelled_customers,
+    refit_offensive,
     train_customer_heads,
 )
 
@@ -104,6 +105,40 @@ def test_the_recipe_trains_every_customer_head_and_reads_back(
     assert all(0.0 <= float(p) <= 1.0 for p in scores.sarcasm)
     again = tmp_path / "again.npz"
     train_customer_heads(customer_data, again, labelled=labelled)
+    assert again.read_bytes() == out.read_bytes()
+
+
+def _char_rows(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
+    heads = customer_heads.load(path)
+    f = heads.featurizer
+    at = f.dim + len(f.words)
+    return heads.weights[at : at + len(f.chars)], heads.columns["offensive"]
+
+
+def test_the_recipe_gives_character_grams_to_the_offensive_head_alone(
+    customer_data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "customer_heads.npz"
+    train_customer_heads(customer_data, out, labelled=tmp_path / "none.jsonl")
+    rows, (start, end) = _char_rows(out)
+    assert rows.shape[0] > 0 and rows[:, start:end].any()
+    assert not np.delete(rows, range(start, end), axis=1).any()
+
+
+def test_refitting_the_offensive_head_keeps_every_other_head(
+    customer_data: Path, tmp_path: Path
+) -> None:
+    base, out = tmp_path / "base.npz", tmp_path / "refit.npz"
+    train_customer_heads(customer_data, base, labelled=tmp_path / "none.jsonl")
+    refit_offensive(customer_data, base, out)
+    texts = ["Ihr seid alle Idioten", "Oh great, my parcel is late again", "Wo ist mein Paket?"]
+    before = customer_heads.predict(texts, path=base)
+    after = customer_heads.predict(texts, path=out)
+    for name in ("sarcasm", "cause", "emotion", "anger", "complaint", "politeness"):
+        assert np.array_equal(getattr(before, name), getattr(after, name)), name
+    assert np.allclose(before.offensive, after.offensive, atol=1e-3)  # the same recipe
+    again = tmp_path / "again.npz"
+    refit_offensive(customer_data, base, again)
     assert again.read_bytes() == out.read_bytes()
 
 

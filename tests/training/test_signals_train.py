@@ -237,3 +237,19 @@ def test_tone_messages_train_but_do_not_choose_and_their_test_split_is_never_rea
     both = main + 2 * len(_UPSET)
     assert set(scored) == {main, 2 * len(_UPSET), both}
     assert scored.count(both) == len(model.MENTION_SIGNALS)
+
+
+def test_choosing_by_the_reported_signal_keeps_upset_by_its_own_head(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    two = SignalSettings(cs=(0.01, 1.0), folds=3, public_weights=(0.0,), thresholds=(0.5,))
+    joined = replace(two, choose_by_joined=True)
+    path = _write(tmp_path / "c.jsonl")
+    by_head, first, second = tmp_path / "h.npz", tmp_path / "j1.npz", tmp_path / "j2.npz"
+    train_signal_heads(path, None, by_head, two)
+    train_signal_heads(path, None, first, joined)
+    train_signal_heads(path, None, second, joined)
+    assert first.read_bytes() == second.read_bytes()
+    alone, reported = model.load(by_head).meta["heads"], model.load(first).meta["heads"]
+    assert reported["upset"] == alone["upset"]
+    assert all(reported[s]["c"] in two.cs for s in model.SIGNALS)

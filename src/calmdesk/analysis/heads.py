@@ -185,16 +185,22 @@ class Featurizer:
         texts: Sequence[str],
         embeddings: np.ndarray,
         parts: Sequence[TextParts] | None = None,
+        chars_for: Sequence[bool] | None = None,
     ) -> tuple[np.ndarray, Rows, Rows, np.ndarray]:
         """The four parts of the feature rows: scaled embeddings (n, dim), word and character
-        TF-IDF (sparse `Rows`) and the dense cues (n, CUES); `parts` from `text_parts`."""
+        TF-IDF (sparse `Rows`) and the dense cues (n, CUES); `parts` from `text_parts`;
+        `chars_for`: which texts get character grams (default all; the others' stay empty)."""
         if embeddings.shape[1:] != (self.dim,) and len(texts):
             raise MalformedInput(f"The sentence vectors must have {self.dim} columns.")
         found = text_parts(texts) if parts is None else parts
         dense = np.asarray(embeddings, np.float32).reshape(len(found), self.dim)
         words = self._tfidf([p.words for p in found], self.words, self.word_idf)
+        wanted = [True] * len(found) if chars_for is None else list(chars_for)
         chars = self._tfidf(
-            [p.char_grams() for p in found] if self.chars else [[] for _ in found],
+            [
+                p.char_grams() if self.chars and w else []
+                for p, w in zip(found, wanted, strict=True)
+            ],
             self.chars,
             self.char_idf,
         )
@@ -263,9 +269,12 @@ class LinearHeads:
         texts: Sequence[str],
         embeddings: np.ndarray,
         parts: Sequence[TextParts] | None = None,
+        chars_for: Sequence[bool] | None = None,
     ) -> np.ndarray:
+        """Every head's logits (n, outputs); `chars_for` as in `Featurizer.blocks` (a head with
+        character weights is then not meaningful for the texts left out)."""
         f = self.featurizer
-        dense, words, chars, cues = f.blocks(texts, embeddings, parts)
+        dense, words, chars, cues = f.blocks(texts, embeddings, parts, chars_for)
         w = self.weights
         at_words, at_chars = f.dim, f.dim + len(f.words)
         at_cues = at_chars + len(f.chars)

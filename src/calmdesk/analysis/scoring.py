@@ -119,7 +119,9 @@ def _head_rows(texts: Sequence[str], vectors: np.ndarray) -> list[HeadRow]:
     scores = heads.predict(
         [texts[i] for i in english], vectors[english], parts=[parts[i] for i in english]
     )
-    extra = customer_heads.predict(texts, vectors, parts=parts)  # the same encoder's vectors
+    extra = customer_heads.predict(  # the same encoder's vectors; offensive where not English
+        texts, vectors, parts=parts, offensive_for=[f.code != "en" for f in found]
+    )
     place = {i: k for k, i in enumerate(english)}
     rows = []
     for i, guess in enumerate(found):

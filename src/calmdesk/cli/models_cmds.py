@@ -31,7 +31,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-_PARTS = ("all", "english", "customer", "signals", "replies")
+_PARTS = ("all", "english", "customer", "offensive", "signals", "replies")
 
 
 @models_app.command("train")
@@ -46,6 +46,7 @@ def train(
         typer.Option(
             "--heads",
             help="Which artefact: english (heads.npz), customer (customer_heads.npz), "
+            "offensive (refit only the customer offensive head into customer_heads.npz), "
             "signals (customer_signals.npz), replies (reply_heads.npz) or all.",
         ),
     ] = "all",
@@ -84,7 +85,7 @@ def train(
         return
     from calmdesk.analysis.customer.heads import ARTEFACT as CUSTOMER
     from calmdesk.analysis.heads import ARTEFACT
-    from calmdesk.training.customer_train import train_customer_heads
+    from calmdesk.training.customer_train import refit_offensive, train_customer_heads
     from calmdesk.training.heads_train import train_heads
 
     if heads not in _PARTS:
@@ -103,6 +104,12 @@ def train(
         if heads in ("all", "customer"):
             target = out or CUSTOMER
             train_customer_heads(root, target, labelled=labelled)
+            typer.echo(
+                f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})"
+            )
+        if heads == "offensive":
+            target = out or CUSTOMER
+            refit_offensive(root, CUSTOMER, target)
             typer.echo(
                 f"wrote {target} ({target.stat().st_size:,} bytes, sha256 {_sha256(target)})"
             )

@@ -11,9 +11,13 @@ Every row is encoded with the multilingual encoder. Training rows per head:
   sadness; surprise or nothing -> neutral), TweetEval emotion train, a fixed eighth of GoEmotions
   train (mapped as for the English heads), complaints as frustration, Bitext requests neutral;
 - anger: the same texts (anger or disgust 1);
-- offensive: GermEval 2018 train (OFFENSE 1) and Bitext's flagged rows; BRIGHTER de/es/pt train
-  as not offensive (weight 0.3) and the Bitext share used for emotion (weight 0.5), so other
-  languages have negatives too (English turns keep the English offensive head, on TweetEval);
+- offensive: GermEval 2018 train (OFFENSE 1; each row weighs `OFFENSIVE_SETTINGS.german_weight`)
+  and Bitext's flagged rows; BRIGHTER de/es/pt train as not offensive (weight 0.3) and the Bitext
+  share used for emotion (weight 0.5), so other languages have negatives too (English turns keep
+  the English offensive head, on TweetEval). This head alone also reads character 2-5-grams
+  (`OFFENSIVE_SETTINGS`: its own vocabulary, C and sentence-vector scale, chosen by 5-fold
+  cross-validation on GermEval train, `benchmarks/offensive_cv.py`); the other heads' character
+  weights are zero, so their readings do not depend on those grams;
 - complaint: the complaints corpus without its held-out fold;
 - politeness: a fixed quarter of Stanford Politeness without its held-out fold (polite 1,
   impolite 0, middle half).
@@ -27,19 +31,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from calmdesk.analysis.customer.heads import ARTEFACT, BINARY, CAUSE_TOPICS
-from calmdesk.analysis.heads import LinearHeads
+from calmdesk.analysis.heads import Featurizer, LinearHeads
 from calmdesk.domain.errors import MalformedInput
 from calmdesk.domain.signals import EMOTIONS
 from calmdesk.training import data as d
 from calmdesk.training.cause_seed import SEED
 from calmdesk.training.embeddings import embed
-from calmdesk.training.fit import FitSettings, fit_featurizer, fit_logistic
+from calmdesk.training.fit import FitSettings, char_vocabulary, fit_featurizer, fit_logistic
 from calmdesk.training.heads_train import GOEMOTIONS_MAP, TWEETEVAL_MAP, Rows
 
 __all__ = [
@@ -47,15 +51,41 @@ __all__ = [
     "BITEXT_CAUSES",
     "BRIGHTER_MAP",
     "CUSTOMER_SETTINGS",
+    "OFFENSIVE_SETTINGS",
+    "OffensiveSettings",
     "default_labelled",
     "labelled_customers",
     "customer_rows",
+    "offensive_featurizer",
+    "offensive_rows",
+    "refit_offensive",
     "train_customer_heads",
 ]
 
 CUSTOMER_SETTINGS = FitSettings(max_words=30_000, max_chars=0, min_df=2, embedding_scale=2.0)
 """Word grams only (no character grams): the multilingual vector carries the rest, and the
 heads stay cheap at run time."""
+
+
+@dataclass(frozen=True, slots=True)
+class OffensiveSettings:
+    """The offensive head's own reading: beside the shared row it reads character 2-5-gram TF-IDF
+    (a vocabulary of its own training texts), its sentence-vector block at `embedding_scale`
+    (folded into the weights, so the shared featurizer keeps its scale), GermEval rows at
+    `german_weight`, its line at `threshold`. Chosen by 5-fold CV of GermEval train
+    (`benchmarks/offensive_cv.py`; docs/models.md has the table)."""
+
+    max_chars: int = 100_000
+    min_df: int = 2
+    c: float = 3.0
+    embedding_scale: float = 0.5
+    german_weight: float = 2.0
+    # the probability cross-validation puts the line at (its rows lean away from GermEval's
+    # share of offensive tweets); folded into the bias, so the head's 0.5 reads it
+    threshold: float = 0.34
+
+
+OFFENSIVE_SETTINGS = OffensiveSettings()
 
 BRIGHTER_MAP = {
     "anger": "anger",
@@ -256,7 +286,8 @@ def _mood(root: Path) -> tuple[Rows, Rows]:
     return emotion, anger
 
 
-def _offensive(root: Path) -> Rows:
+def offensive_rows(root: Path, german_weight: float = 1.0) -> Rows:
+    """The offensive head's rows; the first ones are GermEval train's, in its order."""
     texts: list[str] = []
     labels: list[int] = []
     german = d.germeval(root, "train")
@@ -267,7 +298,8 @@ def _offensive(root: Path) -> Rows:
     texts += flagged.texts
     labels += [1] * len(flagged)
     rows = Rows()
-    _add_all(rows, texts, labels, [1.0] * len(texts))
+    weights = [german_weight] * len(german) + [1.0] * len(flagged)
+    _add_all(rows, texts, labels, weights)
     # Everyday text in the other languages as (mostly) not offensive, so a Spanish or Portuguese
     # request does not look offensive for not being German; and plain support requests.
     for language in d.BRIGHTER_LANGUAGES:
@@ -312,10 +344,38 @@ def customer_rows(root: Path, labelled: Path | None = None) -> dict[str, Rows]:
         "cause": _cause(root, labelled),
         "emotion": emotion,
         "anger": anger,
-        "offensive": _offensive(root),
+        "offensive": offensive_rows(root, OFFENSIVE_SETTINGS.german_weight),
         "complaint": _complaint(root),
         "politeness": _politeness(root),
     }
+
+
+def offensive_featurizer(
+    words: Featurizer, texts: list[str], offensive: OffensiveSettings = OFFENSIVE_SETTINGS
+) -> Featurizer:
+    """The shared word featurizer with the offensive head's character vocabulary (from `texts`)
+    and its sentence-vector scale."""
+    chars, char_idf = char_vocabulary(texts, offensive.max_chars, offensive.min_df)
+    return replace(words, chars=chars, char_idf=char_idf, embedding_scale=offensive.embedding_scale)
+
+
+def _fit_head(
+    name: str, r: Rows, words: Featurizer, full: Featurizer, settings: FitSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """One head's weights over the full row (the shared featurizer's scale): the offensive head
+    over its character grams too, every other head with zero character weights."""
+    vectors = np.vstack(r.vectors)
+    if name == "offensive":
+        x = full.transform(r.texts, vectors)
+        fit = replace(settings, c=OFFENSIVE_SETTINGS.c)
+        coef, bias = fit_logistic(x, r.labels, r.weights, fit)
+        coef[: full.dim] *= full.embedding_scale / words.embedding_scale
+        t = OFFENSIVE_SETTINGS.threshold
+        return coef, bias - np.float32(np.log(t / (1.0 - t)))
+    coef, bias = fit_logistic(words.transform(r.texts, vectors), r.labels, r.weights, settings)
+    at_chars = words.dim + len(words.words)
+    zeros = np.zeros((len(full.chars), coef.shape[1]), np.float32)
+    return np.vstack([coef[:at_chars], zeros, coef[at_chars:]]), bias
 
 
 def train_customer_heads(
@@ -330,21 +390,57 @@ def train_customer_heads(
         if len(set(r.labels)) < 2:
             raise MalformedInput(f"The data in {root} lacks examples of some {name} labels.")
     corpus = sorted({t for r in rows.values() for t in r.texts})
-    featurizer = fit_featurizer(corpus, settings)
-    featurizer.dim = rows["sarcasm"].vectors[0].shape[0]
+    words = fit_featurizer(corpus, settings)
+    words.dim = rows["sarcasm"].vectors[0].shape[0]
+    full = offensive_featurizer(words, rows["offensive"].texts)
     coefs, biases, columns, start = [], [], {}, 0
     for name in ("cause", "emotion", *BINARY):
-        r = rows[name]
-        x = featurizer.transform(r.texts, np.vstack(r.vectors))
+        coef, bias = _fit_head(name, rows[name], words, full, settings)
         wanted = len(CAUSE_TOPICS) if name == "cause" else len(EMOTIONS) if name == "emotion" else 2
-        coef, bias = fit_logistic(x, r.labels, r.weights, settings)
         if coef.shape[1] != (wanted if wanted > 2 else 1):
             raise MalformedInput(f"The data in {root} lacks examples of some {name} labels.")
         coefs.append(coef)
         biases.append(bias)
         columns[name] = (start, start + coef.shape[1])
         start += coef.shape[1]
-    heads = LinearHeads(featurizer, np.hstack(coefs), np.concatenate(biases), columns)
+    saved = replace(full, embedding_scale=words.embedding_scale)
+    heads = LinearHeads(saved, np.hstack(coefs), np.concatenate(biases), columns)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    heads.save(out)
+    return heads
+
+
+def _words_only(heads: LinearHeads) -> tuple[Featurizer, np.ndarray]:
+    """`heads`' featurizer without character grams, and its weights without their rows."""
+    f = heads.featurizer
+    at_chars, at_cues = f.dim + len(f.words), f.dim + len(f.words) + len(f.chars)
+    weights = np.vstack([heads.weights[:at_chars], heads.weights[at_cues:]])
+    return replace(f, chars={}, char_idf=np.zeros(0)), weights
+
+
+def refit_offensive(
+    root: Path,
+    base: Path = ARTEFACT,
+    out: Path = ARTEFACT,
+    settings: FitSettings = CUSTOMER_SETTINGS,
+) -> LinearHeads:
+    """Fit the offensive head as `train_customer_heads` does and write it into the heads of
+    `base`, every other head's weights kept bit for bit (their readings stay the same)."""
+    old = LinearHeads.read(base)
+    words, kept = _words_only(old)
+    rows = offensive_rows(root, OFFENSIVE_SETTINGS.german_weight)
+    full = offensive_featurizer(words, rows.texts)
+    coef, bias = _fit_head("offensive", rows, words, full, settings)
+    at_chars = words.dim + len(words.words)
+    weights = np.vstack(
+        [kept[:at_chars], np.zeros((len(full.chars), kept.shape[1]), np.float32), kept[at_chars:]]
+    )
+    start, end = old.columns["offensive"]
+    weights[:, start:end] = coef
+    biases = np.array(old.bias, np.float32)
+    biases[start:end] = bias
+    saved = replace(full, embedding_scale=words.embedding_scale)
+    heads = LinearHeads(saved, weights, biases, dict(old.columns))
     out.parent.mkdir(parents=True, exist_ok=True)
     heads.save(out)
     return heads

@@ -12,7 +12,14 @@ from sklearn.linear_model import LogisticRegression
 
 from calmdesk.analysis.heads import Featurizer, char_grams, word_grams
 
-__all__ = ["DEFAULT_SETTINGS", "FitSettings", "fit_featurizer", "fit_logistic", "macro_f1"]
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "FitSettings",
+    "char_vocabulary",
+    "fit_featurizer",
+    "fit_logistic",
+    "macro_f1",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,14 @@ def _vocabulary(
     kept.sort()
     idf = np.array([np.log((1 + len(texts)) / (1 + df[g])) + 1.0 for g in kept])
     return {g: i for i, g in enumerate(kept)}, idf
+
+
+def char_vocabulary(
+    texts: Sequence[str], size: int, min_df: int = 2
+) -> tuple[dict[str, int], np.ndarray]:
+    """The `size` most frequent character 2-5-grams of `texts` (each in `min_df` texts or more),
+    with smooth idf."""
+    return _vocabulary(texts, char_grams, size, min_df)
 
 
 def fit_featurizer(texts: Sequence[str], settings: FitSettings = DEFAULT_SETTINGS) -> Featurizer:

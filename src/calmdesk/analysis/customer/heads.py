@@ -3,7 +3,8 @@ that read turns not in English.
 
 One linear model per head over one feature row: the multilingual sentence vector
 (`analysis.language.encoder`, 512-d), word and character TF-IDF and the surface cues, the same
-`Featurizer` as `analysis.heads`. Heads:
+`Featurizer` as `analysis.heads`; only the offensive head has character-gram weights (the
+others' are zero). Heads:
 - `sarcasm`: iSarcasmEval (authors' own labels), English;
 - `cause`: the topic of the turn over `CAUSE_TOPICS` (Bitext and banking77 intents mapped to
   calmdesk causes, project-written sentences and the dev part of the project's labelled set);
@@ -92,26 +93,35 @@ def predict(
     path: Path = ARTEFACT,
     *,
     parts: Sequence[TextParts] | None = None,
+    offensive_for: Sequence[bool] | None = None,
 ) -> CustomerHeadScores:
     """Score `texts`; pass `vectors` from `language.encoder.encode(texts)` to encode once, and
-    `parts` from `analysis.heads.text_parts(texts)` when other heads read the same texts."""
+    `parts` from `analysis.heads.text_parts(texts)` when other heads read the same texts.
+
+    `offensive_for`: which texts need the offensive head (the scoring passes the turns not in
+    English, whose offensive score comes from here); only those are split into the character
+    grams it alone reads, and the others' `offensive` is NaN. Default: every text."""
     if isinstance(texts, str | bytes) or not all(isinstance(t, str) for t in texts):
         raise MalformedInput("predict() takes a list of texts (str).")
     clean = list(texts)
     if parts is not None and len(parts) != len(clean):
         raise MalformedInput("predict() takes one TextParts per text.")
+    if offensive_for is not None and len(offensive_for) != len(clean):
+        raise MalformedInput("predict() takes one offensive_for flag per text.")
     if vectors is None:
         vectors = multilingual.encode(clean)
     if vectors.shape != (len(clean), multilingual.DIM):
         raise MalformedInput(f"vectors must have shape ({len(clean)}, {multilingual.DIM}).")
     heads = load(path)
-    z = heads.logits(clean, vectors, parts)
+    z = heads.logits(clean, vectors, parts, offensive_for)
 
     def block(name: str) -> np.ndarray:
         start, end = heads.columns[name]
         return z[:, start:end]
 
     binary = {name: _sigmoid(block(name)[:, 0]) for name in BINARY}
+    if offensive_for is not None:
+        binary["offensive"][~np.asarray(offensive_for, bool)] = np.nan
     return CustomerHeadScores(
         cause=_softmax(block("cause")),
         emotion=_softmax(block("emotion")),
