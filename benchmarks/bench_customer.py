@@ -298,7 +298,7 @@ def tone_figures(items: list[Any]) -> dict[str, Any]:
 
 def _labelled(root: Path) -> dict[str, Any]:
     from calmdesk.training.customer_train import default_labelled, labelled_customers
-    from calmdesk.training.signals_train import default_calm, default_tone
+    from calmdesk.training.signals import default_calm, default_tone
 
     test = labelled_customers(default_labelled(), "test")
     row: dict[str, Any] = {"task": "labelled", "split": "test", "metric": "roc_auc"}

@@ -15,7 +15,7 @@ from calmdesk.analysis.customer import model
 from calmdesk.analysis.scoring import Models
 from calmdesk.domain import MalformedInput, ModelUnavailable, NotFound
 from calmdesk.training.customer_train import LabelledCustomer
-from calmdesk.training.signals_train import SignalSettings, fold_groups, train_signal_heads
+from calmdesk.training.signals import SignalSettings, fold_groups, train_signal_heads
 
 pytestmark = pytest.mark.slow
 SMALL = SignalSettings(cs=(1.0,), folds=3, public_weights=(0.0,), thresholds=(0.5,))
@@ -209,7 +209,8 @@ def test_parallel_versions_in_other_languages_share_a_fold_group() -> None:
 def test_tone_messages_train_but_do_not_choose_and_their_test_split_is_never_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from calmdesk.training import signals_train
+    from calmdesk.training.signals import cv as signals_cv
+    from calmdesk.training.signals import train as signals_train
 
     angry = dict(_OFF, upset=1, anger=1)
     tone = _extra_set(
@@ -224,6 +225,7 @@ def test_tone_messages_train_but_do_not_choose_and_their_test_split_is_never_rea
         return real_auc(truth, scores)
 
     monkeypatch.setattr(signals_train, "roc_auc", auc_spy)
+    monkeypatch.setattr(signals_cv, "roc_auc", auc_spy)
     out = tmp_path / "h.npz"
     train_signal_heads(_write(tmp_path / "c.jsonl"), None, out, SMALL, tone=tone)
     assert "TONE TEST ONLY" not in seen and any(t.startswith(_UPSET[0]) for t in seen)

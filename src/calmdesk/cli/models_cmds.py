@@ -141,7 +141,7 @@ def _train_encoder(
 
 def _train_signals(root: Path, out: Path | None, labelled: Path | None) -> None:
     from calmdesk.analysis.customer.model import ARTEFACT as SIGNAL_HEADS
-    from calmdesk.training.signals_train import train_signal_heads
+    from calmdesk.training.signals import train_signal_heads
 
     target = out or SIGNAL_HEADS
     trained = train_signal_heads(labelled, root, target)
