@@ -384,3 +384,62 @@ def test_a_long_input_reads_here_alone_when_no_core_is_free(
     got = list(analyze_many(_conversations("busy"), batch_turns=5))
     assert asked == [True]
     assert not differences(_untagged(got, "busy"), want)
+
+
+class _Gated(_Loaded):
+    """A loaded helper that finishes the pieces it holds whenever this process has read one of
+    its own (as fast as this process, in step with it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding: list[tuple[Future[Any], Any]] = []
+        self.answering = False  # reading a piece of its own (not one of this process's)
+
+    def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        from calmdesk.analysis.pipeline import analyze_group
+
+        self.sent += 1
+        future: Future[Any] = Future()
+        self.answering = True
+        self.holding.append((future, analyze_group(conversations, max_chars, playbook)))
+        self.answering = False
+        return future
+
+    def finish(self) -> None:
+        for future, answer in self.holding:
+            future.set_result(answer)
+        self.holding.clear()
+
+
+def test_the_helper_is_given_pieces_read_ahead_as_soon_as_it_has_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each time this process starts reading a piece of its own, the helper holds as many pieces
+    as it may (`_IN_FLIGHT`): pieces already read ahead from the input are handed to it, not
+    only those read from the input afterwards."""
+    from calmdesk.analysis import pipeline
+
+    many = [c for tag in ("a", "b", "c", "d") for c in _conversations(tag)][:30]
+    want = snapshot(list(analyze_many(many, processes=1)))
+    gated = _Gated()
+    held_at_read: list[int] = []
+    real_read = pipeline._read_group
+
+    def counted(group: Any, run: Any) -> Any:
+        if gated.answering:
+            return real_read(group, run)
+        held_at_read.append(len(gated.holding))
+        found = real_read(group, run)
+        gated.finish()
+        return found
+
+    monkeypatch.setattr(pipeline, "_read_group", counted)
+    monkeypatch.setattr(helpers, "running", lambda: None)
+    monkeypatch.setattr(helpers, "helper", lambda: gated)
+    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    got = list(analyze_many(many, batch_turns=10, processes=2))
+    assert [a.id for a in got] == [c.id for c in many]
+    assert not differences(snapshot(got), want)
+    assert len(held_at_read) > 5
+    assert held_at_read[:-1] == [pipeline._IN_FLIGHT] * (len(held_at_read) - 1)
+    assert gated.sent > len(held_at_read)

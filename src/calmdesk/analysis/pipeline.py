@@ -346,6 +346,7 @@ def _shared(
             queue.append(_Slot(group, _offer(worker, group, queue, run, playbook)))
         if not queue:
             return
+        _top_up(worker, queue, run, playbook)
         head = queue[0]
         if head.result is None and head.future is not None and not head.future.done():
             local = next((s for s in queue if s.future is None and s.result is None), None)
@@ -365,6 +366,21 @@ def _shared(
             head.result = _from_helper(head, run)
         queue.popleft()
         yield from head.result
+
+
+def _top_up(worker: Any, queue: deque[_Slot], run: _Run, playbook: str | None) -> None:
+    """Give the helper pieces read ahead here and not read yet, the last first, while it holds
+    fewer than `_IN_FLIGHT`: a piece is otherwise offered only when it is read from the input,
+    and with the queue full of this process's pieces the helper sat idle until this process had
+    read them (a third of the helper's time in a 12,000-turn `calmdesk analyze`). The head is
+    kept: it is the next to yield, and this process is about to read it."""
+    for slot in reversed(queue):
+        if slot is queue[0]:
+            return
+        if slot.future is None and slot.result is None:
+            slot.future = _offer(worker, slot.group, queue, run, playbook)
+            if slot.future is None:
+                return
 
 
 def _waiting(slot: _Slot) -> bool:
