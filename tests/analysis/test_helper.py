@@ -443,3 +443,35 @@ def test_the_helper_is_given_pieces_read_ahead_as_soon_as_it_has_room(
     assert len(held_at_read) > 5
     assert held_at_read[:-1] == [pipeline._IN_FLIGHT] * (len(held_at_read) - 1)
     assert gated.sent > len(held_at_read)
+
+
+@pytest.mark.slow
+def test_the_helper_ends_cleanly_when_its_caller_closes_the_pipe() -> None:
+    """The helper leaves without the interpreter's teardown (`os._exit`): every answer it
+    wrote has still reached the caller, and it ends with status 0."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    from calmdesk.analysis import fastpickle
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calmdesk.analysis.helper_serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    conversations = _conversations("exit")[:2]
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(fastpickle.dumps((7, conversations, DEFAULT_MAX_CHARS, None)))
+    proc.stdin.close()
+    with proc.stdout:
+        assert pickle.load(proc.stdout) == (-1, True, helpers.READY)
+        seq, ok, got = pickle.load(proc.stdout)
+        assert proc.stdout.read() == b""
+    assert proc.wait(timeout=60) == 0
+    assert (seq, ok) == (7, True)
+    want = list(analyze_many(conversations, processes=1))
+    assert not differences(snapshot(got), snapshot(want), tolerance=ACROSS_PROCESSES)
