@@ -475,3 +475,43 @@ def test_the_helper_ends_cleanly_when_its_caller_closes_the_pipe() -> None:
     assert (seq, ok) == (7, True)
     want = list(analyze_many(conversations, processes=1))
     assert not differences(snapshot(got), snapshot(want), tolerance=ACROSS_PROCESSES)
+
+
+def test_a_helper_ready_during_the_first_batch_is_handed_work_before_that_batch_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first batch is cut into pieces too: the helper, ready once this process has read one
+    piece (this process loads its models in its first piece), gets work then, not only once the
+    whole first batch has been read here."""
+    from calmdesk.analysis import pipeline
+
+    many = [c for tag in ("a", "b") for c in _conversations(tag)]
+    want = snapshot(list(analyze_many(many, processes=1)))
+    starting = _Answering()
+    starting.ready = Future()  # still loading its models
+    turns_here: list[int] = []
+    turns_before_helper: list[int] = []
+    real_read = pipeline._read_group
+    real_submit = starting.submit
+
+    def counted(group: Any, run: Any) -> Any:
+        found = real_read(group, run)
+        turns_here.append(sum(len(p.turns) for p in group))
+        if not starting.ready.done():
+            starting.ready.set_result("ready")
+        return found
+
+    def noted(conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        if not turns_before_helper:
+            turns_before_helper.append(sum(turns_here))
+        return real_submit(conversations, max_chars, playbook)
+
+    monkeypatch.setattr(starting, "submit", noted)
+    monkeypatch.setattr(pipeline, "_read_group", counted)
+    monkeypatch.setattr(helpers, "running", lambda: None)
+    monkeypatch.setattr(helpers, "helper", lambda: starting)
+    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    got = list(analyze_many(many, batch_turns=20, processes=2))
+    assert [a.id for a in got] == [c.id for c in many]
+    assert not differences(snapshot(got), want)
+    assert turns_before_helper == [5]  # one piece of the first batch's 20 turns
