@@ -8,7 +8,7 @@
   wall time), and the encoder + heads alone on the same texts (the multilingual encoder, which
   every head reads);
 * processes: `analyze_many` in one process (`processes=1`, with its CPU seconds), then as it
-  runs by default (a helper process from the second batch where a core is free:
+  runs by default (a helper process for an input of more than one batch where a core is free:
   `processes_by_default` says which), then with the helper asked for (`processes=2`), first
   starting it, then once more with it loaded;
 * peak memory: the largest resident set of the measuring process (a fresh subprocess);
@@ -114,7 +114,7 @@ def _throughput(texts: list[str], one_process: list[str]) -> dict[str, float]:
         _conversation(f"b{i}", pipeline_texts[i : i + 5]) for i in range(0, BATCH_TURNS, 5)
     ]
     start = time.perf_counter()
-    for _ in analyze_many(conversations):  # the default: a helper process from the 2nd batch
+    for _ in analyze_many(conversations):  # the default: a helper for more than one batch
         pass
     pipeline_rate = BATCH_TURNS / (time.perf_counter() - start)
     start = time.perf_counter()

@@ -384,3 +384,134 @@ def test_a_long_input_reads_here_alone_when_no_core_is_free(
     got = list(analyze_many(_conversations("busy"), batch_turns=5))
     assert asked == [True]
     assert not differences(_untagged(got, "busy"), want)
+
+
+class _Gated(_Loaded):
+    """A loaded helper that finishes the pieces it holds whenever this process has read one of
+    its own (as fast as this process, in step with it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding: list[tuple[Future[Any], Any]] = []
+        self.answering = False  # reading a piece of its own (not one of this process's)
+
+    def submit(self, conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        from calmdesk.analysis.pipeline import analyze_group
+
+        self.sent += 1
+        future: Future[Any] = Future()
+        self.answering = True
+        self.holding.append((future, analyze_group(conversations, max_chars, playbook)))
+        self.answering = False
+        return future
+
+    def finish(self) -> None:
+        for future, answer in self.holding:
+            future.set_result(answer)
+        self.holding.clear()
+
+
+def test_the_helper_is_given_pieces_read_ahead_as_soon_as_it_has_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each time this process starts reading a piece of its own, the helper holds as many pieces
+    as it may (`_IN_FLIGHT`): pieces already read ahead from the input are handed to it, not
+    only those read from the input afterwards."""
+    from calmdesk.analysis import pipeline
+
+    many = [c for tag in ("a", "b", "c", "d") for c in _conversations(tag)][:30]
+    want = snapshot(list(analyze_many(many, processes=1)))
+    gated = _Gated()
+    held_at_read: list[int] = []
+    real_read = pipeline._read_group
+
+    def counted(group: Any, run: Any) -> Any:
+        if gated.answering:
+            return real_read(group, run)
+        held_at_read.append(len(gated.holding))
+        found = real_read(group, run)
+        gated.finish()
+        return found
+
+    monkeypatch.setattr(pipeline, "_read_group", counted)
+    monkeypatch.setattr(helpers, "running", lambda: None)
+    monkeypatch.setattr(helpers, "helper", lambda: gated)
+    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    got = list(analyze_many(many, batch_turns=10, processes=2))
+    assert [a.id for a in got] == [c.id for c in many]
+    assert not differences(snapshot(got), want)
+    assert len(held_at_read) > 5
+    assert held_at_read[:-1] == [pipeline._IN_FLIGHT] * (len(held_at_read) - 1)
+    assert gated.sent > len(held_at_read)
+
+
+@pytest.mark.slow
+def test_the_helper_ends_cleanly_when_its_caller_closes_the_pipe() -> None:
+    """The helper leaves without the interpreter's teardown (`os._exit`): every answer it
+    wrote has still reached the caller, and it ends with status 0."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    from calmdesk.analysis import fastpickle
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calmdesk.analysis.helper_serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    conversations = _conversations("exit")[:2]
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(fastpickle.dumps((7, conversations, DEFAULT_MAX_CHARS, None)))
+    proc.stdin.close()
+    with proc.stdout:
+        assert pickle.load(proc.stdout) == (-1, True, helpers.READY)
+        seq, ok, got = pickle.load(proc.stdout)
+        assert proc.stdout.read() == b""
+    assert proc.wait(timeout=60) == 0
+    assert (seq, ok) == (7, True)
+    want = list(analyze_many(conversations, processes=1))
+    assert not differences(snapshot(got), snapshot(want), tolerance=ACROSS_PROCESSES)
+
+
+def test_a_helper_ready_during_the_first_batch_is_handed_work_before_that_batch_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first batch is cut into pieces too: the helper, ready once this process has read one
+    piece (this process loads its models in its first piece), gets work then, not only once the
+    whole first batch has been read here."""
+    from calmdesk.analysis import pipeline
+
+    many = [c for tag in ("a", "b") for c in _conversations(tag)]
+    want = snapshot(list(analyze_many(many, processes=1)))
+    starting = _Answering()
+    starting.ready = Future()  # still loading its models
+    turns_here: list[int] = []
+    turns_before_helper: list[int] = []
+    real_read = pipeline._read_group
+    real_submit = starting.submit
+
+    def counted(group: Any, run: Any) -> Any:
+        found = real_read(group, run)
+        turns_here.append(sum(len(p.turns) for p in group))
+        if not starting.ready.done():
+            starting.ready.set_result("ready")
+        return found
+
+    def noted(conversations: Any, max_chars: int, playbook: str | None) -> Future[Any]:
+        if not turns_before_helper:
+            turns_before_helper.append(sum(turns_here))
+        return real_submit(conversations, max_chars, playbook)
+
+    monkeypatch.setattr(starting, "submit", noted)
+    monkeypatch.setattr(pipeline, "_read_group", counted)
+    monkeypatch.setattr(helpers, "running", lambda: None)
+    monkeypatch.setattr(helpers, "helper", lambda: starting)
+    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    got = list(analyze_many(many, batch_turns=20, processes=2))
+    assert [a.id for a in got] == [c.id for c in many]
+    assert not differences(snapshot(got), want)
+    assert turns_before_helper == [5]  # one piece of the first batch's 20 turns

@@ -93,3 +93,30 @@ def test_wire_record_serialises_like_to_jsonable() -> None:
     expected = to_jsonable(analysis)
     assert record["turns"] == expected["turns"]
     assert record["escalation_risk"] == expected["escalation_risk"] == 0.9877
+
+
+@pytest.mark.slow
+def test_wire_record_writes_to_jsonable_of_real_analyses_byte_for_byte() -> None:
+    """The record's faster conversion gives the JSON text `to_jsonable` gives, keys in the
+    documented order, for analyses of the real models (spans, mentions, reviews, emotions)."""
+    import json
+
+    from calmdesk.analysis import analysis_record, analyze_many
+    from calmdesk.domain import Conversation, Turn, to_jsonable
+
+    said = [
+        (Role.CUSTOMER, "This is the third time I write, you idiots. I want a refund or I sue."),
+        (Role.AGENT, "I'm so sorry. I have refunded the order; you'll get an email tomorrow."),
+        (Role.CUSTOMER, "Fantastic service as always. Get me a manager NOW!"),
+        (Role.AGENT, "You should have read the policy. Anything else?"),
+        (Role.CUSTOMER, "Ich will sofort mit Ihrem Vorgesetzten sprechen. 😡"),
+    ]
+    conversations = [
+        Conversation(f"c{i}", tuple(Turn(r, t) for r, t in said[: i + 1])) for i in range(5)
+    ]
+    for analysis in analyze_many(conversations, processes=1):
+        plain = to_jsonable(analysis)
+        want = {key: plain[key] for key in ("id", "escalation_risk", "trend", "reasons")}
+        want["turns"] = [{"role": t["role"], "signals": t["signals"]} for t in plain["turns"]]
+        got = json.dumps(analysis_record(analysis), ensure_ascii=False)
+        assert got == json.dumps(want, ensure_ascii=False)

@@ -270,3 +270,29 @@ def iter_stream(text: str) -> Any:
     import io
 
     return io.BytesIO(text.encode("utf-8"))
+
+
+def test_analyze_builds_and_writes_records_with_fewer_collections(
+    quiet_models: Models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records are built and written under the batches' raised collector threshold, which
+    is put back once the command is done."""
+    import gc
+
+    import calmdesk.cli.analysis_cmds as cmds
+    from calmdesk.analysis.gcscope import BATCH_THRESHOLD
+
+    seen: list[int] = []
+    real = cmds.analysis_record
+
+    def noted(analysis: Any) -> Any:
+        seen.append(gc.get_threshold()[0])
+        return real(analysis)
+
+    monkeypatch.setattr(cmds, "analysis_record", noted)
+    before = gc.get_threshold()
+    stdin = "\n".join(convo(f"c{i}", ("customer", f"my order {i} is late")) for i in range(5))
+    code, records, _ = run("-", stdin=stdin)
+    assert code == 0 and len(records) == 5
+    assert seen and min(seen) >= BATCH_THRESHOLD > before[0]
+    assert gc.get_threshold() == before

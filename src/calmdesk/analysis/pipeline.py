@@ -273,9 +273,10 @@ nothing read ahead is left to read here, this process takes more input (up to th
 4,096 turns) rather than wait. A helper slowed by other work on the machine then costs nothing."""
 
 SHARE_TURNS = 128
-"""Turns in a piece of work shared with the helper process, after the first batch: small pieces
-keep both processes busy to the end (with whole 512-turn batches this process often waited for
-the helper's last batch with nothing left to read)."""
+"""Turns in a piece of work shared with the helper process (an input of more than one batch is
+cut into such pieces from its start): small pieces keep both processes busy to the end (with
+whole 512-turn batches this process often waited for the helper's last batch with nothing left
+to read)."""
 
 _IN_FLIGHT = 2
 """Pieces the helper holds at a time: one it reads, one waiting in its pipe."""
@@ -307,10 +308,12 @@ def _shared(
     """Batches split between this process and the helper, yielded in input order.
 
     Input of one batch is read here alone (a live turn never waits for a process to start). A
-    longer input is cut into pieces of `SHARE_TURNS`: all of it when the helper is running
-    already, else from the second batch on while the helper starts (once per process); until it
-    has loaded its models every piece is read here, then it is given up to `_IN_FLIGHT` pieces at
-    a time while this process reads the others. This process does not wait for the helper: while
+    longer input is cut into pieces of `SHARE_TURNS`, the first batch too, and the helper is
+    started (once per process) unless it runs already; until it has loaded its models every piece
+    is read here (the first batch's pieces too: a helper ready while this process reads the first
+    batch, loading its own models meanwhile, is handed pieces of it at once rather than waiting
+    for the whole batch), then it is given up to `_IN_FLIGHT` pieces at a time while this
+    process reads the others. This process does not wait for the helper: while
     the next piece to yield is the helper's it reads the pieces ahead, taking more input (up to
     `_AHEAD_MOST` pieces) when none is left; at the end of the input it reads the helper's
     waiting pieces too, the newest first, and takes whichever answer is there first (the
@@ -329,12 +332,8 @@ def _shared(
         for batch in itertools.chain([first, second], groups):
             yield from _read_group(batch, run)
         return
-    worker = helpers.running()
-    if worker is not None:
-        source = _pieces(itertools.chain([first, second], groups), SHARE_TURNS)
-    else:
-        worker = helpers.helper()
-        source = itertools.chain([first], _pieces(itertools.chain([second], groups), SHARE_TURNS))
+    worker = helpers.running() or helpers.helper()
+    source = _pieces(itertools.chain([first, second], groups), SHARE_TURNS)
     queue: deque[_Slot] = deque()
     drained = False
     while True:
@@ -346,6 +345,7 @@ def _shared(
             queue.append(_Slot(group, _offer(worker, group, queue, run, playbook)))
         if not queue:
             return
+        _top_up(worker, queue, run, playbook)
         head = queue[0]
         if head.result is None and head.future is not None and not head.future.done():
             local = next((s for s in queue if s.future is None and s.result is None), None)
@@ -365,6 +365,21 @@ def _shared(
             head.result = _from_helper(head, run)
         queue.popleft()
         yield from head.result
+
+
+def _top_up(worker: Any, queue: deque[_Slot], run: _Run, playbook: str | None) -> None:
+    """Give the helper pieces read ahead here and not read yet, the last first, while it holds
+    fewer than `_IN_FLIGHT`: a piece is otherwise offered only when it is read from the input,
+    and with the queue full of this process's pieces the helper sat idle until this process had
+    read them (a third of the helper's time in a 12,000-turn `calmdesk analyze`). The head is
+    kept: it is the next to yield, and this process is about to read it."""
+    for slot in reversed(queue):
+        if slot is queue[0]:
+            return
+        if slot.future is None and slot.result is None:
+            slot.future = _offer(worker, slot.group, queue, run, playbook)
+            if slot.future is None:
+                return
 
 
 def _waiting(slot: _Slot) -> bool:

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from calmdesk.analysis.gcscope import fewer_collections
 from calmdesk.analysis.pipeline import analyze_many, analyze_text
 from calmdesk.analysis.wire import analysis_record, parse_line, peek_id
 from calmdesk.cli.analysis_view import render_records
@@ -183,12 +184,13 @@ def _run_stream(source: str, settings: Settings, as_table: bool, show: bool) -> 
     stream = open_source(source)
     total = _count_lines(Path(source)) if source != "-" else None
     progress = _progress(show)
-    try:
-        if progress is None:
-            _write(_chunks(stream, settings, None), as_table)
-            return
-        with progress:
-            _write(_chunks(stream, settings, progress, total), as_table)
+    try:  # records are built and written with as few collections as the batches are read
+        with fewer_collections():
+            if progress is None:
+                _write(_chunks(stream, settings, None), as_table)
+                return
+            with progress:
+                _write(_chunks(stream, settings, progress, total), as_table)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

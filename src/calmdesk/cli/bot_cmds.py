@@ -6,12 +6,10 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from calmdesk.analysis.bot import BotReply, BotSettings, decide
-from calmdesk.analysis.kb import Article, KbIndex, abcd_articles, build_index, read_folder
 from calmdesk.cli.common import action_context, coded_errors
 from calmdesk.config import Settings
 from calmdesk.domain import (
@@ -25,6 +23,11 @@ from calmdesk.domain import (
 )
 from calmdesk.domain.errors import KnowledgeBaseUnreadable
 
+if TYPE_CHECKING:  # the bot and the knowledge base are imported by their commands only: every
+    # other command (a long `calmdesk analyze` first of all) starts without them
+    from calmdesk.analysis.bot import BotReply
+    from calmdesk.analysis.kb import Article, KbIndex
+
 __all__ = ["ask", "demo_articles", "kb_import", "kb_search", "register"]
 
 kb_app = typer.Typer(help="The knowledge base: import a folder of articles, search it.",
@@ -37,11 +40,15 @@ MAX_TEXT = 20_000
 
 def demo_articles() -> list[Article]:
     """The demo shop's articles shipped in `calmdesk/demo/kb/`."""
+    from calmdesk.analysis.kb import read_folder
+
     folder = resources.files("calmdesk.demo").joinpath("kb")
     return read_folder(Path(str(folder)))
 
 
 def _abcd(folder: Path) -> list[Article]:
+    from calmdesk.analysis.kb import abcd_articles
+
     try:
         guidelines = json.loads((folder / "guidelines.json").read_text("utf-8"))
         kb = json.loads((folder / "kb.json").read_text("utf-8"))
@@ -67,6 +74,8 @@ def _stored(settings: Settings) -> list[Article] | None:
 
 def _articles(kb: Path | None, settings: Settings) -> list[Article]:
     if kb is not None:
+        from calmdesk.analysis.kb import read_folder
+
         return read_folder(kb)
     return _stored(settings) or demo_articles()
 
@@ -76,6 +85,8 @@ def kb_import(
     abcd: Annotated[bool, typer.Option(help="Read ABCD guidelines.json and kb.json.")] = False,
 ) -> None:
     """Load a folder of articles into the database: all of them, or nothing when one is bad."""
+    from calmdesk.analysis.kb import read_folder
+
     with coded_errors():
         articles = _abcd(folder) if abcd else read_folder(folder)
         settings = Settings()
@@ -97,6 +108,8 @@ def kb_search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search the articles (hybrid BM25 + embeddings) and print the best passages."""
+    from calmdesk.analysis.kb import build_index
+
     with coded_errors():
         question = _text(text)
         index = build_index(_articles(kb, Settings()))
@@ -136,6 +149,7 @@ def _signals(conversation: Conversation, settings: Settings) -> CustomerSignals 
 def _reply(
     conversation: Conversation, index: KbIndex, meta: dict[str, Any], s: Settings
 ) -> BotReply:
+    from calmdesk.analysis.bot import BotSettings, decide
     from calmdesk.analysis.bot.scope import default_scope
 
     return decide(
@@ -181,6 +195,8 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON object.")] = False,
 ) -> None:
     """Answer a question as the bot would; without --text, JSON Lines conversations on stdin."""
+    from calmdesk.analysis.kb import build_index
+
     settings = Settings()
     with coded_errors():
         question = _text(text) if text is not None else None

@@ -9,17 +9,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from calmdesk.analysis.roleplay import Session, default_scenarios, load_scenarios, scenario_by_id
-from calmdesk.analysis.roleplay.scenario import Scenario
 from calmdesk.cli.common import coded_errors
 from calmdesk.cli.tables import Col, console, make_table
 from calmdesk.config import Settings
 from calmdesk.domain import InputTooLarge, MalformedInput
+
+if TYPE_CHECKING:  # the simulator is imported by its commands, not by every command
+    from calmdesk.analysis.roleplay import Session
+    from calmdesk.analysis.roleplay.scenario import Scenario
 
 __all__ = ["register"]
 
@@ -36,6 +38,8 @@ def _terminal() -> bool:
 
 
 def _library(directory: Path | None) -> tuple[Scenario, ...]:
+    from calmdesk.analysis.roleplay import default_scenarios, load_scenarios
+
     return default_scenarios() if directory is None else load_scenarios(directory)
 
 
@@ -128,6 +132,8 @@ def run(
 ) -> None:
     """Play a scenario: the simulated customer reacts to each reply; prints the result as JSON."""
     with coded_errors():
+        from calmdesk.analysis.roleplay import Session, scenario_by_id
+
         chosen = scenario_by_id(scenario, _library(scenarios))
         session = Session(chosen, seed, backend=_backend(Settings()))
         if replies is None and sys.stdin.isatty():

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,7 +14,6 @@ from calmdesk.analysis.kb import load_knowledge_base
 from calmdesk.analysis.knowledge import KnowledgeBase
 from calmdesk.analysis.promises.commitments import extract_commitments
 from calmdesk.analysis.reply import Playbook, default_playbook, load_playbook
-from calmdesk.analysis.suggest import Suggestion, failed_checks, suggest_reply
 from calmdesk.cli.common import read_conversation_bytes
 from calmdesk.cli.review_cmds import read_conversation
 from calmdesk.cli.tables import Col, console, make_table, when
@@ -27,6 +26,9 @@ from calmdesk.domain import (
     MalformedInput,
     to_jsonable,
 )
+
+if TYPE_CHECKING:  # the composer is imported by `suggest` itself, not by every command
+    from calmdesk.analysis.suggest import Suggestion
 
 __all__ = ["promises", "register", "suggest"]
 
@@ -56,6 +58,8 @@ def _print_suggestion(result: Suggestion, as_json: bool) -> None:
         return
     out = console()
     out.print(result.text, markup=False, highlight=False)
+    from calmdesk.analysis.suggest import failed_checks
+
     failed = ", ".join(failed_checks(result.review)) or "none"
     out.print(
         f"\n[dim]source: {result.source}; review score {result.review.score}/100; "
@@ -94,6 +98,8 @@ def suggest(
         knowledge, book = _inputs(kb, playbook, settings)
         conversation = read_conversation(read_conversation_bytes(source))
         analysis = _analyse(conversation, settings)
+        from calmdesk.analysis.suggest import suggest_reply
+
         result = suggest_reply(
             conversation,
             analysis,
