@@ -1,0 +1,42 @@
+"""The hot read routes run on the event loop on a SQLite file, with no thread hand-over.
+
+The chat view and the queue page are most of an integration's requests. On a SQLite file in WAL
+mode a read never waits for a writer, so handing it to the thread pool (a pool thread woken, the
+result handed back, a pooled connection checked out and reset) cost more CPU than much of the read
+itself. These routes read on the event loop's own connection (`token_reads.LoopReader`), in a
+fresh read transaction each time (a write committed in any process is seen at once), ended before
+the answer is sent. PostgreSQL (a network round trip) and in-memory SQLite read in the thread pool,
+on the request's session, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from calmdesk.web.token_reads import LoopReader
+
+__all__ = ["read"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+async def read(
+    request: Request,
+    session: Session,
+    work: Callable[Concatenate[Session, P], R],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    """`work(session, ...)`: on the event loop's connection where reads may run there, else in
+    the thread pool on the request's `session`. `work` only reads."""
+    reader: LoopReader | None = getattr(request.app.state, "loop_reader", None)
+    if reader is None:
+        return await run_in_threadpool(work, session, *args, **kwargs)
+    with reader.session() as loop_session:
+        return work(loop_session, *args, **kwargs)
