@@ -67,7 +67,6 @@ def _assignee(value: str | None, me: int) -> tuple[int | None, bool]:
 async def list_conversations(
     request: Request,
     user: CurrentUser,
-    session: SessionDep,
     status: Annotated[list[ConversationStatus] | None, Query(max_length=5)] = None,
     channel: Channel | None = None,
     priority: Priority | None = None,
@@ -93,7 +92,7 @@ async def list_conversations(
         tuple(status or ()), channel, priority, assignee_id, unassigned, team_id, customer_id,
         sort, order, limit, offset,
     )  # fmt: skip
-    return await loop_reads.read(request, session, _queue_page, user, filters)
+    return await loop_reads.read(request, _queue_page, user, filters)
 
 
 def _queue_page(session: Session, user: StaffPrincipal, filters: queries.QueueFilters) -> Response:
@@ -137,12 +136,12 @@ def get_conversation(
 
 @router.get("/conversations/{conversation_id}/chat", response_model=ChatView, tags=["chat"])
 async def get_chat(
-    request: Request, conversation_id: IdPath, principal: CurrentPrincipal, session: SessionDep
+    request: Request, conversation_id: IdPath, principal: CurrentPrincipal
 ) -> Response:
     """The conversation as its customer sees it (no signals, reviews or notes).
 
     Read on the event loop on a SQLite file (`web.loop_reads`), else in the thread pool."""
-    return await loop_reads.read(request, session, _chat_view, principal, conversation_id)
+    return await loop_reads.read(request, _chat_view, principal, conversation_id)
 
 
 def _chat_view(
