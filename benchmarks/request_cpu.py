@@ -15,7 +15,7 @@ Two ways, both on a SQLite file in a temporary folder with the load bench's worl
   is not the server's, uvicorn and the thread hand-overs are left out).
 
 Run: `python -m benchmarks.request_cpu [server] [--analysis fixed] [--rounds 5] [--batch 100]
-[--against DIR]`
+[--against DIR] [--kinds turn,chat,queue,health]`
 or `python -m benchmarks.request_cpu profile turn|chat|queue|health [--n 300]`. Prints JSON (or
 the profile's top functions) with the load average before and after. Not part of `make bench`.
 """
@@ -54,14 +54,14 @@ def _request(kind: str, n: int, conv: int, token: str) -> tuple[str, str, dict[s
     return "GET", "/api/v1/health", {}, b""
 
 
-async def _rounds(servers: list[_Server], rounds: int, batch: int) -> None:
-    for kind in KINDS:  # warm-up: 20 of each
+async def _rounds(servers: list[_Server], rounds: int, batch: int, kinds: list[str]) -> None:
+    for kind in kinds:  # warm-up: 20 of each
         for one in servers:
             for _ in range(20):
                 await one.send(kind)
     for n in range(rounds):
         order = servers[n % len(servers) :] + servers[: n % len(servers)]
-        for kind in KINDS:
+        for kind in kinds:
             for one in order:  # the servers alternate (first in turn), so load meets both alike
                 await one.batch(kind, batch)
     for one in servers:
@@ -102,6 +102,7 @@ class _Server:
         out: dict[str, Any] = {
             kind: {"median_ms": _median(v), "rounds_ms": [round(x, 2) for x in v]}
             for kind, v in self.cpu.items()
+            if v
         }
         out["turn_analysis_process"] = {"median_ms": _median(self.helper)}
         return out
@@ -126,7 +127,9 @@ def _start(repo: Path, url: str) -> tuple[list[Any], list[str]]:
         bench_load.REPO = saved
 
 
-def server(analysis: str, rounds: int, batch: int, against: list[Path]) -> dict[str, Any]:
+def server(
+    analysis: str, rounds: int, batch: int, against: list[Path], kinds: list[str]
+) -> dict[str, Any]:
     os.environ["CALMDESK_BENCH_LOAD_ANALYSIS"] = analysis
     load_before = os.getloadavg()
     repos = [bench_load.REPO, *against]
@@ -135,7 +138,7 @@ def server(analysis: str, rounds: int, batch: int, against: list[Path]) -> dict[
         try:
             for n, repo in enumerate(repos):
                 servers.append(_Server(repo, f"sqlite:///{Path(folder) / f'seq{n}.db'}"))
-            asyncio.run(_rounds(servers, rounds, batch))
+            asyncio.run(_rounds(servers, rounds, batch, kinds))
         finally:
             for one in servers:
                 one.stop()
@@ -252,6 +255,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("mode", nargs="?", default="server", choices=["server", "profile"])
     parser.add_argument("kind", nargs="?", default="turn", choices=KINDS)
     parser.add_argument("--analysis", default="real", choices=["real", "fixed"])
+    parser.add_argument("--kinds", default=",".join(KINDS), help="e.g. turn,chat (server mode)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--n", type=int, default=300)
@@ -262,7 +266,8 @@ def main(argv: list[str]) -> None:
     if args.mode == "profile":
         profile(args.kind, args.n, args.analysis, args.top)
     else:
-        print(json.dumps(server(args.analysis, args.rounds, args.batch, args.against), indent=2))
+        kinds = [k for k in args.kinds.split(",") if k in KINDS]
+        print(json.dumps(server(args.analysis, args.rounds, args.batch, args.against, kinds)))
 
 
 if __name__ == "__main__":

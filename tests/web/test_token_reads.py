@@ -76,6 +76,25 @@ def test_a_hot_read_with_an_api_token_hands_nothing_to_the_thread_pool_on_sqlite
     assert "_principal" in handovers
 
 
+def test_a_posted_turn_with_an_api_token_hands_only_the_action_to_the_thread_pool(
+    app: FastAPI, client: TestClient, scene: Scene, handovers: list[str]
+) -> None:
+    url = f"{V}/conversations/{scene.conv_a.id}/turns"
+    agent = scene.as_("agent")
+    assert client.post(url, headers=agent, json={"text": "First."}).status_code == 201
+    handovers.clear()
+    assert client.post(url, headers=agent, json={"text": "Second."}).status_code == 201
+    if _sqlite_file(app):  # the token and the access check on the event loop
+        assert handovers == ["_add_customer_turn"], handovers
+    else:  # PostgreSQL: the token, then the access check and the action in one hand-over
+        assert handovers == ["_principal", "_checked_customer_turn"], handovers
+    for persona in ("other_agent", "customer_b"):  # another team's agent, another chat
+        refused = client.post(url, headers=scene.as_(persona), json={"text": "Not mine."})
+        assert refused.status_code in (403, 404), (persona, refused.status_code)
+    turns = client.get(f"{V}/conversations/{scene.conv_a.id}/chat", headers=agent).json()["turns"]
+    assert [t["text"] for t in turns][-2:] == ["First.", "Second."]
+
+
 def test_a_token_revoked_by_another_process_is_refused_at_once(
     client: TestClient, scene: Scene, db_url: str
 ) -> None:

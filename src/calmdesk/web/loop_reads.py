@@ -23,10 +23,15 @@ from sqlalchemy.orm import Session
 from calmdesk.storage.engine import SessionFactory
 from calmdesk.web.token_reads import LoopReader
 
-__all__ = ["read"]
+__all__ = ["on_loop", "read"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def on_loop(request: Request) -> bool:
+    """Whether reads run on the event loop for this app (a SQLite file)."""
+    return getattr(request.app.state, "loop_reader", None) is not None
 
 
 async def read(
