@@ -12,7 +12,7 @@ from tests.web.conftest import Scene
 
 from calmdesk.actions import Actor, add_customer_turn
 from calmdesk.storage.desk import ConversationSla
-from calmdesk.storage.enums import ConversationStatus, UserRole
+from calmdesk.storage.enums import Channel, ConversationStatus, Priority, UserRole
 from calmdesk.web import queries
 from calmdesk.web.deps import StaffPrincipal
 from calmdesk.web.routes.api_reads import summaries_apart
@@ -82,9 +82,36 @@ def test_the_column_queue_applies_the_filters_as_the_orm_queue_did(busy: Scene) 
         queries.QueueFilters(assignee_id=world.agent.id),
         queries.QueueFilters(team_id=world.team.id, customer_id=world.angry_customer.id),
         queries.QueueFilters(customer_id=world.calm_customer.id, sort=queries.SortKey.PRIORITY),
+        queries.QueueFilters(status=(ConversationStatus.OPEN, ConversationStatus.RESOLVED)),
+        queries.QueueFilters(channel=Channel.CHAT, priority=Priority.NORMAL),
+        queries.QueueFilters(channel=Channel.EMAIL),
+        queries.QueueFilters(priority=Priority.URGENT, unassigned=True),
     ]
     for f in cases:
         assert _columns(busy, user, f) == _apart(busy, user, f), f
+
+
+def test_the_column_queue_of_a_user_without_a_team_lists_only_their_own(busy: Scene) -> None:
+    agent = _principal(busy, "agent")
+    teamless = StaffPrincipal(agent.user_id, agent.username, agent.display_name, agent.role,
+                              None, "token")  # fmt: skip
+    f = queries.QueueFilters()
+    assert _columns(busy, teamless, f) == _apart(busy, teamless, f)
+
+
+def test_the_column_queue_builds_its_statements_once_per_shape(busy: Scene) -> None:
+    """A second page of the same shape with other values builds no statement and lists what
+    the ORM queue lists for those values."""
+    world = busy.world
+    supervisor, agent = _principal(busy, "supervisor"), _principal(busy, "other_agent")
+    first = queries.QueueFilters(customer_id=world.calm_customer.id, limit=3)
+    _columns(busy, supervisor, first)
+    built = dict(queries._QUEUE_STATEMENTS)
+    again = queries.QueueFilters(customer_id=world.angry_customer.id, limit=5, offset=1)
+    assert _columns(busy, supervisor, again) == _apart(busy, supervisor, again)
+    assert queries._QUEUE_STATEMENTS == built  # the same statement objects, nothing new
+    other = queries.QueueFilters(customer_id=world.angry_customer.id)
+    assert _columns(busy, agent, other) == _apart(busy, agent, other)  # another scope kind
 
 
 def test_the_sla_due_order_is_left_to_the_orm_queue(busy: Scene) -> None:

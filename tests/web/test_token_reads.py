@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 from tests.web.conftest import Scene
 
-from calmdesk.actions import ActionContext, Actor
+from calmdesk.actions import ActionContext, Actor, add_customer_turn
 from calmdesk.actions.sessions import revoke_api_token
 from calmdesk.config import Settings
 from calmdesk.storage import ApiToken, make_engine, make_session_factory
@@ -54,21 +54,45 @@ def _token_id(scene: Scene, user_id: int) -> int:
     return found
 
 
-def test_a_read_with_an_api_token_hands_only_the_route_to_the_thread_pool(
-    app: FastAPI, client: TestClient, scene: Scene, handovers: list[str]
+@pytest.mark.parametrize(
+    ("path", "route"), [("/chat", "_chat_view"), ("", "_queue_page")], ids=["chat", "queue"]
+)
+def test_a_hot_read_with_an_api_token_hands_nothing_to_the_thread_pool_on_sqlite(
+    app: FastAPI, client: TestClient, scene: Scene, handovers: list[str], path: str, route: str
 ) -> None:
-    url = f"{V}/conversations/{scene.conv_a.id}/chat"
+    url = f"{V}/conversations/{scene.conv_a.id}/chat" if path else f"{V}/conversations?limit=20"
     assert client.get(url, headers=scene.as_("agent")).status_code == 200  # first use: recorded
     handovers.clear()
     assert client.get(url, headers=scene.as_("agent")).status_code == 200
-    if _sqlite_file(app):
-        assert len(handovers) == 1 and "_principal" not in handovers, handovers
-    else:  # PostgreSQL: the token is read in the thread pool (a network round trip)
-        assert "_principal" in handovers and len(handovers) == 2, handovers  # and the route
+    if _sqlite_file(app):  # the token and the route's read on the event loop (web.loop_reads)
+        assert handovers == [], handovers
+    else:  # PostgreSQL: the token and the read in the thread pool (network round trips)
+        assert handovers == ["_principal", route], handovers
+    if not path:
+        return
     # a chat token (a customer) is still checked in the thread pool: its limit is a write
     handovers.clear()
     assert client.get(url, headers=scene.as_("customer_a")).status_code == 200
     assert "_principal" in handovers
+
+
+def test_a_posted_turn_with_an_api_token_hands_only_the_action_to_the_thread_pool(
+    app: FastAPI, client: TestClient, scene: Scene, handovers: list[str]
+) -> None:
+    url = f"{V}/conversations/{scene.conv_a.id}/turns"
+    agent = scene.as_("agent")
+    assert client.post(url, headers=agent, json={"text": "First."}).status_code == 201
+    handovers.clear()
+    assert client.post(url, headers=agent, json={"text": "Second."}).status_code == 201
+    if _sqlite_file(app):  # the token and the access check on the event loop
+        assert handovers == ["_add_customer_turn"], handovers
+    else:  # PostgreSQL: the token, then the access check and the action in one hand-over
+        assert handovers == ["_principal", "_checked_customer_turn"], handovers
+    for persona in ("other_agent", "customer_b"):  # another team's agent, another chat
+        refused = client.post(url, headers=scene.as_(persona), json={"text": "Not mine."})
+        assert refused.status_code in (403, 404), (persona, refused.status_code)
+    turns = client.get(f"{V}/conversations/{scene.conv_a.id}/chat", headers=agent).json()["turns"]
+    assert [t["text"] for t in turns][-2:] == ["First.", "Second."]
 
 
 def test_a_token_revoked_by_another_process_is_refused_at_once(
@@ -87,6 +111,31 @@ def test_a_token_revoked_by_another_process_is_refused_at_once(
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "E302"
     assert client.get(url, headers=scene.as_("supervisor")).status_code == 200
+
+
+def test_a_read_on_the_event_loop_sees_another_process_write_at_once_and_survives_a_404(
+    client: TestClient, scene: Scene, db_url: str
+) -> None:
+    chat = f"{V}/conversations/{scene.conv_a.id}/chat"
+    agent = scene.as_("agent")
+    before = client.get(chat, headers=agent).json()["turns"]
+    other = make_engine(db_url)  # another server process: its own engine and connections
+    try:
+        ctx = ActionContext(make_session_factory(other), Settings(database_url=db_url))  # type: ignore[call-arg]
+        add_customer_turn(ctx, Actor.for_customer(scene.conv_a.customer_id), scene.conv_a.id,
+                          "Stored by the other process.")  # fmt: skip
+    finally:
+        other.dispose()
+    after = client.get(chat, headers=agent).json()["turns"]
+    assert [t["text"] for t in after] == [t["text"] for t in before] + [
+        "Stored by the other process."
+    ]
+    queue = client.get(f"{V}/conversations?limit=50", headers=agent).json()["items"]
+    assert any(item["id"] == scene.conv_a.id for item in queue)
+    missing = client.get(f"{V}/conversations/999999/chat", headers=agent)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "E201"
+    assert client.get(chat, headers=agent).json()["turns"] == after  # the next read as before
 
 
 def test_an_unknown_token_and_a_deactivated_owner_are_refused(

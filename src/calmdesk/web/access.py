@@ -45,6 +45,8 @@ __all__ = [
     "held_elsewhere",
     "require_team",
     "require_supervisor_of",
+    "scope_clause",
+    "scope_shape",
 ]
 
 
@@ -60,6 +62,30 @@ def conversation_scope(user: StaffPrincipal) -> ColumnElement[bool]:
         return mine
     team = Conversation.team_id == user.team_id
     if user.role in _TEAM_READERS:
+        return or_(mine, team)
+    return or_(mine, and_(Conversation.assignee_id.is_(None), team))
+
+
+def scope_shape(user: StaffPrincipal) -> tuple[str, dict[str, int]]:
+    """`conversation_scope` as a kind of rule and its values: the WHERE clause of that kind
+    (`scope_clause`) is built once and run with the values as parameters."""
+    if user.role is UserRole.ADMIN:
+        return "all", {}
+    if user.team_id is None:
+        return "mine", {"scope_user": user.user_id}
+    kind = "team" if user.role in _TEAM_READERS else "agent"
+    return kind, {"scope_user": user.user_id, "scope_team": user.team_id}
+
+
+def scope_clause(kind: str) -> ColumnElement[bool]:
+    """The WHERE clause of a `scope_shape` kind, with `:scope_user` and `:scope_team` bound."""
+    if kind == "all":
+        return true()
+    mine = Conversation.assignee_id == bindparam("scope_user")
+    if kind == "mine":
+        return mine
+    team = Conversation.team_id == bindparam("scope_team")
+    if kind == "team":
         return or_(mine, team)
     return or_(mine, and_(Conversation.assignee_id.is_(None), team))
 

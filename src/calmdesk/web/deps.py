@@ -13,8 +13,9 @@ CurrentCustomer   a customer holding a chat token
 
 The dependencies that only read the app's state or check a role are `async def`: FastAPI runs a
 plain `def` dependency in the thread pool, one hand-over per dependency and request; these do no
-I/O, so they run on the event loop. `get_principal` touches the database and stays in the thread
-pool; `get_session` opens its session on the event loop and closes it in the thread pool.
+I/O, so they run on the event loop. `get_principal` reads an integration's token on the event loop
+(SQLite) and everything else in the thread pool, in a session of its own; `get_session` opens its
+session on the event loop and closes it in the thread pool.
 """
 
 from __future__ import annotations
@@ -257,17 +258,15 @@ def _from_cookie(
     return principal
 
 
-async def get_principal(
-    request: Request,
-    actions: ActionsDep,
-    session: SessionDep,
-    sent_csrf: Annotated[str | None, Depends(_sent_csrf)],
-) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """Who is asking: a Bearer token wins over the session cookie; None when anonymous.
 
     The request limits are checked here too, once who is asking is known (`web.ratelimit`).
     An integration's API token on a SQLite file is read on the event loop (`web.token_reads`:
-    no thread hand-over); everything else is read and checked in the thread pool."""
+    no thread hand-over); everything else is read and checked in the thread pool, in a session
+    of its own (ended before the route runs). No sub-dependencies: each one costs FastAPI's
+    dependency solving on every request, and a session dependency its exit stack."""
+    actions = _actions(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -276,7 +275,8 @@ async def get_principal(
         reader: LoopReader | None = getattr(request.app.state, "loop_reader", None)
         if reader is not None:
             return await _api_token_on_loop(request, actions, reader, token)
-    return await run_in_threadpool(_principal, request, actions, session, sent_csrf, bearer, token)
+    sent_csrf = None if bearer else await _sent_csrf(request)  # only a cookie login checks it
+    return await run_in_threadpool(_principal, request, actions, sent_csrf, bearer, token)
 
 
 async def _api_token_on_loop(
@@ -298,20 +298,16 @@ async def _api_token_on_loop(
 
 
 def _principal(
-    request: Request,
-    actions: ActionContext,
-    session: Session,
-    sent_csrf: str | None,
-    bearer: bool,
-    token: str,
+    request: Request, actions: ActionContext, sent_csrf: str | None, bearer: bool, token: str
 ) -> Principal:
-    try:
-        if bearer:
-            principal = _from_bearer(request, actions, session, token)
-        else:
-            principal = _from_cookie(request, actions, session, sent_csrf)
-    finally:
-        session.commit()  # end the read transaction before the route's own work
+    with actions.sessions() as session:
+        try:
+            if bearer:
+                principal = _from_bearer(request, actions, session, token)
+            else:
+                principal = _from_cookie(request, actions, session, sent_csrf)
+        finally:
+            session.commit()  # end the read transaction before the route's own work
     enforce_limits(request, principal)
     if isinstance(principal, StaffPrincipal):
         check_analyst_write(request, principal.role)

@@ -26,7 +26,7 @@ from calmdesk.storage.records import (
     RuleFiring,
     Turn,
 )
-from calmdesk.web.access import conversation_scope, customer_scope
+from calmdesk.web.access import conversation_scope, customer_scope, scope_clause, scope_shape
 from calmdesk.web.deps import StaffPrincipal
 
 __all__ = [
@@ -154,25 +154,82 @@ def queue_summaries(
     session: Session, user: StaffPrincipal, f: QueueFilters
 ) -> tuple[list[Any], int]:
     """What `queue_page` and `sla_dues` give together, as column rows read in two statements on
-    the session's connection (no ORM objects built), for any sort but `sla_due`."""
+    the session's connection (no ORM objects built), for any sort but `sla_due`.
+
+    The two statements are built once per shape of the request (the caller's kind of scope, which
+    filters are set, the sort and order: `_queue_statements`) and run with the values as
+    parameters, so a page builds no SQL expressions and compiles nothing once its shape was seen."""
     if f.sort is SortKey.SLA_DUE:
         raise ValueError("the sla_due order is read by queue_page")
-    where = [conversation_scope(user), *_conditions(f)]
+    kind, params = scope_shape(user)
+    count, page = _queue_statements((kind, *_filter_shape(f), f.sort, f.order))
+    params |= _filter_params(f)
     conn = session.connection()
-    total = conn.execute(select(func.count(Conversation.id)).where(*where)).scalar() or 0
-    column = _SORT_COLUMNS[f.sort]
-    descending = f.order is SortOrder.DESC
+    total = conn.execute(count, params).scalar() or 0
+    rows = conn.execute(page, params | {"f_limit": f.limit, "f_offset": f.offset}).all()
+    return list(rows), total
+
+
+_QueueShape = tuple[Any, ...]
+_QUEUE_STATEMENTS: dict[_QueueShape, tuple[Any, Any]] = {}
+
+
+def _filter_shape(f: QueueFilters) -> tuple[bool, ...]:
+    """Which of `_conditions`' filters are set (the values are parameters)."""
+    assignee = not f.unassigned and f.assignee_id is not None
+    return (
+        bool(f.status), f.channel is not None, f.priority is not None, f.unassigned, assignee,
+        f.team_id is not None, f.customer_id is not None,
+    )  # fmt: skip
+
+
+def _filter_params(f: QueueFilters) -> dict[str, Any]:
+    values = {
+        "f_status": list(f.status) or None, "f_channel": f.channel, "f_priority": f.priority,
+        "f_assignee": None if f.unassigned else f.assignee_id, "f_team": f.team_id,
+        "f_customer": f.customer_id,
+    }  # fmt: skip
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _queue_statements(shape: _QueueShape) -> tuple[Any, Any]:
+    """The count and the page statement of one shape (`_conditions` with bound parameters)."""
+    found = _QUEUE_STATEMENTS.get(shape)
+    if found is not None:
+        return found
+    kind, status, channel, priority, unassigned, assignee, team, customer, sort, order = shape
+    where = [scope_clause(kind)]
+    if status:
+        where.append(Conversation.status.in_(bindparam("f_status", expanding=True)))
+    if channel:
+        where.append(Conversation.channel == bindparam("f_channel"))
+    if priority:
+        where.append(Conversation.priority == bindparam("f_priority"))
+    if unassigned:
+        where.append(Conversation.assignee_id.is_(None))
+    elif assignee:
+        where.append(Conversation.assignee_id == bindparam("f_assignee"))
+    if team:
+        where.append(Conversation.team_id == bindparam("f_team"))
+    if customer:
+        where.append(Conversation.customer_id == bindparam("f_customer"))
+    column = _SORT_COLUMNS[sort]
+    descending = order is SortOrder.DESC
     ordered = column.desc() if descending else column.asc()
     tie = Conversation.id.desc() if descending else Conversation.id.asc()
-    stmt = (
+    count = select(func.count(Conversation.id)).where(*where)
+    page = (
         select(*_SUMMARY_COLUMNS)
         .outerjoin(ConversationSla, ConversationSla.conversation_id == Conversation.id)
         .where(*where)
         .order_by(ordered, tie)
-        .limit(f.limit)
-        .offset(f.offset)
+        .limit(bindparam("f_limit"))
+        .offset(bindparam("f_offset"))
     )
-    return list(conn.execute(stmt).all()), total
+    if len(_QUEUE_STATEMENTS) > 4096:  # far more shapes than there are; never grows unbounded
+        _QUEUE_STATEMENTS.clear()
+    _QUEUE_STATEMENTS[shape] = count, page
+    return count, page
 
 
 def _by_sla_due(

@@ -16,10 +16,14 @@ minute passed wrote it again.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from calmdesk.domain.errors import AuthenticationRequired
 from calmdesk.storage.engine import write_gate
@@ -54,7 +58,8 @@ def token_owner(conn: Connection, token_hash: str) -> tuple[Any, ...]:
 
 
 class LoopReader:
-    """One SQLite connection used only by the event loop's thread, for the token read."""
+    """One SQLite connection used only by the event loop's thread: the token read, and the hot
+    read routes (`web.loop_reads`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -71,13 +76,34 @@ class LoopReader:
         with self._lock:
             return self._owner(token_hash)
 
-    def _owner(self, token_hash: str) -> tuple[Any, ...]:
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session on this connection for a read on the event loop (`web.loop_reads`), in a
+        read transaction of its own that is ended (rolled back) when the block ends."""
+        with self._lock:
+            conn = self._connection()
+            session = Session(bind=conn)
+            try:
+                yield session
+            except SQLAlchemyError:
+                session.close()
+                self.close()  # a broken connection is opened again by the next request
+                raise
+            finally:
+                session.close()
+                if self._conn is not None and conn.in_transaction():
+                    conn.rollback()
+
+    def _connection(self) -> Connection:
         if self._conn is None:
             self._conn = self.engine.connect()
             raw = self._conn.connection.driver_connection
             assert raw is not None
             raw.execute(f"PRAGMA busy_timeout={LOOP_BUSY_TIMEOUT_MS}")  # outside a transaction
-        conn = self._conn
+        return self._conn
+
+    def _owner(self, token_hash: str) -> tuple[Any, ...]:
+        conn = self._connection()
         try:
             return token_owner(conn, token_hash)
         except AuthenticationRequired:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from calmdesk.storage.enums import Channel, ConversationStatus, Priority
-from calmdesk.web import access, queries
-from calmdesk.web.deps import CurrentPrincipal, CurrentUser, SessionDep, StaffPrincipal
+from calmdesk.web import access, loop_reads, queries
+from calmdesk.web.deps import (
+    CurrentPrincipal,
+    CurrentUser,
+    CustomerPrincipal,
+    SessionDep,
+    StaffPrincipal,
+)
 from calmdesk.web.fastjson import as_json
 from calmdesk.web.schemas import (
     MAX_ID,
@@ -58,9 +64,9 @@ def _assignee(value: str | None, me: int) -> tuple[int | None, bool]:
 
 
 @router.get("/conversations", response_model=Page[ConversationSummary], tags=["conversations"])
-def list_conversations(
+async def list_conversations(
+    request: Request,
     user: CurrentUser,
-    session: SessionDep,
     status: Annotated[list[ConversationStatus] | None, Query(max_length=5)] = None,
     channel: Channel | None = None,
     priority: Priority | None = None,
@@ -75,7 +81,9 @@ def list_conversations(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
-    """The queue: what the caller may see (agent: own and unassigned in team; supervisor: team)."""
+    """The queue: what the caller may see (agent: own and unassigned in team; supervisor: team).
+
+    Read on the event loop on a SQLite file (`web.loop_reads`), else in the thread pool."""
     assignee_id, unassigned = _assignee(assignee, user.user_id)
     if order is None:
         nearest = sort is queries.SortKey.SLA_DUE
@@ -84,13 +92,19 @@ def list_conversations(
         tuple(status or ()), channel, priority, assignee_id, unassigned, team_id, customer_id,
         sort, order, limit, offset,
     )  # fmt: skip
-    if sort is queries.SortKey.SLA_DUE:
+    return await loop_reads.read(request, _queue_page, user, filters)
+
+
+def _queue_page(session: Session, user: StaffPrincipal, filters: queries.QueueFilters) -> Response:
+    if filters.sort is queries.SortKey.SLA_DUE:
         items, total = summaries_apart(session, user, filters)
     else:  # the same rows and due times, read as columns in one statement
         found, total = queries.queue_summaries(session, user, filters)
         items = [ConversationSummary.model_validate(row) for row in found]
-    session.commit()  # the read ends in this thread: the session then closes on the event loop
-    page = Page[ConversationSummary](items=items, total=total, limit=limit, offset=offset)
+    session.commit()  # the read ends where it ran: the session then closes on the event loop
+    page = Page[ConversationSummary](
+        items=items, total=total, limit=filters.limit, offset=filters.offset
+    )
     return as_json(page)
 
 
@@ -121,13 +135,23 @@ def get_conversation(
 
 
 @router.get("/conversations/{conversation_id}/chat", response_model=ChatView, tags=["chat"])
-def get_chat(conversation_id: IdPath, principal: CurrentPrincipal, session: SessionDep) -> Response:
-    """The conversation as its customer sees it (no signals, reviews or notes)."""
+async def get_chat(
+    request: Request, conversation_id: IdPath, principal: CurrentPrincipal
+) -> Response:
+    """The conversation as its customer sees it (no signals, reviews or notes).
+
+    Read on the event loop on a SQLite file (`web.loop_reads`), else in the thread pool."""
+    return await loop_reads.read(request, _chat_view, principal, conversation_id)
+
+
+def _chat_view(
+    session: Session, principal: StaffPrincipal | CustomerPrincipal, conversation_id: int
+) -> Response:
     status = access.conversation_status_for(
         session, principal, conversation_id, read=True, end=False
     )
     turns = [ChatTurnOut.model_validate(t) for t in queries.chat_turns(session, conversation_id)]
-    session.commit()  # one read transaction, ended in this thread (then closed on the loop)
+    session.commit()  # one read transaction, ended where it ran (then closed on the loop)
     return as_json(ChatView(id=conversation_id, status=status, turns=turns))
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from calmdesk import actions as act
+from calmdesk.actions.context import ActionContext
 from calmdesk.actions.sessions import issue_chat_token
 from calmdesk.actions.turns import PostedTurn
-from calmdesk.web import access
+from calmdesk.web import access, loop_reads
 from calmdesk.web.deps import (
     ActionsDep,
     CurrentPrincipal,
     CurrentUser,
+    CustomerPrincipal,
     SessionDep,
     StaffPrincipal,
 )
@@ -97,18 +100,43 @@ def create_conversation(
     responses={201: {"model": PostedTurnOut, "description": "Stored"}},
     tags=["conversations", "chat"],
 )
-def post_customer_turn(
-    conversation_id: IdPath, body: TextIn,
-    principal: CurrentPrincipal, session: SessionDep, actions: ActionsDep,
+async def post_customer_turn(
+    request: Request, conversation_id: IdPath, body: TextIn, principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:  # fmt: skip
-    """A customer message (the chat customer, or staff recording one); 201 stored, 200 replay."""
-    access.conversation_status_for(session, principal, conversation_id)  # NotFound, or held
-    assert principal is not None
-    posted = act.add_customer_turn(
-        actions, principal.acting(), conversation_id, body.text, idempotency_key=idempotency_key
-    )
+    """A customer message (the chat customer, or staff recording one); 201 stored, 200 replay.
+
+    On a SQLite file the access check reads on the event loop (`web.loop_reads`) and only the
+    action runs in the thread pool; elsewhere both run there, in one hand-over."""
+    actions: ActionContext = request.app.state.actions
+    if loop_reads.on_loop(request):
+        await loop_reads.read(request, access.conversation_status_for, principal, conversation_id)
+        posted = await run_in_threadpool(
+            _add_customer_turn, actions, principal, conversation_id, body.text, idempotency_key
+        )
+    else:
+        posted = await run_in_threadpool(
+            _checked_customer_turn, actions, principal, conversation_id, body.text, idempotency_key
+        )
     return _posted(posted, isinstance(principal, StaffPrincipal))
+
+
+def _add_customer_turn(
+    actions: ActionContext, principal: StaffPrincipal | CustomerPrincipal, conversation_id: int,
+    text: str, key: str | None,
+) -> PostedTurn:  # fmt: skip
+    return act.add_customer_turn(
+        actions, principal.acting(), conversation_id, text, idempotency_key=key
+    )
+
+
+def _checked_customer_turn(
+    actions: ActionContext, principal: StaffPrincipal | CustomerPrincipal, conversation_id: int,
+    text: str, key: str | None,
+) -> PostedTurn:  # fmt: skip
+    with actions.sessions() as session:
+        access.conversation_status_for(session, principal, conversation_id)  # NotFound, or held
+    return _add_customer_turn(actions, principal, conversation_id, text, key)
 
 
 @router.post(
