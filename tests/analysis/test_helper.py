@@ -15,6 +15,17 @@ from calmdesk.analysis.text import DEFAULT_MAX_CHARS
 from calmdesk.domain import Conversation, Role, Turn
 
 
+def _use_helper(monkeypatch: pytest.MonkeyPatch, fake: Any, share_turns: int | None = None) -> None:
+    """`analyze_many` finds `fake` as its helper (none running before), sharing `share_turns`
+    turns a piece when given."""
+    from calmdesk.analysis import pipeline
+
+    monkeypatch.setattr(helpers, "running", lambda: None)
+    monkeypatch.setattr(helpers, "helper", lambda: fake)
+    if share_turns is not None:
+        monkeypatch.setattr(pipeline, "SHARE_TURNS", share_turns)
+
+
 def _conversations(tag: str) -> list[Conversation]:
     said = [
         "My parcel is two weeks late and nobody answers my emails.",
@@ -88,8 +99,7 @@ class _Failing(_Loaded):
 def test_batches_the_helper_loses_are_read_here(monkeypatch: pytest.MonkeyPatch) -> None:
     want = _untagged(list(analyze_many(_conversations("one"), processes=1)), "one")
     failing = _Failing()
-    monkeypatch.setattr(helpers, "running", lambda: None)
-    monkeypatch.setattr(helpers, "helper", lambda: failing)
+    _use_helper(monkeypatch, failing)
     got = list(analyze_many(_conversations("two"), batch_turns=5, processes=2))
     assert failing.sent > 0
     assert [a.id for a in got] == [f"two-{i}" for i in range(8)]
@@ -191,9 +201,7 @@ def test_at_the_end_of_the_input_the_helper_s_pieces_are_read_here_too(
 
     want = _untagged(list(analyze_many(_conversations("alone"), processes=1)), "alone")
     silent = _Silent()
-    monkeypatch.setattr(helpers, "running", lambda: None)
-    monkeypatch.setattr(helpers, "helper", lambda: silent)
-    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    _use_helper(monkeypatch, silent, share_turns=5)  # one conversation a piece
     got = list(analyze_many(_conversations("tail"), batch_turns=10, processes=2))
     assert silent.sent == pipeline._IN_FLIGHT
     assert [a.id for a in got] == [f"tail-{i}" for i in range(8)]
@@ -314,9 +322,7 @@ def test_while_the_helper_is_late_this_process_reads_further_ahead(
 
     late = _Late(read_here)
     monkeypatch.setattr(pipeline, "_read_group", counted)
-    monkeypatch.setattr(helpers, "running", lambda: None)
-    monkeypatch.setattr(helpers, "helper", lambda: late)
-    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    _use_helper(monkeypatch, late, share_turns=5)  # one conversation a piece
     got = list(analyze_many(many, batch_turns=10, processes=2))
     for timer in late.timers:
         timer.join()
@@ -434,9 +440,7 @@ def test_the_helper_is_given_pieces_read_ahead_as_soon_as_it_has_room(
         return found
 
     monkeypatch.setattr(pipeline, "_read_group", counted)
-    monkeypatch.setattr(helpers, "running", lambda: None)
-    monkeypatch.setattr(helpers, "helper", lambda: gated)
-    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    _use_helper(monkeypatch, gated, share_turns=5)  # one conversation a piece
     got = list(analyze_many(many, batch_turns=10, processes=2))
     assert [a.id for a in got] == [c.id for c in many]
     assert not differences(snapshot(got), want)
@@ -508,9 +512,7 @@ def test_a_helper_ready_during_the_first_batch_is_handed_work_before_that_batch_
 
     monkeypatch.setattr(starting, "submit", noted)
     monkeypatch.setattr(pipeline, "_read_group", counted)
-    monkeypatch.setattr(helpers, "running", lambda: None)
-    monkeypatch.setattr(helpers, "helper", lambda: starting)
-    monkeypatch.setattr(pipeline, "SHARE_TURNS", 5)  # one conversation a piece
+    _use_helper(monkeypatch, starting, share_turns=5)  # one conversation a piece
     got = list(analyze_many(many, batch_turns=20, processes=2))
     assert [a.id for a in got] == [c.id for c in many]
     assert not differences(snapshot(got), want)
