@@ -31,7 +31,7 @@ def test_first_app_start_freezes_the_heap_once(tmp_path: Path) -> None:
 
     database = tmp_path / "heap.db"
     upgrade(f"sqlite:///{database}")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CALMDESK_FREEZE_HEAP": "true"}
     done = subprocess.run(
         [sys.executable, "-c", _SERVE_ONE_APP, str(database)],
         capture_output=True, text=True, env=env, timeout=120, check=False,
@@ -43,8 +43,15 @@ def test_first_app_start_freezes_the_heap_once(tmp_path: Path) -> None:
     assert second <= first  # a second app freezes nothing more (frozen objects may be freed)
 
 
-def test_freeze_startup_heap_runs_once_per_process() -> None:
-    from calmdesk.web import heap
+def test_freeze_heap_off_freezes_nothing(tmp_path: Path) -> None:
+    from calmdesk.storage import upgrade
 
-    heap.freeze_startup_heap()  # the first app of this test process may have done it already
-    assert heap.freeze_startup_heap() is False
+    database = tmp_path / "heap.db"
+    upgrade(f"sqlite:///{database}")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CALMDESK_FREEZE_HEAP": "false"}
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVE_ONE_APP, str(database)],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0", "0"]

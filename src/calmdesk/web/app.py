@@ -67,7 +67,8 @@ def create_app(
         warm = getattr(app.state.actions.analyzer, "warm", None)
         if warm is not None:  # the analysis process loads its models while the server starts
             warm()
-        freeze_startup_heap()  # the collector's full passes no longer walk the startup heap
+        if settings.freeze_heap:  # the collector's full passes no longer walk the startup heap
+            freeze_startup_heap()
         yield
         drain_turn_feed()
         close = getattr(getattr(app.state, "hub", None), "close", None)
