@@ -10,7 +10,8 @@ with it, and the turns queued behind it made most of a posted turn's p95.
 `freeze_startup_heap` runs once per process, as the first app starts serving: a full collection,
 then `gc.freeze()` moves what survived to the permanent generation, which the collector no longer
 walks (it is still freed by reference counting when released). A full pass then walks only what
-was made since, about 40,000 objects: 11-14 ms (load bench, 2 December 2026).
+was made since, about 40,000 objects: 11-14 ms (load bench, 2 December 2026). The app calls it
+unless `Settings.freeze_heap` is off (`CALMDESK_FREEZE_HEAP=false`; the tests run with it off).
 """
 
 from __future__ import annotations
