@@ -14,6 +14,11 @@ from pathlib import Path
 
 import pytest
 
+# A test run builds hundreds of apps in one process: freezing the heap as the first starts
+# (`web/heap.py`, for a server's long-lived process) would make later full collections walk the
+# growing rest far more often and shift the timing of tests; tests/web/test_heap.py turns it on.
+os.environ.setdefault("CALMDESK_FREEZE_HEAP", "false")
+
 # --- databases: SQLite and a throwaway PostgreSQL 15 cluster ---------------------------------
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/local/bin")

@@ -94,3 +94,4 @@ class Settings(BaseSettings):
     max_in_flight: int = 256  # HTTP requests one process takes at once; more get 503 at once
     web_threads: int = 0  # threads serving requests per process; 0: anyio's default (40)
     analysis_process: bool = True  # live analyses read by a second process (2+ cores)
+    freeze_heap: bool = True  # the startup heap kept out of full collections (web/heap.py)

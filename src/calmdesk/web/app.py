@@ -18,6 +18,7 @@ from calmdesk.storage.engine import make_engine, make_session_factory
 from calmdesk.web import console
 from calmdesk.web.admission import Admission
 from calmdesk.web.errors import install_error_handlers
+from calmdesk.web.heap import freeze_startup_heap
 from calmdesk.web.intake_limits import IntakeLimits
 from calmdesk.web.limits import RequestLimits
 from calmdesk.web.logscrub import install_access_log_scrub
@@ -66,6 +67,8 @@ def create_app(
         warm = getattr(app.state.actions.analyzer, "warm", None)
         if warm is not None:  # the analysis process loads its models while the server starts
             warm()
+        if settings.freeze_heap:  # the collector's full passes no longer walk the startup heap
+            freeze_startup_heap()
         yield
         drain_turn_feed()
         close = getattr(getattr(app.state, "hub", None), "close", None)
