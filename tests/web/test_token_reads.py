@@ -64,10 +64,13 @@ def test_a_hot_read_with_an_api_token_hands_nothing_to_the_thread_pool_on_sqlite
     assert client.get(url, headers=scene.as_("agent")).status_code == 200  # first use: recorded
     handovers.clear()
     assert client.get(url, headers=scene.as_("agent")).status_code == 200
+    # the per-second counts are shared in the thread pool when FLUSH_S has passed since the last
+    # share (a slow machine can take that long between two requests): not the read's hand-over
+    handed = [h for h in handovers if h != "flush_if_due"]
     if _sqlite_file(app):  # the token and the route's read on the event loop (web.loop_reads)
-        assert handovers == [], handovers
+        assert handed == [], handovers
     else:  # PostgreSQL: the token and the read in the thread pool (network round trips)
-        assert handovers == ["_principal", route], handovers
+        assert handed == ["_principal", route], handovers
     if not path:
         return
     # a chat token (a customer) is still checked in the thread pool: its limit is a write
