@@ -26,32 +26,27 @@ print(before, first, second)
 """
 
 
-def test_first_app_start_freezes_the_heap_once(tmp_path: Path) -> None:
+def _freeze_counts(tmp_path: Path, freeze: str) -> list[str]:
+    """The freeze counts a fresh process prints around its two apps, `CALMDESK_FREEZE_HEAP` set."""
     from calmdesk.storage import upgrade
 
     database = tmp_path / "heap.db"
     upgrade(f"sqlite:///{database}")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CALMDESK_FREEZE_HEAP": "true"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CALMDESK_FREEZE_HEAP": freeze}
     done = subprocess.run(
         [sys.executable, "-c", _SERVE_ONE_APP, str(database)],
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    before, first, second = (int(n) for n in done.stdout.split())
+    return done.stdout.split()
+
+
+def test_first_app_start_freezes_the_heap_once(tmp_path: Path) -> None:
+    before, first, second = (int(n) for n in _freeze_counts(tmp_path, "true"))
     assert before == 0
     assert first > 10_000  # the libraries and the app, frozen as it started
     assert second <= first  # a second app freezes nothing more (frozen objects may be freed)
 
 
 def test_freeze_heap_off_freezes_nothing(tmp_path: Path) -> None:
-    from calmdesk.storage import upgrade
-
-    database = tmp_path / "heap.db"
-    upgrade(f"sqlite:///{database}")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CALMDESK_FREEZE_HEAP": "false"}
-    done = subprocess.run(
-        [sys.executable, "-c", _SERVE_ONE_APP, str(database)],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["0", "0", "0"]
+    assert _freeze_counts(tmp_path, "false") == ["0", "0", "0"]
