@@ -55,3 +55,34 @@ def test_wait_warmed_returns_once_every_started_loader_has_finished(
     scoring.wait_warmed()
     assert finished == ["slow"]
     assert not threads[0].is_alive()
+
+
+_EXIT_DURING_WARM_UP = """
+import atexit, sys, time
+from calmdesk.analysis import scoring
+
+def slow() -> None:
+    time.sleep(1.0)
+    print("loaded", flush=True)
+
+scoring._loaders = lambda: (slow,)
+# atexit runs its handlers last registered first: this one runs after the wait warm_up registers
+atexit.register(lambda: print("alive" if any(t.is_alive() for t in scoring._warming) else "done"))
+scoring.warm_up()
+"""
+
+
+def test_a_process_ending_during_warm_up_waits_for_the_loaders_first() -> None:
+    """An exit under a loader still inside onnxruntime aborted the process (CI, 2 December 2026:
+    "terminate called without an active exception", exit -6); the exit now waits for them."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_DURING_WARM_UP],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["loaded", "done"]

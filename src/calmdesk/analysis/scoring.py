@@ -8,6 +8,7 @@ agent turn's signals come from the reply heads and nothing reads its customer he
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -197,10 +198,20 @@ def warm_up() -> list[threading.Thread]:
     overlap with each other and with the sentence encoder, which the first analysis loads itself.
     Every loader is locked, so a model is read once whoever asks first."""
     threads = [threading.Thread(target=_quietly, args=(f,), daemon=True) for f in _loaders()]
+    if not _exit_waits.is_set():
+        _exit_waits.set()
+        atexit.register(wait_warmed, _EXIT_WAIT_SECONDS)
+    _warming.extend(threads)
     for thread in threads:
         thread.start()
-    _warming.extend(threads)
     return threads
+
+
+# A process that ends while a loader is still inside onnxruntime aborts ("terminate called
+# without an active exception": the runtime's static threads are torn down under the loader),
+# so its exit waits for the loaders first, up to this long each.
+_EXIT_WAIT_SECONDS = 60.0
+_exit_waits = threading.Event()
 
 
 _warming: list[threading.Thread] = []

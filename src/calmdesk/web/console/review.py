@@ -6,6 +6,7 @@ stored signals instead of analysing the whole conversation again on every keystr
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import threading
@@ -71,6 +72,7 @@ def warm_up() -> None:
 
     thread = threading.Thread(target=run, name="calmdesk-review-warm-up", daemon=True)
     _warm_threads.append(thread)
+    atexit.register(wait_warmed, 60.0)  # an exit under a running model load aborts the process
     thread.start()
 
 
