@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from calmdesk import web
-from calmdesk.actions import batching, turns
+from calmdesk.actions import batching
+from calmdesk.actions.turns import customer as turns_customer
+from calmdesk.actions.turns import fresh as turns_fresh
 from calmdesk.storage import engine as storage_engine
 from calmdesk.web.routes import api_writes
 
@@ -186,8 +188,8 @@ def _gate_held(self: storage_engine.WriteGate) -> Iterator[None]:
 gc.callbacks.append(_on_gc)
 web.create_app = _wrap_app(web.create_app)  # type: ignore[assignment]
 api_writes.run_in_threadpool = _run_in_threadpool  # type: ignore[assignment]
-turns._stored = _stamped("read_before", turns._stored)  # type: ignore[assignment]
-turns._post_customer = _stamped("write", turns._post_customer)  # type: ignore[assignment]
+turns_fresh._stored = _stamped("read_before", turns_fresh._stored)  # type: ignore[assignment]
+turns_customer._post_customer = _stamped("write", turns_customer._post_customer)  # type: ignore[assignment]
 batching.BatchingAnalyzer.analyze = _analyze  # type: ignore[method-assign]
 batching.BatchingAnalyzer._analyse = _analyse_stamped  # type: ignore[method-assign]
 storage_engine.WriteGate.held = _gate_held  # type: ignore[assignment,method-assign]
